@@ -1,0 +1,96 @@
+/** @module The `tenantry` command: `up` runs the platform; `tenants …` manages tenants through the master's API. */
+import { parseArgs } from 'node:util';
+import { ConfigError, isTier, slugProblem, TIERS } from '@tenantry/core';
+import { CliError, CliErrors, EXIT } from './errors.js';
+import { runTenantsCommand } from './tenants-command.js';
+import { runUp } from './up-command.js';
+
+const HELP = `tenantry: pod-per-tenant SaaS platform
+
+Usage:
+  tenantry up                                  run the platform in the foreground (what npm start does)
+  tenantry tenants create <slug> --tier <${TIERS.join('|')}> [--name <name>] [--wait]
+  tenantry tenants list
+  tenantry tenants get <slug>
+  tenantry tenants delete <slug> [--wait]
+
+Options:
+  --json           print only JSON
+  --wait           wait until the tenant is ready (create) or gone (delete), showing each step
+  --timeout <s>    how long --wait waits (default 120)
+  --url <url>      the platform's gateway (default http://127.0.0.1:$PORT, PORT defaults to 8080)
+  --token <token>  admin token (default: $TENANTRY_TOKEN, else the file $TENANTRY_HOME/admin-token)
+  --domain <d>     the platform's domain (default $TENANTRY_DOMAIN or localhost)
+
+Environment: PORT, TENANTRY_HOME (default ./.tenantry), TENANTRY_DOMAIN, TENANTRY_TOKEN.`;
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        wait: { type: 'boolean', default: false },
+        tier: { type: 'string' },
+        name: { type: 'string' },
+        timeout: { type: 'string', default: '120' },
+        url: { type: 'string' },
+        token: { type: 'string' },
+        domain: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw CliErrors.usage((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, sub, slug, ...extra] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  if (command === 'up') return runUp();
+  if (command !== 'tenants') throw CliErrors.usage(`unknown command "${command}"`);
+  if (!sub || !['create', 'list', 'get', 'delete'].includes(sub)) throw CliErrors.usage(`tenants needs one of: create, list, get, delete`);
+  if (extra.length > 0) throw CliErrors.usage(`unexpected argument "${extra[0]}"`);
+  if (sub !== 'list') {
+    if (!slug) throw CliErrors.usage(`tenants ${sub} needs a tenant slug, e.g. tenantry tenants ${sub} acme`);
+    if (sub === 'create') {
+      const problem = slugProblem(slug);
+      if (problem) throw CliErrors.usage(problem);
+      if (!values.tier) throw CliErrors.usage(`--tier is required: ${TIERS.join(' or ')}`);
+      if (!isTier(values.tier)) throw CliErrors.usage(`unknown tier "${values.tier}"; use ${TIERS.join(' or ')}`);
+    }
+  }
+  const timeoutSeconds = Number(values.timeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw CliErrors.usage('--timeout must be a number of seconds');
+  await runTenantsCommand({
+    action: sub as 'create' | 'list' | 'get' | 'delete',
+    slug: slug ?? '',
+    tier: values.tier,
+    name: values.name,
+    json: values.json,
+    wait: values.wait,
+    timeoutSeconds,
+    url: values.url,
+    token: values.token,
+    domain: values.domain,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  () => undefined,
+  (err: unknown) => {
+    if (err instanceof CliError || err instanceof ConfigError) {
+      const json = process.argv.includes('--json');
+      const code = err instanceof CliError ? err.code : 'INVALID_CONFIG';
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code, message: err.message } })}\n`);
+      else process.stderr.write(`tenantry: ${err.message}\n`);
+      process.exit(err instanceof CliError ? err.exitCode : EXIT.usage);
+    }
+    process.stderr.write(`tenantry: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(EXIT.failed);
+  },
+);

@@ -1,0 +1,69 @@
+/** @module The CLI's client of the tenants API, reached through the gateway at master.<domain>. */
+import { request } from 'node:http';
+import { TenantryError } from '@tenantry/core';
+import type { TenantResource } from '@tenantry/control-plane';
+import { CliErrors } from './errors.js';
+
+export class PlatformClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly masterHost: string,
+    private readonly token: string,
+  ) {}
+
+  create(slug: string, tier: string, name?: string): Promise<TenantResource> {
+    return this.call('POST', '/admin/api/tenants', { slug, tier, ...(name ? { name } : {}) });
+  }
+
+  async list(): Promise<TenantResource[]> {
+    return (await this.call<{ tenants: TenantResource[] }>('GET', '/admin/api/tenants')).tenants;
+  }
+
+  get(slug: string): Promise<TenantResource> {
+    return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}`);
+  }
+
+  delete(slug: string): Promise<TenantResource> {
+    return this.call('DELETE', `/admin/api/tenants/${encodeURIComponent(slug)}`);
+  }
+
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    let response: { status: number; text: string };
+    try {
+      response = await send(new URL(path, this.baseUrl), method, {
+        host: this.masterHost,
+        authorization: `Bearer ${this.token}`,
+        ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+      }, payload);
+    } catch (err) {
+      throw CliErrors.unreachable(this.baseUrl, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.text);
+    } catch {
+      throw CliErrors.unreachable(this.baseUrl, `answered ${response.status} with a body that is not JSON`);
+    }
+    if (response.status >= 400) {
+      const error = (json as { error?: { code?: string; message?: string } }).error;
+      throw CliErrors.api(new TenantryError(error?.code ?? 'HTTP_ERROR', response.status, error?.message ?? `HTTP ${response.status}`));
+    }
+    return json as T;
+  }
+}
+
+/** A request with an explicit Host header (fetch would not send one), over node:http. */
+function send(url: URL, method: string, headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers, timeout: 30_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
+}

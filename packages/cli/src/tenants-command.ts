@@ -1,0 +1,113 @@
+/** @module `tenantry tenants …`: create, list, get and delete, with live step progress for --wait. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { delay, tenantHost, MASTER_SLUG } from '@tenantry/core';
+import type { TenantResource } from '@tenantry/control-plane';
+import { CliError, CliErrors } from './errors.js';
+import { PlatformClient } from './platform-client.js';
+
+export interface TenantsCommand {
+  action: 'create' | 'list' | 'get' | 'delete';
+  slug: string;
+  tier?: string | undefined;
+  name?: string | undefined;
+  json: boolean;
+  wait: boolean;
+  timeoutSeconds: number;
+  url?: string | undefined;
+  token?: string | undefined;
+  domain?: string | undefined;
+}
+
+function clientFor(command: TenantsCommand): PlatformClient {
+  const url = command.url ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
+  const domain = command.domain ?? process.env.TENANTRY_DOMAIN ?? 'localhost';
+  let token = command.token ?? process.env.TENANTRY_TOKEN;
+  if (!token) {
+    const file = join(resolve(process.env.TENANTRY_HOME ?? '.tenantry'), 'admin-token');
+    if (!existsSync(file)) throw CliErrors.noToken(file);
+    token = readFileSync(file, 'utf8').trim();
+  }
+  return new PlatformClient(url, tenantHost(MASTER_SLUG, domain), token);
+}
+
+export async function runTenantsCommand(command: TenantsCommand): Promise<void> {
+  const client = clientFor(command);
+  const print = (human: string, json: unknown): void => {
+    process.stdout.write(`${command.json ? JSON.stringify(json) : human}\n`);
+  };
+  switch (command.action) {
+    case 'list': {
+      const tenants = await client.list();
+      return print(tenants.length === 0 ? 'no tenants yet' : table(tenants), { tenants });
+    }
+    case 'get': {
+      const tenant = await client.get(command.slug);
+      return print(describe(tenant), tenant);
+    }
+    case 'create': {
+      let tenant = await client.create(command.slug, command.tier!, command.name);
+      if (!command.json) process.stdout.write(`tenant ${tenant.slug} (${tenant.tier}): ${tenant.status}\n`);
+      if (command.wait) tenant = await waitFor(client, command, (t) => t.status === 'ready' || t.status === 'failed');
+      if (tenant.status === 'failed') {
+        if (command.json) process.stdout.write(`${JSON.stringify(tenant)}\n`);
+        throw CliErrors.provisioningFailed(tenant.slug, tenant.error ?? 'unknown error');
+      }
+      return print(tenant.status === 'ready' ? `ready: ${tenant.url}` : `follow it with: tenantry tenants get ${tenant.slug}`, tenant);
+    }
+    case 'delete': {
+      let tenant: TenantResource | undefined;
+      try {
+        tenant = await client.delete(command.slug);
+      } catch (err) {
+        // Deleting what is already gone succeeds: the command is safe to repeat.
+        if (err instanceof CliError && err.code === 'TENANT_NOT_FOUND') return print(`tenant ${command.slug} does not exist (nothing to delete)`, { slug: command.slug, status: 'deleted' });
+        throw err;
+      }
+      if (!command.json) process.stdout.write(`tenant ${tenant.slug}: ${tenant.status}\n`);
+      if (command.wait) {
+        await waitFor(client, command, () => false).catch((err: unknown) => {
+          if (!(err instanceof CliError && err.code === 'TENANT_NOT_FOUND')) throw err;
+        });
+        return print(`deleted ${command.slug}`, { slug: command.slug, status: 'deleted' });
+      }
+      return print(`deletion started; check with: tenantry tenants get ${command.slug}`, tenant);
+    }
+  }
+}
+
+/** Polls the tenant, printing each step's change as it happens, until `done` or the timeout. */
+async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t: TenantResource) => boolean): Promise<TenantResource> {
+  const deadline = Date.now() + command.timeoutSeconds * 1000;
+  const seen = new Map<string, string>();
+  for (;;) {
+    const tenant = await client.get(command.slug);
+    if (!command.json) {
+      for (const step of tenant.steps) {
+        const line = `${step.state}${step.detail && step.state !== 'done' ? `: ${step.detail}` : ''}`;
+        if (seen.get(step.name) !== line && step.state !== 'pending') {
+          seen.set(step.name, line);
+          const took = step.durationMs !== null && (step.state === 'done' || step.state === 'removed') ? ` (${step.durationMs} ms)` : '';
+          process.stdout.write(`  ${step.name.padEnd(9)} ${line}${took}${step.error ? ` — ${step.error}` : ''}\n`);
+        }
+      }
+    }
+    if (done(tenant)) return tenant;
+    if (Date.now() > deadline) throw CliErrors.timeout(command.slug, command.timeoutSeconds);
+    await delay(100);
+  }
+}
+
+function describe(t: TenantResource): string {
+  const lines = [`${t.slug}  ${t.name}  ${t.tier}  ${t.status}  ${t.url}`];
+  if (t.error) lines.push(`error: ${t.error}`);
+  for (const s of t.steps) lines.push(`  ${s.name.padEnd(9)} ${s.state}${s.durationMs !== null ? ` ${s.durationMs} ms` : ''}${s.error ? ` — ${s.error}` : ''}`);
+  return lines.join('\n');
+}
+
+function table(tenants: TenantResource[]): string {
+  const rows = tenants.map((t) => [t.slug, t.tier, t.status, t.url]);
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ['SLUG', 'TIER', 'STATUS'][i]!.length));
+  const line = (r: string[]) => r.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c)).join('  ');
+  return [line(['SLUG', 'TIER', 'STATUS', 'URL']), ...rows.map(line)].join('\n');
+}

@@ -1,0 +1,16 @@
+/** @module The tenant as the API shows it: the catalog record plus where it is served. */
+import { tenantHost } from '@tenantry/core';
+import type { TenantRecord } from '../catalog/tenant-catalog.js';
+
+export interface PublicAddress {
+  domain: string;
+  /** The gateway's public port, shown in tenant URLs (omitted when 80). */
+  port: number;
+}
+
+export type TenantResource = TenantRecord & { host: string; url: string };
+
+export function tenantResource(record: TenantRecord, address: PublicAddress): TenantResource {
+  const host = tenantHost(record.slug, address.domain);
+  return { ...record, host, url: `http://${host}${address.port === 80 ? '' : `:${address.port}`}/` };
+}

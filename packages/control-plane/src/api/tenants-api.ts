@@ -1,0 +1,78 @@
+/** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { defaultTenantName, isTier, secretsEqual, slugProblem, type Tier } from '@tenantry/core';
+import type { TenantCatalog } from '../catalog/tenant-catalog.js';
+import { ControlPlaneErrors } from '../errors.js';
+import type { ProvisioningQueue } from '../provisioning/queue.js';
+import { STEP_NAMES } from '../provisioning/steps.js';
+import { tenantResource, type PublicAddress } from './tenant-resource.js';
+
+export interface TenantsApiOptions {
+  catalog: TenantCatalog;
+  queue: ProvisioningQueue;
+  adminToken: string;
+  address: PublicAddress;
+}
+
+const CREATE_FIELDS = new Set(['slug', 'tier', 'name']);
+
+/** Validates a create request body; every problem is a 400 that says what to send instead. */
+export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name: string } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw ControlPlaneErrors.invalidBody('the body must be a JSON object such as {"slug":"acme","tier":"trial"}');
+  }
+  const unknown = Object.keys(body).filter((key) => !CREATE_FIELDS.has(key));
+  if (unknown.length > 0) {
+    throw ControlPlaneErrors.invalidBody(`unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the fields are slug, tier and name`);
+  }
+  const { slug, tier, name } = body as Record<string, unknown>;
+  const problem = slugProblem(slug);
+  if (problem) throw ControlPlaneErrors.invalidSlug(problem);
+  if (tier === undefined) throw ControlPlaneErrors.invalidBody('tier is required: "production" or "trial"');
+  if (!isTier(tier)) throw ControlPlaneErrors.invalidTier(tier);
+  if (name !== undefined && (typeof name !== 'string' || name.trim().length === 0 || name.length > 100)) {
+    throw ControlPlaneErrors.invalidBody('name must be a non-empty string of at most 100 characters');
+  }
+  return { slug: slug as string, tier, name: typeof name === 'string' ? name.trim() : defaultTenantName(slug as string) };
+}
+
+export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
+  const { catalog, queue, address } = options;
+
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+    if (!token || !secretsEqual(token, options.adminToken)) throw ControlPlaneErrors.unauthorized();
+  });
+
+  app.post('/admin/api/tenants', async (request, reply) => {
+    const input = parseCreateBody(request.body);
+    const { tenant, created } = await catalog.create(input, STEP_NAMES);
+    if (!created && tenant.status === 'failed') await catalog.retry(tenant.slug);
+    const retried = !created && tenant.status === 'failed';
+    if (created || retried) await queue.enqueue(tenant.slug, 'provision');
+    const current = (await catalog.get(tenant.slug)) ?? tenant;
+    reply.header('location', `/admin/api/tenants/${tenant.slug}`);
+    reply.code(created || retried ? 202 : 200);
+    return tenantResource(current, address);
+  });
+
+  app.get('/admin/api/tenants', async () => {
+    const tenants = await catalog.list();
+    return { tenants: tenants.map((t) => tenantResource(t, address)) };
+  });
+
+  app.get<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request) => {
+    const tenant = await catalog.get(request.params.slug);
+    if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
+    return tenantResource(tenant, address);
+  });
+
+  app.delete<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request, reply) => {
+    const { slug } = request.params;
+    if (!(await catalog.markDeprovisioning(slug))) throw ControlPlaneErrors.tenantNotFound(slug);
+    await queue.enqueue(slug, 'deprovision');
+    reply.code(202);
+    return tenantResource((await catalog.get(slug))!, address);
+  });
+}

@@ -1,0 +1,238 @@
+/** @module The tenant catalog: every tenant and the state of each of its provisioning steps, in the master database. */
+import pg from 'pg';
+import type { TenantStatus, Tier } from '@tenantry/core';
+import { ControlPlaneErrors } from '../errors.js';
+
+export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'removing' | 'removed';
+
+export interface StepRecord {
+  name: string;
+  state: StepState;
+  attempts: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  durationMs: number | null;
+  /** The last progress line the step reported. */
+  detail: string | null;
+  error: string | null;
+}
+
+export interface TenantRecord {
+  slug: string;
+  name: string;
+  tier: Tier;
+  status: TenantStatus;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  readyAt: string | null;
+  steps: StepRecord[];
+}
+
+export interface NewTenant {
+  slug: string;
+  name: string;
+  tier: Tier;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tenants (
+  slug        text PRIMARY KEY,
+  name        text NOT NULL,
+  tier        text NOT NULL,
+  status      text NOT NULL,
+  error       text,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  ready_at    timestamptz
+);
+CREATE TABLE IF NOT EXISTS tenant_steps (
+  slug        text NOT NULL REFERENCES tenants (slug) ON DELETE CASCADE,
+  position    int  NOT NULL,
+  name        text NOT NULL,
+  state       text NOT NULL DEFAULT 'pending',
+  attempts    int  NOT NULL DEFAULT 0,
+  started_at  timestamptz,
+  finished_at timestamptz,
+  detail      text,
+  error       text,
+  output      jsonb,
+  PRIMARY KEY (slug, name)
+);
+CREATE INDEX IF NOT EXISTS tenants_status ON tenants (status);
+`;
+
+/** Lock ids for pg_advisory_lock: one for schema set-up, one per tenant for provisioning work. */
+const SCHEMA_LOCK = 7_366_181;
+
+export class TenantCatalog {
+  readonly pool: pg.Pool;
+
+  constructor(databaseUrl: string, poolSize = 10) {
+    this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+    this.pool.on('error', () => {
+      // An idle client lost its connection; the pool replaces it on next use.
+    });
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+      await client.query(SCHEMA);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /**
+   * Records a new tenant with its steps pending. An existing tenant with the same slug, name and
+   * tier is returned as is (created: false); one that differs is a conflict.
+   */
+  async create(tenant: NewTenant, stepNames: readonly string[]): Promise<{ tenant: TenantRecord; created: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const inserted = await client.query(
+        `INSERT INTO tenants (slug, name, tier, status) VALUES ($1, $2, $3, 'pending') ON CONFLICT (slug) DO NOTHING RETURNING slug`,
+        [tenant.slug, tenant.name, tenant.tier],
+      );
+      if (inserted.rowCount === 1) {
+        await client.query(
+          `INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`,
+          [tenant.slug, stepNames],
+        );
+      }
+      await client.query('COMMIT');
+      const record = (await this.get(tenant.slug))!;
+      if (inserted.rowCount === 1) return { tenant: record, created: true };
+      const differences = [
+        ...(record.name !== tenant.name ? ['name'] : []),
+        ...(record.tier !== tenant.tier ? ['tier'] : []),
+      ];
+      if (differences.length > 0) throw ControlPlaneErrors.tenantConflict(tenant.slug, differences);
+      if (record.status === 'deprovisioning') throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
+      return { tenant: record, created: false };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async get(slug: string): Promise<TenantRecord | undefined> {
+    const tenants = await this.query(`WHERE t.slug = $1`, [slug]);
+    return tenants[0];
+  }
+
+  async list(statuses?: readonly TenantStatus[]): Promise<TenantRecord[]> {
+    return statuses ? this.query(`WHERE t.status = ANY($1::text[])`, [statuses]) : this.query('', []);
+  }
+
+  private async query(where: string, params: unknown[]): Promise<TenantRecord[]> {
+    const { rows } = await this.pool.query(
+      `SELECT t.*, COALESCE(json_agg(json_build_object(
+          'name', s.name, 'state', s.state, 'attempts', s.attempts, 'startedAt', s.started_at, 'finishedAt', s.finished_at,
+          'durationMs', (extract(epoch FROM s.finished_at - s.started_at) * 1000)::int, 'detail', s.detail, 'error', s.error
+        ) ORDER BY s.position) FILTER (WHERE s.name IS NOT NULL), '[]') AS steps
+       FROM tenants t LEFT JOIN tenant_steps s ON s.slug = t.slug ${where}
+       GROUP BY t.slug ORDER BY t.created_at, t.slug`,
+      params,
+    );
+    return rows.map((row) => ({
+      slug: row.slug,
+      name: row.name,
+      tier: row.tier,
+      status: row.status,
+      error: row.error,
+      createdAt: iso(row.created_at)!,
+      updatedAt: iso(row.updated_at)!,
+      readyAt: iso(row.ready_at),
+      steps: row.steps,
+    }));
+  }
+
+  async setStatus(slug: string, status: TenantStatus, error: string | null = null): Promise<void> {
+    await this.pool.query(
+      `UPDATE tenants SET status = $2, error = $3, updated_at = now(),
+         ready_at = CASE WHEN $2 = 'ready' THEN now() ELSE ready_at END WHERE slug = $1`,
+      [slug, status, error],
+    );
+  }
+
+  /** Starts a new attempt of a failed tenant: its failed and removed steps become pending again. */
+  async retry(slug: string): Promise<void> {
+    await this.pool.query(
+      `WITH t AS (UPDATE tenants SET status = 'pending', error = NULL, updated_at = now() WHERE slug = $1 AND status = 'failed' RETURNING slug)
+       UPDATE tenant_steps s SET state = 'pending', attempts = 0, error = NULL, detail = NULL, started_at = NULL, finished_at = NULL, output = NULL
+       FROM t WHERE s.slug = t.slug`,
+      [slug],
+    );
+  }
+
+  /** Marks a tenant for deletion; false when it does not exist. */
+  async markDeprovisioning(slug: string): Promise<boolean> {
+    const result = await this.pool.query(`UPDATE tenants SET status = 'deprovisioning', error = NULL, updated_at = now() WHERE slug = $1`, [slug]);
+    return result.rowCount === 1;
+  }
+
+  async remove(slug: string): Promise<void> {
+    await this.pool.query('DELETE FROM tenants WHERE slug = $1', [slug]);
+  }
+
+  async stepOutputs(slug: string): Promise<Map<string, { state: StepState; output: unknown }>> {
+    const { rows } = await this.pool.query('SELECT name, state, output FROM tenant_steps WHERE slug = $1', [slug]);
+    return new Map(rows.map((r) => [r.name as string, { state: r.state as StepState, output: r.output as unknown }]));
+  }
+
+  async stepStarted(slug: string, step: string, state: 'running' | 'removing'): Promise<void> {
+    await this.pool.query(
+      `UPDATE tenant_steps SET state = $3, attempts = attempts + 1, started_at = now(), finished_at = NULL, error = NULL, detail = NULL
+       WHERE slug = $1 AND name = $2`,
+      [slug, step, state],
+    );
+  }
+
+  async stepProgress(slug: string, step: string, detail: string): Promise<void> {
+    await this.pool.query('UPDATE tenant_steps SET detail = $3 WHERE slug = $1 AND name = $2', [slug, step, detail]);
+  }
+
+  async stepFinished(slug: string, step: string, state: 'done' | 'removed', output: unknown = null): Promise<void> {
+    await this.pool.query(
+      `UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4 WHERE slug = $1 AND name = $2`,
+      [slug, step, state, output === null ? null : JSON.stringify(output)],
+    );
+  }
+
+  async stepFailed(slug: string, step: string, error: string): Promise<void> {
+    await this.pool.query(
+      `UPDATE tenant_steps SET state = 'failed', finished_at = now(), error = $3 WHERE slug = $1 AND name = $2`,
+      [slug, step, error],
+    );
+  }
+
+  /**
+   * Runs `work` holding the tenant's advisory lock, so a provisioning and a deletion of the same
+   * tenant never run at once, on any number of workers. A dead worker's lock goes with its connection.
+   */
+  async withTenantLock<T>(slug: string, work: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(`SELECT pg_advisory_lock(hashtext('tenantry-tenant:' || $1))`, [slug]);
+      return await work();
+    } finally {
+      await client.query(`SELECT pg_advisory_unlock(hashtext('tenantry-tenant:' || $1))`, [slug]).catch(() => undefined);
+      client.release();
+    }
+  }
+}
+
+function iso(value: Date | null): string | null {
+  return value ? value.toISOString() : null;
+}

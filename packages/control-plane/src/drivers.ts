@@ -1,0 +1,72 @@
+/**
+ * @module The driver interfaces the provisioning steps call. The local driver implements them with
+ * Postgres instances, folders, supervised processes and the gateway; the Kubernetes driver with
+ * Terraform and Helm. Nothing in the control plane imports a backend directly.
+ */
+import type { Tier } from '@tenantry/core';
+
+/** What a driver needs to know about a tenant. */
+export interface TenantRef {
+  slug: string;
+  name: string;
+  tier: Tier;
+}
+
+/** Reports a line of progress from inside a step (shown in the CLI and stored with the step). */
+export type ProgressReporter = (message: string) => void;
+
+export interface DatabaseGrant {
+  /** The tenant's own connection URL: its login role, its database, nothing else. */
+  url: string;
+  /** Where the database lives, for operators (no secrets). */
+  location: Record<string, string | number>;
+}
+
+export interface DatabaseDriver {
+  /** Creates the tenant's database and login role, or finds them and resets the password. */
+  create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant>;
+  /** Removes the database, its roles and any instance made for it; a no-op when nothing is left. */
+  remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
+}
+
+export interface StorageGrant {
+  /** The tenant's storage prefix as a URL: file:///…/<slug>/ locally, s3://<bucket>/<slug>/ on AWS. */
+  url: string;
+}
+
+export interface StorageDriver {
+  create(tenant: TenantRef): Promise<StorageGrant>;
+  remove(tenant: TenantRef): Promise<void>;
+}
+
+export interface PodDeployment {
+  /** Where each program of the pod listens, by program name (the gateway's upstreams). */
+  endpoints: Record<string, string>;
+}
+
+export interface ComputeDriver {
+  /**
+   * Runs the tenant pod with `env` (the pod environment contract, without PORT, which the driver
+   * assigns) and resolves once every program passed its health check.
+   */
+  deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment>;
+  remove(tenant: TenantRef): Promise<void>;
+}
+
+export interface RoutingDriver {
+  /** Makes the tenant's host known while it is being provisioned (answered with 503 + Retry-After). */
+  reserve(tenant: TenantRef): Promise<void>;
+  /** Sends the tenant's host to its pod. */
+  publish(tenant: TenantRef, deployment: PodDeployment): Promise<void>;
+  remove(tenant: TenantRef): Promise<void>;
+}
+
+/** Everything provisioning needs from a backend. */
+export interface PlatformDrivers {
+  database: DatabaseDriver;
+  storage: StorageDriver;
+  compute: ComputeDriver;
+  routing: RoutingDriver;
+  /** The REDIS_URL given to tenant pods. */
+  tenantRedisUrl: string;
+}

@@ -1,0 +1,19 @@
+/** @module The control-plane API's error catalogue, mapped to HTTP status in one place (api/error-handler). */
+import { TIERS, TenantryError } from '@tenantry/core';
+
+export const ControlPlaneErrors = {
+  invalidSlug: (problem: string) => new TenantryError('INVALID_SLUG', 400, problem),
+  invalidTier: (tier: unknown) =>
+    new TenantryError('INVALID_TIER', 400, `tier ${JSON.stringify(tier)} is not known; use one of: ${TIERS.join(', ')}`),
+  invalidBody: (problem: string) => new TenantryError('INVALID_BODY', 400, problem),
+  unauthorized: () =>
+    new TenantryError('UNAUTHORIZED', 401, 'missing or wrong admin token; send Authorization: Bearer <token from $TENANTRY_HOME/admin-token>'),
+  tenantNotFound: (slug: string) => new TenantryError('TENANT_NOT_FOUND', 404, `tenant ${slug} does not exist`),
+  tenantConflict: (slug: string, differences: string[]) =>
+    new TenantryError('TENANT_CONFLICT', 409, `tenant ${slug} already exists with a different ${differences.join(' and ')}; delete it first or use another slug`, {
+      differences,
+    }),
+  tenantBeingDeleted: (slug: string) =>
+    new TenantryError('TENANT_BEING_DELETED', 409, `tenant ${slug} is being deleted; create it again once the deletion finished`),
+  notFound: (method: string, path: string) => new TenantryError('NOT_FOUND', 404, `no route ${method} ${path}`),
+} as const;

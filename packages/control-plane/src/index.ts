@@ -1,0 +1,13 @@
+/**
+ * @module @tenantry/control-plane: the tenant catalog, the provisioning queue, workflow and steps,
+ * and the tenants API. A library that the master pod's admin backend (API) and job scheduler
+ * (worker) load when IS_MASTER=true.
+ */
+export * from './drivers.js';
+export * from './errors.js';
+export * from './catalog/tenant-catalog.js';
+export * from './provisioning/steps.js';
+export * from './provisioning/workflow.js';
+export * from './provisioning/queue.js';
+export * from './api/tenants-api.js';
+export * from './api/tenant-resource.js';

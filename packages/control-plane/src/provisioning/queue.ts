@@ -1,0 +1,115 @@
+/** @module The provisioning queue: BullMQ jobs in Redis, one per tenant action, consumed by the master's scheduler. */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { errorMessage, type Logger } from '@tenantry/core';
+import type { TenantCatalog } from '../catalog/tenant-catalog.js';
+import type { ProvisioningWorkflow } from './workflow.js';
+
+export const PROVISIONING_QUEUE = 'tenantry-provisioning';
+
+export type ProvisioningAction = 'provision' | 'deprovision';
+
+export interface ProvisioningJob {
+  slug: string;
+  action: ProvisioningAction;
+}
+
+/** Parses a redis:// URL into BullMQ connection options. */
+export function redisConnection(url: string): ConnectionOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
+export class ProvisioningQueue {
+  private readonly queue: Queue<ProvisioningJob>;
+
+  constructor(redisUrl: string) {
+    this.queue = new Queue<ProvisioningJob>(PROVISIONING_QUEUE, {
+      connection: redisConnection(redisUrl),
+      defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 20, backoff: { type: 'exponential', delay: 1000 } },
+    });
+  }
+
+  /** Enqueues an action; while the same action for the same tenant is queued or running, this is a no-op. */
+  async enqueue(slug: string, action: ProvisioningAction): Promise<void> {
+    await this.queue.add(action, { slug, action }, { jobId: `${action}-${slug}` });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+export interface ProvisioningWorkerOptions {
+  redisUrl: string;
+  /** Tenants provisioned at once by this worker. @defaultValue 4 */
+  concurrency?: number;
+  /** How long a job stays locked without renewal: how soon a dead worker's job is picked up again. @defaultValue 8000 */
+  lockDurationMs?: number;
+}
+
+/** Consumes the provisioning queue with bounded concurrency and re-enqueues work the catalog says is unfinished. */
+export class ProvisioningWorker {
+  private readonly worker: Worker<ProvisioningJob>;
+  private readonly queue: ProvisioningQueue;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly catalog: TenantCatalog,
+    workflow: ProvisioningWorkflow,
+    private readonly log: Logger,
+    options: ProvisioningWorkerOptions,
+  ) {
+    const lockDuration = options.lockDurationMs ?? 8000;
+    this.queue = new ProvisioningQueue(options.redisUrl);
+    this.worker = new Worker<ProvisioningJob>(
+      PROVISIONING_QUEUE,
+      async (job) => {
+        const { slug, action } = job.data;
+        if (action === 'provision') await workflow.provision(slug);
+        else await workflow.deprovision(slug);
+      },
+      {
+        connection: redisConnection(options.redisUrl),
+        concurrency: options.concurrency ?? 4,
+        lockDuration,
+        stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+        maxStalledCount: 100,
+        autorun: false,
+      },
+    );
+    this.worker.on('failed', (job, err) => this.log.warn({ tenant: job?.data.slug, action: job?.data.action, err: err.message }, 'provisioning job failed; it will be retried'));
+    this.worker.on('error', (err) => this.log.error({ err: err.message }, 'provisioning worker error'));
+  }
+
+  /** Starts consuming, after enqueuing whatever the catalog says is unfinished; checks again periodically. */
+  async start(reconcileEveryMs = 15_000): Promise<void> {
+    await this.reconcile();
+    void this.worker.run();
+    this.reconcileTimer = setInterval(() => {
+      this.reconcile().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'reconciliation failed'));
+    }, reconcileEveryMs);
+    this.reconcileTimer.unref();
+  }
+
+  /** Enqueues every unfinished tenant (a crash between the catalog write and the enqueue loses nothing). */
+  async reconcile(): Promise<number> {
+    const unfinished = await this.catalog.list(['pending', 'provisioning', 'deprovisioning']);
+    for (const tenant of unfinished) {
+      await this.queue.enqueue(tenant.slug, tenant.status === 'deprovisioning' ? 'deprovision' : 'provision');
+    }
+    return unfinished.length;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.reconcileTimer);
+    await this.worker.close();
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,68 @@
+/** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
+import type { DatabaseGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+
+export interface StepContext {
+  tenant: TenantRef;
+  drivers: PlatformDrivers;
+  /** Outputs of the steps already done, by step name. */
+  outputs: ReadonlyMap<string, unknown>;
+  progress: ProgressReporter;
+}
+
+export interface ProvisioningStep {
+  name: string;
+  /** Makes (or finds) the step's resources; the result is stored in the catalog for later steps. */
+  apply(ctx: StepContext): Promise<unknown>;
+  /** Removes whatever the step made, whole or partial; a no-op when nothing is there. */
+  remove(ctx: StepContext): Promise<void>;
+}
+
+function outputOf<T>(ctx: StepContext, step: string): T {
+  const output = ctx.outputs.get(step);
+  if (output === undefined || output === null) throw new Error(`step ${step} has not produced its output yet`);
+  return output as T;
+}
+
+export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
+  {
+    name: 'database',
+    apply: (ctx) => ctx.drivers.database.create(ctx.tenant, ctx.progress),
+    remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
+  },
+  {
+    name: 'storage',
+    apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
+    remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
+  },
+  {
+    name: 'pod',
+    apply: (ctx) =>
+      ctx.drivers.compute.deploy(
+        ctx.tenant,
+        {
+          TENANT_ID: ctx.tenant.slug,
+          TENANT_NAME: ctx.tenant.name,
+          TENANT_TIER: ctx.tenant.tier,
+          IS_MASTER: 'false',
+          DATABASE_URL: outputOf<DatabaseGrant>(ctx, 'database').url,
+          REDIS_URL: ctx.drivers.tenantRedisUrl,
+          STORAGE_URL: outputOf<StorageGrant>(ctx, 'storage').url,
+        },
+        ctx.progress,
+      ),
+    remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant),
+  },
+  {
+    name: 'route',
+    apply: async (ctx) => {
+      await ctx.drivers.routing.publish(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod'));
+      return { published: true };
+    },
+    remove: (ctx) => ctx.drivers.routing.remove(ctx.tenant),
+  },
+];
+
+export const STEP_NAMES: readonly string[] = PROVISIONING_STEPS.map((s) => s.name);
+
+/** The step output that is safe to show (no credentials): what the catalog API exposes is only state. */
+export type StepOutputs = Map<string, unknown>;

@@ -1,0 +1,147 @@
+/** @module Runs a tenant's provisioning steps in order, records progress, retries, and cleans up on failure. */
+import { delay, errorMessage, type Logger } from '@tenantry/core';
+import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
+import type { PlatformDrivers, TenantRef } from '../drivers.js';
+import { PROVISIONING_STEPS, type ProvisioningStep, type StepContext } from './steps.js';
+
+export interface WorkflowOptions {
+  /** Attempts per step before the tenant is marked failed. @defaultValue 3 */
+  stepAttempts?: number;
+  /** Delay before the second attempt; doubles each time. @defaultValue 250 */
+  retryDelayMs?: number;
+}
+
+/** Thrown when deprovisioning could not remove everything; the queue retries the job later. */
+export class DeprovisioningIncompleteError extends Error {}
+
+export class ProvisioningWorkflow {
+  private readonly stepAttempts: number;
+  private readonly retryDelayMs: number;
+
+  constructor(
+    private readonly catalog: TenantCatalog,
+    private readonly drivers: PlatformDrivers,
+    private readonly log: Logger,
+    options: WorkflowOptions = {},
+    private readonly steps: readonly ProvisioningStep[] = PROVISIONING_STEPS,
+  ) {
+    this.stepAttempts = options.stepAttempts ?? 3;
+    this.retryDelayMs = options.retryDelayMs ?? 250;
+  }
+
+  /** Brings a pending or interrupted tenant to ready, resuming after the last step done. */
+  async provision(slug: string): Promise<void> {
+    await this.catalog.withTenantLock(slug, async () => {
+      const record = await this.catalog.get(slug);
+      if (!record || (record.status !== 'pending' && record.status !== 'provisioning')) return;
+      const tenant = toRef(record);
+      const log = this.log.child({ tenant: slug });
+      await this.catalog.setStatus(slug, 'provisioning');
+      await this.drivers.routing.reserve(tenant);
+      const outputs = await this.outputs(slug);
+      for (const step of this.steps) {
+        if (outputs.get(step.name)?.state === 'done') continue;
+        const current = await this.catalog.get(slug);
+        if (current?.status !== 'provisioning') {
+          log.info({ status: current?.status }, 'provisioning stopped: the tenant changed status');
+          return;
+        }
+        const ctx = this.context(tenant, step, new Map([...outputs].map(([name, o]) => [name, o.output])));
+        const failure = await this.attempt(step, ctx, log);
+        if (failure !== undefined) {
+          await this.catalog.stepFailed(slug, step.name, failure);
+          log.error({ step: step.name, err: failure }, 'step failed; cleaning up');
+          await this.removeAll(tenant, log);
+          await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${failure}`);
+          return;
+        }
+        outputs.set(step.name, { state: 'done', output: await this.outputOf(slug, step.name) });
+      }
+      await this.catalog.setStatus(slug, 'ready');
+      log.info('tenant ready');
+    });
+  }
+
+  /** Removes everything a tenant has, in reverse step order, then forgets the tenant. */
+  async deprovision(slug: string): Promise<void> {
+    await this.catalog.withTenantLock(slug, async () => {
+      const record = await this.catalog.get(slug);
+      if (!record || record.status !== 'deprovisioning') return;
+      const log = this.log.child({ tenant: slug });
+      if (!(await this.removeAll(toRef(record), log))) {
+        await this.catalog.setStatus(slug, 'deprovisioning', 'some resources could not be removed yet; retrying');
+        throw new DeprovisioningIncompleteError(`tenant ${slug}: some resources could not be removed yet`);
+      }
+      await this.catalog.remove(slug);
+      log.info('tenant deleted');
+    });
+  }
+
+  private async attempt(step: ProvisioningStep, ctx: StepContext, log: Logger): Promise<string | undefined> {
+    let lastError = '';
+    for (let attempt = 1; attempt <= this.stepAttempts; attempt += 1) {
+      await this.catalog.stepStarted(ctx.tenant.slug, step.name, 'running');
+      const started = Date.now();
+      try {
+        const output = await step.apply(ctx);
+        await this.catalog.stepFinished(ctx.tenant.slug, step.name, 'done', output ?? {});
+        log.info({ step: step.name, ms: Date.now() - started, attempt }, 'step done');
+        return undefined;
+      } catch (err) {
+        lastError = errorMessage(err);
+        log.warn({ step: step.name, attempt, err: lastError }, 'step attempt failed');
+        if (attempt < this.stepAttempts) await delay(this.retryDelayMs * 2 ** (attempt - 1));
+      }
+    }
+    return lastError;
+  }
+
+  /** Removes every step's resources in reverse order; true when all are gone. */
+  private async removeAll(tenant: TenantRef, log: Logger): Promise<boolean> {
+    let complete = true;
+    for (const step of [...this.steps].reverse()) {
+      const ctx = this.context(tenant, step, new Map());
+      try {
+        await this.catalog.stepStarted(tenant.slug, step.name, 'removing');
+        await step.remove(ctx);
+        await this.catalog.stepFinished(tenant.slug, step.name, 'removed');
+      } catch (err) {
+        complete = false;
+        await this.catalog.stepFailed(tenant.slug, step.name, `removal failed: ${errorMessage(err)}`);
+        log.error({ step: step.name, err: errorMessage(err) }, 'removing a step failed');
+      }
+    }
+    try {
+      await this.drivers.routing.remove(tenant);
+    } catch (err) {
+      complete = false;
+      log.error({ err: errorMessage(err) }, 'removing the route failed');
+    }
+    return complete;
+  }
+
+  private context(tenant: TenantRef, step: ProvisioningStep, outputs: Map<string, unknown>): StepContext {
+    return {
+      tenant,
+      drivers: this.drivers,
+      outputs,
+      progress: (message) => {
+        this.catalog.stepProgress(tenant.slug, step.name, message).catch((err: unknown) => {
+          this.log.warn({ tenant: tenant.slug, step: step.name, err: errorMessage(err) }, 'could not record progress');
+        });
+      },
+    };
+  }
+
+  private async outputs(slug: string) {
+    return this.catalog.stepOutputs(slug);
+  }
+
+  private async outputOf(slug: string, step: string): Promise<unknown> {
+    return (await this.catalog.stepOutputs(slug)).get(step)?.output;
+  }
+}
+
+function toRef(record: TenantRecord): TenantRef {
+  return { slug: record.slug, name: record.name, tier: record.tier };
+}

@@ -1,0 +1,7 @@
+/** @module @tenantry/core: the domain shared by every Tenantry program. */
+export * from './tenant.js';
+export * from './errors.js';
+export * from './config.js';
+export * from './logger.js';
+export * from './wait.js';
+export * from './secrets.js';

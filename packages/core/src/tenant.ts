@@ -1,0 +1,49 @@
+/** @module The tenant domain: tiers, statuses, slug rules and host names. */
+
+export const TIERS = ['production', 'trial'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export const TENANT_STATUSES = ['pending', 'provisioning', 'ready', 'failed', 'deprovisioning'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** The slug of the master pod: the control plane is served at `master.<domain>`. */
+export const MASTER_SLUG = 'master';
+
+/** Names a tenant may not take: they are the platform's own hosts or commonly expected by users. */
+export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
+  MASTER_SLUG, 'www', 'api', 'admin', 'app', 'apps', 'auth', 'login', 'account', 'accounts', 'billing',
+  'dashboard', 'console', 'status', 'static', 'assets', 'cdn', 'media', 'docs', 'help', 'support', 'blog',
+  'mail', 'email', 'smtp', 'imap', 'pop', 'ftp', 'ns', 'ns1', 'ns2', 'dns', 'localhost', 'gateway',
+  'ingress', 'internal', 'platform', 'tenantry', 'system', 'root', 'default', 'kube-system', 'metrics',
+]);
+
+const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
+
+/** Why a slug is refused, or undefined when it is a valid tenant slug. */
+export function slugProblem(slug: unknown): string | undefined {
+  if (typeof slug !== 'string' || slug.length === 0) return 'slug is required: a DNS label such as "acme"';
+  if (slug.length < 3 || slug.length > 63) return `slug "${slug}" must be 3 to 63 characters long`;
+  if (!SLUG_PATTERN.test(slug)) {
+    return `slug "${slug}" must be a DNS label: only a-z, 0-9 and '-', not starting or ending with '-'`;
+  }
+  if (RESERVED_SLUGS.has(slug)) return `slug "${slug}" is reserved by the platform; choose another name`;
+  return undefined;
+}
+
+export function isTier(value: unknown): value is Tier {
+  return typeof value === 'string' && (TIERS as readonly string[]).includes(value);
+}
+
+/** The host a tenant is served at: `<slug>.<domain>`. */
+export function tenantHost(slug: string, domain: string): string {
+  return `${slug}.${domain}`.toLowerCase();
+}
+
+/** A readable default display name for a slug: "acme-corp" becomes "Acme Corp". */
+export function defaultTenantName(slug: string): string {
+  return slug
+    .split('-')
+    .filter(Boolean)
+    .map((word) => word[0]!.toUpperCase() + word.slice(1))
+    .join(' ');
+}

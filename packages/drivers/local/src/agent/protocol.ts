@@ -1,0 +1,62 @@
+/** @module The node agent protocol: workloads of supervised processes, routes and port leases, as sent over its loopback API. */
+import { z } from 'zod';
+
+export const healthCheckSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('http'), port: z.number().int(), path: z.string().startsWith('/') }),
+  z.object({ kind: z.literal('tcp'), port: z.number().int() }),
+]);
+
+export const processSpecSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().optional(),
+  /** Run as this user (needed for postgres when the platform runs as root). */
+  uid: z.number().int().optional(),
+  gid: z.number().int().optional(),
+  health: healthCheckSchema,
+  /** Signal for a graceful stop; postgres wants SIGINT (fast shutdown). @defaultValue SIGTERM */
+  stopSignal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT']).default('SIGTERM'),
+  /** Time allowed for a graceful stop before SIGKILL. @defaultValue 5000 */
+  stopTimeoutMs: z.number().int().positive().default(5000),
+});
+
+export const workloadSpecSchema = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'workload names are lowercase DNS labels'),
+  /** Free-form labels, e.g. { tenant: "acme", kind: "pod" }. */
+  labels: z.record(z.string(), z.string()).default({}),
+  processes: z.array(processSpecSchema).min(1),
+});
+
+export type HealthCheck = z.output<typeof healthCheckSchema>;
+export type ProcessSpec = z.output<typeof processSpecSchema>;
+export type WorkloadSpec = z.output<typeof workloadSpecSchema>;
+export type WorkloadSpecInput = z.input<typeof workloadSpecSchema>;
+
+export type ProcessState = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+
+export interface ProcessStatus {
+  name: string;
+  state: ProcessState;
+  pid?: number;
+  port: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: string };
+}
+
+export interface WorkloadStatus {
+  name: string;
+  labels: Record<string, string>;
+  ready: boolean;
+  processes: ProcessStatus[];
+}
+
+export const routeSpecSchema = z.object({
+  tenant: z.string(),
+  state: z.enum(['pending', 'ready']),
+  upstreams: z.array(z.object({ prefix: z.string().startsWith('/'), port: z.number().int() })).default([]),
+});
+export type RouteSpec = z.output<typeof routeSpecSchema>;
+
+export const portLeaseSchema = z.object({ names: z.array(z.string().min(1)).min(1) });

@@ -1,0 +1,83 @@
+/** @module Production tenants: a dedicated Postgres instance each (the brief's dedicated RDS instance). */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomSecret, waitFor } from '@tenantry/core';
+import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import pg from 'pg';
+import type { AgentClient } from './agent/agent-client.js';
+import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
+import { INSTANCE_SIZES, SUPERUSER, copyCluster, postgresUrl, postgresWorkload } from './postgres/cluster.js';
+import { closeDefaultDatabases, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
+
+export interface DedicatedInstanceDatabaseOptions {
+  agent: AgentClient;
+  binaries: PostgresBinaries;
+  user: ServiceUser | undefined;
+  /** A cluster initialised once, copied for each instance. */
+  templateDir: string;
+  /** Folder holding one data directory per tenant. */
+  instancesDir: string;
+  superuserPassword: string;
+  namingKey: string;
+  /** @defaultValue 30 */
+  connectionLimit?: number;
+  /** @defaultValue 30000 */
+  startTimeoutMs?: number;
+}
+
+export function dedicatedWorkloadName(slug: string): string {
+  return `db-${slug}`;
+}
+
+export class DedicatedInstanceDatabase implements DatabaseDriver {
+  constructor(private readonly options: DedicatedInstanceDatabaseOptions) {}
+
+  async create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant> {
+    const { agent } = this.options;
+    const workload = dedicatedWorkloadName(tenant.slug);
+    const dataDir = join(this.options.instancesDir, tenant.slug);
+    const { postgres: port } = await agent.leasePorts(workload, ['postgres']);
+    if (await copyCluster(this.options.templateDir, dataDir)) progress('copied the initialised cluster');
+    progress(`starting a dedicated Postgres instance on port ${port}`);
+    await agent.applyWorkload(
+      postgresWorkload({
+        name: workload,
+        dataDir,
+        port: port!,
+        binaries: this.options.binaries,
+        user: this.options.user,
+        settings: INSTANCE_SIZES.dedicated,
+        labels: { tenant: tenant.slug, layer: 'database' },
+      }),
+    );
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
+    await agent.waitWorkloadReady(workload, timeoutMs);
+    const adminUrl = postgresUrl(port!, SUPERUSER, this.options.superuserPassword, 'postgres');
+    await waitFor(() => acceptsConnections(adminUrl), { what: `the Postgres instance of ${tenant.slug} to accept connections`, timeoutMs, intervalMs: 20 });
+    progress('creating the database and login');
+    await closeDefaultDatabases(adminUrl);
+    const names = tenantDatabaseNames(tenant.slug, this.options.namingKey);
+    const password = randomSecret();
+    await ensureTenantDatabase(adminUrl, names, password, this.options.connectionLimit ?? 30);
+    return {
+      url: postgresUrl(port!, names.login, password, names.database),
+      location: { kind: 'dedicated-instance', host: '127.0.0.1', port: port!, database: names.database },
+    };
+  }
+
+  async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+    progress('stopping the dedicated instance and deleting its data');
+    await this.options.agent.deleteWorkload(dedicatedWorkloadName(tenant.slug));
+    await rm(join(this.options.instancesDir, tenant.slug), { recursive: true, force: true });
+  }
+}
+
+async function acceptsConnections(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

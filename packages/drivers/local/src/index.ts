@@ -1,0 +1,58 @@
+/**
+ * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, folder storage,
+ * supervised processes and gateway routes, reached through the node agent's loopback API.
+ */
+import type { PlatformDrivers } from '@tenantry/control-plane';
+import type { PodManifest } from '@tenantry/pod-manifest';
+import { AgentClient } from './agent/agent-client.js';
+import { DedicatedInstanceDatabase } from './dedicated-instance-database.js';
+import { FolderStorage } from './folder-storage.js';
+import { GatewayRouting } from './gateway-routing.js';
+import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
+import { ProcessCompute } from './process-compute.js';
+import { SharedInstanceDatabase } from './shared-instance-database.js';
+import { TierDatabase } from './tier-database.js';
+
+export * from './agent/protocol.js';
+export * from './agent/agent-client.js';
+export * from './postgres/binaries.js';
+export * from './postgres/cluster.js';
+export * from './postgres/tenant-database.js';
+export * from './dedicated-instance-database.js';
+export * from './shared-instance-database.js';
+export * from './tier-database.js';
+export * from './folder-storage.js';
+export * from './process-compute.js';
+export * from './gateway-routing.js';
+
+export interface LocalDriverOptions {
+  agentUrl: string;
+  agentToken: string;
+  manifest: PodManifest;
+  domain: string;
+  redisUrl: string;
+  storageRoot: string;
+  trialAdminUrl: string;
+  namingKey: string;
+  postgres: {
+    binaries: PostgresBinaries;
+    user: ServiceUser | undefined;
+    templateDir: string;
+    instancesDir: string;
+    superuserPassword: string;
+  };
+}
+
+export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers {
+  const agent = new AgentClient(options.agentUrl, options.agentToken);
+  return {
+    database: new TierDatabase({
+      trial: new SharedInstanceDatabase({ adminUrl: options.trialAdminUrl, namingKey: options.namingKey }),
+      production: new DedicatedInstanceDatabase({ agent, namingKey: options.namingKey, ...options.postgres }),
+    }),
+    storage: new FolderStorage(options.storageRoot),
+    compute: new ProcessCompute({ agent, manifest: options.manifest }),
+    routing: new GatewayRouting(agent, options.manifest, options.domain),
+    tenantRedisUrl: options.redisUrl,
+  };
+}

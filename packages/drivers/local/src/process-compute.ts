@@ -1,0 +1,61 @@
+/** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
+import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { programUrlVariable, type PodManifest } from '@tenantry/pod-manifest';
+import type { AgentClient } from './agent/agent-client.js';
+import type { WorkloadSpecInput } from './agent/protocol.js';
+
+export function podWorkloadName(slug: string): string {
+  return `pod-${slug}`;
+}
+
+/** Builds the workload of a pod: every program with the pod's environment, its own PORT and its siblings' URLs. */
+export function podWorkload(slug: string, manifest: PodManifest, env: Record<string, string>, ports: Record<string, number>, layer = 'pod'): WorkloadSpecInput {
+  const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
+  return {
+    name: podWorkloadName(slug),
+    labels: { tenant: slug, layer },
+    processes: manifest.programs.map((program) => {
+      const port = ports[program.name]!;
+      return {
+        name: program.name,
+        command: program.command,
+        args: program.args,
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          NODE_ENV: 'production',
+          ...(program.memoryMb ? { NODE_OPTIONS: `--max-old-space-size=${program.memoryMb}` } : {}),
+          ...program.env,
+          ...siblings,
+          ...env,
+          PORT: String(port),
+        },
+        health: { kind: 'http', port, path: program.healthPath },
+      };
+    }),
+  };
+}
+
+export interface ProcessComputeOptions {
+  agent: AgentClient;
+  manifest: PodManifest;
+  /** @defaultValue 30000 */
+  readyTimeoutMs?: number;
+}
+
+export class ProcessCompute implements ComputeDriver {
+  constructor(private readonly options: ProcessComputeOptions) {}
+
+  async deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment> {
+    const { agent, manifest } = this.options;
+    const name = podWorkloadName(tenant.slug);
+    const ports = await agent.leasePorts(name, manifest.programs.map((p) => p.name));
+    progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}`);
+    await agent.applyWorkload(podWorkload(tenant.slug, manifest, env, ports));
+    await agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
+    return { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
+  }
+
+  async remove(tenant: TenantRef): Promise<void> {
+    await this.options.agent.deleteWorkload(podWorkloadName(tenant.slug));
+  }
+}

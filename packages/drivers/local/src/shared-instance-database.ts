@@ -1,0 +1,34 @@
+/** @module Trial tenants: a database and roles on one shared Postgres server (the brief's shared RDS host). */
+import { randomSecret } from '@tenantry/core';
+import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { dropTenantDatabase, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
+
+export interface SharedInstanceDatabaseOptions {
+  /** Superuser URL of the shared server. */
+  adminUrl: string;
+  /** Key for the opaque database and role names. */
+  namingKey: string;
+  /** @defaultValue 20 */
+  connectionLimit?: number;
+}
+
+export class SharedInstanceDatabase implements DatabaseDriver {
+  constructor(private readonly options: SharedInstanceDatabaseOptions) {}
+
+  async create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant> {
+    const names = tenantDatabaseNames(tenant.slug, this.options.namingKey);
+    const password = randomSecret();
+    progress('creating the database and login on the shared trial server');
+    await ensureTenantDatabase(this.options.adminUrl, names, password, this.options.connectionLimit ?? 20);
+    const url = new URL(this.options.adminUrl);
+    url.username = names.login;
+    url.password = password;
+    url.pathname = `/${names.database}`;
+    return { url: url.toString(), location: { kind: 'shared-instance', host: url.hostname, port: Number(url.port || 5432), database: names.database } };
+  }
+
+  async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+    progress('dropping the database and roles on the shared trial server');
+    await dropTenantDatabase(this.options.adminUrl, tenantDatabaseNames(tenant.slug, this.options.namingKey));
+  }
+}

@@ -1,0 +1,15 @@
+/** @module The gateway's error catalogue: every answer the gateway gives itself. */
+import { TenantryError } from '@tenantry/core';
+
+export const GatewayErrors = {
+  missingHost: () => new TenantryError('MISSING_HOST', 400, 'the request has no Host header; send Host: <tenant>.<domain>'),
+  ambiguousHost: () => new TenantryError('AMBIGUOUS_HOST', 400, 'the request has more than one Host header; send exactly one'),
+  absoluteForm: () =>
+    new TenantryError('ABSOLUTE_FORM', 400, 'the request target must be a path (origin-form), not an absolute URL; this is not a forward proxy'),
+  unknownHost: (host: string) => new TenantryError('UNKNOWN_HOST', 404, `no tenant is served at ${host}`),
+  notReady: (tenant: string) => new TenantryError('TENANT_NOT_READY', 503, `tenant ${tenant} is not ready yet; retry shortly`),
+  noProgram: (tenant: string, path: string) => new TenantryError('NO_ROUTE', 404, `tenant ${tenant} serves nothing at ${path}`),
+  upstreamUnavailable: (tenant: string) =>
+    new TenantryError('TENANT_UNAVAILABLE', 503, `tenant ${tenant} is restarting; retry shortly`),
+  upstreamTimeout: (tenant: string) => new TenantryError('UPSTREAM_TIMEOUT', 504, `tenant ${tenant} did not answer in time`),
+} as const;

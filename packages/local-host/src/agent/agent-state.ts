@@ -1,0 +1,33 @@
+/** @module The node agent's desired state on disk: workloads, routes and port leases survive a restart. */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RouteSpec, WorkloadSpec } from '@tenantry/driver-local';
+import type { Leases } from './port-leases.js';
+
+export interface AgentStateData {
+  workloads: Record<string, WorkloadSpec>;
+  routes: Record<string, RouteSpec>;
+  ports: Leases;
+}
+
+export class AgentStateFile {
+  constructor(private readonly file: string) {}
+
+  read(): AgentStateData {
+    try {
+      const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<AgentStateData>;
+      return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {} };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workloads: {}, routes: {}, ports: {} };
+      throw new Error(`the node agent state ${this.file} is unreadable: ${(err as Error).message}`);
+    }
+  }
+
+  /** Writes atomically (temporary file, then rename): a crash leaves the old or the new state. */
+  write(data: AgentStateData): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(data, null, 1), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+}

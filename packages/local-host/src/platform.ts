@@ -1,0 +1,165 @@
+/**
+ * @module The whole platform on one machine: backing services, node agent, gateway and the master
+ * pod, started in order and stopped in reverse. This is what `tenantry up` (and `npm start`) runs.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createLogger, randomSecret, tenantHost, MASTER_SLUG, type Logger } from '@tenantry/core';
+import { createGatewayServer, RouteTable } from '@tenantry/gateway';
+import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
+import { podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
+import { NodeAgent } from './agent/node-agent.js';
+import { EMBEDDED_SIZES, ensureDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
+import { startEmbeddedRedis } from './backing-services/embedded-redis.js';
+import type { HostConfig } from './config.js';
+import { Supervisor } from './supervisor/supervisor.js';
+
+export interface RunningPlatform {
+  gatewayUrl: string;
+  masterUrl: string;
+  adminTokenFile: string;
+  restoredWorkloads: number;
+  stop(): Promise<void>;
+}
+
+/** Reads a secret kept in TENANTRY_HOME, making it on first use. */
+function persistentSecret(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+  const secret = randomSecret();
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** Refuses to start twice on the same TENANTRY_HOME. */
+function acquireHome(home: string): () => void {
+  const pidFile = join(home, 'platform.pid');
+  if (existsSync(pidFile)) {
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch {
+      alive = false;
+    }
+    if (alive) throw new Error(`Tenantry is already running on ${home} (pid ${pid}); stop it first or set TENANTRY_HOME`);
+  }
+  writeFileSync(pidFile, String(process.pid));
+  return () => rmSync(pidFile, { force: true });
+}
+
+export async function startPlatform(config: HostConfig, say: (line: string) => void): Promise<RunningPlatform> {
+  const home = config.TENANTRY_HOME;
+  mkdirSync(join(home, 'logs'), { recursive: true });
+  const release = acquireHome(home);
+  const log: Logger = createLogger('tenantry-host', config.LOG_LEVEL);
+  const supervisor = new Supervisor({ logRoot: join(home, 'logs'), runDir: join(home, 'run'), log });
+  const routes = new RouteTable();
+  const agentToken = randomSecret();
+  const agent = new NodeAgent({
+    supervisor,
+    routes,
+    stateFile: join(home, 'agent', 'state.json'),
+    token: agentToken,
+    portRange: config.TENANTRY_PORTS,
+    log,
+  });
+  let gateway: Server | undefined;
+  const stop = async () => {
+    await new Promise<void>((resolve) => {
+      if (!gateway) return resolve();
+      gateway.close(() => resolve());
+      gateway.closeAllConnections();
+    });
+    await agent.close();
+    await supervisor.stopAll();
+    release();
+  };
+
+  try {
+    const reaped = await supervisor.reapOrphans();
+    if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
+
+    gateway = createGatewayServer({ routes, log });
+    await new Promise<void>((resolve, reject) => {
+      gateway!.once('error', (err: NodeJS.ErrnoException) =>
+        reject(err.code === 'EADDRINUSE' ? new Error(`port ${config.PORT} is in use; stop what uses it or set PORT`) : err),
+      );
+      gateway!.listen(config.PORT, config.HOST, resolve);
+    });
+
+    const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
+    const secrets = join(home, 'secrets');
+    const superuserPassword = persistentSecret(join(secrets, 'postgres-superuser'));
+    const layout = postgresLayout(home, config.TENANTRY_POSTGRES_BIN_DIR);
+    say(`postgres: ${config.DATABASE_URL ? 'DATABASE_URL' : `embedded (${layout.root})`}`);
+    await ensureTemplate(layout, superuserPassword);
+    let catalogUrl: string;
+    let trialAdminUrl: string;
+    if (config.DATABASE_URL) {
+      catalogUrl = config.DATABASE_URL;
+      trialAdminUrl = config.TRIAL_DATABASE_URL ?? config.DATABASE_URL;
+    } else {
+      const [platformUrl, trialUrl] = await Promise.all([
+        startEmbeddedServer(agent, layout, 'platform', EMBEDDED_SIZES.platform, superuserPassword),
+        startEmbeddedServer(agent, layout, 'trial', EMBEDDED_SIZES.trial, superuserPassword),
+      ]);
+      catalogUrl = await ensureDatabase(platformUrl, 'tenantry');
+      trialAdminUrl = trialUrl;
+    }
+    const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, home, persistentSecret(join(secrets, 'redis-password'))));
+    say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
+
+    const agentUrl = await agent.listen();
+    const restoredWorkloads = await agent.restore();
+    if (restoredWorkloads > 0) say(`restoring ${restoredWorkloads} tenant workload(s) from the previous run`);
+
+    const adminTokenFile = join(home, 'admin-token');
+    const adminToken = persistentSecret(adminTokenFile);
+    const masterName = podWorkloadName(MASTER_SLUG);
+    const ports = await agent.leasePorts(masterName, manifest.programs.map((p) => p.name));
+    const masterEnv: Record<string, string> = {
+      TENANT_ID: MASTER_SLUG,
+      TENANT_NAME: 'Tenantry',
+      TENANT_TIER: 'production',
+      IS_MASTER: 'true',
+      DATABASE_URL: catalogUrl,
+      REDIS_URL: redisUrl,
+      STORAGE_URL: `file://${join(home, 'storage', MASTER_SLUG)}/`,
+      LOG_LEVEL: config.LOG_LEVEL,
+      ADMIN_TOKEN: adminToken,
+      TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
+      TENANTRY_PUBLIC_PORT: String(config.PORT),
+      TENANTRY_AGENT_URL: agentUrl,
+      TENANTRY_AGENT_TOKEN: agentToken,
+      TENANTRY_STORAGE_ROOT: join(home, 'storage'),
+      TENANTRY_TRIAL_DATABASE_URL: trialAdminUrl,
+      TENANTRY_NAMING_KEY: persistentSecret(join(secrets, 'naming-key')),
+      TENANTRY_POSTGRES_ROOT: layout.root,
+      TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
+      TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
+      ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
+      ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
+    };
+    mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
+    await agent.applyWorkload(podWorkload(MASTER_SLUG, manifest, masterEnv, ports, 'master'), false);
+    await agent.waitReadyLocal(masterName, 60_000);
+    const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
+    const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
+    agent.putRoute(masterHost, podRoute(MASTER_SLUG, manifest, deployment), false);
+
+    const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
+    return {
+      gatewayUrl: `http://${config.HOST}${portSuffix}`,
+      masterUrl: `http://${masterHost}${portSuffix}`,
+      adminTokenFile,
+      restoredWorkloads,
+      stop,
+    };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
+}

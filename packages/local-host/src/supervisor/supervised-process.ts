@@ -1,0 +1,162 @@
+/** @module One OS process kept running: spawn, health, restart with backoff, graceful stop. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '@tenantry/core';
+import { probe } from './health.js';
+import type { ProcessSpec, ProcessState, ProcessStatus } from '@tenantry/driver-local';
+
+/** Restart delays grow from the first to the last and reset after a process has run this long. */
+const BACKOFF_FIRST_MS = 100;
+const BACKOFF_MAX_MS = 5000;
+const STABLE_AFTER_MS = 10_000;
+const READINESS_INTERVAL_MS = 25;
+const LIVENESS_INTERVAL_MS = 5000;
+const LIVENESS_FAILURES_BEFORE_KILL = 3;
+
+export interface ProcessPaths {
+  /** Folder for `<process>.log`. */
+  logDir: string;
+  /** Folder for `<workload>.<process>.pid`, used to reap processes orphaned by a hard kill. */
+  runDir: string;
+}
+
+export class SupervisedProcess extends EventEmitter {
+  private child: ChildProcess | undefined;
+  private state: ProcessState = 'stopped';
+  private restarts = 0;
+  private streak = 0;
+  private startedAt = 0;
+  private lastExit: ProcessStatus['lastExit'];
+  private timer: NodeJS.Timeout | undefined;
+  private livenessFailures = 0;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly workload: string,
+    readonly spec: ProcessSpec,
+    private readonly paths: ProcessPaths,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  get pidFile(): string {
+    return join(this.paths.runDir, `${this.workload}.${this.spec.name}.pid`);
+  }
+
+  status(): ProcessStatus {
+    return {
+      name: this.spec.name,
+      state: this.state,
+      ...(this.child?.pid ? { pid: this.child.pid } : {}),
+      port: this.spec.health.port,
+      restarts: this.restarts,
+      ...(this.lastExit ? { lastExit: this.lastExit } : {}),
+    };
+  }
+
+  start(): void {
+    if (this.state !== 'stopped' && this.state !== 'backoff') return;
+    mkdirSync(this.paths.logDir, { recursive: true });
+    const logFd = openSync(join(this.paths.logDir, `${this.spec.name}.log`), 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(this.spec.command === 'node' ? process.execPath : this.spec.command, this.spec.args, {
+        env: this.spec.env,
+        cwd: this.spec.cwd,
+        stdio: ['ignore', logFd, logFd],
+        ...(this.spec.uid !== undefined ? { uid: this.spec.uid } : {}),
+        ...(this.spec.gid !== undefined ? { gid: this.spec.gid } : {}),
+      });
+    } finally {
+      closeSync(logFd);
+    }
+    this.child = child;
+    this.startedAt = Date.now();
+    this.setState('starting');
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onExit(child, code, signal);
+        resolve();
+      });
+    });
+    child.once('error', (err) => {
+      this.log.error({ process: this.spec.name, err: err.message }, 'process could not be spawned');
+    });
+    if (child.pid) {
+      void writeFile(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal }))
+        .catch((err: unknown) => this.log.warn({ process: this.spec.name, err }, 'could not write pid file'));
+    }
+    this.scheduleProbe(READINESS_INTERVAL_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    const child = this.child;
+    if (!child || this.state === 'stopped') {
+      this.setState('stopped');
+      return;
+    }
+    this.setState('stopping');
+    child.kill(this.spec.stopSignal);
+    const killer = setTimeout(() => child.kill('SIGKILL'), this.spec.stopTimeoutMs);
+    await this.exited;
+    clearTimeout(killer);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (child !== this.child) return;
+    clearTimeout(this.timer);
+    this.child = undefined;
+    this.lastExit = { code, signal, at: new Date().toISOString() };
+    void rm(this.pidFile, { force: true });
+    if (this.state === 'stopping') {
+      this.setState('stopped');
+      return;
+    }
+    this.restarts += 1;
+    this.streak = Date.now() - this.startedAt > STABLE_AFTER_MS ? 0 : this.streak + 1;
+    const wait = Math.min(BACKOFF_FIRST_MS * 2 ** Math.max(0, this.streak - 1), BACKOFF_MAX_MS);
+    this.log.warn({ process: this.spec.name, code, signal, restartInMs: wait }, 'process exited; restarting');
+    this.setState('backoff');
+    this.timer = setTimeout(() => this.start(), wait);
+  }
+
+  private scheduleProbe(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.runProbe(), ms);
+  }
+
+  private async runProbe(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    const healthy = await probe(this.spec.health);
+    if (child !== this.child || this.state === 'stopping') return;
+    if (this.state === 'starting') {
+      if (healthy) {
+        this.livenessFailures = 0;
+        this.setState('ready');
+        this.scheduleProbe(LIVENESS_INTERVAL_MS);
+      } else {
+        this.scheduleProbe(READINESS_INTERVAL_MS);
+      }
+      return;
+    }
+    this.livenessFailures = healthy ? 0 : this.livenessFailures + 1;
+    if (this.livenessFailures >= LIVENESS_FAILURES_BEFORE_KILL) {
+      this.log.warn({ process: this.spec.name }, 'process failed its health check; killing it');
+      child.kill('SIGKILL');
+      return;
+    }
+    this.scheduleProbe(LIVENESS_INTERVAL_MS);
+  }
+
+  private setState(state: ProcessState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('change', this.status());
+  }
+}

@@ -1,0 +1,130 @@
+/** @module Runs workloads (groups of processes) and keeps them running. */
+import { EventEmitter, once } from 'node:events';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { WaitTimeoutError, type Logger } from '@tenantry/core';
+import { SupervisedProcess } from './supervised-process.js';
+import type { WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
+
+interface Workload {
+  spec: WorkloadSpec;
+  processes: SupervisedProcess[];
+}
+
+export interface SupervisorOptions {
+  /** Folder for logs: `<logRoot>/<workload>/<process>.log`. */
+  logRoot: string;
+  /** Folder for pid files of running processes. */
+  runDir: string;
+  log: Logger;
+}
+
+export class Supervisor extends EventEmitter {
+  private readonly workloads = new Map<string, Workload>();
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    mkdirSync(options.runDir, { recursive: true });
+  }
+
+  /**
+   * Stops processes that a previous run left behind (its parent was killed hard), using the pid
+   * files it wrote. Only a live process whose command line still matches is signalled.
+   */
+  async reapOrphans(): Promise<number> {
+    let reaped = 0;
+    for (const file of readdirSync(this.options.runDir).filter((f) => f.endsWith('.pid'))) {
+      const path = join(this.options.runDir, file);
+      try {
+        const { pid, command, stopSignal } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; command: string; stopSignal: NodeJS.Signals };
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        const binary = command === 'node' ? process.execPath : command;
+        if (cmdline.split('\0')[0] === binary) {
+          process.kill(pid, stopSignal);
+          const deadline = Date.now() + 10_000;
+          while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+          if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+          reaped += 1;
+          this.options.log.warn({ pid, file }, 'stopped a process left by a previous run');
+        }
+      } catch {
+        // The process is gone or the file is unreadable: nothing to reap.
+      }
+      rmSync(path, { force: true });
+    }
+    return reaped;
+  }
+
+  /** Starts a workload, or replaces it when its spec changed; the same spec again is a no-op. */
+  async apply(spec: WorkloadSpec): Promise<WorkloadStatus> {
+    const existing = this.workloads.get(spec.name);
+    if (existing && isDeepStrictEqual(existing.spec, spec)) return this.status(spec.name)!;
+    if (existing) await this.remove(spec.name);
+    const log = this.options.log.child({ workload: spec.name, ...(spec.labels.tenant ? { tenant: spec.labels.tenant } : {}) });
+    const processes = spec.processes.map(
+      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir }, log),
+    );
+    this.workloads.set(spec.name, { spec, processes });
+    for (const p of processes) {
+      p.on('change', () => this.emit('change', spec.name));
+      p.start();
+    }
+    return this.status(spec.name)!;
+  }
+
+  /** Stops every process of a workload; removing an unknown workload is a no-op. */
+  async remove(name: string): Promise<void> {
+    const workload = this.workloads.get(name);
+    if (!workload) return;
+    this.workloads.delete(name);
+    await Promise.all(workload.processes.map((p) => p.stop()));
+    this.emit('change', name);
+  }
+
+  get(name: string): WorkloadSpec | undefined {
+    return this.workloads.get(name)?.spec;
+  }
+
+  names(): string[] {
+    return [...this.workloads.keys()];
+  }
+
+  status(name: string): WorkloadStatus | undefined {
+    const workload = this.workloads.get(name);
+    if (!workload) return undefined;
+    const processes = workload.processes.map((p) => p.status());
+    return { name, labels: workload.spec.labels, ready: processes.every((p) => p.state === 'ready'), processes };
+  }
+
+  /** Resolves when every process of the workload passed its health check. */
+  async waitReady(name: string, timeoutMs: number): Promise<WorkloadStatus> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = this.status(name);
+      if (!status) throw new Error(`workload ${name} does not exist`);
+      if (status.ready) return status;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new WaitTimeoutError(`workload ${name} to become ready`, timeoutMs);
+      await Promise.race([once(this, 'change'), new Promise((r) => setTimeout(r, Math.min(left, 250)))]);
+    }
+  }
+
+  /** Stops every workload: pods first, then databases, then the platform's own services; each layer at once. */
+  async stopAll(): Promise<void> {
+    const layerOf = (name: string) => this.workloads.get(name)?.spec.labels.layer;
+    for (const layer of ['pod', 'master', 'database', undefined]) {
+      const names = [...this.workloads.keys()].filter((n) => layer === undefined || layerOf(n) === layer);
+      await Promise.all(names.map((n) => this.remove(n)));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,2 @@
+/** @module @tenantry/admin-backend: run `main` (see the pod manifest). */
+export {};

@@ -1,0 +1,2 @@
+/** @module @tenantry/frontend: run `main` (see the pod manifest). */
+export {};

@@ -1,0 +1,79 @@
+/**
+ * @module @tenantry/pod-manifest: the one place that declares the programs of a tenant pod.
+ *
+ * The local compute driver runs each program as a supervised OS process; the Helm chart renders
+ * one Deployment per program from the same declaration. A team swaps in its own app by pointing
+ * TENANTRY_POD_MANIFEST at a JSON file of the same shape.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const programSchema = z.object({
+  /** Program name, unique in the pod; also its Deployment name on Kubernetes. */
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'must be a lowercase name such as "user-backend"'),
+  /** Executable to run; "node" means the Node.js that runs the platform. */
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  /** Path answering 200 once the program serves; probed on its PORT. */
+  healthPath: z.string().startsWith('/'),
+  /** Path prefixes at the tenant's host that the gateway sends to this program (longest prefix wins). */
+  routes: z.array(z.string().startsWith('/')).default([]),
+  /** Extra environment for this program, on top of the pod contract. */
+  env: z.record(z.string(), z.string()).default({}),
+  /** Heap limit in MiB (Node programs), the local stand-in for a container memory limit. */
+  memoryMb: z.number().int().positive().optional(),
+});
+
+const manifestSchema = z.object({ programs: z.array(programSchema).min(1) });
+
+export type PodProgram = z.output<typeof programSchema>;
+export type PodManifest = z.output<typeof manifestSchema>;
+
+/**
+ * The environment contract every program of a pod receives (and a Kubernetes Deployment sets):
+ * TENANT_ID, TENANT_NAME, TENANT_TIER, IS_MASTER, DATABASE_URL, REDIS_URL, STORAGE_URL, PORT, plus
+ * `<PROGRAM>_URL` (e.g. USER_BACKEND_URL) for each sibling program, for server-to-server calls.
+ */
+export const POD_ENV_CONTRACT = [
+  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'STORAGE_URL', 'PORT',
+] as const;
+
+function programMain(pkg: string): string {
+  return fileURLToPath(import.meta.resolve(`${pkg}/main`));
+}
+
+/** The built-in tenant pod: user backend, admin backend, job scheduler and SSR frontend. */
+export function defaultPodManifest(): PodManifest {
+  return manifestSchema.parse({
+    programs: [
+      { name: 'user-backend', command: 'node', args: [programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 128 },
+      { name: 'admin-backend', command: 'node', args: [programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 128 },
+      { name: 'scheduler', command: 'node', args: [programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 128 },
+      { name: 'frontend', command: 'node', args: [programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 128 },
+    ],
+  });
+}
+
+/** Reads and validates a pod manifest file; the error names the file and the bad field. */
+export function loadPodManifest(file: string): PodManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`pod manifest ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const result = manifestSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`pod manifest ${file}: ${problems}`);
+  }
+  const names = new Set(result.data.programs.map((p) => p.name));
+  if (names.size !== result.data.programs.length) throw new Error(`pod manifest ${file}: program names must be unique`);
+  return result.data;
+}
+
+/** The environment variable through which siblings reach a program: "user-backend" → USER_BACKEND_URL. */
+export function programUrlVariable(program: string): string {
+  return `${program.replace(/-/g, '_').toUpperCase()}_URL`;
+}

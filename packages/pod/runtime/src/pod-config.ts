@@ -1,0 +1,19 @@
+/** @module The pod environment contract, validated at start-up by every tenant-pod program. */
+import { z } from 'zod';
+import { TIERS, env } from '@tenantry/core';
+
+/** The variables every program of a pod gets (locally from the compute driver, on Kubernetes from the chart). */
+export const podEnvironment = {
+  TENANT_ID: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be the tenant slug'),
+  TENANT_NAME: z.string().min(1).optional(),
+  TENANT_TIER: z.enum(TIERS).default('trial'),
+  IS_MASTER: env.boolean(false),
+  DATABASE_URL: env.url(['postgres', 'postgresql']),
+  REDIS_URL: env.url(['redis', 'rediss']),
+  STORAGE_URL: env.url(['file', 's3']),
+  PORT: env.port(),
+  LOG_LEVEL: env.logLevel(),
+};
+
+export const podEnvSchema = z.object(podEnvironment);
+export type PodEnv = z.output<typeof podEnvSchema>;

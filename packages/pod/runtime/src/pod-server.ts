@@ -1,0 +1,74 @@
+/** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { isTenantryError } from '@tenantry/core';
+
+export interface PodServerOptions {
+  program: string;
+  tenant: string;
+  logLevel: string;
+  /** Largest request body accepted. @defaultValue 1 MiB */
+  bodyLimit?: number;
+}
+
+/**
+ * A Fastify instance with `/healthz`, a JSON 404, and the one error mapping: a TenantryError keeps
+ * its status and code; Fastify's own 4xx errors (bad JSON, wrong content type, body too large) keep
+ * theirs with a readable message; anything else is a 500 whose details stay in the log.
+ */
+export function createPodServer(options: PodServerOptions): FastifyInstance {
+  const app = Fastify({
+    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant } },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+  app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant }));
+  app.setNotFoundHandler(async (request, reply) => {
+    reply.code(404);
+    return { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };
+  });
+  app.setErrorHandler(async (err: FastifyError, request, reply) => {
+    if (isTenantryError(err)) {
+      reply.code(err.status);
+      return err.toJSON();
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      reply.code(status);
+      return { error: { code: err.code ?? 'BAD_REQUEST', message: readableFastifyMessage(err) } };
+    }
+    request.log.error({ err }, 'request failed');
+    reply.code(500);
+    return { error: { code: 'INTERNAL', message: `internal error in ${options.program}; see its log` } };
+  });
+  return app;
+}
+
+function readableFastifyMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'the body is not valid JSON';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'the body is empty; send a JSON object';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type; send application/json';
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'the body is too large';
+    default:
+      return err.message.startsWith('body/') ? `invalid body: ${err.message}` : err.message;
+  }
+}
+
+/** Listens on loopback-or-all (HOST) and stops cleanly on SIGTERM/SIGINT. */
+export async function servePod(app: FastifyInstance, port: number, onStop: () => Promise<void> = async () => undefined): Promise<void> {
+  await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });
+  const stop = () => {
+    app
+      .close()
+      .then(onStop)
+      .then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

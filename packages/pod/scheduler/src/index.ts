@@ -1,0 +1,2 @@
+/** @module @tenantry/scheduler: run `main` (see the pod manifest). */
+export {};

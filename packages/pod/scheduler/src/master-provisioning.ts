@@ -1,0 +1,39 @@
+/** @module The master scheduler's provisioning worker, wired to the local driver. */
+import { join } from 'node:path';
+import type { Logger } from '@tenantry/core';
+import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog } from '@tenantry/control-plane';
+import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
+import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
+import type { SchedulerConfig } from './config.js';
+
+export async function startProvisioning(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
+  const concurrency = config.TENANTRY_PROVISIONING_CONCURRENCY;
+  const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4);
+  await catalog.migrate();
+  const pgRoot = config.TENANTRY_POSTGRES_ROOT!;
+  const drivers = createLocalDrivers({
+    agentUrl: config.TENANTRY_AGENT_URL!,
+    agentToken: config.TENANTRY_AGENT_TOKEN!,
+    manifest: config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest(),
+    domain: config.TENANTRY_DOMAIN,
+    redisUrl: config.REDIS_URL,
+    storageRoot: config.TENANTRY_STORAGE_ROOT!,
+    trialAdminUrl: config.TENANTRY_TRIAL_DATABASE_URL!,
+    namingKey: config.TENANTRY_NAMING_KEY!,
+    postgres: {
+      binaries: postgresBinaries(config.TENANTRY_POSTGRES_BIN_DIR),
+      user: postgresServiceUser(),
+      templateDir: join(pgRoot, 'template'),
+      instancesDir: join(pgRoot, 'instances'),
+      superuserPassword: config.TENANTRY_POSTGRES_SUPERUSER_PASSWORD!,
+    },
+  });
+  const workflow = new ProvisioningWorkflow(catalog, drivers, log);
+  const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
+  await worker.start();
+  log.info({ concurrency }, 'provisioning worker started');
+  return async () => {
+    await worker.close();
+    await catalog.close();
+  };
+}

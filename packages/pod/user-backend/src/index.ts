@@ -1,0 +1,2 @@
+/** @module @tenantry/user-backend: run `main` (see the pod manifest). */
+export {};
