@@ -1,5 +1,6 @@
 /** @module The provisioning queue: BullMQ jobs in Redis, one per tenant action, consumed by the master's scheduler. */
-import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { errorMessage, type Logger } from '@tenantry/core';
 import type { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { ProvisioningWorkflow } from './workflow.js';
@@ -13,25 +14,19 @@ export interface ProvisioningJob {
   action: ProvisioningAction;
 }
 
-/** Parses a redis:// URL into BullMQ connection options. */
-export function redisConnection(url: string): ConnectionOptions {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 6379),
-    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
-    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
-    ...(parsed.pathname.length > 1 ? { db: Number(parsed.pathname.slice(1)) } : {}),
-    maxRetriesPerRequest: null,
-  };
+/** A Redis connection for BullMQ (which, in ESM, takes a client instance rather than options). */
+export function redisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null });
 }
 
 export class ProvisioningQueue {
   private readonly queue: Queue<ProvisioningJob>;
+  private readonly connection: Redis;
 
   constructor(redisUrl: string) {
+    this.connection = redisConnection(redisUrl);
     this.queue = new Queue<ProvisioningJob>(PROVISIONING_QUEUE, {
-      connection: redisConnection(redisUrl),
+      connection: this.connection,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: true, attempts: 20, backoff: { type: 'exponential', delay: 1000 } },
     });
   }
@@ -43,6 +38,7 @@ export class ProvisioningQueue {
 
   async close(): Promise<void> {
     await this.queue.close();
+    await this.connection.quit().catch(() => undefined);
   }
 }
 
@@ -59,6 +55,7 @@ export class ProvisioningWorker {
   private readonly worker: Worker<ProvisioningJob>;
   private readonly queue: ProvisioningQueue;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private readonly connection: Redis;
 
   constructor(
     private readonly catalog: TenantCatalog,
@@ -68,6 +65,7 @@ export class ProvisioningWorker {
   ) {
     const lockDuration = options.lockDurationMs ?? 8000;
     this.queue = new ProvisioningQueue(options.redisUrl);
+    this.connection = redisConnection(options.redisUrl);
     this.worker = new Worker<ProvisioningJob>(
       PROVISIONING_QUEUE,
       async (job) => {
@@ -76,7 +74,7 @@ export class ProvisioningWorker {
         else await workflow.deprovision(slug);
       },
       {
-        connection: redisConnection(options.redisUrl),
+        connection: this.connection,
         concurrency: options.concurrency ?? 4,
         lockDuration,
         stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
@@ -111,5 +109,6 @@ export class ProvisioningWorker {
     clearInterval(this.reconcileTimer);
     await this.worker.close();
     await this.queue.close();
+    await this.connection.quit().catch(() => undefined);
   }
 }

@@ -1,5 +1,5 @@
 /** @module Runs workloads (groups of processes) and keeps them running. */
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -106,7 +106,15 @@ export class Supervisor extends EventEmitter {
       if (status.ready) return status;
       const left = deadline - Date.now();
       if (left <= 0) throw new WaitTimeoutError(`workload ${name} to become ready`, timeoutMs);
-      await Promise.race([once(this, 'change'), new Promise((r) => setTimeout(r, Math.min(left, 250)))]);
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.off('change', done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.min(left, 250));
+        this.on('change', done);
+      });
     }
   }
 
