@@ -40,7 +40,7 @@ export class Supervisor extends EventEmitter {
         const { pid, command, stopSignal } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; command: string; stopSignal: NodeJS.Signals };
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
         const binary = command === 'node' ? process.execPath : command;
-        if (cmdline.split('\0')[0] === binary) {
+        if (cmdline.startsWith(binary)) {
           process.kill(pid, stopSignal);
           const deadline = Date.now() + 10_000;
           while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

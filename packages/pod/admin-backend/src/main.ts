@@ -1,6 +1,5 @@
 /** @module The tenant's admin backend (/admin/api); on the master pod it serves the tenants API of the control plane. */
 import { runMain } from '@tenantry/core';
-import { ProvisioningQueue, TenantCatalog, tenantsApi } from '@tenantry/control-plane';
 import { createPodServer, servePod } from '@tenantry/pod-runtime';
 import { readAdminBackendConfig } from './config.js';
 
@@ -10,6 +9,8 @@ runMain(async () => {
   app.get('/admin/api/status', async () => ({ tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend' }));
   const closers: (() => Promise<void>)[] = [];
   if (config.IS_MASTER) {
+    // Loaded only on the master, so a tenant's admin backend starts without the control plane.
+    const { ProvisioningQueue, TenantCatalog, tenantsApi } = await import('@tenantry/control-plane');
     const catalog = new TenantCatalog(config.DATABASE_URL);
     await catalog.migrate();
     const queue = new ProvisioningQueue(config.REDIS_URL);
