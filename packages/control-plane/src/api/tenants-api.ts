@@ -38,6 +38,8 @@ export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name
 
 export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
   const { catalog, queue, address } = options;
+  // The API takes JSON only: anything else is a 415 that says so.
+  app.removeContentTypeParser(['text/plain']);
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
@@ -73,6 +75,8 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     if (!(await catalog.markDeprovisioning(slug))) throw ControlPlaneErrors.tenantNotFound(slug);
     await queue.enqueue(slug, 'deprovision');
     reply.code(202);
-    return tenantResource((await catalog.get(slug))!, address);
+    const tenant = await catalog.get(slug);
+    // A fast worker may have finished the deletion already.
+    return tenant ? tenantResource(tenant, address) : { slug, status: 'deprovisioning' };
   });
 }

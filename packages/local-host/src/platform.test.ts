@@ -1,0 +1,252 @@
+/**
+ * End to end on one machine, with every part real: embedded Postgres, redis-server, the gateway,
+ * the master pod and tenant pods as OS processes. One platform serves the tests in order.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { waitFor } from '@tenantry/core';
+import { postgresLayout } from './backing-services/embedded-postgres.js';
+import { isAlive, PlatformProcess } from './test-support/platform-process.js';
+
+let platform: PlatformProcess;
+
+before(async () => {
+  platform = await PlatformProcess.create('31000-31999');
+  await platform.start();
+});
+
+after(async () => {
+  await platform?.stop();
+});
+
+async function canConnect(url: string): Promise<true | string> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch (err) {
+    return (err as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+test('both tiers end to end through the gateway, from the CLI and over HTTP', async () => {
+  const created = platform.cli('tenants', 'create', 'alpha', '--tier', 'trial', '--wait', '--json');
+  assert.equal(created.status, 0, created.stderr);
+  const alpha = JSON.parse(created.stdout);
+  assert.equal(alpha.status, 'ready');
+  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), [['database', 'done'], ['storage', 'done'], ['pod', 'done'], ['route', 'done']]);
+  assert.ok(alpha.steps.every((s: { durationMs: number | null }) => typeof s.durationMs === 'number'));
+
+  const accepted = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'production', name: 'Prod Inc' });
+  assert.equal(accepted.status, 202);
+  assert.equal(accepted.json.slug, 'prod');
+  assert.ok(['pending', 'provisioning'].includes(accepted.json.status));
+  await platform.waitStatus('prod', 'ready');
+
+  for (const [slug, tier, name] of [['alpha', 'trial', 'Alpha'], ['prod', 'production', 'Prod Inc']]) {
+    const config = await platform.http(`${slug}.localhost:${platform.port}`, '/api/user/config');
+    assert.equal(config.status, 200);
+    assert.deepEqual({ slug: config.json.slug, tier: config.json.tier, name: config.json.name }, { slug, tier, name });
+    const admin = await platform.http(`${slug}.localhost`, '/admin/api/status');
+    assert.equal(admin.json.tenant, slug);
+    assert.equal(admin.json.program, 'admin-backend');
+    const page = await platform.http(`${slug}.localhost`, '/');
+    assert.equal(page.status, 200);
+    assert.match(page.text, new RegExp(`<h1>${name}</h1>`));
+  }
+  const env = platform.podEnv('prod');
+  for (const key of ['TENANT_ID', 'DATABASE_URL', 'REDIS_URL', 'STORAGE_URL', 'PORT', 'IS_MASTER']) assert.ok(env[key], key);
+  assert.equal(env.TENANT_ID, 'prod');
+  assert.equal(env.IS_MASTER, 'false');
+  assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');
+  assert.equal(await canConnect(env.DATABASE_URL!), true);
+
+  const listed = platform.cli('tenants', 'list', '--json');
+  assert.deepEqual(JSON.parse(listed.stdout).tenants.map((t: { slug: string }) => t.slug).sort(), ['alpha', 'prod']);
+});
+
+test('a repeated create returns the same tenant; a different body is a conflict', async () => {
+  const again = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'production', name: 'Prod Inc' });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.slug, 'prod');
+  assert.equal(again.json.status, 'ready');
+  const conflict = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'trial', name: 'Prod Inc' });
+  assert.equal(conflict.status, 409);
+  assert.match(conflict.json.error.message, /tier/);
+});
+
+test('bad input gets a 4xx with a message that says what to fix, and makes nothing', async () => {
+  const cases: [unknown, number, RegExp][] = [
+    [{ slug: 'Bad_Slug', tier: 'trial' }, 400, /DNS label/],
+    [{ slug: 'ab', tier: 'trial' }, 400, /3 to 63/],
+    [{ slug: 'master', tier: 'trial' }, 400, /reserved/],
+    [{ slug: 'www', tier: 'trial' }, 400, /reserved/],
+    [{ slug: 'okay', tier: 'gold' }, 400, /production, trial/],
+    [{ slug: 'okay' }, 400, /tier is required/],
+    [{ slug: 'okay', tier: 'trial', color: 'red' }, 400, /unknown field "color"/],
+    [[1, 2], 400, /JSON object/],
+    ['{"slug": "okay",', 400, /not valid JSON/],
+  ];
+  for (const [body, status, message] of cases) {
+    const answer = await platform.api('POST', '/admin/api/tenants', body);
+    assert.equal(answer.status, status, JSON.stringify(body));
+    assert.match(answer.json.error.message, message, JSON.stringify(body));
+    assert.doesNotMatch(answer.text, /at .*\.js:\d+/, 'no stack trace');
+  }
+  assert.equal((await platform.api('POST', '/admin/api/tenants', { slug: 'okay', tier: 'trial' }, null)).status, 401);
+  assert.equal((await platform.api('GET', '/admin/api/tenants', undefined, 'wrong-token-wrong-token')).status, 401);
+  assert.equal((await platform.api('GET', '/admin/api/tenants/nobody')).status, 404);
+  assert.equal((await platform.api('DELETE', '/admin/api/tenants/nobody')).status, 404);
+  const wrongType = await platform.http('master.localhost', '/admin/api/tenants', { method: 'POST', body: 'slug=x', headers: { 'content-type': 'text/plain' } });
+  assert.equal(wrongType.status, 415);
+
+  const cli = platform.cli('tenants', 'create', 'Bad_Slug', '--tier', 'trial', '--json');
+  assert.equal(cli.status, 2);
+  assert.match(JSON.parse(cli.stdout).error.message, /DNS label/);
+  assert.equal(platform.cli('tenants', 'create', 'okay', '--tier', 'gold').status, 2);
+  assert.equal(platform.cli('tenants', 'get', 'nobody').status, 1);
+  const unreachable = platform.cli('tenants', 'list', '--url', 'http://127.0.0.1:1');
+  assert.equal(unreachable.status, 3);
+  assert.match(unreachable.stderr, /cannot reach the platform/);
+
+  const { tenants } = (await platform.api('GET', '/admin/api/tenants')).json;
+  assert.deepEqual(tenants.map((t: { slug: string }) => t.slug).sort(), ['alpha', 'prod']);
+});
+
+test("one tenant's credentials never open another tenant's database", async () => {
+  const created = platform.cli('tenants', 'create', 'bravo', '--tier', 'trial', '--wait', '--json');
+  assert.equal(created.status, 0, created.stderr);
+  const alphaUrl = platform.podEnv('alpha').DATABASE_URL!;
+  const bravoUrl = platform.podEnv('bravo').DATABASE_URL!;
+  const prodUrl = platform.podEnv('prod').DATABASE_URL!;
+  assert.equal(new URL(alphaUrl).port, new URL(bravoUrl).port, 'trial tenants share one server');
+  assert.notEqual(new URL(alphaUrl).port, new URL(prodUrl).port, 'production has its own instance');
+  assert.equal(await canConnect(alphaUrl), true);
+  const bravoDb = new URL(bravoUrl).pathname.slice(1);
+  assert.match(String(await canConnect(withDatabase(alphaUrl, bravoDb))), /permission denied|not permitted/);
+  assert.match(String(await canConnect(withDatabase(alphaUrl, 'postgres'))), /permission denied/);
+  const onProd = new URL(alphaUrl);
+  onProd.port = new URL(prodUrl).port;
+  assert.match(String(await canConnect(withDatabase(onProd.toString(), new URL(prodUrl).pathname.slice(1)))), /password authentication failed|does not exist/);
+  assert.doesNotMatch(bravoDb, /bravo/, 'database names on the shared server are opaque');
+});
+
+test('header tricks never reach another tenant', async () => {
+  const tricks: Record<string, string>[] = [{ 'x-forwarded-host': 'bravo.localhost' }, { forwarded: 'host=bravo.localhost' }, { 'x-original-host': 'bravo.localhost' }];
+  for (const headers of tricks) {
+    const answer = await platform.http('alpha.localhost', '/api/user/config', { headers });
+    assert.equal(answer.json.slug, 'alpha');
+  }
+  assert.equal((await platform.http('nobody.localhost', '/api/user/config')).status, 404);
+  assert.equal((await platform.http('master.localhost', '/api/user/config')).json.slug, 'master');
+});
+
+test("a crash stays inside one tenant: B answers every request while A's user backend is killed, and A comes back", async () => {
+  const victim = platform.pid('pod-alpha', 'user-backend');
+  let stop = false;
+  let served = 0;
+  const failures: number[] = [];
+  const load = (async () => {
+    while (!stop) {
+      const batch = await Promise.all(Array.from({ length: 8 }, () => platform.http('bravo.localhost', '/api/user/config')));
+      for (const answer of batch) (answer.status === 200 && answer.json.slug === 'bravo' ? served++ : failures.push(answer.status));
+    }
+  })();
+  await waitFor(() => served >= 200, { what: 'load on bravo', timeoutMs: 30_000 });
+  process.kill(victim, 'SIGKILL');
+  const downAt = Date.now();
+  await waitFor(async () => (await platform.http('alpha.localhost', '/api/user/config')).status === 200 && platform.pid('pod-alpha', 'user-backend') !== victim, {
+    what: "alpha's user backend to come back",
+    timeoutMs: 10_000,
+  });
+  const recoveredMs = Date.now() - downAt;
+  const servedAtRecovery = served;
+  await waitFor(() => served >= servedAtRecovery + 200, { what: 'more load on bravo', timeoutMs: 30_000 });
+  stop = true;
+  await load;
+  assert.deepEqual(failures, [], 'bravo answered every request');
+  assert.ok(recoveredMs < 10_000, `alpha back in ${recoveredMs} ms`);
+});
+
+test('a provisioning worker killed in the middle resumes and finishes, without duplicates', async () => {
+  const accepted = await platform.api('POST', '/admin/api/tenants', { slug: 'resume', tier: 'production' });
+  assert.equal(accepted.status, 202);
+  await waitFor(
+    async () => (await platform.api('GET', '/admin/api/tenants/resume')).json.steps.some((s: { state: string }) => s.state === 'running' || s.state === 'done'),
+    { what: 'provisioning to start', timeoutMs: 30_000, intervalMs: 5 },
+  );
+  const worker = platform.pid('pod-master', 'scheduler');
+  process.kill(worker, 'SIGKILL');
+  const tenant = await platform.waitStatus('resume', 'ready', 90_000);
+  assert.ok(tenant.steps.every((s: { state: string }) => s.state === 'done'));
+  assert.notEqual(platform.pid('pod-master', 'scheduler'), worker, 'the worker was restarted');
+  assert.equal((await platform.http('resume.localhost', '/api/user/config')).json.slug, 'resume');
+  const state = platform.agentState();
+  assert.deepEqual(Object.keys(state.workloads).filter((n) => n.endsWith('-resume')).sort(), ['db-resume', 'pod-resume']);
+  assert.equal(Object.values(state.ports['db-resume'] ?? {}).length, 1, 'one instance port');
+});
+
+test('delete leaves nothing behind and is safe to repeat', async () => {
+  const superuser = readFileSync(join(platform.home, 'secrets', 'postgres-superuser'), 'utf8').trim();
+  const trialPort = platform.agentState().ports['trial-postgres']!.postgres;
+  const trialAdmin = `postgres://postgres:${encodeURIComponent(superuser)}@127.0.0.1:${trialPort}/postgres`;
+  const bravoUrl = new URL(platform.podEnv('bravo').DATABASE_URL!);
+  const prodInstance = join(postgresLayout(platform.home, undefined).instancesDir, 'prod');
+  const pids = ['user-backend', 'admin-backend', 'scheduler', 'frontend'].map((p) => platform.pid('pod-bravo', p));
+  const prodPostgres = platform.pid('db-prod', 'postgres');
+  assert.ok(existsSync(prodInstance));
+
+  for (const slug of ['bravo', 'prod']) {
+    const deleted = platform.cli('tenants', 'delete', slug, '--wait', '--json');
+    assert.equal(deleted.status, 0, deleted.stderr);
+    assert.equal(JSON.parse(deleted.stdout).status, 'deleted');
+    assert.equal((await platform.api('GET', `/admin/api/tenants/${slug}`)).status, 404);
+    assert.equal((await platform.http(`${slug}.localhost`, '/api/user/config')).status, 404);
+  }
+  const state = platform.agentState();
+  for (const name of ['pod-bravo', 'pod-prod', 'db-prod']) {
+    assert.equal(state.workloads[name], undefined, `${name} workload`);
+    assert.equal(state.ports[name], undefined, `${name} ports`);
+  }
+  assert.equal(state.routes['bravo.localhost'], undefined);
+  assert.ok(!existsSync(join(platform.home, 'storage', 'bravo')));
+  assert.ok(!existsSync(prodInstance));
+  for (const pid of [...pids, prodPostgres]) await waitFor(() => !isAlive(pid), { what: `process ${pid} to exit`, timeoutMs: 10_000 });
+  const admin = new pg.Client({ connectionString: trialAdmin });
+  await admin.connect();
+  try {
+    const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [bravoUrl.pathname.slice(1)]);
+    assert.equal(db.rowCount, 0, 'database dropped');
+    const roles = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1 OR rolname = $2', [bravoUrl.username, bravoUrl.username.replace('login_', 'owner_')]);
+    assert.equal(roles.rowCount, 0, 'roles dropped');
+  } finally {
+    await admin.end();
+  }
+  const again = platform.cli('tenants', 'delete', 'bravo', '--json');
+  assert.equal(again.status, 0);
+});
+
+test('stopping leaves no process behind; starting again brings back every ready tenant', async () => {
+  const runDir = join(platform.home, 'run');
+  const pids = readdirSync(runDir).filter((f) => f.endsWith('.pid')).map((f) => (JSON.parse(readFileSync(join(runDir, f), 'utf8')) as { pid: number }).pid);
+  assert.ok(pids.length >= 10);
+  assert.equal(await platform.stop(), 0);
+  assert.deepEqual(pids.filter(isAlive), [], 'every process stopped');
+  await platform.start();
+  for (const slug of ['alpha', 'resume']) {
+    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
+  }
+  assert.equal((await platform.api('GET', '/admin/api/tenants/alpha')).json.status, 'ready');
+});
