@@ -88,10 +88,11 @@ export async function runBench(name, limitMs, body) {
   process.on('SIGTERM', () => void abort('SIGTERM', 143));
   const watchdog = setTimeout(() => void abort(`time limit of ${Math.round(limitMs / 1000)} s reached`, 124), limitMs);
   const started = Date.now();
+  const loadAverageAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   let code = 0;
   try {
     const results = await body();
-    const out = { benchmark: name, machine: machineInfo(), durationSeconds: Math.round((Date.now() - started) / 100) / 10, ...results };
+    const out = { benchmark: name, machine: { ...machineInfo(), loadAverageAtStart }, durationSeconds: Math.round((Date.now() - started) / 100) / 10, ...results };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `${name}.json`);
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
