@@ -63,6 +63,3 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
 ];
 
 export const STEP_NAMES: readonly string[] = PROVISIONING_STEPS.map((s) => s.name);
-
-/** The step output that is safe to show (no credentials): what the catalog API exposes is only state. */
-export type StepOutputs = Map<string, unknown>;

@@ -38,7 +38,7 @@ export class ProvisioningWorkflow {
       const log = this.log.child({ tenant: slug });
       await this.catalog.setStatus(slug, 'provisioning');
       await this.drivers.routing.reserve(tenant);
-      const outputs = await this.outputs(slug);
+      const outputs = await this.catalog.stepOutputs(slug);
       for (const step of this.steps) {
         if (outputs.get(step.name)?.state === 'done') continue;
         const current = await this.catalog.get(slug);
@@ -131,10 +131,6 @@ export class ProvisioningWorkflow {
         });
       },
     };
-  }
-
-  private async outputs(slug: string) {
-    return this.catalog.stepOutputs(slug);
   }
 
   private async outputOf(slug: string, step: string): Promise<unknown> {

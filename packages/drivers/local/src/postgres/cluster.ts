@@ -1,6 +1,6 @@
 /** @module Postgres clusters made fast: initdb once into a template, then copy it per instance. */
 import { execFile } from 'node:child_process';
-import { chmod, chown, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,10 +64,6 @@ export async function copyCluster(template: string, dir: string): Promise<boolea
   await rm(dir, { recursive: true, force: true });
   await rename(work, dir);
   return true;
-}
-
-export async function isCluster(dir: string): Promise<boolean> {
-  return stat(join(dir, 'PG_VERSION')).then(() => true, () => false);
 }
 
 /** The supervised process of one Postgres instance. */

@@ -95,10 +95,3 @@ async function createIgnoringDuplicate(client: pg.Client, sql: string): Promise<
     if (code !== '42710' && code !== '42P04' && code !== '23505') throw err;
   }
 }
-
-/** The admin URL of a server, pointing at its maintenance database. */
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
