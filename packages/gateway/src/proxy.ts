@@ -1,5 +1,6 @@
-/** @module The gateway's HTTP server: routes by Host alone and proxies over keep-alive connections. */
-import { Agent, createServer, request, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+/** @module The gateway's HTTP server: routes by Host alone and proxies over pooled keep-alive connections. */
+import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
 import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import { normalizeHost, selectUpstream, type RouteTable } from './route-table.js';
@@ -11,8 +12,8 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Idle time allowed on the upstream connection before answering 504. @defaultValue 60000 */
   upstreamTimeoutMs?: number;
-  /** Keep-alive sockets kept open per upstream program. @defaultValue 128 */
-  maxIdleSocketsPerUpstream?: number;
+  /** Keep-alive connections at most per upstream program. @defaultValue 128 */
+  maxConnectionsPerUpstream?: number;
 }
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
@@ -26,14 +27,20 @@ const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-con
 export function createGatewayServer(options: GatewayOptions): Server {
   const { routes, log } = options;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
-  const agents = new Map<number, Agent>();
-  const agentFor = (port: number): Agent => {
-    let agent = agents.get(port);
-    if (!agent) {
-      agent = new Agent({ keepAlive: true, maxFreeSockets: options.maxIdleSocketsPerUpstream ?? 128, scheduling: 'lifo' });
-      agents.set(port, agent);
+  // undici's pooled client: about 2.5 times the throughput of node:http's client for a proxy (docs/benchmarks.md).
+  const pools = new Map<number, Pool>();
+  const poolFor = (port: number): Pool => {
+    let pool = pools.get(port);
+    if (!pool) {
+      pool = new Pool(`http://127.0.0.1:${port}`, {
+        connections: options.maxConnectionsPerUpstream ?? 128,
+        headersTimeout: upstreamTimeoutMs,
+        bodyTimeout: upstreamTimeoutMs,
+        keepAliveTimeout: 4000,
+      });
+      pools.set(port, pool);
     }
-    return agent;
+    return pool;
   };
 
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
@@ -50,56 +57,46 @@ export function createGatewayServer(options: GatewayOptions): Server {
     const upstream = selectUpstream(route, url);
     if (!upstream) return failure(GatewayErrors.noProgram(route.tenant, url));
 
-    const headers: OutgoingHttpHeaders = {};
+    const headers: string[] = [];
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i]!.toLowerCase();
-      if (DROPPED_REQUEST_HEADERS.has(name)) continue;
-      const existing = headers[name];
-      headers[name] = existing === undefined ? raw[i + 1]! : `${String(existing)}, ${raw[i + 1]!}`;
+      if (!DROPPED_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
     }
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-host'] = rawHost;
-    headers['x-forwarded-proto'] = 'http';
+    headers.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-host', rawHost, 'x-forwarded-proto', 'http');
+    const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 
-    const upstreamReq = request({
-      host: '127.0.0.1',
-      port: upstream.port,
-      method: req.method,
-      path: url,
-      headers,
-      agent: agentFor(upstream.port),
-    });
-    upstreamReq.setTimeout(upstreamTimeoutMs, () => upstreamReq.destroy(Object.assign(new Error('upstream timeout'), { code: 'UPSTREAM_TIMEOUT' })));
-    upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
-      const responseHeaders: OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(upstreamRes.headers)) {
-        if (value !== undefined && !DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders[name] = value;
-      }
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, responseHeaders);
-      upstreamRes.pipe(res);
-      upstreamRes.on('error', () => res.destroy());
-    });
-    upstreamReq.on('error', (err: NodeJS.ErrnoException) => {
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      if (err.code === 'UPSTREAM_TIMEOUT') return failure(GatewayErrors.upstreamTimeout(route.tenant));
-      log.warn({ tenant: route.tenant, port: upstream.port, err: err.message }, 'upstream unavailable');
-      failure(GatewayErrors.upstreamUnavailable(route.tenant), 1);
-    });
+    const abort = new AbortController();
     res.on('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
+      if (!res.writableFinished) abort.abort();
     });
-    req.pipe(upstreamReq);
+    poolFor(upstream.port).stream(
+      { path: url, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody ? req : null, signal: abort.signal },
+      ({ statusCode, headers: upstreamHeaders }) => {
+        const responseHeaders: OutgoingHttpHeaders = {};
+        for (const name in upstreamHeaders) {
+          if (!DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders[name] = upstreamHeaders[name];
+        }
+        res.writeHead(statusCode, responseHeaders);
+        return res;
+      },
+      (err: (Error & { code?: string }) | null) => {
+        if (!err) return;
+        if (res.headersSent || abort.signal.aborted) {
+          res.destroy();
+          return;
+        }
+        if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') return failure(GatewayErrors.upstreamTimeout(route.tenant));
+        log.warn({ tenant: route.tenant, port: upstream.port, err: err.message }, 'upstream unavailable');
+        failure(GatewayErrors.upstreamUnavailable(route.tenant), 1);
+      },
+    );
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
   });
   server.on('close', () => {
-    for (const agent of agents.values()) agent.destroy();
+    for (const pool of pools.values()) void pool.destroy();
   });
   return server;
 }
