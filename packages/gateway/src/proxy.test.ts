@@ -129,6 +129,14 @@ test('streams request bodies through', async () => {
   assert.equal((answer.json.body as string).length, body.length);
 });
 
+test('answers Expect: 100-continue itself and still delivers the body', async () => {
+  const answer = await send(port, { method: 'PUT', path: '/api/file', headers: { host: 'beta.localhost', expect: '100-continue', 'content-length': '5' }, body: 'hello' });
+  assert.equal(answer.status, 200);
+  assert.equal(answer.json.tenant, 'beta:api');
+  assert.equal(answer.json.body, 'hello');
+  assert.equal((answer.json.headers as Record<string, string>).expect, undefined);
+});
+
 test('host normalisation and prefix matching', () => {
   assert.equal(normalizeHost('Acme.Localhost:8080'), 'acme.localhost');
   assert.equal(normalizeHost('[::1]:8080'), '[::1]');

@@ -19,9 +19,13 @@ export interface GatewayOptions {
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
 const DROPPED_REQUEST_HEADERS = new Set([
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  // The gateway itself answers "Expect: 100-continue" (node:http does), so the upstream never sees it.
+  'expect',
   'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix',
   'x-forwarded-server', 'x-real-ip', 'x-original-host', 'x-host', 'x-original-url', 'x-rewrite-url',
 ]);
+/** Errors that mean the tenant's program is not listening (restarting): answered 503 with Retry-After. */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
 const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 export function createGatewayServer(options: GatewayOptions): Server {
@@ -86,8 +90,12 @@ export function createGatewayServer(options: GatewayOptions): Server {
           return;
         }
         if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') return failure(GatewayErrors.upstreamTimeout(route.tenant));
-        log.warn({ tenant: route.tenant, port: upstream.port, err: err.message }, 'upstream unavailable');
-        failure(GatewayErrors.upstreamUnavailable(route.tenant), 1);
+        if (UNAVAILABLE_CODES.has(err.code ?? '')) {
+          log.warn({ tenant: route.tenant, port: upstream.port, err: err.message }, 'upstream unavailable');
+          return failure(GatewayErrors.upstreamUnavailable(route.tenant), 1);
+        }
+        log.error({ tenant: route.tenant, port: upstream.port, err: err.message, code: err.code }, 'proxying failed');
+        failure(GatewayErrors.badGateway(route.tenant));
       },
     );
   });
