@@ -120,6 +120,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const adminToken = persistentSecret(adminTokenFile);
     const masterName = podWorkloadName(MASTER_SLUG);
     const ports = await agent.leasePorts(masterName, manifest.programs.map((p) => p.name));
+    const compileCacheDir = join(home, 'cache', 'node-compile');
     const masterEnv: Record<string, string> = {
       TENANT_ID: MASTER_SLUG,
       TENANT_NAME: 'Tenantry',
@@ -135,6 +136,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       TENANTRY_AGENT_URL: agentUrl,
       TENANTRY_AGENT_TOKEN: agentToken,
       TENANTRY_STORAGE_ROOT: join(home, 'storage'),
+      TENANTRY_COMPILE_CACHE_DIR: compileCacheDir,
       TENANTRY_TRIAL_DATABASE_URL: trialAdminUrl,
       TENANTRY_NAMING_KEY: persistentSecret(join(secrets, 'naming-key')),
       TENANTRY_POSTGRES_ROOT: layout.root,
@@ -144,7 +146,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
     };
     mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
-    await agent.applyWorkload(podWorkload(MASTER_SLUG, manifest, masterEnv, ports, 'master'), false);
+    await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest, env: masterEnv, ports, layer: 'master', compileCacheDir }), false);
     await agent.waitReadyLocal(masterName, 60_000);
     const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };

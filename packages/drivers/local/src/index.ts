@@ -32,6 +32,8 @@ export interface LocalDriverOptions {
   domain: string;
   redisUrl: string;
   storageRoot: string;
+  /** NODE_COMPILE_CACHE for pod programs (Node 22+). */
+  compileCacheDir?: string | undefined;
   trialAdminUrl: string;
   namingKey: string;
   postgres: {
@@ -51,7 +53,7 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
       production: new DedicatedInstanceDatabase({ agent, namingKey: options.namingKey, ...options.postgres }),
     }),
     storage: new FolderStorage(options.storageRoot),
-    compute: new ProcessCompute({ agent, manifest: options.manifest }),
+    compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir }),
     routing: new GatewayRouting(agent, options.manifest, options.domain),
     tenantRedisUrl: options.redisUrl,
   };

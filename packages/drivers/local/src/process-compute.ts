@@ -1,4 +1,5 @@
 /** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
+import { join } from 'node:path';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { programUrlVariable, type PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
@@ -8,8 +9,23 @@ export function podWorkloadName(slug: string): string {
   return `pod-${slug}`;
 }
 
+export interface PodWorkloadOptions {
+  slug: string;
+  manifest: PodManifest;
+  /** The pod environment contract, without PORT. */
+  env: Record<string, string>;
+  ports: Record<string, number>;
+  /** @defaultValue 'pod' */
+  layer?: string;
+  /**
+   * Root of Node 22+'s compile cache (NODE_COMPILE_CACHE; older Node ignores it). Each tenant gets
+   * its own folder: a cache shared across tenants would let one tenant's process plant code in another's.
+   */
+  compileCacheDir?: string | undefined;
+}
+
 /** Builds the workload of a pod: every program with the pod's environment, its own PORT and its siblings' URLs. */
-export function podWorkload(slug: string, manifest: PodManifest, env: Record<string, string>, ports: Record<string, number>, layer = 'pod'): WorkloadSpecInput {
+export function podWorkload({ slug, manifest, env, ports, layer = 'pod', compileCacheDir }: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
     name: podWorkloadName(slug),
@@ -24,6 +40,7 @@ export function podWorkload(slug: string, manifest: PodManifest, env: Record<str
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           NODE_ENV: 'production',
           ...(program.memoryMb ? { NODE_OPTIONS: `--max-old-space-size=${program.memoryMb}` } : {}),
+          ...(compileCacheDir ? { NODE_COMPILE_CACHE: join(compileCacheDir, slug) } : {}),
           ...program.env,
           ...siblings,
           ...env,
@@ -40,6 +57,7 @@ export interface ProcessComputeOptions {
   manifest: PodManifest;
   /** @defaultValue 30000 */
   readyTimeoutMs?: number;
+  compileCacheDir?: string | undefined;
 }
 
 export class ProcessCompute implements ComputeDriver {
@@ -50,7 +68,7 @@ export class ProcessCompute implements ComputeDriver {
     const name = podWorkloadName(tenant.slug);
     const ports = await agent.leasePorts(name, manifest.programs.map((p) => p.name));
     progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}`);
-    await agent.applyWorkload(podWorkload(tenant.slug, manifest, env, ports));
+    await agent.applyWorkload(podWorkload({ slug: tenant.slug, manifest, env, ports, compileCacheDir: this.options.compileCacheDir }));
     await agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
     return { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
   }

@@ -8,6 +8,7 @@ const masterOnly = {
   TENANTRY_AGENT_URL: env.url(['http']).optional(),
   TENANTRY_AGENT_TOKEN: z.string().optional(),
   TENANTRY_STORAGE_ROOT: z.string().optional(),
+  TENANTRY_COMPILE_CACHE_DIR: z.string().optional(),
   TENANTRY_TRIAL_DATABASE_URL: env.url(['postgres', 'postgresql']).optional(),
   TENANTRY_NAMING_KEY: z.string().optional(),
   TENANTRY_POSTGRES_ROOT: z.string().optional(),

@@ -18,6 +18,7 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
     domain: config.TENANTRY_DOMAIN,
     redisUrl: config.REDIS_URL,
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
+    compileCacheDir: config.TENANTRY_COMPILE_CACHE_DIR,
     trialAdminUrl: config.TENANTRY_TRIAL_DATABASE_URL!,
     namingKey: config.TENANTRY_NAMING_KEY!,
     postgres: {
