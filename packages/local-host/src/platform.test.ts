@@ -3,7 +3,7 @@
  * the master pod and tenant pods as OS processes. One platform serves the tests in order.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
@@ -239,8 +239,7 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
 });
 
 test('stopping leaves no process behind; starting again brings back every ready tenant', async () => {
-  const runDir = join(platform.home, 'run');
-  const pids = readdirSync(runDir).filter((f) => f.endsWith('.pid')).map((f) => (JSON.parse(readFileSync(join(runDir, f), 'utf8')) as { pid: number }).pid);
+  const pids = platform.supervisedPids();
   assert.ok(pids.length >= 10);
   assert.equal(await platform.stop(), 0);
   assert.deepEqual(pids.filter(isAlive), [], 'every process stopped');
@@ -249,4 +248,15 @@ test('stopping leaves no process behind; starting again brings back every ready 
     await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
   }
   assert.equal((await platform.api('GET', '/admin/api/tenants/alpha')).json.status, 'ready');
+});
+
+test('after a hard kill of the platform, starting again stops the orphans and brings the tenants back', async () => {
+  const orphans = platform.supervisedPids();
+  await platform.kill();
+  assert.ok(orphans.some(isAlive), 'a hard kill leaves the children running');
+  await platform.start();
+  assert.deepEqual(orphans.filter(isAlive), [], 'the previous run\'s processes were stopped');
+  for (const slug of ['alpha', 'resume']) {
+    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
+  }
 });

@@ -1,6 +1,6 @@
 /** @module Test support: runs `tenantry up` as a child process in a fresh TENANTRY_HOME and talks to it over loopback. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,23 @@ export class PlatformProcess {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     return exited;
+  }
+
+  /** SIGKILL, as a crash or an OOM kill would: the platform gets no chance to stop its children. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Pids of every supervised process, from the supervisor's pid files. */
+  supervisedPids(): number[] {
+    const runDir = join(this.home, 'run');
+    return readdirSync(runDir)
+      .filter((f) => f.endsWith('.pid'))
+      .map((f) => (JSON.parse(readFileSync(join(runDir, f), 'utf8')) as { pid: number }).pid);
   }
 
   /** An HTTP request through the gateway with an explicit Host header. */
