@@ -1,4 +1,4 @@
 /** @module @tenantry/gateway: routes requests by Host header to each tenant's pod. */
 export * from './route-table.js';
-export * from './proxy.js';
+export * from './gateway.js';
 export * from './errors.js';

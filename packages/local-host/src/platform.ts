@@ -3,10 +3,9 @@
  * pod, started in order and stopped in reverse. This is what `tenantry up` (and `npm start`) runs.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createLogger, randomSecret, tenantHost, MASTER_SLUG, type Logger } from '@tenantry/core';
-import { createGatewayServer, RouteTable } from '@tenantry/gateway';
+import { Gateway, RouteTable } from '@tenantry/gateway';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
@@ -66,13 +65,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     portRange: config.TENANTRY_PORTS,
     log,
   });
-  let gateway: Server | undefined;
+  let gateway: Gateway | undefined;
   const stop = async () => {
-    await new Promise<void>((resolve) => {
-      if (!gateway) return resolve();
-      gateway.close(() => resolve());
-      gateway.closeAllConnections();
-    });
+    await gateway?.close();
     await agent.close();
     await supervisor.stopAll();
     release();
@@ -82,12 +77,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
 
-    gateway = createGatewayServer({ routes, log });
-    await new Promise<void>((resolve, reject) => {
-      gateway!.once('error', (err: NodeJS.ErrnoException) =>
-        reject(err.code === 'EADDRINUSE' ? new Error(`port ${config.PORT} is in use; stop what uses it or set PORT`) : err),
-      );
-      gateway!.listen(config.PORT, config.HOST, resolve);
+    gateway = new Gateway({ routes, log });
+    await gateway.listen(config.PORT, config.HOST).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EADDRINUSE' ? new Error(`port ${config.PORT} is in use; stop what uses it or set PORT`) : err;
     });
 
     const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();

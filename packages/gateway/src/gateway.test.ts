@@ -1,14 +1,24 @@
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@tenantry/core';
-import { createGatewayServer } from './proxy.js';
+import { Gateway } from './gateway.js';
 import { normalizeHost, RouteTable, selectUpstream } from './route-table.js';
 
 /** A real upstream per tenant that echoes who it is and what it received. */
 function echoServer(tenant: string): Server {
   return createServer((req, res) => {
+    if (req.url === '/api/chunked') {
+      res.write(`${tenant}:part1;`);
+      setTimeout(() => res.end(`${tenant}:part2`), 5);
+      return;
+    }
+    if (req.url === '/api/big') {
+      res.setHeader('content-length', BIG.length);
+      res.end(BIG);
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -17,6 +27,33 @@ function echoServer(tenant: string): Server {
     });
   });
 }
+
+const BIG = Buffer.alloc(3 * 1024 * 1024, 'b');
+
+/** Writes raw bytes on one connection and collects what comes back until `done` says so or the server closes. */
+function raw(port: number, writes: (string | Buffer)[], done: (text: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => {
+      text += chunk.toString('latin1');
+      if (done(text)) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+    socket.on('connect', async () => {
+      for (const part of writes) {
+        socket.write(part);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    });
+  });
+}
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,7 +82,7 @@ function send(port: number, options: { path?: string; method?: string; headers?:
 }
 
 const upstreams: Server[] = [];
-let gateway: Server;
+let gateway: Gateway;
 let port: number;
 
 before(async () => {
@@ -68,12 +105,13 @@ before(async () => {
   }
   routes.set({ host: 'pending.localhost', tenant: 'pending', state: 'pending', upstreams: [] });
   routes.set({ host: 'down.localhost', tenant: 'down', state: 'ready', upstreams: [{ prefix: '/', port: 1 }] });
-  gateway = createGatewayServer({ routes, log: createLogger('test', 'silent') });
-  port = await listen(gateway);
+  gateway = new Gateway({ routes, log: createLogger('test', 'silent') });
+  await gateway.listen(0, '127.0.0.1');
+  port = gateway.port;
 });
 
-after(() => {
-  gateway.close();
+after(async () => {
+  await gateway.close();
   for (const s of upstreams) s.close();
 });
 
@@ -145,4 +183,83 @@ test('host normalisation and prefix matching', () => {
   assert.equal(selectUpstream(route, '/api?x=1')?.port, 1);
   assert.equal(selectUpstream(route, '/admin/api/t')?.port, 2);
   assert.equal(selectUpstream(route, '/admin')?.port, 3);
+});
+
+test('pipelined requests on one connection each reach the tenant their own Host names, in order', async () => {
+  const text = await raw(
+    port,
+    ['GET /api/a HTTP/1.1\r\nHost: alpha.localhost\r\n\r\nGET /api/b HTTP/1.1\r\nHost: beta.localhost\r\n\r\nGET /api/c HTTP/1.1\r\nHost: alpha.localhost\r\nConnection: close\r\n\r\n'],
+    () => false,
+  );
+  const tenants = [...text.matchAll(/"tenant":"(\w+:\w+)"/g)].map((m) => m[1]);
+  assert.deepEqual(tenants, ['alpha:api', 'beta:api', 'alpha:api']);
+});
+
+test('a body with Content-Length is delivered whole even when it arrives in pieces, and the next request follows', async () => {
+  const text = await raw(
+    port,
+    ['POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 11\r\n\r\nhello', ' world', 'GET /api/y HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n'],
+    () => false,
+  );
+  assert.match(text, /"body":"hello world"/);
+  assert.match(text, /"tenant":"beta:api","url":"\/api\/y"/);
+});
+
+test('chunked responses, large responses and HEAD are framed correctly on a kept-alive connection', async () => {
+  const text = await raw(
+    port,
+    [
+      'GET /api/chunked HTTP/1.1\r\nHost: alpha.localhost\r\n\r\n',
+      'HEAD /api/big HTTP/1.1\r\nHost: alpha.localhost\r\n\r\n',
+      'GET /api/big HTTP/1.1\r\nHost: beta.localhost\r\n\r\n',
+      'GET /api/after HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n',
+    ],
+    () => false,
+  );
+  assert.match(text, /alpha:api:part1;/);
+  assert.match(text, /alpha:api:part2/);
+  assert.equal(count(text, 'b'.repeat(1024)), Math.floor(BIG.length / 1024));
+  assert.equal(count(text, 'HTTP/1.1 200'), 4);
+  assert.match(text, /"url":"\/api\/after"/);
+});
+
+test('slowly written heads, HTTP/1.0 and chunked uploads are all served', async () => {
+  const slow = await raw(port, ['GET /api/slow HT', 'TP/1.1\r\nHo', 'st: beta.localhost\r\nConnection: close\r\n', '\r\n'], () => false);
+  assert.match(slow, /"tenant":"beta:api","url":"\/api\/slow"/);
+  const old = await raw(port, ['GET /api/old HTTP/1.0\r\nHost: alpha.localhost\r\n\r\n'], () => false);
+  assert.match(old, /"tenant":"alpha:api","url":"\/api\/old"/);
+  const chunked = await raw(
+    port,
+    ['POST /api/up HTTP/1.1\r\nHost: alpha.localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n'],
+    () => false,
+  );
+  assert.match(chunked, /"body":"hello"/);
+  const pipelinedAfterHandOver = await raw(
+    port,
+    ['POST /api/up HTTP/1.1\r\nHost: alpha.localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /api/next HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n'],
+    () => false,
+  );
+  assert.match(pipelinedAfterHandOver, /"tenant":"alpha:api".*"body":"abc"[\s\S]*"tenant":"beta:api","url":"\/api\/next"/);
+});
+
+test('smuggling attempts get a 400, never a request to another tenant', async () => {
+  const both = await raw(
+    port,
+    ['POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/evil HTTP/1.1\r\nHost: beta.localhost\r\n\r\n'],
+    () => false,
+  );
+  assert.match(both, /^HTTP\/1\.1 400/);
+  assert.doesNotMatch(both, /beta:api/);
+  const twoLengths = await raw(port, ['POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 1\r\nContent-Length: 40\r\n\r\nx'], () => false);
+  assert.match(twoLengths, /^HTTP\/1\.1 400/);
+});
+
+test('a kept-alive upstream connection the tenant closed is replaced transparently', async () => {
+  const first = await send(port, { path: '/api/one', headers: { host: 'alpha.localhost' } });
+  assert.equal(first.status, 200);
+  for (const server of upstreams) server.closeIdleConnections();
+  await new Promise((r) => setTimeout(r, 20));
+  const second = await send(port, { path: '/api/two', headers: { host: 'alpha.localhost' } });
+  assert.equal(second.status, 200);
+  assert.equal(second.json.url, '/api/two');
 });

@@ -1,11 +1,12 @@
-/** @module The gateway's HTTP server: routes by Host alone and proxies over pooled keep-alive connections. */
+/** @module The gateway's complete HTTP path (node:http server, undici client pools). */
 import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
-import { normalizeHost, selectUpstream, type RouteTable } from './route-table.js';
+import { decide, DROPPED_REQUEST_HEADERS, DROPPED_RESPONSE_HEADERS, refusalBody } from './decision.js';
+import type { RouteTable } from './route-table.js';
 
-export interface GatewayOptions {
+export interface CompletePathOptions {
   routes: RouteTable;
   log: Logger;
   /** Time for a whole request to arrive from the client. @defaultValue 300000 */
@@ -16,19 +17,15 @@ export interface GatewayOptions {
   maxConnectionsPerUpstream?: number;
 }
 
-/** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
-const DROPPED_REQUEST_HEADERS = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  // The gateway itself answers "Expect: 100-continue" (node:http does), so the upstream never sees it.
-  'expect',
-  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix',
-  'x-forwarded-server', 'x-real-ip', 'x-original-host', 'x-host', 'x-original-url', 'x-rewrite-url',
-]);
 /** Errors that mean the tenant's program is not listening (restarting): answered 503 with Retry-After. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
-const DROPPED_RESPONSE_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
-export function createGatewayServer(options: GatewayOptions): Server {
+/**
+ * The gateway's complete HTTP path, on node:http and undici: every request the fast path does not
+ * take (other HTTP versions, chunked or expect-continue uploads, upgrades, anything unusual) is
+ * served here, with full HTTP semantics.
+ */
+export function createCompletePathServer(options: CompletePathOptions): Server {
   const { routes, log } = options;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
   // undici's pooled client: about 2.5 times the throughput of node:http's client for a proxy (docs/benchmarks.md).
@@ -48,18 +45,12 @@ export function createGatewayServer(options: GatewayOptions): Server {
   };
 
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
-    const failure = (err: TenantryError, retryAfter?: number) => reply(res, err, retryAfter);
     const url = req.url ?? '/';
-    if (url.charCodeAt(0) !== 47) return failure(GatewayErrors.absoluteForm());
-    const rawHost = req.headers.host;
-    if (!rawHost) return failure(GatewayErrors.missingHost());
-    if (countHostHeaders(req.rawHeaders) > 1) return failure(GatewayErrors.ambiguousHost());
-    const host = normalizeHost(rawHost);
-    const route = routes.get(host);
-    if (!route) return failure(GatewayErrors.unknownHost(host || rawHost));
-    if (route.state !== 'ready') return failure(GatewayErrors.notReady(route.tenant), 2);
-    const upstream = selectUpstream(route, url);
-    if (!upstream) return failure(GatewayErrors.noProgram(route.tenant, url));
+    const decision = decide(routes, url, hostHeaders(req.rawHeaders));
+    if (decision.kind === 'refuse') return reply(res, decision.error, decision.retryAfter);
+    const { route, upstream } = decision;
+    const failure = (err: TenantryError, retryAfter?: number) => reply(res, err, retryAfter);
+    const rawHost = req.headers.host!;
 
     const headers: string[] = [];
     const raw = req.rawHeaders;
@@ -78,7 +69,8 @@ export function createGatewayServer(options: GatewayOptions): Server {
       ({ statusCode, headers: upstreamHeaders }) => {
         const responseHeaders: OutgoingHttpHeaders = {};
         for (const name in upstreamHeaders) {
-          if (!DROPPED_RESPONSE_HEADERS.has(name)) responseHeaders[name] = upstreamHeaders[name];
+          // node:http frames the body itself, so the upstream's transfer-encoding is not passed on.
+          if (!DROPPED_RESPONSE_HEADERS.has(name) && name !== 'transfer-encoding') responseHeaders[name] = upstreamHeaders[name];
         }
         res.writeHead(statusCode, responseHeaders);
         return res;
@@ -109,14 +101,14 @@ export function createGatewayServer(options: GatewayOptions): Server {
   return server;
 }
 
-function countHostHeaders(raw: string[]): number {
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') count += 1;
-  return count;
+function hostHeaders(raw: string[]): string[] {
+  const hosts: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') hosts.push(raw[i + 1]!);
+  return hosts;
 }
 
 function reply(res: ServerResponse, err: TenantryError, retryAfter?: number): void {
-  const body = JSON.stringify(err.toJSON());
+  const body = refusalBody(err);
   res.writeHead(err.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

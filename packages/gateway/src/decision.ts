@@ -1,0 +1,38 @@
+/** @module What the gateway does with a request, decided the same way on its fast and its complete path. */
+import type { TenantryError } from '@tenantry/core';
+import { GatewayErrors } from './errors.js';
+import { normalizeHost, selectUpstream, type Route, type RouteTable, type Upstream } from './route-table.js';
+
+/** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
+export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  // The gateway itself answers "Expect: 100-continue", so the upstream never sees it.
+  'expect',
+  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix',
+  'x-forwarded-server', 'x-real-ip', 'x-original-host', 'x-host', 'x-original-url', 'x-rewrite-url',
+]);
+
+export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+export type Decision =
+  | { kind: 'proxy'; route: Route; upstream: Upstream }
+  | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
+
+/** Routes by the Host header alone: the request target must be a path, and there must be exactly one Host. */
+export function decide(routes: RouteTable, target: string, hosts: readonly string[]): Decision {
+  if (target.charCodeAt(0) !== 47) return { kind: 'refuse', error: GatewayErrors.absoluteForm() };
+  if (hosts.length === 0 || !hosts[0]) return { kind: 'refuse', error: GatewayErrors.missingHost() };
+  if (hosts.length > 1) return { kind: 'refuse', error: GatewayErrors.ambiguousHost() };
+  const host = normalizeHost(hosts[0]);
+  const route = routes.get(host);
+  if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(host || hosts[0]) };
+  if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
+  const upstream = selectUpstream(route, target);
+  if (!upstream) return { kind: 'refuse', error: GatewayErrors.noProgram(route.tenant, target) };
+  return { kind: 'proxy', route, upstream };
+}
+
+/** The JSON body and headers of an answer the gateway gives itself. */
+export function refusalBody(error: TenantryError): string {
+  return JSON.stringify(error.toJSON());
+}
