@@ -155,6 +155,8 @@ export class FastPathConnection {
     if (this.phase === 'head') this.client.destroy();
   };
 
+  private exchange: Exchange | undefined;
+
   private readonly onClientGone = (): void => {
     this.phase = 'done';
     clearTimeout(this.headTimer);
@@ -226,26 +228,29 @@ export class FastPathConnection {
         return;
       }
       if (err || !connection) return this.refuse(GatewayErrors.upstreamUnavailable(tenant), 1, true);
-      new Exchange(this, request, tenant, connection, mayRetry && reused && request.contentLength === 0).start();
+      this.exchange = new Exchange({
+        owner: this,
+        client: this.client,
+        request,
+        tenant,
+        upstream: connection,
+        pool: this.upstreams,
+        log: this.options.log,
+        timeoutMs: this.options.upstreamTimeoutMs ?? 60_000,
+        retryOnFailure: mayRetry && reused && request.contentLength === 0,
+      });
+      this.exchange.start(this.takeBody(request.contentLength));
     });
   }
 
-  /** Hands the exchange's part of the connection over: body bytes to the upstream, the end back here. */
-  bindExchange(exchange: Exchange | undefined): void {
-    this.exchange = exchange;
-  }
-
-  exchange: Exchange | undefined;
-  get socket(): Socket {
-    return this.client;
-  }
-
-  takeBody(contentLength: number): Buffer {
+  /** The part of the request body already received; the rest is forwarded as it arrives. */
+  private takeBody(contentLength: number): Buffer {
     const inHand = Math.min(contentLength, this.unread.length);
     const part = this.unread.subarray(0, inHand);
     this.unread = this.unread.subarray(inHand);
     this.bodyLeft = contentLength - inHand;
     this.phase = this.bodyLeft > 0 ? 'body' : 'response';
+    if (this.phase === 'body') this.client.resume();
     return part;
   }
 
@@ -283,18 +288,19 @@ export class FastPathConnection {
     this.exchange = undefined;
     this.proxy(request, { prefix: '/', port }, tenant, false);
   }
+}
 
-  get logger(): Logger {
-    return this.options.log;
-  }
-
-  get upstreamTimeoutMs(): number {
-    return this.options.upstreamTimeoutMs ?? 60_000;
-  }
-
-  get upstreamPool(): UpstreamSockets {
-    return this.upstreams;
-  }
+interface ExchangeOptions {
+  owner: FastPathConnection;
+  client: Socket;
+  request: RequestHead;
+  tenant: string;
+  upstream: UpstreamConnection;
+  pool: UpstreamSockets;
+  log: Logger;
+  timeoutMs: number;
+  /** Whether a failure before any response byte may be retried once on a fresh connection. */
+  retryOnFailure: boolean;
 }
 
 /** One request and its response between a client connection and an upstream connection. */
@@ -302,33 +308,31 @@ class Exchange implements UpstreamListener {
   private readonly framer: ResponseFramer;
   private sentToClient = false;
   private finished = false;
+  private readonly owner: FastPathConnection;
+  private readonly client: Socket;
+  private readonly request: RequestHead;
+  private readonly tenant: string;
+  private readonly upstream: UpstreamConnection;
 
-  constructor(
-    private readonly client: FastPathConnection,
-    private readonly request: RequestHead,
-    private readonly tenant: string,
-    private readonly upstream: UpstreamConnection,
-    private readonly retryOnFailure: boolean,
-  ) {
-    this.framer = new ResponseFramer(request.method === 'HEAD', request.close);
+  constructor(private readonly options: ExchangeOptions) {
+    ({ owner: this.owner, client: this.client, request: this.request, tenant: this.tenant, upstream: this.upstream } = options);
+    this.framer = new ResponseFramer(this.request.method === 'HEAD', this.request.close);
   }
 
-  start(): void {
-    const { request, upstream, client } = this;
+  /** Sends the request head and the part of the body already received. */
+  start(bodyPart: Buffer): void {
+    const { request, upstream } = this;
     upstream.listener = this;
-    upstream.socket.setTimeout(client.upstreamTimeoutMs);
-    client.bindExchange(this);
-    const head = `${request.method} ${request.target} HTTP/1.1\r\n${request.forwarded.join('\r\n')}\r\nx-forwarded-for: ${client.socket.remoteAddress ?? ''}\r\nx-forwarded-host: ${request.hosts[0]}\r\nx-forwarded-proto: http\r\n\r\n`;
-    // The head and whatever part of the body has already arrived; the rest follows through forwardBody.
-    const bodyPart = client.takeBody(request.contentLength);
+    upstream.socket.setTimeout(this.options.timeoutMs);
+    const head = `${request.method} ${request.target} HTTP/1.1\r\n${request.forwarded.join('\r\n')}\r\nx-forwarded-for: ${this.client.remoteAddress ?? ''}\r\nx-forwarded-host: ${request.hosts[0]}\r\nx-forwarded-proto: http\r\n\r\n`;
     upstream.socket.write(bodyPart.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), bodyPart]) : Buffer.from(head, 'latin1'));
   }
 
   forwardBody(bytes: Buffer): void {
     if (this.finished) return;
     if (!this.upstream.socket.write(bytes)) {
-      this.client.socket.pause();
-      this.upstream.socket.once('drain', () => this.client.socket.resume());
+      this.client.pause();
+      this.upstream.socket.once('drain', () => this.client.resume());
     }
   }
 
@@ -337,11 +341,11 @@ class Exchange implements UpstreamListener {
     try {
       parts = this.framer.feed(chunk);
     } catch (err) {
-      this.client.logger.warn({ tenant: this.tenant, port: this.upstream.port, err: (err as FramingError).message }, 'malformed upstream response');
+      this.options.log.warn({ tenant: this.tenant, port: this.upstream.port, err: (err as FramingError).message }, 'malformed upstream response');
       return this.fail(GatewayErrors.badGateway(this.tenant));
     }
     let flushed = true;
-    const socket = this.client.socket;
+    const socket = this.client;
     // The rewritten head and the body bytes that came with it leave in one system call.
     socket.cork();
     for (const part of parts) {
@@ -353,7 +357,7 @@ class Exchange implements UpstreamListener {
     if (this.framer.done) return this.complete();
     if (!flushed) {
       this.upstream.socket.pause();
-      this.client.socket.once('drain', () => this.upstream.socket.resume());
+      this.client.once('drain', () => this.upstream.socket.resume());
     }
   }
 
@@ -364,11 +368,11 @@ class Exchange implements UpstreamListener {
 
   onFailure(): void {
     if (this.finished) return;
-    if (this.retryOnFailure && !this.sentToClient) {
+    if (this.options.retryOnFailure && !this.sentToClient) {
       // A reused keep-alive connection the tenant had just closed: try once on a fresh one.
       this.finished = true;
       this.upstream.destroy();
-      return this.client.retry(this.request, this.tenant, this.upstream.port);
+      return this.owner.retry(this.request, this.tenant, this.upstream.port);
     }
     this.fail(GatewayErrors.upstreamUnavailable(this.tenant), 1);
   }
@@ -388,14 +392,13 @@ class Exchange implements UpstreamListener {
     if (this.finished) return;
     this.finished = true;
     this.upstream.destroy();
-    this.client.failed(error, retryAfter, this.sentToClient);
+    this.owner.failed(error, retryAfter, this.sentToClient);
   }
 
   private complete(): void {
     this.finished = true;
-    const bodyStillComing = this.client.bodyStillComing;
-    if (this.framer.reusable && !bodyStillComing) this.client.upstreamPool.release(this.upstream);
+    if (this.framer.reusable && !this.owner.bodyStillComing) this.options.pool.release(this.upstream);
     else this.upstream.destroy();
-    this.client.finish(this.framer.closeClient);
+    this.owner.finish(this.framer.closeClient);
   }
 }

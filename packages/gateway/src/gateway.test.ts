@@ -263,3 +263,10 @@ test('a kept-alive upstream connection the tenant closed is replaced transparent
   assert.equal(second.status, 200);
   assert.equal(second.json.url, '/api/two');
 });
+
+test('a large upload streams through while the upstream connection is being made', async () => {
+  const body = 'u'.repeat(2 * 1024 * 1024);
+  const answer = await send(port, { method: 'POST', path: '/api/upload', headers: { host: 'beta.localhost', 'content-type': 'text/plain', 'content-length': String(body.length) }, body });
+  assert.equal(answer.status, 200);
+  assert.equal((answer.json.body as string).length, body.length);
+});
