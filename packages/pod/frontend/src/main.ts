@@ -1,7 +1,7 @@
 /** @module The tenant's frontend: renders pages on the server with the tenant's data from its user backend. */
 import { readConfig, runMain, env } from '@tenantry/core';
 import { createPodServer, podEnvironment, servePod } from '@tenantry/pod-runtime';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const schema = z.object({ ...podEnvironment, USER_BACKEND_URL: env.url(['http', 'https']) });
 

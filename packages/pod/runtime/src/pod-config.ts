@@ -1,12 +1,12 @@
 /** @module The pod environment contract, validated at start-up by every tenant-pod program. */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TIERS, env } from '@tenantry/core';
 
 /** The variables every program of a pod gets (locally from the compute driver, on Kubernetes from the chart). */
 export const podEnvironment = {
-  TENANT_ID: z.string().regex(/^[a-z0-9-]{1,63}$/, 'must be the tenant slug'),
-  TENANT_NAME: z.string().min(1).optional(),
-  TENANT_TIER: z.enum(TIERS).default('trial'),
+  TENANT_ID: z.string().check(z.regex(/^[a-z0-9-]{1,63}$/, 'must be the tenant slug')),
+  TENANT_NAME: z.optional(z.string().check(z.minLength(1))),
+  TENANT_TIER: z._default(z.enum(TIERS), 'trial'),
   IS_MASTER: env.boolean(false),
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   REDIS_URL: env.url(['redis', 'rediss']),

@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError } from '@tenantry/core';
+import { readHostConfig } from './config.js';
+
+test('defaults when nothing is set', () => {
+  const config = readHostConfig({});
+  assert.equal(config.PORT, 8080);
+  assert.equal(config.TENANTRY_DOMAIN, 'localhost');
+  assert.deepEqual(config.TENANTRY_PORTS, { first: 20000, last: 29999 });
+  assert.equal(config.TENANTRY_PROVISIONING_CONCURRENCY, 4);
+  assert.ok(config.TENANTRY_HOME.endsWith('.tenantry'));
+});
+
+test('a bad variable fails fast with a message naming it', () => {
+  const cases: [NodeJS.ProcessEnv, RegExp][] = [
+    [{ PORT: 'eighty' }, /PORT: must be a TCP port/],
+    [{ PORT: '70000' }, /PORT: must be a TCP port/],
+    [{ TENANTRY_PORTS: '9-5' }, /TENANTRY_PORTS: must be a range of at least 16 ports/],
+    [{ TENANTRY_PORTS: 'many' }, /TENANTRY_PORTS: must be a range such as/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL starting with postgres:\/\//],
+    [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must be a URL starting with redis:\/\//],
+    [{ TENANTRY_DOMAIN: 'Example.com' }, /TENANTRY_DOMAIN: must be a lowercase domain/],
+    [{ TENANTRY_PROVISIONING_CONCURRENCY: '0' }, /TENANTRY_PROVISIONING_CONCURRENCY: must be at least 1/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ TRIAL_DATABASE_URL: 'postgres://x/y' }, /TRIAL_DATABASE_URL: TRIAL_DATABASE_URL needs DATABASE_URL/],
+  ];
+  for (const [environment, message] of cases) {
+    assert.throws(() => readHostConfig(environment), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(environment));
+  }
+});
