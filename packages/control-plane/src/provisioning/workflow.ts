@@ -51,7 +51,7 @@ export class ProvisioningWorkflow {
         if (failure !== undefined) {
           await this.catalog.stepFailed(slug, step.name, failure);
           log.error({ step: step.name, err: failure }, 'step failed; cleaning up');
-          await this.removeAll(tenant, log);
+          await this.removeAll(tenant, log, step.name);
           await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${failure}`);
           return;
         }
@@ -96,15 +96,19 @@ export class ProvisioningWorkflow {
     return lastError;
   }
 
-  /** Removes every step's resources in reverse order; true when all are gone. */
-  private async removeAll(tenant: TenantRef, log: Logger): Promise<boolean> {
+  /**
+   * Removes every step's resources in reverse order; true when all are gone. The step that failed
+   * (if any) keeps its failed state and error, so the tenant shows what went wrong.
+   */
+  private async removeAll(tenant: TenantRef, log: Logger, failedStep?: string): Promise<boolean> {
     let complete = true;
     for (const step of [...this.steps].reverse()) {
       const ctx = this.context(tenant, step, new Map());
+      const keepFailure = step.name === failedStep;
       try {
-        await this.catalog.stepStarted(tenant.slug, step.name, 'removing');
+        if (!keepFailure) await this.catalog.stepStarted(tenant.slug, step.name, 'removing');
         await step.remove(ctx);
-        await this.catalog.stepFinished(tenant.slug, step.name, 'removed');
+        if (!keepFailure) await this.catalog.stepFinished(tenant.slug, step.name, 'removed');
       } catch (err) {
         complete = false;
         await this.catalog.stepFailed(tenant.slug, step.name, `removal failed: ${errorMessage(err)}`);

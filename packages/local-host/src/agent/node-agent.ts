@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { TenantryError, errorMessage, secretsEqual, type Logger } from '@tenantry/core';
 import { portLeaseSchema, routeSpecSchema, workloadSpecSchema, type RouteSpec, type WorkloadSpecInput } from '@tenantry/driver-local';
 import type { RouteTable } from '@tenantry/gateway';
-import type { Supervisor } from '../supervisor/supervisor.js';
+import { CrashLoopError, type Supervisor } from '../supervisor/supervisor.js';
 import { AgentStateFile, type AgentStateData } from './agent-state.js';
 import { PortLeases } from './port-leases.js';
 
@@ -130,6 +130,7 @@ export class NodeAgent {
         try {
           return send(res, 200, await supervisor.waitReady(name, timeoutMs));
         } catch (err) {
+          if (err instanceof CrashLoopError) throw new TenantryError('CRASH_LOOP', 409, err.message);
           throw new TenantryError('NOT_READY', 504, `${errorMessage(err)}; status: ${JSON.stringify(supervisor.status(name))}`);
         }
       }

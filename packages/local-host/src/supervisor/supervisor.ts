@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { WaitTimeoutError, type Logger } from '@tenantry/core';
 import { SupervisedProcess } from './supervised-process.js';
-import type { WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
+import type { ProcessStatus, WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
+
+/** A process that exited this many times without ever passing its health check is crash-looping. */
+const CRASH_LOOP_RESTARTS = 3;
+
+export class CrashLoopError extends Error {
+  constructor(workload: string, process: ProcessStatus, logTail: string) {
+    const exit = process.lastExit ? `last exit code ${process.lastExit.code ?? '-'}, signal ${process.lastExit.signal ?? '-'}` : 'no exit recorded';
+    super(`program ${process.name} of ${workload} keeps exiting before it is ready (${exit})${logTail ? `; its log ends: ${logTail}` : ''}`);
+    this.name = 'CrashLoopError';
+  }
+}
 
 interface Workload {
   spec: WorkloadSpec;
@@ -104,6 +115,8 @@ export class Supervisor extends EventEmitter {
       const status = this.status(name);
       if (!status) throw new Error(`workload ${name} does not exist`);
       if (status.ready) return status;
+      const crashing = status.processes.find((p) => p.state !== 'ready' && p.restarts >= CRASH_LOOP_RESTARTS);
+      if (crashing) throw new CrashLoopError(name, crashing, this.logTail(name, crashing.name));
       const left = deadline - Date.now();
       if (left <= 0) throw new WaitTimeoutError(`workload ${name} to become ready`, timeoutMs);
       await new Promise<void>((resolve) => {
@@ -115,6 +128,16 @@ export class Supervisor extends EventEmitter {
         const timer = setTimeout(done, Math.min(left, 250));
         this.on('change', done);
       });
+    }
+  }
+
+  /** The last lines a process wrote, for error messages. */
+  private logTail(workload: string, processName: string): string {
+    try {
+      const text = readFileSync(join(this.options.logRoot, workload, `${processName}.log`), 'utf8');
+      return text.trimEnd().split('\n').slice(-3).join(' | ').slice(-600);
+    } catch {
+      return '';
     }
   }
 

@@ -31,6 +31,8 @@ export function freePort(): Promise<number> {
 export class PlatformProcess {
   private child: ChildProcess | undefined;
   output = '';
+  /** More environment for `tenantry up`, e.g. TENANTRY_POD_MANIFEST. */
+  extraEnv: NodeJS.ProcessEnv = {};
 
   constructor(readonly home: string, readonly port: number, readonly portRange: string) {}
 
@@ -39,7 +41,7 @@ export class PlatformProcess {
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, TENANTRY_HOME: this.home, PORT: String(this.port), TENANTRY_PORTS: this.portRange, LOG_LEVEL: 'info' };
+    return { ...process.env, TENANTRY_HOME: this.home, PORT: String(this.port), TENANTRY_PORTS: this.portRange, LOG_LEVEL: 'info', ...this.extraEnv };
   }
 
   get token(): string {
