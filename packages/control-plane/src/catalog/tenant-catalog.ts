@@ -158,6 +158,11 @@ export class TenantCatalog {
     }));
   }
 
+  async status(slug: string): Promise<TenantStatus | undefined> {
+    const { rows } = await this.pool.query<{ status: TenantStatus }>('SELECT status FROM tenants WHERE slug = $1', [slug]);
+    return rows[0]?.status;
+  }
+
   async setStatus(slug: string, status: TenantStatus, error: string | null = null): Promise<void> {
     await this.pool.query(
       `UPDATE tenants SET status = $2, error = $3, updated_at = now(),

@@ -38,24 +38,24 @@ export class ProvisioningWorkflow {
       const log = this.log.child({ tenant: slug });
       await this.catalog.setStatus(slug, 'provisioning');
       await this.drivers.routing.reserve(tenant);
-      const outputs = await this.catalog.stepOutputs(slug);
+      const recorded = await this.catalog.stepOutputs(slug);
+      const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
       for (const step of this.steps) {
-        if (outputs.get(step.name)?.state === 'done') continue;
-        const current = await this.catalog.get(slug);
-        if (current?.status !== 'provisioning') {
-          log.info({ status: current?.status }, 'provisioning stopped: the tenant changed status');
+        if (outputs.has(step.name)) continue;
+        const status = await this.catalog.status(slug);
+        if (status !== 'provisioning') {
+          log.info({ status }, 'provisioning stopped: the tenant changed status');
           return;
         }
-        const ctx = this.context(tenant, step, new Map([...outputs].map(([name, o]) => [name, o.output])));
-        const failure = await this.attempt(step, ctx, log);
-        if (failure !== undefined) {
-          await this.catalog.stepFailed(slug, step.name, failure);
-          log.error({ step: step.name, err: failure }, 'step failed; cleaning up');
+        const result = await this.attempt(step, this.context(tenant, step, outputs), log);
+        if (!result.ok) {
+          await this.catalog.stepFailed(slug, step.name, result.error);
+          log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
           await this.removeAll(tenant, log, step.name);
-          await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${failure}`);
+          await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${result.error}`);
           return;
         }
-        outputs.set(step.name, { state: 'done', output: await this.outputOf(slug, step.name) });
+        outputs.set(step.name, result.output);
       }
       await this.catalog.setStatus(slug, 'ready');
       log.info('tenant ready');
@@ -77,23 +77,24 @@ export class ProvisioningWorkflow {
     });
   }
 
-  private async attempt(step: ProvisioningStep, ctx: StepContext, log: Logger): Promise<string | undefined> {
+  /** Applies a step, retrying with backoff; records each attempt in the catalog. */
+  private async attempt(step: ProvisioningStep, ctx: StepContext, log: Logger): Promise<{ ok: true; output: unknown } | { ok: false; error: string }> {
     let lastError = '';
     for (let attempt = 1; attempt <= this.stepAttempts; attempt += 1) {
       await this.catalog.stepStarted(ctx.tenant.slug, step.name, 'running');
       const started = Date.now();
       try {
-        const output = await step.apply(ctx);
-        await this.catalog.stepFinished(ctx.tenant.slug, step.name, 'done', output ?? {});
+        const output = (await step.apply(ctx)) ?? {};
+        await this.catalog.stepFinished(ctx.tenant.slug, step.name, 'done', output);
         log.info({ step: step.name, ms: Date.now() - started, attempt }, 'step done');
-        return undefined;
+        return { ok: true, output };
       } catch (err) {
         lastError = errorMessage(err);
         log.warn({ step: step.name, attempt, err: lastError }, 'step attempt failed');
         if (attempt < this.stepAttempts) await delay(this.retryDelayMs * 2 ** (attempt - 1));
       }
     }
-    return lastError;
+    return { ok: false, error: lastError };
   }
 
   /**
@@ -124,7 +125,7 @@ export class ProvisioningWorkflow {
     return complete;
   }
 
-  private context(tenant: TenantRef, step: ProvisioningStep, outputs: Map<string, unknown>): StepContext {
+  private context(tenant: TenantRef, step: ProvisioningStep, outputs: ReadonlyMap<string, unknown>): StepContext {
     return {
       tenant,
       drivers: this.drivers,
