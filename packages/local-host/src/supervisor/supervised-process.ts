@@ -12,7 +12,7 @@ import type { ProcessSpec, ProcessState, ProcessStatus } from '@tenantry/driver-
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 const STABLE_AFTER_MS = 10_000;
-const READINESS_INTERVAL_MS = 25;
+const READINESS_INTERVAL_MS = 10;
 const LIVENESS_INTERVAL_MS = 5000;
 const LIVENESS_FAILURES_BEFORE_KILL = 3;
 
