@@ -18,6 +18,7 @@ test('a bad variable fails fast with a message naming it', () => {
     [{ PORT: '70000' }, /PORT: must be a TCP port/],
     [{ TENANTRY_PORTS: '9-5' }, /TENANTRY_PORTS: must be a range of at least 16 ports/],
     [{ TENANTRY_PORTS: 'many' }, /TENANTRY_PORTS: must be a range such as/],
+    [{ TENANTRY_PORTS: '40000-44999' }, /TENANTRY_PORTS: overlaps .* the ports the kernel gives to outgoing connections/],
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a URL starting with postgres:\/\//],
     [{ REDIS_URL: 'localhost:6379' }, /REDIS_URL: must be a URL starting with redis:\/\//],
     [{ TENANTRY_DOMAIN: 'Example.com' }, /TENANTRY_DOMAIN: must be a lowercase domain/],

@@ -14,7 +14,7 @@ import { isAlive, PlatformProcess } from './test-support/platform-process.js';
 let platform: PlatformProcess;
 
 before(async () => {
-  platform = await PlatformProcess.create('31000-31999');
+  platform = await PlatformProcess.create('30000-30999');
   await platform.start();
 });
 
@@ -85,6 +85,15 @@ test('a repeated create returns the same tenant; a different body is a conflict'
   const conflict = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'trial', name: 'Prod Inc' });
   assert.equal(conflict.status, 409);
   assert.match(conflict.json.error.message, /tier/);
+
+  // More identical creates at once than the API's database pool has connections.
+  const crowd = await Promise.all(Array.from({ length: 16 }, () => platform.api('POST', '/admin/api/tenants', { slug: 'crowd', tier: 'trial' })));
+  assert.equal(crowd.filter((a) => a.status === 202).length, 1, 'one create made the tenant');
+  assert.equal(crowd.filter((a) => a.status === 200).length, 15, 'the others got the same tenant');
+  assert.ok(crowd.every((a) => a.json.slug === 'crowd'));
+  await platform.waitStatus('crowd', 'ready');
+  assert.equal((await platform.api('DELETE', '/admin/api/tenants/crowd')).status, 202);
+  await platform.waitGone('crowd');
 });
 
 test('bad input gets a 4xx with a message that says what to fix, and makes nothing', async () => {

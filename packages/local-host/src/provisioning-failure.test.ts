@@ -13,7 +13,7 @@ import { PlatformProcess } from './test-support/platform-process.js';
 let platform: PlatformProcess;
 
 before(async () => {
-  platform = await PlatformProcess.create('32000-32999');
+  platform = await PlatformProcess.create('31000-31999');
   const manifest = defaultPodManifest();
   const broken = manifest.programs.find((p) => p.name === 'scheduler')!;
   // The master pod runs the same manifest: only tenants' schedulers fail.

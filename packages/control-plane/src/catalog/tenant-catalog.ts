@@ -96,34 +96,35 @@ export class TenantCatalog {
    */
   async create(tenant: NewTenant, stepNames: readonly string[]): Promise<{ tenant: TenantRecord; created: boolean }> {
     const client = await this.pool.connect();
+    let inserted: boolean;
     try {
       await client.query('BEGIN');
-      const inserted = await client.query(
+      const result = await client.query(
         `INSERT INTO tenants (slug, name, tier, status) VALUES ($1, $2, $3, 'pending') ON CONFLICT (slug) DO NOTHING RETURNING slug`,
         [tenant.slug, tenant.name, tenant.tier],
       );
-      if (inserted.rowCount === 1) {
+      inserted = result.rowCount === 1;
+      if (inserted) {
         await client.query(
           `INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`,
           [tenant.slug, stepNames],
         );
       }
       await client.query('COMMIT');
-      const record = (await this.get(tenant.slug))!;
-      if (inserted.rowCount === 1) return { tenant: record, created: true };
-      const differences = [
-        ...(record.name !== tenant.name ? ['name'] : []),
-        ...(record.tier !== tenant.tier ? ['tier'] : []),
-      ];
-      if (differences.length > 0) throw ControlPlaneErrors.tenantConflict(tenant.slug, differences);
-      if (record.status === 'deprovisioning') throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
-      return { tenant: record, created: false };
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      // Released before the read below: holding it while asking the pool again deadlocks a busy pool.
       client.release();
     }
+    const record = await this.get(tenant.slug);
+    if (!record) throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
+    if (inserted) return { tenant: record, created: true };
+    const differences = [...(record.name !== tenant.name ? ['name'] : []), ...(record.tier !== tenant.tier ? ['tier'] : [])];
+    if (differences.length > 0) throw ControlPlaneErrors.tenantConflict(tenant.slug, differences);
+    if (record.status === 'deprovisioning') throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
+    return { tenant: record, created: false };
   }
 
   async get(slug: string): Promise<TenantRecord | undefined> {

@@ -82,9 +82,13 @@ export class SupervisedProcess extends EventEmitter {
         this.onExit(child, code, signal);
         resolve();
       });
-    });
-    child.once('error', (err) => {
-      this.log.error({ process: this.spec.name, err: err.message }, 'process could not be spawned');
+      // A program that cannot be started (e.g. a missing binary) emits no 'exit': treat it as one.
+      child.once('error', (err) => {
+        if (child.pid !== undefined) return;
+        this.log.error({ process: this.spec.name, err: err.message }, 'process could not be spawned');
+        this.onExit(child, null, null);
+        resolve();
+      });
     });
     if (child.pid) {
       void writeFile(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal }))

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { createLogger, waitFor } from '@tenantry/core';
+import { workloadSpecSchema } from '@tenantry/driver-local';
+import { freePort } from '../test-support/platform-process.js';
+import { CrashLoopError, Supervisor } from './supervisor.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tenantry-supervisor-'));
+const supervisor = new Supervisor({ logRoot: join(root, 'logs'), runDir: join(root, 'run'), log: createLogger('test', 'silent') });
+
+after(() => supervisor.stopAll());
+
+const server = (port: number) =>
+  `require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));`;
+
+test('a killed process is restarted and passes its health check again', async () => {
+  const port = await freePort();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'web', processes: [{ name: 'http', command: 'node', args: ['-e', server(port)], health: { kind: 'http', port, path: '/' } }] }));
+  const ready = await supervisor.waitReady('web', 10_000);
+  const pid = ready.processes[0]!.pid!;
+  process.kill(pid, 'SIGKILL');
+  const back = await waitFor(() => {
+    const status = supervisor.status('web')!;
+    return status.ready && status.processes[0]!.pid !== pid ? status : undefined;
+  }, { what: 'the restart', timeoutMs: 10_000 });
+  assert.equal(back.processes[0]!.restarts, 1);
+  await supervisor.remove('web');
+  assert.equal(supervisor.status('web'), undefined);
+});
+
+test('a program that keeps exiting, or cannot be started at all, fails fast and still stops', async () => {
+  const port = await freePort();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'crasher', processes: [{ name: 'bad', command: 'node', args: ['-e', "console.error('boom'); process.exit(7)"], health: { kind: 'tcp', port } }] }));
+  await assert.rejects(supervisor.waitReady('crasher', 30_000), (err: unknown) => err instanceof CrashLoopError && /exit code 7/.test(err.message) && /boom/.test(err.message));
+  await supervisor.remove('crasher');
+
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'missing', processes: [{ name: 'ghost', command: '/nonexistent/program', health: { kind: 'tcp', port } }] }));
+  await assert.rejects(supervisor.waitReady('missing', 30_000), CrashLoopError);
+  await supervisor.remove('missing');
+});
+
+test('a process that ignores SIGTERM is killed after its stop timeout', async () => {
+  const port = await freePort();
+  const stubborn = `process.on('SIGTERM', () => {}); require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1');`;
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'stubborn', processes: [{ name: 'p', command: 'node', args: ['-e', stubborn], health: { kind: 'http', port, path: '/' }, stopTimeoutMs: 300 }] }));
+  const pid = (await supervisor.waitReady('stubborn', 10_000)).processes[0]!.pid!;
+  const started = Date.now();
+  await supervisor.remove('stubborn');
+  assert.ok(Date.now() - started < 5000);
+  assert.throws(() => process.kill(pid, 0));
+});
