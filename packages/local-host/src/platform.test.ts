@@ -19,7 +19,7 @@ before(async () => {
 });
 
 after(async () => {
-  await platform?.stop();
+  await platform?.dispose();
 });
 
 async function canConnect(url: string): Promise<true | string> {

@@ -26,7 +26,7 @@ before(async () => {
 });
 
 after(async () => {
-  await platform?.stop();
+  await platform?.dispose();
 });
 
 test('a step that keeps failing marks the tenant failed with the reason and removes what it made', async () => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import type { AgentClient } from './agent/agent-client.js';
 import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
 import { INSTANCE_SIZES, SUPERUSER, copyCluster, postgresUrl, postgresWorkload } from './postgres/cluster.js';
-import { closeDefaultDatabases, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
+import { adminPool, closeDefaultDatabases, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
 
 export interface DedicatedInstanceDatabaseOptions {
   agent: AgentClient;
@@ -55,10 +55,15 @@ export class DedicatedInstanceDatabase implements DatabaseDriver {
     const adminUrl = postgresUrl(port!, SUPERUSER, this.options.superuserPassword, 'postgres');
     await waitFor(() => acceptsConnections(adminUrl), { what: `the Postgres instance of ${tenant.slug} to accept connections`, timeoutMs, intervalMs: 20 });
     progress('creating the database and login');
-    await closeDefaultDatabases(adminUrl);
     const names = tenantDatabaseNames(tenant.slug, this.options.namingKey);
     const password = randomSecret();
-    await ensureTenantDatabase(adminUrl, names, password, this.options.connectionLimit ?? 30);
+    const admin = adminPool(adminUrl, 1);
+    try {
+      await closeDefaultDatabases(admin);
+      await ensureTenantDatabase(admin, adminUrl, names, password, this.options.connectionLimit ?? 30);
+    } finally {
+      await admin.end();
+    }
     return {
       url: postgresUrl(port!, names.login, password, names.database),
       location: { kind: 'dedicated-instance', host: '127.0.0.1', port: port!, database: names.database },

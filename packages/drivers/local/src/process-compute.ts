@@ -39,7 +39,6 @@ export function podWorkload({ slug, manifest, env, ports, layer = 'pod', compile
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           NODE_ENV: 'production',
-          ...(program.memoryMb ? { NODE_OPTIONS: `--max-old-space-size=${program.memoryMb}` } : {}),
           ...(compileCacheDir ? { NODE_COMPILE_CACHE: join(compileCacheDir, slug) } : {}),
           ...program.env,
           ...siblings,
@@ -47,6 +46,7 @@ export function podWorkload({ slug, manifest, env, ports, layer = 'pod', compile
           PORT: String(port),
         },
         health: { kind: 'http', port, path: program.healthPath },
+        ...(program.memoryMb ? { memoryLimitMb: program.memoryMb } : {}),
       };
     }),
   };

@@ -1,7 +1,8 @@
 /** @module Trial tenants: a database and roles on one shared Postgres server (the brief's shared RDS host). */
 import { randomSecret } from '@tenantry/core';
 import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
-import { dropTenantDatabase, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
+import type pg from 'pg';
+import { adminPool, dropTenantDatabase, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
 
 export interface SharedInstanceDatabaseOptions {
   /** Superuser URL of the shared server. */
@@ -13,13 +14,18 @@ export interface SharedInstanceDatabaseOptions {
 }
 
 export class SharedInstanceDatabase implements DatabaseDriver {
-  constructor(private readonly options: SharedInstanceDatabaseOptions) {}
+  /** Kept open: a new superuser connection per tenant would cost a SCRAM handshake each time. */
+  private readonly admin: pg.Pool;
+
+  constructor(private readonly options: SharedInstanceDatabaseOptions) {
+    this.admin = adminPool(options.adminUrl);
+  }
 
   async create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant> {
     const names = tenantDatabaseNames(tenant.slug, this.options.namingKey);
     const password = randomSecret();
     progress('creating the database and login on the shared trial server');
-    await ensureTenantDatabase(this.options.adminUrl, names, password, this.options.connectionLimit ?? 20);
+    await ensureTenantDatabase(this.admin, this.options.adminUrl, names, password, this.options.connectionLimit ?? 20);
     const url = new URL(this.options.adminUrl);
     url.username = names.login;
     url.password = password;
@@ -29,6 +35,6 @@ export class SharedInstanceDatabase implements DatabaseDriver {
 
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     progress('dropping the database and roles on the shared trial server');
-    await dropTenantDatabase(this.options.adminUrl, tenantDatabaseNames(tenant.slug, this.options.namingKey));
+    await dropTenantDatabase(this.admin, tenantDatabaseNames(tenant.slug, this.options.namingKey));
   }
 }

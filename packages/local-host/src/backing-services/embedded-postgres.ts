@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import {
-  INSTANCE_SIZES, SUPERUSER, closeDefaultDatabases, copyCluster, initTemplateCluster, postgresBinaries, postgresServiceUser,
+  INSTANCE_SIZES, SUPERUSER, adminPool, closeDefaultDatabases, copyCluster, initTemplateCluster, postgresBinaries, postgresServiceUser,
   postgresUrl, postgresWorkload, type InstanceSettings, type PostgresBinaries, type ServiceUser,
 } from '@tenantry/driver-local';
 import type { NodeAgent } from '../agent/node-agent.js';
@@ -77,7 +77,10 @@ export async function startEmbeddedServer(
     },
     { what: `the ${name} Postgres server to accept connections`, timeoutMs: 60_000, intervalMs: 50 },
   );
-  if (name === 'trial') await closeDefaultDatabases(url);
+  if (name === 'trial') {
+    const admin = adminPool(url, 1);
+    await closeDefaultDatabases(admin).finally(() => admin.end());
+  }
   return url;
 }
 

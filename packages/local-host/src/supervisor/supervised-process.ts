@@ -1,7 +1,7 @@
 /** @module One OS process kept running: spawn, health, restart with backoff, graceful stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
@@ -13,7 +13,7 @@ const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 5000;
 const STABLE_AFTER_MS = 10_000;
 const READINESS_INTERVAL_MS = 10;
-const LIVENESS_INTERVAL_MS = 5000;
+const PAGE_BYTES = 4096;
 const LIVENESS_FAILURES_BEFORE_KILL = 3;
 
 export interface ProcessPaths {
@@ -21,6 +21,8 @@ export interface ProcessPaths {
   logDir: string;
   /** Folder for `<workload>.<process>.pid`, used to reap processes orphaned by a hard kill. */
   runDir: string;
+  /** Time between liveness probes (health and memory) of a ready process. @defaultValue 5000 */
+  livenessIntervalMs?: number;
 }
 
 export class SupervisedProcess extends EventEmitter {
@@ -143,10 +145,16 @@ export class SupervisedProcess extends EventEmitter {
       if (healthy) {
         this.livenessFailures = 0;
         this.setState('ready');
-        this.scheduleProbe(LIVENESS_INTERVAL_MS);
+        this.scheduleProbe(this.paths.livenessIntervalMs ?? 5000);
       } else {
         this.scheduleProbe(READINESS_INTERVAL_MS);
       }
+      return;
+    }
+    const rssMb = residentMb(child.pid);
+    if (this.spec.memoryLimitMb !== undefined && rssMb !== undefined && rssMb > this.spec.memoryLimitMb) {
+      this.log.warn({ process: this.spec.name, rssMb, limitMb: this.spec.memoryLimitMb }, 'process exceeded its memory limit; killing it');
+      child.kill('SIGKILL');
       return;
     }
     this.livenessFailures = healthy ? 0 : this.livenessFailures + 1;
@@ -155,12 +163,23 @@ export class SupervisedProcess extends EventEmitter {
       child.kill('SIGKILL');
       return;
     }
-    this.scheduleProbe(LIVENESS_INTERVAL_MS);
+    this.scheduleProbe(this.paths.livenessIntervalMs ?? 5000);
   }
 
   private setState(state: ProcessState): void {
     if (this.state === state) return;
     this.state = state;
     this.emit('change', this.status());
+  }
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux); undefined where it cannot be read. */
+function residentMb(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+    return (pages * PAGE_BYTES) / 1048576;
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -9,9 +9,12 @@ import { freePort } from '../test-support/platform-process.js';
 import { CrashLoopError, Supervisor } from './supervisor.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tenantry-supervisor-'));
-const supervisor = new Supervisor({ logRoot: join(root, 'logs'), runDir: join(root, 'run'), log: createLogger('test', 'silent') });
+const supervisor = new Supervisor({ logRoot: join(root, 'logs'), runDir: join(root, 'run'), log: createLogger('test', 'silent'), livenessIntervalMs: 100 });
 
-after(() => supervisor.stopAll());
+after(async () => {
+  await supervisor.stopAll();
+  rmSync(root, { recursive: true, force: true });
+});
 
 const server = (port: number) =>
   `require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));`;
@@ -51,4 +54,18 @@ test('a process that ignores SIGTERM is killed after its stop timeout', async ()
   await supervisor.remove('stubborn');
   assert.ok(Date.now() - started < 5000);
   assert.throws(() => process.kill(pid, 0));
+});
+
+test('a process above its memory limit is killed and restarted, like a container at its limit', async () => {
+  const port = await freePort();
+  // Grows to about 150 MiB once it serves, past its 100 MiB limit.
+  const hog = `${server(port)} const hoard = []; setTimeout(() => { for (let i = 0; i < 30; i++) hoard.push(Buffer.alloc(5 << 20, 1)); }, 50);`;
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'hog', processes: [{ name: 'p', command: 'node', args: ['-e', hog], health: { kind: 'http', port, path: '/' }, memoryLimitMb: 100 }] }));
+  await supervisor.waitReady('hog', 10_000);
+  const restarted = await waitFor(() => {
+    const p = supervisor.status('hog')!.processes[0]!;
+    return p.restarts >= 1 ? p : undefined;
+  }, { what: 'the memory limit to kill the process', timeoutMs: 10_000 });
+  assert.equal(restarted.lastExit?.signal, 'SIGKILL');
+  await supervisor.remove('hog');
 });

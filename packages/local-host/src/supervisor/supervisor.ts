@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   logRoot: string;
   /** Folder for pid files of running processes. */
   runDir: string;
+  /** Time between liveness probes of ready processes. @defaultValue 5000 */
+  livenessIntervalMs?: number;
   log: Logger;
 }
 
@@ -74,7 +76,7 @@ export class Supervisor extends EventEmitter {
     if (existing) await this.remove(spec.name);
     const log = this.options.log.child({ workload: spec.name, ...(spec.labels.tenant ? { tenant: spec.labels.tenant } : {}) });
     const processes = spec.processes.map(
-      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir }, log),
+      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir, ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}) }, log),
     );
     this.workloads.set(spec.name, { spec, processes });
     for (const p of processes) {

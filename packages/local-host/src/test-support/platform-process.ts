@@ -1,6 +1,6 @@
 /** @module Test support: runs `tenantry up` as a child process in a fresh TENANTRY_HOME and talks to it over loopback. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,7 +37,16 @@ export class PlatformProcess {
   constructor(readonly home: string, readonly port: number, readonly portRange: string) {}
 
   static async create(portRange: string): Promise<PlatformProcess> {
-    return new PlatformProcess(mkdtempSync(join(tmpdir(), 'tenantry-test-')), await freePort(), portRange);
+    const home = mkdtempSync(join(tmpdir(), 'tenantry-test-'));
+    // Traversable by the postgres user, so the clusters stay inside this folder and go with it.
+    chmodSync(home, 0o755);
+    return new PlatformProcess(home, await freePort(), portRange);
+  }
+
+  /** Stops the platform and deletes its TENANTRY_HOME. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.home, { recursive: true, force: true });
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -21,7 +21,10 @@ const programSchema = z.object({
   routes: z.array(z.string().startsWith('/')).default([]),
   /** Extra environment for this program, on top of the pod contract. */
   env: z.record(z.string(), z.string()).default({}),
-  /** Heap limit in MiB (Node programs), the local stand-in for a container memory limit. */
+  /**
+   * Memory limit in MiB: locally the supervisor kills and restarts a program whose resident memory
+   * exceeds it (a V8 heap flag would cost every Node start ~50 ms); on Kubernetes, the container limit.
+   */
   memoryMb: z.number().int().positive().optional(),
 });
 
@@ -47,10 +50,10 @@ function programMain(pkg: string): string {
 export function defaultPodManifest(): PodManifest {
   return manifestSchema.parse({
     programs: [
-      { name: 'user-backend', command: 'node', args: [programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 128 },
-      { name: 'admin-backend', command: 'node', args: [programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 128 },
-      { name: 'scheduler', command: 'node', args: [programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 128 },
-      { name: 'frontend', command: 'node', args: [programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 128 },
+      { name: 'user-backend', command: 'node', args: [programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 256 },
+      { name: 'admin-backend', command: 'node', args: [programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 256 },
+      { name: 'scheduler', command: 'node', args: [programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 256 },
+      { name: 'frontend', command: 'node', args: [programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 256 },
     ],
   });
 }

@@ -18,6 +18,11 @@ export const processSpecSchema = z.object({
   health: healthCheckSchema,
   /** Signal for a graceful stop; postgres wants SIGINT (fast shutdown). @defaultValue SIGTERM */
   stopSignal: z.enum(['SIGTERM', 'SIGINT', 'SIGQUIT']).default('SIGTERM'),
+  /**
+   * Resident memory allowed, checked with each liveness probe; above it the process is killed and
+   * restarted, as a container runtime does at its memory limit. Unset: no limit.
+   */
+  memoryLimitMb: z.number().int().positive().optional(),
   /** Time allowed for a graceful stop before SIGKILL. @defaultValue 5000 */
   stopTimeoutMs: z.number().int().positive().default(5000),
 });
