@@ -325,7 +325,8 @@ class Exchange implements UpstreamListener {
     upstream.listener = this;
     upstream.socket.setTimeout(this.options.timeoutMs);
     const head = `${request.method} ${request.target} HTTP/1.1\r\n${request.forwarded.join('\r\n')}\r\nx-forwarded-for: ${this.client.remoteAddress ?? ''}\r\nx-forwarded-host: ${request.hosts[0]}\r\nx-forwarded-proto: http\r\n\r\n`;
-    upstream.socket.write(bodyPart.length > 0 ? Buffer.concat([Buffer.from(head, 'latin1'), bodyPart]) : Buffer.from(head, 'latin1'));
+    if (bodyPart.length > 0) upstream.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), bodyPart]));
+    else upstream.socket.write(head, 'latin1');
   }
 
   forwardBody(bytes: Buffer): void {
@@ -344,16 +345,13 @@ class Exchange implements UpstreamListener {
       this.options.log.warn({ tenant: this.tenant, port: this.upstream.port, err: (err as FramingError).message }, 'malformed upstream response');
       return this.fail(GatewayErrors.badGateway(this.tenant));
     }
+    // The rewritten head and the body bytes that came with it leave in one write.
+    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
     let flushed = true;
-    const socket = this.client;
-    // The rewritten head and the body bytes that came with it leave in one system call.
-    socket.cork();
-    for (const part of parts) {
-      if (part.length === 0) continue;
+    if (bytes.length > 0) {
       this.sentToClient = true;
-      flushed = socket.write(part);
+      flushed = this.client.write(bytes);
     }
-    socket.uncork();
     if (this.framer.done) return this.complete();
     if (!flushed) {
       this.upstream.socket.pause();
