@@ -33,6 +33,10 @@ export class SharedInstanceDatabase implements DatabaseDriver {
     return { url: url.toString(), location: { kind: 'shared-instance', host: url.hostname, port: Number(url.port || 5432), database: names.database } };
   }
 
+  async close(): Promise<void> {
+    await this.admin.end();
+  }
+
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     progress('dropping the database and roles on the shared trial server');
     await dropTenantDatabase(this.admin, tenantDatabaseNames(tenant.slug, this.options.namingKey));

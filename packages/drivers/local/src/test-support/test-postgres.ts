@@ -1,0 +1,59 @@
+/** @module Test support: a real, throwaway Postgres server from the embedded binaries. */
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { randomSecret, waitFor } from '@tenantry/core';
+import { postgresBinaries, postgresServiceUser } from '../postgres/binaries.js';
+import { INSTANCE_SIZES, SUPERUSER, initTemplateCluster, postgresUrl, postgresWorkload } from '../postgres/cluster.js';
+
+export interface TestPostgres {
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const root = mkdtempSync(join(tmpdir(), 'tenantry-pg-'));
+  chmodSync(root, 0o755);
+  const binaries = postgresBinaries();
+  const user = postgresServiceUser();
+  const password = randomSecret();
+  const dataDir = join(root, 'data');
+  await initTemplateCluster(dataDir, binaries, user, password);
+  const port = await freePort();
+  const spec = postgresWorkload({ name: 'test-postgres', dataDir, port, binaries, user, settings: INSTANCE_SIZES.dedicated, labels: {} }).processes[0]!;
+  const child = spawn(spec.command, spec.args ?? [], { cwd: dataDir, stdio: 'ignore', ...(user ? { uid: user.uid, gid: user.gid } : {}) });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const adminUrl = postgresUrl(port, SUPERUSER, password, 'postgres');
+  await waitFor(
+    async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      try {
+        await client.connect();
+        return true;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    { what: 'the test Postgres to accept connections', timeoutMs: 30_000 },
+  );
+  return {
+    adminUrl,
+    stop: async () => {
+      child.kill('SIGINT');
+      await exited;
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
