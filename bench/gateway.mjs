@@ -10,7 +10,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createTenant, freePort, http, leasedPorts, log, onCleanup, parseFlags, percentile, runBench, sleep, startPlatform, waitTenantServes,
+  createTenant, freePort, http, leasedPorts, log, onCleanup, parseFlags, percentile, processTree, readPidFile, runBench, sleep, startPlatform,
+  waitTenantServes,
 } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
@@ -129,7 +130,7 @@ http {
     if (existsSync(join(dir, 'nginx.pid'))) {
       try {
         await http(port, { host: 'probe.localhost', path: '/healthz', timeoutMs: 1000 });
-        return { port, conf, pid: child.pid };
+        return { port, conf, pid: child.pid, errorLog: () => { try { return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000); } catch { return ''; } } };
       } catch { /* not yet */ }
     }
     await sleep(50);
@@ -138,6 +139,20 @@ http {
 }
 
 const median = (xs) => percentile(xs, 50);
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user + system) used so far by the given pids. */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime
+    } catch { /* gone */ }
+  }
+  return ticks / CLK_TCK;
+}
 
 await runBench('gateway', flags['limit-s'] * 1000, async () => {
   for (const bin of [WRK, NGINX]) if (!existsSync(bin)) throw new Error(`${bin} is missing`);
@@ -163,18 +178,33 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
     if (res.status !== 200 || res.json?.slug !== slug) throw new Error(`${name} answered ${res.status}: ${res.body.slice(0, 200)}`);
   }
 
+  // Processes whose CPU use is sampled during each measured run (in % of one core).
+  const backendPid = readPidFile(platform.home, `pod-${slug}`, 'user-backend')?.pid;
+  const cpuPids = { backend: [backendPid], nginx: processTree(nginx.pid), gateway: [platform.pid] };
   const runs = { direct: [], nginx: [], gateway: [] };
   let command;
   for (let rep = 1; rep <= flags.repeat; rep += 1) {
     for (const [name, port] of Object.entries(targets)) {
       const url = `http://127.0.0.1:${port}/api/user/config`;
       await runWrk(url, host, flags['warmup-s'], false);
+      const before = Object.fromEntries(Object.entries(cpuPids).map(([k, pids]) => [k, cpuSeconds(pids)]));
+      const wallStart = performance.now();
       const { command: cmd, out } = await runWrk(url, host, flags['duration-s'], true);
+      const wall = (performance.now() - wallStart) / 1000;
+      const cpuPercent = {
+        backend: Math.round(((cpuSeconds(cpuPids.backend) - before.backend) / wall) * 100),
+        ...(name !== 'direct' ? { [name]: Math.round(((cpuSeconds(cpuPids[name]) - before[name]) / wall) * 100) } : {}),
+      };
       command ??= cmd.replace(`:${port}/`, ':<port>/');
       const r = parseWrk(out);
-      if (r.non2xx > 0) throw new Error(`${name}: ${r.non2xx} non-2xx answers during the run`);
+      if (r.non2xx > 0) {
+        const sample = await http(port, { host, path: '/api/user/config' }).catch((e) => ({ status: e.message, body: '' }));
+        throw new Error(`${name}: ${r.non2xx} non-2xx answers during the run (now: ${sample.status} ${sample.body.slice(0, 200)})` +
+          (name === 'nginx' ? `\nnginx error.log:\n${nginx.errorLog()}` : ''));
+      }
+      r.cpuPercentOfOneCore = cpuPercent;
       runs[name].push(r);
-      log(`rep ${rep}/${flags.repeat} ${name.padEnd(7)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms`);
+      log(`rep ${rep}/${flags.repeat} ${name.padEnd(7)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  cpu ${JSON.stringify(cpuPercent)}`);
     }
   }
 
@@ -184,6 +214,7 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
       requestsPerSec: Math.round(median(rs.map((r) => r.requestsPerSec))),
       p50Ms: Math.round(median(rs.map((r) => r.latencyMs.p50)) * 1000) / 1000,
       p99Ms: Math.round(median(rs.map((r) => r.latencyMs.p99)) * 1000) / 1000,
+      cpuPercentOfOneCore: Object.fromEntries(Object.keys(rs[0].cpuPercentOfOneCore).map((k) => [k, Math.round(median(rs.map((r) => r.cpuPercentOfOneCore[k])))])),
     };
   }
   const round3 = (x) => Math.round(x * 1000) / 1000;
@@ -210,6 +241,7 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
       nginx: 'worker_processes 1, upstream keepalive 64, proxy_http_version 1.1, Connection "", Host $host, keepalive_requests 1000000, access_log off',
       gateway: 'Tenantry gateway (node:http, inside the `tenantry up` process)',
       note: 'wrk, the proxy and the backend share the same machine (no CPU pinning)',
+      cpu: 'CPU time (user+system) of the backend process, the nginx master+worker, and the `tenantry up` process (which holds the gateway) during each measured run, in % of one core',
     },
     nginxConfig: nginx.conf,
     summary,

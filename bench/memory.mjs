@@ -6,7 +6,7 @@
 //   node bench/memory.mjs [--idle-s 5] [--port 8193] [--limit-s 300] [--keep-home]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import {
-  createTenant, log, parseFlags, readPidFile, runBench, sleep, startPlatform, waitTenantServes,
+  ROOT, createTenant, log, parseFlags, readPidFile, runBench, sleep, startPlatform, waitTenantServes,
 } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), { 'idle-s': 5, port: 8193, 'limit-s': 300, 'keep-home': false });
@@ -40,7 +40,8 @@ function memoryOf(pid) {
   try {
     pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
   } catch { /* not readable */ }
-  const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').slice(0, 120);
+  // Relative to the repository, so the results name no folder of the machine they ran on.
+  const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').replaceAll(`${ROOT}/`, '').slice(0, 120);
   return { pid, rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon'), rssFileKiB: field('RssFile'), rssShmemKiB: field('RssShmem'), pssKiB: pss, title };
 }
 

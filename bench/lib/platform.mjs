@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: start/stop a private Tenantry platform, talk to it over
 // loopback HTTP with an explicit Host header, clean up on every exit path, and write results.
 import { spawn, execFileSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -11,8 +11,11 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const RESULTS_DIR = join(ROOT, 'bench', 'results');
 export const CLI = join(ROOT, 'packages', 'cli', 'dist', 'main.js');
-/** Tenant processes get ports from this range (the other developer uses 20000-39999). */
-export const TENANT_PORTS = '40000-44999';
+/**
+ * Tenant processes get ports from this range: above Linux's default ephemeral range and apart from
+ * the default 20000-29999 of a platform you may be running; BENCH_TENANT_PORTS overrides it.
+ */
+export const TENANT_PORTS = process.env.BENCH_TENANT_PORTS ?? '61000-64999';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export { sleep };
@@ -89,10 +92,11 @@ export async function runBench(name, limitMs, body) {
   const watchdog = setTimeout(() => void abort(`time limit of ${Math.round(limitMs / 1000)} s reached`, 124), limitMs);
   const started = Date.now();
   const loadAverageAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  const distNewestFileAtStart = newestDistFile();
   let code = 0;
   try {
     const results = await body();
-    const out = { benchmark: name, machine: { ...machineInfo(), loadAverageAtStart }, durationSeconds: Math.round((Date.now() - started) / 100) / 10, ...results };
+    const out = { benchmark: name, machine: { ...machineInfo(), loadAverageAtStart, distNewestFileAtStart }, tenantryPorts: TENANT_PORTS, durationSeconds: Math.round((Date.now() - started) / 100) / 10, ...results };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `${name}.json`);
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
@@ -121,6 +125,7 @@ export function machineInfo() {
     /* not a git checkout */
   }
   return {
+    distNewestFileAt: newestDistFile(),
     cpuModel: cpus[0]?.model ?? 'unknown',
     cpuCount: cpus.length,
     totalMemoryBytes: os.totalmem(),
@@ -132,6 +137,27 @@ export function machineInfo() {
     gitCommit: commit,
     uncommittedChangesInPackages: dirty,
   };
+}
+
+/** When the newest compiled file in a dist folder under packages was written: which build the bench ran. */
+function newestDistFile() {
+  let newest = 0;
+  const walk = (dir, depth) => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.name === 'node_modules') continue;
+      const path = join(dir, e.name);
+      if (e.isDirectory() && depth > 0) walk(path, depth - 1);
+      else if (e.isFile() && /\.m?js$/.test(e.name) && path.includes('/dist/')) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  walk(join(ROOT, 'packages'), 5);
+  return newest ? new Date(newest).toISOString() : null;
 }
 
 // ---------------------------------------------------------------- statistics
@@ -211,7 +237,7 @@ export function canListen(port) {
   });
 }
 
-/** First free loopback port at or above `start` (stays below 20000, away from the other developer's ranges). */
+/** First free loopback port at or above `start` (stays below 20000, away from the tenant port ranges). */
 export async function freePort(start) {
   for (let port = start; port < Math.min(start + 500, 19999); port += 1) if (await canListen(port)) return port;
   throw new Error(`no free port from ${start}`);
@@ -261,8 +287,14 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
         child.kill('SIGTERM');
         const result = await Promise.race([exited, sleep(90_000).then(() => null)]);
         if (!result) {
-          log('platform did not stop within 90 s; killing it and the processes in its run folder');
-          child.kill('SIGKILL');
+          log('platform did not stop within 90 s; killing it, its child processes and the processes in its run folder');
+          const tree = processTree(child.pid);
+          for (const pid of tree) {
+            try {
+              process.kill(pid, 'SIGKILL');
+              if (pid !== child.pid) log(`killed leftover pid ${pid}`);
+            } catch { /* gone */ }
+          }
           await exited;
         }
       }
@@ -305,15 +337,34 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
   };
 }
 
-/** After a hard kill: stop any process still named in TENANTRY_HOME/run whose environment or command line names that home. */
+/** `pid` and all its descendants (from the ppid field of /proc/<pid>/stat). */
+export function processTree(pid) {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch { /* exited meanwhile */ }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i += 1) for (const [c, p] of parents) if (p === out[i]) out.push(c);
+  return out;
+}
+
+/** Safety net: stop any process still named in TENANTRY_HOME/run whose command line, environment or working folder is in that home. */
 function killLeftovers(home) {
   const runDir = join(home, 'run');
   if (!existsSync(runDir)) return;
   for (const file of readdirSync(runDir).filter((f) => f.endsWith('.pid'))) {
     try {
       const { pid } = JSON.parse(readFileSync(join(runDir, file), 'utf8'));
-      const ident = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}\0${readFileSync(`/proc/${pid}/environ`, 'utf8')}`;
-      if (!ident.includes(home)) continue;
+      let cwd = '';
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`);
+      } catch { /* not readable */ }
+      const ident = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}\0${readFileSync(`/proc/${pid}/environ`, 'utf8')}\0${cwd}/`;
+      if (!ident.includes(`${home}/`)) continue;
       process.kill(pid, 'SIGKILL');
       log(`killed leftover ${file.replace(/\.pid$/, '')} (pid ${pid})`);
     } catch {
