@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
+import { connects } from '@tenantry/control-plane/contracts';
 import { postgresLayout } from './backing-services/embedded-postgres.js';
 import { isAlive, PlatformProcess } from './test-support/platform-process.js';
 
@@ -21,19 +22,6 @@ before(async () => {
 after(async () => {
   await platform?.dispose();
 });
-
-async function canConnect(url: string): Promise<true | string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -71,7 +59,7 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.equal(env.TENANT_ID, 'prod');
   assert.equal(env.IS_MASTER, 'false');
   assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');
-  assert.equal(await canConnect(env.DATABASE_URL!), true);
+  assert.equal(await connects(env.DATABASE_URL!), true);
 
   const listed = platform.cli('tenants', 'list', '--json');
   assert.deepEqual(JSON.parse(listed.stdout).tenants.map((t: { slug: string }) => t.slug).sort(), ['alpha', 'prod']);
@@ -142,13 +130,13 @@ test("one tenant's credentials never open another tenant's database", async () =
   const prodUrl = platform.podEnv('prod').DATABASE_URL!;
   assert.equal(new URL(alphaUrl).port, new URL(bravoUrl).port, 'trial tenants share one server');
   assert.notEqual(new URL(alphaUrl).port, new URL(prodUrl).port, 'production has its own instance');
-  assert.equal(await canConnect(alphaUrl), true);
+  assert.equal(await connects(alphaUrl), true);
   const bravoDb = new URL(bravoUrl).pathname.slice(1);
-  assert.match(String(await canConnect(withDatabase(alphaUrl, bravoDb))), /permission denied|not permitted/);
-  assert.match(String(await canConnect(withDatabase(alphaUrl, 'postgres'))), /permission denied/);
+  assert.match(String(await connects(withDatabase(alphaUrl, bravoDb))), /permission denied|not permitted/);
+  assert.match(String(await connects(withDatabase(alphaUrl, 'postgres'))), /permission denied/);
   const onProd = new URL(alphaUrl);
   onProd.port = new URL(prodUrl).port;
-  assert.match(String(await canConnect(withDatabase(onProd.toString(), new URL(prodUrl).pathname.slice(1)))), /password authentication failed|does not exist/);
+  assert.match(String(await connects(withDatabase(onProd.toString(), new URL(prodUrl).pathname.slice(1)))), /password authentication failed|does not exist/);
   assert.doesNotMatch(bravoDb, /bravo/, 'database names on the shared server are opaque');
 });
 

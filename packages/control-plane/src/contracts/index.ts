@@ -9,7 +9,8 @@ import type { DatabaseDriver, StorageDriver, TenantRef } from '../drivers.js';
 
 const silent = () => undefined;
 
-async function connects(url: string): Promise<true | string> {
+/** True when `url` logs in and answers a query, else the error message. */
+export async function connects(url: string): Promise<true | string> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   try {
     await client.connect();
