@@ -10,7 +10,7 @@ import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { EMBEDDED_SIZES, ensureDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
-import { startEmbeddedRedis } from './backing-services/embedded-redis.js';
+import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
 import type { HostConfig } from './config.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
@@ -74,6 +74,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
   };
 
   try {
+    const redisServer = config.REDIS_URL ? undefined : findRedisServer();
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
 
@@ -101,7 +102,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       catalogUrl = await ensureDatabase(platformUrl, 'tenantry');
       trialAdminUrl = trialUrl;
     }
-    const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, home, persistentSecret(join(secrets, 'redis-password'))));
+    const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
 
     const agentUrl = await agent.listen();

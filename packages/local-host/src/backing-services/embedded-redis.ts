@@ -11,7 +11,8 @@ export class RedisNotInstalledError extends Error {
   }
 }
 
-function findRedisServer(): string {
+/** The redis-server binary on PATH; checked before anything starts, so a missing one costs nothing. */
+export function findRedisServer(): string {
   try {
     return execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
   } catch {
@@ -20,8 +21,7 @@ function findRedisServer(): string {
 }
 
 /** Starts redis-server with a password and append-only persistence; returns its URL. */
-export async function startEmbeddedRedis(agent: NodeAgent, home: string, password: string): Promise<string> {
-  const binary = findRedisServer();
+export async function startEmbeddedRedis(agent: NodeAgent, binary: string, home: string, password: string): Promise<string> {
   const dir = join(home, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const { redis: port } = await agent.leasePorts('platform-redis', ['redis']);
