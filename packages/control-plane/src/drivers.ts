@@ -39,6 +39,20 @@ export interface StorageDriver {
   remove(tenant: TenantRef): Promise<void>;
 }
 
+export interface JobQueueGrant {
+  /** The tenant's own Redis login: it reaches only keys and channels under `prefix`. */
+  url: string;
+  /** Key prefix for the tenant's queues (BullMQ's `prefix` option), e.g. `t:acme`. */
+  prefix: string;
+}
+
+export interface JobQueueDriver {
+  /** Creates the tenant's Redis user limited to its prefix, or finds it and resets the password. */
+  create(tenant: TenantRef): Promise<JobQueueGrant>;
+  /** Removes the user and every key under the tenant's prefix. */
+  remove(tenant: TenantRef): Promise<void>;
+}
+
 export interface PodDeployment {
   /** Where each program of the pod listens, by program name (the gateway's upstreams). */
   endpoints: Record<string, string>;
@@ -67,6 +81,5 @@ export interface PlatformDrivers {
   storage: StorageDriver;
   compute: ComputeDriver;
   routing: RoutingDriver;
-  /** The REDIS_URL given to tenant pods. */
-  tenantRedisUrl: string;
+  queue: JobQueueDriver;
 }

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import { connects } from '@tenantry/control-plane/contracts';
@@ -34,7 +35,7 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.equal(created.status, 0, created.stderr);
   const alpha = JSON.parse(created.stdout);
   assert.equal(alpha.status, 'ready');
-  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), [['database', 'done'], ['storage', 'done'], ['pod', 'done'], ['route', 'done']]);
+  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), [['database', 'done'], ['storage', 'done'], ['queue', 'done'], ['pod', 'done'], ['route', 'done']]);
   assert.ok(alpha.steps.every((s: { durationMs: number | null }) => typeof s.durationMs === 'number'));
 
   const accepted = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'production', name: 'Prod Inc' });
@@ -55,7 +56,7 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
     assert.match(page.text, new RegExp(`<h1>${name}</h1>`));
   }
   const env = platform.podEnv('prod');
-  for (const key of ['TENANT_ID', 'DATABASE_URL', 'REDIS_URL', 'STORAGE_URL', 'PORT', 'IS_MASTER']) assert.ok(env[key], key);
+  for (const key of ['TENANT_ID', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'PORT', 'IS_MASTER']) assert.ok(env[key], key);
   assert.equal(env.TENANT_ID, 'prod');
   assert.equal(env.IS_MASTER, 'false');
   assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');
@@ -140,6 +141,28 @@ test("one tenant's credentials never open another tenant's database", async () =
   assert.doesNotMatch(bravoDb, /bravo/, 'database names on the shared server are opaque');
 });
 
+test("a tenant's Redis login reaches only its own keys", async () => {
+  const alpha = new Redis(platform.podEnv('alpha').REDIS_URL!, { maxRetriesPerRequest: 1 });
+  const prefix = platform.podEnv('alpha').REDIS_PREFIX!;
+  try {
+    await alpha.set(`${prefix}:greeting`, 'hello');
+    assert.equal(await alpha.get(`${prefix}:greeting`), 'hello');
+    const bravoPrefix = platform.podEnv('bravo').REDIS_PREFIX!;
+    for (const attempt of [
+      () => alpha.get(`${bravoPrefix}:anything`),
+      () => alpha.get('bull:tenantry-provisioning:id'),
+      () => alpha.keys('*'),
+      () => alpha.flushall(),
+      () => alpha.call('ACL', 'LIST'),
+    ]) {
+      await assert.rejects(attempt(), /NOPERM/);
+    }
+    assert.notEqual(platform.podEnv('alpha').REDIS_URL, platform.podEnv('bravo').REDIS_URL);
+  } finally {
+    alpha.disconnect();
+  }
+});
+
 test('header tricks never reach another tenant', async () => {
   const tricks: Record<string, string>[] = [{ 'x-forwarded-host': 'bravo.localhost' }, { forwarded: 'host=bravo.localhost' }, { 'x-original-host': 'bravo.localhost' }];
   for (const headers of tricks) {
@@ -200,6 +223,7 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   const trialPort = platform.agentState().ports['trial-postgres']!.postgres;
   const trialAdmin = `postgres://postgres:${encodeURIComponent(superuser)}@127.0.0.1:${trialPort}/postgres`;
   const bravoUrl = new URL(platform.podEnv('bravo').DATABASE_URL!);
+  const bravoRedis = platform.podEnv('bravo').REDIS_URL!;
   const prodInstance = join(postgresLayout(platform.home, undefined).instancesDir, 'prod');
   const pids = ['user-backend', 'admin-backend', 'scheduler', 'frontend'].map((p) => platform.pid('pod-bravo', p));
   const prodPostgres = platform.pid('db-prod', 'postgres');
@@ -231,6 +255,12 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   } finally {
     await admin.end();
   }
+  const gone = new Redis(bravoRedis, { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+  const refusals: string[] = [];
+  gone.on('error', (err: Error) => refusals.push(err.message));
+  await gone.connect().catch(() => undefined);
+  gone.disconnect();
+  assert.match(refusals.join(' '), /WRONGPASS/, "bravo's Redis login is gone");
   const again = platform.cli('tenants', 'delete', 'bravo', '--json');
   assert.equal(again.status, 0);
 });
@@ -245,6 +275,9 @@ test('stopping leaves no process behind; starting again brings back every ready 
     await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
   }
   assert.equal((await platform.api('GET', '/admin/api/tenants/alpha')).json.status, 'ready');
+  const alpha = new Redis(platform.podEnv('alpha').REDIS_URL!, { maxRetriesPerRequest: 1 });
+  assert.equal(await alpha.get(`${platform.podEnv('alpha').REDIS_PREFIX!}:greeting`), 'hello', "the tenant's Redis login and data survived the restart");
+  alpha.disconnect();
 });
 
 test('after a hard kill of the platform, starting again stops the orphans and brings the tenants back', async () => {

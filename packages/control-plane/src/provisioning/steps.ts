@@ -1,5 +1,5 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
-import type { DatabaseGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+import type { DatabaseGrant, JobQueueGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
 
 export interface StepContext {
   tenant: TenantRef;
@@ -35,6 +35,11 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
   },
   {
+    name: 'queue',
+    apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
+    remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
+  },
+  {
     name: 'pod',
     apply: (ctx) =>
       ctx.drivers.compute.deploy(
@@ -45,7 +50,8 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
           TENANT_TIER: ctx.tenant.tier,
           IS_MASTER: 'false',
           DATABASE_URL: outputOf<DatabaseGrant>(ctx, 'database').url,
-          REDIS_URL: ctx.drivers.tenantRedisUrl,
+          REDIS_URL: outputOf<JobQueueGrant>(ctx, 'queue').url,
+          REDIS_PREFIX: outputOf<JobQueueGrant>(ctx, 'queue').prefix,
           STORAGE_URL: outputOf<StorageGrant>(ctx, 'storage').url,
         },
         ctx.progress,

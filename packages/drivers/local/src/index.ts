@@ -10,6 +10,7 @@ import { FolderStorage } from './folder-storage.js';
 import { GatewayRouting } from './gateway-routing.js';
 import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
 import { ProcessCompute } from './process-compute.js';
+import { RedisAclQueue } from './redis-acl-queue.js';
 import { SharedInstanceDatabase } from './shared-instance-database.js';
 import { TierDatabase } from './tier-database.js';
 
@@ -24,6 +25,7 @@ export * from './tier-database.js';
 export * from './folder-storage.js';
 export * from './process-compute.js';
 export * from './gateway-routing.js';
+export * from './redis-acl-queue.js';
 
 export interface LocalDriverOptions {
   agentUrl: string;
@@ -55,6 +57,6 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
     storage: new FolderStorage(options.storageRoot),
     compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir }),
     routing: new GatewayRouting(agent, options.manifest, options.domain),
-    tenantRedisUrl: options.redisUrl,
+    queue: new RedisAclQueue(options.redisUrl),
   };
 }

@@ -1,6 +1,6 @@
 /** @module The platform's Redis when REDIS_URL is not set: redis-server from PATH, persisted under TENANTRY_HOME. */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeAgent } from '../agent/node-agent.js';
 
@@ -20,10 +20,13 @@ export function findRedisServer(): string {
   }
 }
 
-/** Starts redis-server with a password and append-only persistence; returns its URL. */
+/** Starts redis-server with a password, an ACL file and append-only persistence; returns its URL. */
 export async function startEmbeddedRedis(agent: NodeAgent, binary: string, home: string, password: string): Promise<string> {
   const dir = join(home, 'redis');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Users live in an ACL file, so the tenants' own logins survive a restart (ACL SAVE writes it).
+  const aclFile = join(dir, 'users.acl');
+  if (!existsSync(aclFile)) writeFileSync(aclFile, `user default on >${password} ~* &* +@all\n`, { mode: 0o600 });
   const { redis: port } = await agent.leasePorts('platform-redis', ['redis']);
   await agent.applyWorkload(
     {
@@ -34,7 +37,7 @@ export async function startEmbeddedRedis(agent: NodeAgent, binary: string, home:
           name: 'redis',
           command: binary,
           args: [
-            '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--requirepass', password,
+            '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--aclfile', aclFile,
             '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', '',
           ],
           health: { kind: 'tcp', port: port! },

@@ -35,11 +35,12 @@ export type PodManifest = z.output<typeof manifestSchema>;
 
 /**
  * The environment contract every program of a pod receives (and a Kubernetes Deployment sets):
- * TENANT_ID, TENANT_NAME, TENANT_TIER, IS_MASTER, DATABASE_URL, REDIS_URL, STORAGE_URL, PORT, plus
+ * TENANT_ID, TENANT_NAME, TENANT_TIER, IS_MASTER, DATABASE_URL, REDIS_URL (a login limited to
+ * REDIS_PREFIX), REDIS_PREFIX, STORAGE_URL, PORT, plus
  * `<PROGRAM>_URL` (e.g. USER_BACKEND_URL) for each sibling program, for server-to-server calls.
  */
 export const POD_ENV_CONTRACT = [
-  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'STORAGE_URL', 'PORT',
+  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'PORT',
 ] as const;
 
 function programMain(pkg: string): string {

@@ -10,6 +10,8 @@ export const podEnvironment = {
   IS_MASTER: env.boolean(false),
   DATABASE_URL: env.url(['postgres', 'postgresql']),
   REDIS_URL: env.url(['redis', 'rediss']),
+  /** The only key prefix the pod's Redis login may touch (BullMQ's `prefix`). */
+  REDIS_PREFIX: z.optional(z.string().check(z.minLength(1))),
   STORAGE_URL: env.url(['file', 's3']),
   PORT: env.port(),
   LOG_LEVEL: env.logLevel(),
