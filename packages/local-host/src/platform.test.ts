@@ -62,6 +62,13 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');
   assert.equal(await connects(env.DATABASE_URL!), true);
 
+  const environ = (program: string) => readFileSync(`/proc/${platform.pid('pod-master', program)}/environ`, 'utf8').split('\0');
+  assert.ok(environ('admin-backend').some((v) => v.startsWith('ADMIN_TOKEN=')));
+  assert.ok(environ('scheduler').some((v) => v.startsWith('TENANTRY_POSTGRES_SUPERUSER_PASSWORD=')));
+  for (const program of ['user-backend', 'frontend']) {
+    assert.ok(!environ(program).some((v) => /^(ADMIN_TOKEN|TENANTRY_\w*(TOKEN|PASSWORD|KEY))=/.test(v)), `the master's ${program} holds no platform secret`);
+  }
+
   const listed = platform.cli('tenants', 'list', '--json');
   assert.deepEqual(JSON.parse(listed.stdout).tenants.map((t: { slug: string }) => t.slug).sort(), ['alpha', 'prod']);
 });

@@ -83,7 +83,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       throw err.code === 'EADDRINUSE' ? new Error(`port ${config.PORT} is in use; stop what uses it or set PORT`) : err;
     });
 
-    const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
+    // The master always runs the built-in programs (they are the control plane); TENANTRY_POD_MANIFEST
+    // swaps in a team's own app for tenants only, and is checked here so a bad file fails at start-up.
+    if (config.TENANTRY_POD_MANIFEST) loadPodManifest(config.TENANTRY_POD_MANIFEST);
+    const masterManifest = defaultPodManifest();
     const secrets = join(home, 'secrets');
     const superuserPassword = persistentSecret(join(secrets, 'postgres-superuser'));
     const layout = postgresLayout(home, config.TENANTRY_POSTGRES_BIN_DIR);
@@ -112,7 +115,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const adminTokenFile = join(home, 'admin-token');
     const adminToken = persistentSecret(adminTokenFile);
     const masterName = podWorkloadName(MASTER_SLUG);
-    const ports = await agent.leasePorts(masterName, manifest.programs.map((p) => p.name));
+    const ports = await agent.leasePorts(masterName, masterManifest.programs.map((p) => p.name));
     const compileCacheDir = join(home, 'cache', 'node-compile');
     const masterEnv: Record<string, string> = {
       TENANT_ID: MASTER_SLUG,
@@ -123,27 +126,32 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       REDIS_URL: redisUrl,
       STORAGE_URL: `file://${join(home, 'storage', MASTER_SLUG)}/`,
       LOG_LEVEL: config.LOG_LEVEL,
-      ADMIN_TOKEN: adminToken,
       TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
-      TENANTRY_PUBLIC_PORT: String(config.PORT),
-      TENANTRY_AGENT_URL: agentUrl,
-      TENANTRY_AGENT_TOKEN: agentToken,
-      TENANTRY_STORAGE_ROOT: join(home, 'storage'),
-      TENANTRY_COMPILE_CACHE_DIR: compileCacheDir,
-      TENANTRY_TRIAL_DATABASE_URL: trialAdminUrl,
-      TENANTRY_NAMING_KEY: persistentSecret(join(secrets, 'naming-key')),
-      TENANTRY_POSTGRES_ROOT: layout.root,
-      TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
-      TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
-      ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
-      ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
+    };
+    // Each secret goes only to the program that uses it: the API checks the admin token, the
+    // provisioning worker drives the node agent and the databases.
+    const masterProgramEnv: Record<string, Record<string, string>> = {
+      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_PUBLIC_PORT: String(config.PORT) },
+      scheduler: {
+        TENANTRY_AGENT_URL: agentUrl,
+        TENANTRY_AGENT_TOKEN: agentToken,
+        TENANTRY_STORAGE_ROOT: join(home, 'storage'),
+        TENANTRY_COMPILE_CACHE_DIR: compileCacheDir,
+        TENANTRY_TRIAL_DATABASE_URL: trialAdminUrl,
+        TENANTRY_NAMING_KEY: persistentSecret(join(secrets, 'naming-key')),
+        TENANTRY_POSTGRES_ROOT: layout.root,
+        TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
+        TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
+        ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
+        ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
+      },
     };
     mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
-    await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest, env: masterEnv, ports, layer: 'master', compileCacheDir }), false);
+    await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }), false);
     await agent.waitReadyLocal(masterName, 60_000);
     const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
-    agent.putRoute(masterHost, podRoute(MASTER_SLUG, manifest, deployment), false);
+    agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);
 
     const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
     return {

@@ -14,6 +14,8 @@ export interface PodWorkloadOptions {
   manifest: PodManifest;
   /** The pod environment contract, without PORT. */
   env: Record<string, string>;
+  /** More environment for some programs only, by program name (least privilege for secrets). */
+  programEnv?: Record<string, Record<string, string>>;
   ports: Record<string, number>;
   /** @defaultValue 'pod' */
   layer?: string;
@@ -25,7 +27,7 @@ export interface PodWorkloadOptions {
 }
 
 /** Builds the workload of a pod: every program with the pod's environment, its own PORT and its siblings' URLs. */
-export function podWorkload({ slug, manifest, env, ports, layer = 'pod', compileCacheDir }: PodWorkloadOptions): WorkloadSpecInput {
+export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer = 'pod', compileCacheDir }: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
     name: podWorkloadName(slug),
@@ -43,6 +45,7 @@ export function podWorkload({ slug, manifest, env, ports, layer = 'pod', compile
           ...program.env,
           ...siblings,
           ...env,
+          ...programEnv[program.name],
           PORT: String(port),
         },
         health: { kind: 'http', port, path: program.healthPath },
