@@ -18,7 +18,7 @@ runMain(async () => {
     const tenant = (await response.json()) as { name: string; slug: string; tier: string };
     reply.type('text/html; charset=utf-8');
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(tenant.name)}</title></head>
-<body><main><h1>${escapeHtml(tenant.name)}</h1><p>Tenant <code>${escapeHtml(tenant.slug)}</code> on the ${escapeHtml(tenant.tier)} tier.</p></main></body></html>`;
+<body><main><h1>${escapeHtml(tenant.name)}</h1><p>Tenant <code>${escapeHtml(tenant.slug)}</code> on the ${escapeHtml(tenant.tier)} tier.</p></main></body></html>\n`;
   });
   await servePod(app, config.PORT);
 });
