@@ -65,6 +65,8 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   const environ = (program: string) => readFileSync(`/proc/${platform.pid('pod-master', program)}/environ`, 'utf8').split('\0');
   assert.ok(environ('admin-backend').some((v) => v.startsWith('ADMIN_TOKEN=')));
   assert.ok(environ('scheduler').some((v) => v.startsWith('TENANTRY_POSTGRES_SUPERUSER_PASSWORD=')));
+  const catalogUrl = environ('admin-backend').find((v) => v.startsWith('DATABASE_URL='))!.slice('DATABASE_URL='.length);
+  assert.equal(new URL(catalogUrl).username, 'tenantry_catalog', 'the catalog has a login of its own, not the superuser');
   for (const program of ['user-backend', 'frontend']) {
     assert.ok(!environ(program).some((v) => /^(ADMIN_TOKEN|TENANTRY_\w*(TOKEN|PASSWORD|KEY))=/.test(v)), `the master's ${program} holds no platform secret`);
   }

@@ -9,7 +9,7 @@ import { Gateway, RouteTable } from '@tenantry/gateway';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
-import { EMBEDDED_SIZES, ensureDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
+import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
 import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
 import type { HostConfig } from './config.js';
 import { Supervisor } from './supervisor/supervisor.js';
@@ -102,7 +102,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         startEmbeddedServer(agent, layout, 'platform', EMBEDDED_SIZES.platform, superuserPassword),
         startEmbeddedServer(agent, layout, 'trial', EMBEDDED_SIZES.trial, superuserPassword),
       ]);
-      catalogUrl = await ensureDatabase(platformUrl, 'tenantry');
+      catalogUrl = await ensureCatalogDatabase(platformUrl, 'tenantry', persistentSecret(join(secrets, 'catalog-password')));
       trialAdminUrl = trialUrl;
     }
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));

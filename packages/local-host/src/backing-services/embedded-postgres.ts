@@ -86,17 +86,27 @@ export async function startEmbeddedServer(
 
 export const EMBEDDED_SIZES = { platform: INSTANCE_SIZES.platform, trial: INSTANCE_SIZES.sharedTrial };
 
-/** Creates the master database on a server if missing and returns its URL. */
-export async function ensureDatabase(adminUrl: string, database: string): Promise<string> {
+/**
+ * Creates the master database (the tenant catalog) owned by a login of its own, not the superuser,
+ * closed to every other login; returns that login's URL. Idempotent; the password is reset each time.
+ */
+export async function ensureCatalogDatabase(adminUrl: string, database: string, password: string): Promise<string> {
+  const role = `${database}_catalog`;
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+    const login = `${pg.escapeIdentifier(role)} LOGIN PASSWORD ${pg.escapeLiteral(password)}`;
+    await client.query(exists.rowCount === 0 ? `CREATE ROLE ${login}` : `ALTER ROLE ${login}`);
+    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)} OWNER ${pg.escapeIdentifier(role)}`);
+    await client.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${pg.escapeIdentifier(database)} FROM PUBLIC`);
   } finally {
     await client.end();
   }
   const url = new URL(adminUrl);
+  url.username = role;
+  url.password = password;
   url.pathname = `/${database}`;
   return url.toString();
 }
