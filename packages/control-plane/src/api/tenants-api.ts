@@ -38,8 +38,16 @@ export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name
 
 export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
   const { catalog, queue, address } = options;
-  // The API takes JSON only: anything else is a 415 that says so.
+  // The body is read as JSON whatever its content type says: `curl -d '{...}'` sends JSON labelled
+  // as a form, and refusing it would only make the user guess. What is not JSON is a 400 that says so.
   app.removeContentTypeParser(['text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(ControlPlaneErrors.invalidBody('the body is not valid JSON; send a JSON object such as {"slug":"acme","tier":"trial"}'), undefined);
+    }
+  });
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const header = request.headers.authorization ?? '';
