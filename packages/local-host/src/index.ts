@@ -3,4 +3,3 @@ export * from './config.js';
 export * from './platform.js';
 export * from './supervisor/supervisor.js';
 export * from './agent/node-agent.js';
-export { RedisNotInstalledError } from './backing-services/embedded-redis.js';

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import { connects } from '@tenantry/control-plane/contracts';
+import { POD_ENV_CONTRACT } from '@tenantry/pod-manifest';
 import { postgresLayout } from './backing-services/embedded-postgres.js';
 import { isAlive, PlatformProcess } from './test-support/platform-process.js';
 
@@ -56,7 +57,7 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
     assert.match(page.text, new RegExp(`<h1>${name}</h1>`));
   }
   const env = platform.podEnv('prod');
-  for (const key of ['TENANT_ID', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'PORT', 'IS_MASTER']) assert.ok(env[key], key);
+  for (const key of POD_ENV_CONTRACT) assert.ok(env[key], key);
   assert.equal(env.TENANT_ID, 'prod');
   assert.equal(env.IS_MASTER, 'false');
   assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');

@@ -58,10 +58,11 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   app.post('/admin/api/tenants', async (request, reply) => {
     const input = parseCreateBody(request.body);
     const { tenant, created } = await catalog.create(input, STEP_NAMES);
-    if (!created && tenant.status === 'failed') await catalog.retry(tenant.slug);
+    // Creating a failed tenant again with the same body retries it.
     const retried = !created && tenant.status === 'failed';
+    if (retried) await catalog.retry(tenant.slug);
     if (created || retried) await queue.enqueue(tenant.slug, 'provision');
-    const current = (await catalog.get(tenant.slug)) ?? tenant;
+    const current = retried ? ((await catalog.get(tenant.slug)) ?? tenant) : tenant;
     reply.header('location', `/admin/api/tenants/${tenant.slug}`);
     reply.code(created || retried ? 202 : 200);
     return tenantResource(current, address);

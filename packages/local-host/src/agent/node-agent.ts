@@ -149,13 +149,9 @@ export class NodeAgent {
         return send(res, 200, { deleted: name });
       }
     }
-    if (kind === 'ports') {
-      if (req.method === 'POST') return send(res, 200, { ports: await this.leasePorts(name, parse(portLeaseSchema, body).names) });
-      if (req.method === 'DELETE') {
-        this.ports.release(name);
-        this.save();
-        return send(res, 200, { released: name });
-      }
+    // Ports are released with the workload that owns them (DELETE /v1/workloads/:name).
+    if (kind === 'ports' && req.method === 'POST') {
+      return send(res, 200, { ports: await this.leasePorts(name, parse(portLeaseSchema, body).names) });
     }
     throw new TenantryError('NOT_FOUND', 404, `no route ${req.method} ${url.pathname}`);
   }

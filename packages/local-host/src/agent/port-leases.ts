@@ -23,10 +23,6 @@ export class PortLeases {
     delete this.leases[owner];
   }
 
-  snapshot(): Leases {
-    return this.leases;
-  }
-
   private async freePort(): Promise<number> {
     const taken = new Set(Object.values(this.leases).flatMap((owned) => Object.values(owned)));
     const size = this.range.last - this.range.first + 1;

@@ -16,6 +16,11 @@ const READINESS_INTERVAL_MS = 10;
 const PAGE_BYTES = 4096;
 const LIVENESS_FAILURES_BEFORE_KILL = 3;
 
+/** The binary a spec's command names: "node" is the Node.js that runs the platform. */
+export function executable(command: string): string {
+  return command === 'node' ? process.execPath : command;
+}
+
 export interface ProcessPaths {
   /** Folder for `<process>.log`. */
   logDir: string;
@@ -66,7 +71,7 @@ export class SupervisedProcess extends EventEmitter {
     const logFd = openSync(join(this.paths.logDir, `${this.spec.name}.log`), 'a');
     let child: ChildProcess;
     try {
-      child = spawn(this.spec.command === 'node' ? process.execPath : this.spec.command, this.spec.args, {
+      child = spawn(executable(this.spec.command), this.spec.args, {
         env: this.spec.env,
         cwd: this.spec.cwd,
         stdio: ['ignore', logFd, logFd],

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { WaitTimeoutError, type Logger } from '@tenantry/core';
-import { SupervisedProcess } from './supervised-process.js';
+import { executable, SupervisedProcess } from './supervised-process.js';
 import type { ProcessStatus, WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
 
 /** A process that exited this many times without ever passing its health check is crash-looping. */
@@ -52,8 +52,7 @@ export class Supervisor extends EventEmitter {
       try {
         const { pid, command, stopSignal } = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; command: string; stopSignal: NodeJS.Signals };
         const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-        const binary = command === 'node' ? process.execPath : command;
-        if (cmdline.startsWith(binary)) {
+        if (cmdline.startsWith(executable(command))) {
           process.kill(pid, stopSignal);
           const deadline = Date.now() + 10_000;
           while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
@@ -93,14 +92,6 @@ export class Supervisor extends EventEmitter {
     this.workloads.delete(name);
     await Promise.all(workload.processes.map((p) => p.stop()));
     this.emit('change', name);
-  }
-
-  get(name: string): WorkloadSpec | undefined {
-    return this.workloads.get(name)?.spec;
-  }
-
-  names(): string[] {
-    return [...this.workloads.keys()];
   }
 
   status(name: string): WorkloadStatus | undefined {

@@ -15,15 +15,6 @@ export class AgentClient {
     return this.call('PUT', `/v1/workloads/${spec.name}`, spec);
   }
 
-  async getWorkload(name: string): Promise<WorkloadStatus | undefined> {
-    try {
-      return await this.call<WorkloadStatus>('GET', `/v1/workloads/${name}`);
-    } catch (err) {
-      if (err instanceof AgentError && err.status === 404) return undefined;
-      throw err;
-    }
-  }
-
   waitWorkloadReady(name: string, timeoutMs: number): Promise<WorkloadStatus> {
     return this.call('POST', `/v1/workloads/${name}/wait-ready?timeoutMs=${timeoutMs}`);
   }
@@ -37,10 +28,6 @@ export class AgentClient {
   async leasePorts(owner: string, names: string[]): Promise<Record<string, number>> {
     const { ports } = await this.call<{ ports: Record<string, number> }>('POST', `/v1/ports/${owner}`, { names });
     return ports;
-  }
-
-  async releasePorts(owner: string): Promise<void> {
-    await this.call('DELETE', `/v1/ports/${owner}`);
   }
 
   async putRoute(host: string, route: RouteSpec): Promise<void> {
