@@ -36,11 +36,12 @@ export type PodManifest = z.output<typeof manifestSchema>;
 /**
  * The environment contract every program of a pod receives (and a Kubernetes Deployment sets):
  * TENANT_ID, TENANT_NAME, TENANT_TIER, IS_MASTER, DATABASE_URL, REDIS_URL (a login limited to
- * REDIS_PREFIX), REDIS_PREFIX, STORAGE_URL, PORT, plus
+ * REDIS_PREFIX), REDIS_PREFIX, STORAGE_URL, TENANT_URL (its public origin), PORT, plus
+ * SMTP_URL and MAIL_FROM (its outgoing mail), MAIL_INBOX_URL (locally: its mailbox in the SMTP catcher), and
  * `<PROGRAM>_URL` (e.g. USER_BACKEND_URL) for each sibling program, for server-to-server calls.
  */
 export const POD_ENV_CONTRACT = [
-  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'PORT',
+  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'TENANT_URL', 'SMTP_URL', 'MAIL_FROM', 'PORT',
 ] as const;
 
 function programMain(pkg: string): string {

@@ -1,4 +1,7 @@
-/** @module @tenantry/pod-runtime: what every tenant-pod program shares (environment contract, server, storage). */
+/** @module @tenantry/pod-runtime: what every tenant-pod program shares (environment contract, server, database, sessions, jobs, storage). */
 export * from './pod-config.js';
 export * from './pod-server.js';
 export * from './object-store.js';
+export * from './database.js';
+export * from './sessions.js';
+export * from './jobs.js';

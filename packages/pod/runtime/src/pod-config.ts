@@ -13,6 +13,8 @@ export const podEnvironment = {
   /** The only key prefix the pod's Redis login may touch (BullMQ's `prefix`). */
   REDIS_PREFIX: z.optional(z.string().check(z.minLength(1))),
   STORAGE_URL: env.url(['file', 's3']),
+  /** The tenant's public origin, e.g. https://acme.example.com/ (links in mail, redirects). */
+  TENANT_URL: env.url(['http', 'https']),
   PORT: env.port(),
   LOG_LEVEL: env.logLevel(),
 };

@@ -1,16 +1,21 @@
 /** @module The tenant's user backend: the API its users' browsers and its frontend call under /api. */
-import { readConfig, runMain, defaultTenantName } from '@tenantry/core';
-import { createPodServer, podEnvSchema, servePod } from '@tenantry/pod-runtime';
+import { runMain } from '@tenantry/core';
+import { FolderObjectStore, JobProducer, SessionAuthority, jobPrefix, openTenantPool, servePod } from '@tenantry/pod-runtime';
+import { migrateTenantDatabase } from '@tenantry/tenant-schema';
+import { buildUserBackend } from './app.js';
+import { readUserBackendConfig } from './config.js';
 
 runMain(async () => {
-  const config = readConfig('user-backend', podEnvSchema);
-  const app = createPodServer({ program: 'user-backend', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL });
-  const tenantConfig = Object.freeze({
-    slug: config.TENANT_ID,
-    name: config.TENANT_NAME ?? defaultTenantName(config.TENANT_ID),
-    tier: config.TENANT_TIER,
-    isMaster: config.IS_MASTER,
+  const config = readUserBackendConfig();
+  const pool = openTenantPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  // Normally a no-op (provisioning and the admin backend migrate first); it makes the program safe to start alone.
+  await migrateTenantDatabase(config.DATABASE_URL);
+  const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
+  const jobs = new JobProducer(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
+  const store = new FolderObjectStore(config.STORAGE_URL);
+  const app = await buildUserBackend({ config, pool, sessions, jobs, store });
+  await servePod(app, config.PORT, async () => {
+    await jobs.close();
+    await pool.end();
   });
-  app.get('/api/user/config', async () => tenantConfig);
-  await servePod(app, config.PORT);
 });

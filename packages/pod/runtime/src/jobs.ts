@@ -1,0 +1,56 @@
+/**
+ * @module The tenant's job queues (BullMQ, under the tenant's Redis prefix): what the backends
+ * enqueue and the scheduler runs. Failed jobs are kept, so admins can see them.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+
+export const QUEUES = { mail: 'mail', maintenance: 'maintenance' } as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export type MailJob =
+  | { template: 'welcome'; to: string; name: string; signInUrl: string }
+  | { template: 'password-reset'; to: string; name: string; resetUrl: string; expiresInMinutes: number };
+
+export interface CleanupJob {
+  /** Soft-deleted rows older than this many days are purged. */
+  retentionDays: number;
+}
+
+/** Retries with exponential backoff (2 s, 4 s, 8 s, …); completed jobs trimmed, failed ones kept. */
+export const JOB_DEFAULTS: JobsOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 2_000 },
+  removeOnComplete: { count: 1_000 },
+  removeOnFail: false,
+};
+
+/** A Redis connection as BullMQ wants it (commands wait for a reconnect instead of failing). */
+export function jobConnection(redisUrl: string): Redis {
+  return new Redis(redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+}
+
+/** Where the pod's keys live: BullMQ's prefix must be the one the tenant's Redis login may touch. */
+export function jobPrefix(redisPrefix: string | undefined, tenant: string): string {
+  return redisPrefix ?? `t:${tenant}`;
+}
+
+/** Enqueues jobs for the tenant's scheduler. */
+export class JobProducer {
+  private readonly connection: Redis;
+  private readonly mail: Queue;
+
+  constructor(redisUrl: string, prefix: string) {
+    this.connection = jobConnection(redisUrl);
+    this.mail = new Queue(QUEUES.mail, { connection: this.connection, prefix, defaultJobOptions: JOB_DEFAULTS });
+  }
+
+  async sendMail(job: MailJob): Promise<void> {
+    await this.mail.add(job.template, job);
+  }
+
+  async close(): Promise<void> {
+    await this.mail.close();
+    this.connection.disconnect();
+  }
+}

@@ -1,0 +1,11 @@
+/** @module What the user backend's routes share: its configuration, database, sessions, jobs and storage. */
+import type { FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
+import type { UserBackendConfig } from './config.js';
+
+export interface UserBackendContext {
+  config: UserBackendConfig;
+  pool: Pool;
+  sessions: SessionAuthority;
+  jobs: JobProducer;
+  store: FolderObjectStore;
+}
