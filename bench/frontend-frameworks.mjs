@@ -14,11 +14,14 @@
 //
 //   node bench/frontend-frameworks.mjs [--rounds 3] [--warmup 200] [--requests 2000]
 //       [--concurrency 10] [--only next-standalone,rr-node,rr-serve,node-http-baseline]
-//       [--limit-s 1800] [--install-timeout-s 900] [--keep-workdir]
+//       [--limit-s 1800] [--install-timeout-s 900] [--keep-workdir] [--node /path/to/node[,/path/to/other/node]]
+//
+// --node runs the servers (not the installs and builds) with other Node executables, e.g. the
+// production Node major next to the local one; each variant is then measured once per executable.
 //
 // Writes bench/results/frontend-frameworks.json and prints a summary. Everything it starts is
 // stopped on exit, error, time limit or Ctrl-C.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
 } from 'node:fs';
@@ -77,9 +80,15 @@ const flags = parseFlags(process.argv.slice(2), {
   'limit-s': 1800,
   'install-timeout-s': 900,
   'keep-workdir': false,
+  node: '',
 });
 const selected = flags.only.split(',').map((s) => s.trim()).filter(Boolean);
 for (const v of selected) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${ALL_VARIANTS.join(', ')}`);
+
+const SERVER_NODES = (flags.node ? flags.node.split(',').map((s) => resolve(s.trim())) : [process.execPath]).map((bin) => ({
+  bin,
+  version: execFileSync(bin, ['-p', 'process.version'], { encoding: 'utf8' }).trim(),
+}));
 
 const startedAt = Date.now();
 const log = (line) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)} +${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`);
@@ -97,6 +106,7 @@ let WORK; // the temp work folder; replaced by <workdir> in anything written to 
 const scrub = (s) => {
   let out = String(s);
   if (WORK) out = out.replaceAll(WORK, '<workdir>');
+  for (const { bin } of SERVER_NODES) out = out.replaceAll(bin, 'node');
   return out.replaceAll(process.execPath, 'node').replaceAll(`${ROOT}/`, '');
 };
 
@@ -222,6 +232,19 @@ function processTree(rootPid) {
   const out = [rootPid];
   for (let i = 0; i < out.length; i += 1) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
   return out;
+}
+
+/** User + system CPU time (ms) used so far by the processes now in the tree (USER_HZ = 100). */
+function treeCpuMs(rootPid) {
+  let ticks = 0;
+  for (const pid of processTree(rootPid)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks * 10;
 }
 
 function treeRssKiB(rootPid) {
@@ -635,8 +658,8 @@ async function prepareNext() {
     buildSeconds,
     output: { what: '.next/standalone (with .next/static copied in)', ...outputSize(standalone, ['node_modules', '.next']) },
     clientAssetsOnDisk: { mib: round1(clientJs.bytes / 1048576), files: clientJs.files },
-    start: (port) => ({
-      cmd: process.execPath, args: ['server.js'], cwd: standalone,
+    start: (port, node) => ({
+      cmd: node, args: ['server.js'], cwd: standalone,
       env: { PORT: String(port), HOSTNAME: '127.0.0.1', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
     }),
   };
@@ -698,8 +721,8 @@ async function prepareRrNode() {
     buildSeconds: built.buildSeconds,
     output: { what: 'build/ + server.mjs + production node_modules', ...outputSize(deploy, ['node_modules', 'build']) },
     clientAssetsOnDisk: built.clientAssetsOnDisk,
-    start: (port) => ({
-      cmd: process.execPath, args: ['server.mjs'], cwd: deploy,
+    start: (port, node) => ({
+      cmd: node, args: ['server.mjs'], cwd: deploy,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -717,8 +740,8 @@ async function prepareRrServe() {
     buildSeconds: built.buildSeconds,
     output: { what: 'build/ + production node_modules', ...outputSize(deploy, ['node_modules', 'build']) },
     clientAssetsOnDisk: built.clientAssetsOnDisk,
-    start: (port) => ({
-      cmd: process.execPath, args: [join('node_modules', '@react-router', 'serve', bin), 'build/server/index.js'], cwd: deploy,
+    start: (port, node) => ({
+      cmd: node, args: [join('node_modules', '@react-router', 'serve', bin), 'build/server/index.js'], cwd: deploy,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -733,8 +756,8 @@ async function prepareBaseline() {
     installSeconds: 0,
     buildSeconds: 0,
     output: { what: 'server.mjs', ...outputSize(dir, []) },
-    start: (port) => ({
-      cmd: process.execPath, args: ['server.mjs'], cwd: dir,
+    start: (port, node) => ({
+      cmd: node, args: ['server.mjs'], cwd: dir,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -783,11 +806,12 @@ async function checkPage(base, res) {
   const html = res.body.toString('utf8');
   const problems = [];
   if (!html.includes('<h1>Acme</h1>')) problems.push('no <h1>Acme</h1>');
-  if (!html.includes('Project 10 (paused, 12 members)')) problems.push('no 10th project');
+  if (!html.includes('Project 10 (active, 12 members)')) problems.push('no 10th project');
   if (!html.includes('Clicked 0 times')) problems.push('no counter button');
   const contentEncoding = res.headers.get('content-encoding');
   const scripts = new Set();
-  for (const m of html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)) scripts.add(m[1]);
+  // Scripts a modern browser loads: not the noModule polyfills that only old browsers fetch.
+  for (const m of html.matchAll(/<script([^>]*)\ssrc="([^"]+)"([^>]*)>/g)) if (!/nomodule/i.test(m[1] + m[3])) scripts.add(m[2]);
   for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g)) scripts.add(m[1] ?? m[2]);
   // React Router's inline module script imports the route modules; count those too.
   for (const m of html.matchAll(/import\(?\s*"([^"]+\.js)"/g)) scripts.add(m[1]);
@@ -852,11 +876,11 @@ const compact = (snap) => ({
   })),
 });
 
-async function measureRound(id, variant, round) {
+async function measureRound(id, variant, node, round) {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const url = `${base}/`;
-  const spec = variant.start(port);
+  const spec = variant.start(port, node.bin);
   const t0 = performance.now();
   const child = spawnTracked(spec.cmd, spec.args, { cwd: spec.cwd, env: { ...process.env, BACKEND_URL: backend.url, ...spec.env } });
   const serverLog = [];
@@ -881,7 +905,12 @@ async function measureRound(id, variant, round) {
     const warmupSeconds = round1((performance.now() - tw) / 1000);
     const idleAfterWarmup = await waitIdle(child.pid);
 
+    const loadAverage = os.loadavg().map(round1);
+    const cpuBefore = treeCpuMs(child.pid);
     const load = await loadRun(url, flags.requests, flags.concurrency);
+    // CPU the server spent per request: unlike req/s, hardly moved by other work on the machine.
+    load.serverCpuMsPerRequest = Math.round(((treeCpuMs(child.pid) - cpuBefore) / Math.max(1, load.requests)) * 100) / 100;
+    load.loadAverageBefore = loadAverage;
     const backendCalls = (await backend.count()) - backendBefore;
     const idleAfterLoad = await waitIdle(child.pid);
     const r = {
@@ -898,7 +927,7 @@ async function measureRound(id, variant, round) {
       serverLog: serverLog.slice(0, 10),
     };
     log(`${id} round ${round}: startup ${startupMs} ms; idle after warm-up ${r.idleAfterWarmup.rssMiB} MiB RSS / ${r.idleAfterWarmup.pssMiB} MiB PSS`
-      + ` in ${r.idleAfterWarmup.processCount} process(es); ${load.reqPerSec} req/s, p99 ${load.p99Ms} ms`
+      + ` in ${r.idleAfterWarmup.processCount} process(es); ${load.reqPerSec} req/s, p99 ${load.p99Ms} ms, ${load.serverCpuMsPerRequest} CPU ms/req`
       + `${load.errors || load.non200 ? `, ${load.errors} errors, ${load.non200} non-200` : ''}; after load ${r.idleAfterLoad.rssMiB} MiB RSS`);
     return r;
   } catch (err) {
@@ -924,6 +953,7 @@ function summarize(v) {
     startupMs: m((r) => r.startupMs),
     reqPerSec: m((r) => r.load.reqPerSec),
     p99Ms: m((r) => r.load.p99Ms),
+    serverCpuMsPerRequest: Math.round(median(rounds.map((r) => r.load.serverCpuMsPerRequest)) * 100) / 100,
     outputMiB: v.output.mib,
     outputFiles: v.output.files,
     buildSeconds: v.buildSeconds,
@@ -937,6 +967,7 @@ function machine() {
   const cpus = os.cpus();
   return {
     node: process.version,
+    serverNodes: SERVER_NODES.map((n) => n.version),
     cpuCount: cpus.length,
     cpuModel: cpus[0]?.model ?? null,
     totalMemoryGiB: round1(os.totalmem() / 1073741824),
@@ -952,24 +983,24 @@ function pad(s, n, right = false) {
 }
 
 function printSummary(results) {
-  const rows = [['variant', 'procs', 'RSS MiB', 'PSS MiB', 'USS MiB', 'RSS after load', 'startup ms', 'req/s', 'p99 ms', 'output MiB', 'files', 'build s', 'page JS KiB']];
+  const rows = [['variant', 'procs', 'RSS MiB', 'PSS MiB', 'USS MiB', 'RSS after load', 'startup ms', 'req/s', 'p99 ms', 'CPU ms/req', 'output MiB', 'files', 'build s', 'page JS KiB']];
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) {
       rows.push([id, `FAILED: ${v.error.split('\n')[0].slice(0, 100)}`]);
       continue;
     }
     const s = v.summary;
-    rows.push([id, s.processes, s.idleRssMiB, s.idlePssMiB, s.idleUssMiB, s.rssAfterLoadMiB, s.startupMs, s.reqPerSec, s.p99Ms, s.outputMiB, s.outputFiles, s.buildSeconds, s.pageScriptKiB]);
+    rows.push([id, s.processes, s.idleRssMiB, s.idlePssMiB, s.idleUssMiB, s.rssAfterLoadMiB, s.startupMs, s.reqPerSec, s.p99Ms, s.serverCpuMsPerRequest, s.outputMiB, s.outputFiles, s.buildSeconds, s.pageScriptKiB]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  console.log(`\nFrontend frameworks, ${results.machine.node}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);`
+  console.log(`\nFrontend frameworks, servers on ${results.machine.serverNodes.join(' and ')}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);`
     + ` memory of the whole process tree, idle after ${flags.warmup} warm-up requests; load: ${flags.requests} requests, ${flags.concurrency} concurrent\n`);
   for (const r of rows) console.log(r.map((c, i) => pad(c, widths[i], i > 0 && r.length > 2)).join('  '));
   console.log('\nprocesses (last round, idle after warm-up):');
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) continue;
     for (const p of v.rounds.at(-1).idleAfterWarmup.processes) {
-      console.log(`  ${pad(id, 20)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  ${p.title}`);
+      console.log(`  ${pad(id, 24)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  ${p.title}`);
     }
   }
   console.log(`\nresults: ${relative(ROOT, RESULTS_FILE)}`);
@@ -1023,21 +1054,32 @@ async function main() {
     }
   }
 
-  for (const id of selected) {
-    const v = prepared[id];
-    if (!v) continue;
-    log(`== measuring ${id}`);
-    const { start, ...rest } = v;
-    const entry = { ...rest, rounds: [] };
-    results.variants[id] = entry;
-    try {
-      for (let round = 1; round <= flags.rounds; round += 1) entry.rounds.push(await measureRound(id, v, round));
-      entry.summary = summarize(entry);
-    } catch (err) {
-      log(`${id}: measurement failed: ${err.message}`);
-      entry.error = scrub(err.message);
+  // Rounds go round-robin over the variants, so that a busy moment of the machine (or a cold disk
+  // cache in round 1) does not fall on one variant only.
+  const runs = [];
+  for (const node of SERVER_NODES) {
+    for (const id of selected) {
+      if (!prepared[id]) continue;
+      const key = SERVER_NODES.length === 1 ? id : `${id}@node${node.version.split('.')[0].slice(1)}`;
+      const { start, ...rest } = prepared[id];
+      results.variants[key] = { serverNode: node.version, ...rest, rounds: [] };
+      runs.push({ key, id, node });
     }
   }
+  for (let round = 1; round <= flags.rounds; round += 1) {
+    for (const { key, id, node } of runs) {
+      const entry = results.variants[key];
+      if (entry.error) continue;
+      log(`== measuring ${key}, round ${round} of ${flags.rounds}`);
+      try {
+        entry.rounds.push(await measureRound(key, prepared[id], node, round));
+      } catch (err) {
+        log(`${key}: measurement failed: ${err.message}`);
+        entry.error = scrub(err.message);
+      }
+    }
+  }
+  for (const entry of Object.values(results.variants)) if (!entry.error && entry.rounds.length) entry.summary = summarize(entry);
 
   results.machine.loadAverageAtEnd = os.loadavg().map(round1);
   results.durationSeconds = Math.round((Date.now() - startedAt) / 1000);

@@ -11,21 +11,25 @@
 //     every response must have the expected status (200, 201) or the run is reported with errors;
 //   - RSS after the load (VmRSS, and VmHWM = peak).
 // Rows created by the POST runs are deleted (and the table vacuumed) after every server. Reported
-// values are medians over the repetitions. Load generator, server and Postgres share the machine.
+// values are medians over the repetitions. Load generator, server and Postgres share the machine, so
+// the CPU time of each (and of any other program) is recorded per run, and before each server the
+// bench waits (up to --quiet-wait-s) for the machine to be idle.
 //
-//   node bench/http-framework.mjs [--repeat 3] [--duration-s 10] [--warmup-s 2] [--connections 20] [--limit-s 600]
+//   node bench/http-framework.mjs [--repeat 3] [--duration-s 10] [--warmup-s 2] [--connections 20]
+//                                 [--quiet-wait-s 60] [--limit-s 900]
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
 import { join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startTestPostgres } from '../packages/drivers/local/dist/test-support/test-postgres.js';
-import { ROOT, http, log, onCleanup, parseFlags, percentile, runBench, sleep } from './lib/platform.mjs';
+import { ROOT, http, log, onCleanup, parseFlags, percentile, processTree, runBench, sleep } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
-  repeat: 3, 'duration-s': 10, 'warmup-s': 2, connections: 20, 'limit-s': 600,
+  repeat: 3, 'duration-s': 10, 'warmup-s': 2, connections: 20, 'limit-s': 900, 'quiet-wait-s': 60,
 });
 const SERVERS_DIR = join(ROOT, 'bench', 'lib', 'http-framework-servers');
 const FRAMEWORKS = {
@@ -58,23 +62,50 @@ function memoryKiB(pid) {
 }
 
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-/** CPU seconds (user + system) used so far by a process. */
-function cpuSeconds(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
+/** CPU seconds (user + system) used so far by a process, or by the processes of a list. */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of [pids].flat()) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch { /* exited */ }
   }
+  return ticks / CLK_TCK;
 }
 
-/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat. */
+const CPUS = os.cpus().length;
+/** Busy and total jiffies of the whole machine (all CPUs), from /proc/stat; guest time is inside user. */
 function machineCpu() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
   const total = f.reduce((a, b) => a + b, 0);
   const idle = f[3] + (f[4] ?? 0);
   return { busy: total - idle, total };
+}
+/** Busy share of the machine between two machineCpu() readings, in % of one core (200 % = 2 cores busy). */
+const busyPercent = (a, b) => ((b.busy - a.busy) / Math.max(1, b.total - a.total)) * CPUS * 100;
+
+/**
+ * Another program keeping the CPUs busy would skew the comparison: waits (up to --quiet-wait-s)
+ * until the machine is below 25 % of one core busy over one second. Returns that figure.
+ */
+async function waitQuiet() {
+  const deadline = Date.now() + flags['quiet-wait-s'] * 1000;
+  let warned = false;
+  for (;;) {
+    const a = machineCpu();
+    await sleep(1000);
+    const busy = busyPercent(a, machineCpu());
+    if (busy < 25 || Date.now() > deadline) {
+      if (busy >= 25) log(`the machine is still ${Math.round(busy)} % busy without this bench; measuring anyway (see otherCpuPercent)`);
+      return Math.round(busy);
+    }
+    if (!warned) {
+      log(`the machine is ${Math.round(busy)} % busy without this bench (another program?); waiting up to ${flags['quiet-wait-s']} s`);
+      warned = true;
+    }
+  }
 }
 
 // ---------------------------------------------------------------- Postgres
@@ -106,11 +137,15 @@ async function startDatabase() {
   );
   await client.query('VACUUM ANALYZE projects');
   const ids = rows.map((r) => r.id);
+  const dataDir = (await client.query('SHOW data_directory')).rows[0].data_directory;
+  const postmasterPid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   log(`table projects created with ${ids.length} rows`);
   return {
     url: db.adminUrl,
     ids,
     query: (text, values) => client.query(text, values),
+    /** The postmaster and every Postgres process it forked. */
+    pids: () => processTree(postmasterPid),
     /** Deletes the rows the POST runs created, so that every server starts from the same table. */
     reset: async () => {
       const { rowCount } = await client.query('DELETE FROM projects WHERE NOT (id = ANY($1::uuid[]))', [ids]);
@@ -258,7 +293,8 @@ async function load(server, route, db, seconds, { measured }) {
   const expected = route === 'get' ? 200 : 201;
   const latencies = [];
   const statuses = {};
-  const cpuBefore = { server: cpuSeconds(server.pid), bench: process.cpuUsage(), machine: machineCpu() };
+  const pgPids = db.pids();
+  const cpuBefore = { server: cpuSeconds(server.pid), postgres: cpuSeconds(pgPids), bench: process.cpuUsage(), machine: machineCpu() };
   const wallStart = performance.now();
   const instance = autocannon({
     url: `http://127.0.0.1:${server.port}`,
@@ -279,6 +315,14 @@ async function load(server, route, db, seconds, { measured }) {
   const bench = process.cpuUsage(cpuBefore.bench);
   const machine = machineCpu();
   const serverCpuSeconds = cpuSeconds(server.pid) - cpuBefore.server;
+  const postgresCpuSeconds = cpuSeconds(pgPids) - cpuBefore.postgres;
+  const cpu = {
+    server: Math.round((serverCpuSeconds / wall) * 100),
+    postgres: Math.round((postgresCpuSeconds / wall) * 100),
+    loadGenerator: Math.round(((bench.user + bench.system) / 1e6 / wall) * 100),
+    machine: Math.round(busyPercent(cpuBefore.machine, machine)),
+  };
+  cpu.other = Math.max(0, cpu.machine - cpu.server - cpu.postgres - cpu.loadGenerator);
   const unexpected = Object.entries(statuses).filter(([code]) => Number(code) !== expected).reduce((a, [, n]) => a + n, 0);
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
   return {
@@ -304,11 +348,7 @@ async function load(server, route, db, seconds, { measured }) {
       latencyMs: { p50: r.latency.p50, p99: r.latency.p99, average: r.latency.average, max: r.latency.max },
       duration: r.duration,
     },
-    cpuPercent: {
-      server: Math.round((serverCpuSeconds / wall) * 100),
-      loadGenerator: Math.round(((bench.user + bench.system) / 1e6 / wall) * 100),
-      machine: Math.round(((machine.busy - cpuBefore.machine.busy) / (machine.total - cpuBefore.machine.total)) * 100),
-    },
+    cpuPercent: cpu,
   };
 }
 
@@ -322,7 +362,10 @@ function summarizeRuns(runs) {
     latencyP99Ms: round(pick((r) => r.latencyMs.p99), 3),
     serverCpuPercent: round(pick((r) => r.cpuPercent.server), 0),
     serverCpuMicrosecondsPerRequest: round(pick((r) => r.serverCpuMicrosecondsPerRequest), 0),
+    postgresCpuPercent: round(pick((r) => r.cpuPercent.postgres), 0),
+    loadGeneratorCpuPercent: round(pick((r) => r.cpuPercent.loadGenerator), 0),
     machineCpuPercent: round(pick((r) => r.cpuPercent.machine), 0),
+    otherCpuPercent: round(pick((r) => r.cpuPercent.other), 0),
     runsWithErrors: runs.filter((r) => !r.ok).length,
   };
 }
@@ -340,7 +383,7 @@ function printTable(summary) {
     rows.push([`${name} p50`, ...fws.map((f) => cell(s[f].latencyP50Ms, ' ms')), ratio(s.fastify.latencyP50Ms, s.express.latencyP50Ms)]);
     rows.push([`${name} p99`, ...fws.map((f) => cell(s[f].latencyP99Ms, ' ms')), ratio(s.fastify.latencyP99Ms, s.express.latencyP99Ms)]);
     rows.push([`${name} server CPU per request`, ...fws.map((f) => cell(s[f].serverCpuMicrosecondsPerRequest, ' µs')), ratio(s.fastify.serverCpuMicrosecondsPerRequest, s.express.serverCpuMicrosecondsPerRequest)]);
-    rows.push([`${name} server / machine CPU`, ...fws.map((f) => `${cell(s[f].serverCpuPercent)} / ${cell(s[f].machineCpuPercent)} %`), '']);
+    rows.push([`${name} CPU % server/pg/load/other`, ...fws.map((f) => `${s[f].serverCpuPercent}/${s[f].postgresCpuPercent}/${s[f].loadGeneratorCpuPercent}/${s[f].otherCpuPercent}`), '']);
     rows.push([`${name} runs with errors`, ...fws.map((f) => `${s[f].runsWithErrors}/${flags.repeat}`), '']);
   }
   const mib = (k) => (k ? `${(k / 1024).toFixed(1)} MiB` : '-');
@@ -359,7 +402,7 @@ function printTable(summary) {
 
 // ---------------------------------------------------------------- main
 
-const perRunSeconds = 2 * (flags['warmup-s'] + flags['duration-s']) + 5;
+const perRunSeconds = 2 * (flags['warmup-s'] + flags['duration-s']) + flags['quiet-wait-s'] + 10;
 const minimumLimit = Object.keys(FRAMEWORKS).length * flags.repeat * perRunSeconds + 60;
 if (flags['limit-s'] < minimumLimit) throw new Error(`--limit-s ${flags['limit-s']} is too short for these settings; at least ${minimumLimit}`);
 
@@ -372,6 +415,7 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
   for (let rep = 1; rep <= flags.repeat; rep += 1) {
     for (const framework of Object.keys(FRAMEWORKS)) {
       log(`repetition ${rep}/${flags.repeat}: ${FRAMEWORKS[framework].label}`);
+      const quietBefore = await waitQuiet();
       const server = await startServer(framework, db);
       await sleep(1000);
       const idle = memoryKiB(server.pid);
@@ -387,7 +431,7 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
         routes[route] = await load(server, route, db, flags['duration-s'], { measured: true });
         const r = routes[route];
         log(`  ${route.toUpperCase()}: ${r.requestsPerSec} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, `
-          + `CPU server ${r.cpuPercent.server} % / load generator ${r.cpuPercent.loadGenerator} % / machine ${r.cpuPercent.machine} %`
+          + `CPU % server ${r.cpuPercent.server}, postgres ${r.cpuPercent.postgres}, autocannon ${r.cpuPercent.loadGenerator}, other ${r.cpuPercent.other} (machine ${r.cpuPercent.machine} of ${CPUS * 100})`
           + `${r.ok ? '' : `, ERRORS: ${JSON.stringify({ statuses: r.statusCounts, errors: r.errors, timeouts: r.timeouts })}`}`);
       }
       const after = memoryKiB(server.pid);
@@ -397,6 +441,7 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
         + `RSS idle ${(idle.rssKiB / 1024).toFixed(1)} MiB, after load ${(after.rssKiB / 1024).toFixed(1)} MiB; ${removed} created rows deleted`);
       runs[framework].push({
         repetition: rep,
+        machineBusyPercentBefore: quietBefore,
         coldStartMs: server.coldStartMs,
         idleRssKiB: idle.rssKiB,
         rssAfterLoadKiB: after.rssKiB,
@@ -439,7 +484,8 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
       repetitions: flags.repeat,
       order: 'per repetition: express then fastify, each server started fresh and stopped before the next; values are medians over repetitions',
       requestsPerSec: 'responses with the expected status divided by the measured duration',
-      cpu: 'server: CPU time (user+system) of the server process over the measured run, in % of one core and per expected response; machine: busy share of all CPUs (100 % = every core busy)',
+      cpu: 'CPU time (user+system) over the measured run in % of one core (the machine has cpuCount cores): server process, Postgres (postmaster and its processes), this process (autocannon), machine (all busy time from /proc/stat), other = machine minus those; per request = server CPU time / expected responses',
+      quiet: 'before each server the bench waits (up to quiet-wait-s) until the machine is below 25 % of one core busy; machineBusyPercentBefore records it',
       latency: 'percentiles of every expected-status response time (ms, sub-millisecond resolution) in the measured run',
       rss: 'VmRSS of the server process from /proc/<pid>/status: idle = 1 s after the first DB-backed 200; after load = right after the POST run; peak = VmHWM',
       coldStart: 'from spawn of the server process to the first 200 of GET /api/health (polled every 5 ms), and to the first 200 of a DB-backed GET right after',

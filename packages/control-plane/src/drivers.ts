@@ -53,6 +53,33 @@ export interface JobQueueDriver {
   remove(tenant: TenantRef): Promise<void>;
 }
 
+export interface MailGrant {
+  /** The tenant's outgoing mail server with its own credentials, e.g. smtp://acme:…@host:587. */
+  url: string;
+  /** The From address of the tenant's mail. */
+  from: string;
+  /** Where the tenant's admin backend reads its sent mail (locally, its mailbox in the SMTP catcher). */
+  inboxUrl?: string;
+}
+
+export interface MailDriver {
+  /** Gives the tenant credentials for outgoing mail (idempotent). */
+  create(tenant: TenantRef): Promise<MailGrant>;
+  /** Revokes them and drops anything kept for the tenant. */
+  remove(tenant: TenantRef): Promise<void>;
+}
+
+export interface SchemaVersion {
+  version: number;
+}
+
+/** The tenant app's database schema: brought up to date before the pod starts, and by fleet migrations. */
+export interface TenantSchema {
+  /** The version this build brings. */
+  readonly latestVersion: number;
+  migrate(databaseUrl: string): Promise<SchemaVersion & { applied: number[] }>;
+}
+
 export interface PodDeployment {
   /** Where each program of the pod listens, by program name (the gateway's upstreams). */
   endpoints: Record<string, string>;
@@ -73,6 +100,8 @@ export interface RoutingDriver {
   /** Sends the tenant's host to its pod. */
   publish(tenant: TenantRef, deployment: PodDeployment): Promise<void>;
   remove(tenant: TenantRef): Promise<void>;
+  /** The tenant's public origin, e.g. https://acme.example.com/. */
+  publicUrl(tenant: TenantRef): string;
 }
 
 /** Everything provisioning needs from a backend. */
@@ -82,4 +111,6 @@ export interface PlatformDrivers {
   compute: ComputeDriver;
   routing: RoutingDriver;
   queue: JobQueueDriver;
+  mail: MailDriver;
+  schema: TenantSchema;
 }

@@ -11,3 +11,4 @@ export * from './provisioning/workflow.js';
 export * from './provisioning/queue.js';
 export * from './api/tenants-api.js';
 export * from './api/tenant-resource.js';
+export * from './fleet/fleet-migration.js';

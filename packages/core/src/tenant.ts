@@ -15,6 +15,8 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'dashboard', 'console', 'status', 'static', 'assets', 'cdn', 'media', 'docs', 'help', 'support', 'blog',
   'mail', 'email', 'smtp', 'imap', 'pop', 'ftp', 'ns', 'ns1', 'ns2', 'dns', 'localhost', 'gateway',
   'ingress', 'internal', 'platform', 'tenantry', 'system', 'root', 'default', 'kube-system', 'metrics',
+  // Words the tenants API uses as paths beside /admin/api/tenants/<slug>.
+  'events',
 ]);
 
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;

@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { createLogger, randomSecret, tenantHost, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
-import { podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
+import { CatcherMail, podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
 import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
+import { startMailCatcherService } from './backing-services/mail-catcher.js';
 import type { HostConfig } from './config.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
@@ -107,6 +108,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     }
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
+    const mailKey = persistentSecret(join(secrets, 'mail-key'));
+    const mail = await startMailCatcherService(agent, home, mailKey, config.LOG_LEVEL);
+    say(`mail: SMTP catcher on 127.0.0.1:${mail.smtpPort} (each tenant reads its own mail in its admin)`);
 
     const agentUrl = await agent.listen();
     const restoredWorkloads = await agent.restore();
@@ -117,6 +121,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const masterName = podWorkloadName(MASTER_SLUG);
     const ports = await agent.leasePorts(masterName, masterManifest.programs.map((p) => p.name));
     const compileCacheDir = join(home, 'cache', 'node-compile');
+    const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
+    const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
+    const masterMail = await new CatcherMail({ ...mail, key: mailKey, domain: config.TENANTRY_DOMAIN }).create({ slug: MASTER_SLUG, name: 'Tenantry', tier: 'production' });
     const masterEnv: Record<string, string> = {
       TENANT_ID: MASTER_SLUG,
       TENANT_NAME: 'Tenantry',
@@ -125,6 +132,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       DATABASE_URL: catalogUrl,
       REDIS_URL: redisUrl,
       STORAGE_URL: `file://${join(home, 'storage', MASTER_SLUG)}/`,
+      TENANT_URL: `http://${masterHost}${portSuffix}/`,
+      SMTP_URL: masterMail.url,
+      MAIL_FROM: masterMail.from,
+      MAIL_INBOX_URL: masterMail.inboxUrl!,
       LOG_LEVEL: config.LOG_LEVEL,
       TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
     };
@@ -142,6 +153,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_POSTGRES_ROOT: layout.root,
         TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
         TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
+        TENANTRY_PUBLIC_PORT: String(config.PORT),
+        TENANTRY_MAIL_SMTP_PORT: String(mail.smtpPort),
+        TENANTRY_MAIL_HTTP_PORT: String(mail.httpPort),
+        TENANTRY_MAIL_KEY: mailKey,
         ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
         ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
       },
@@ -149,11 +164,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
     await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }), false);
     await agent.waitReadyLocal(masterName, 60_000);
-    const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
     agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);
 
-    const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
     return {
       gatewayUrl: `http://${config.HOST}${portSuffix}`,
       masterUrl: `http://${masterHost}${portSuffix}`,

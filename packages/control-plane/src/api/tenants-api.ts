@@ -1,7 +1,9 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { defaultTenantName, isTier, secretsEqual, slugProblem, type Tier } from '@tenantry/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { defaultTenantName, errorMessage, isTier, slugProblem, type Tier } from '@tenantry/core';
 import type { TenantCatalog } from '../catalog/tenant-catalog.js';
+import type { TenantSchema } from '../drivers.js';
+import { migrateFleet } from '../fleet/fleet-migration.js';
 import { ControlPlaneErrors } from '../errors.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
@@ -10,9 +12,14 @@ import { tenantResource, type PublicAddress } from './tenant-resource.js';
 export interface TenantsApiOptions {
   catalog: TenantCatalog;
   queue: ProvisioningQueue;
-  adminToken: string;
+  /** Lets a request through when it comes from an operator (admin token or master admin); throws otherwise. */
+  authorize: (request: FastifyRequest) => Promise<void>;
   address: PublicAddress;
+  schema: TenantSchema;
 }
+
+/** How often a live view re-reads the catalog. */
+const LIVE_INTERVAL_MS = 250;
 
 const CREATE_FIELDS = new Set(['slug', 'tier', 'name']);
 
@@ -49,11 +56,7 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     }
   });
 
-  app.addHook('onRequest', async (request: FastifyRequest) => {
-    const header = request.headers.authorization ?? '';
-    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
-    if (!token || !secretsEqual(token, options.adminToken)) throw ControlPlaneErrors.unauthorized();
-  });
+  app.addHook('onRequest', options.authorize);
 
   app.post('/admin/api/tenants', async (request, reply) => {
     const input = parseCreateBody(request.body);
@@ -88,4 +91,49 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     // A fast worker may have finished the deletion already.
     return tenant ? tenantResource(tenant, address) : { slug, status: 'deprovisioning' };
   });
+
+  // Server-sent events: the whole list (with each tenant's steps) again whenever it changes,
+  // so the operator dashboard shows provisioning step by step without reloading.
+  app.get('/admin/api/tenants/events', async (request, reply) => {
+    await streamEvents(request, reply, async () => ({ tenants: (await catalog.list()).map((t) => tenantResource(t, address)) }));
+  });
+
+  // The fleet migration: progress as one JSON line per event, then the summary line.
+  app.post('/admin/api/fleet/migrations', async (_request, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+    const summary = await migrateFleet(catalog, options.schema, {
+      onEvent: (event) => reply.raw.write(`${JSON.stringify({ event })}\n`),
+    });
+    reply.raw.end(`${JSON.stringify({ summary })}\n`);
+  });
+}
+
+/** Streams `load()` as an SSE `message` whenever its JSON changes, until the client goes away. */
+async function streamEvents(request: FastifyRequest, reply: FastifyReply, load: () => Promise<unknown>): Promise<void> {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+  let open = true;
+  request.raw.once('close', () => {
+    open = false;
+  });
+  let last = '';
+  let beats = 0;
+  try {
+    while (open) {
+      const json = JSON.stringify(await load());
+      if (json !== last) {
+        reply.raw.write(`data: ${json}\n\n`);
+        last = json;
+      } else if (++beats % 60 === 0) {
+        reply.raw.write(': keep-alive\n\n');
+      }
+      await new Promise((resolve) => setTimeout(resolve, LIVE_INTERVAL_MS));
+    }
+  } catch (err) {
+    // The browser's EventSource reconnects by itself; say why this stream ended.
+    request.log.warn({ err }, 'live view stopped');
+    reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: errorMessage(err) })}\n\n`);
+  }
+  reply.raw.end();
 }

@@ -26,6 +26,10 @@ export interface TenantRecord {
   createdAt: string;
   updatedAt: string;
   readyAt: string | null;
+  /** The tenant database's schema version, as last migrated (null before the first migration). */
+  schemaVersion: number | null;
+  /** The last fleet migration's failure for this tenant, if it failed. */
+  schemaError: string | null;
   steps: StepRecord[];
 }
 
@@ -60,6 +64,8 @@ CREATE TABLE IF NOT EXISTS tenant_steps (
   PRIMARY KEY (slug, name)
 );
 CREATE INDEX IF NOT EXISTS tenants_status ON tenants (status);
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_version int;
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_error text;
 `;
 
 /** Lock ids for pg_advisory_lock: one for schema set-up, one per tenant for provisioning work. */
@@ -155,6 +161,8 @@ export class TenantCatalog {
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,
       readyAt: iso(row.ready_at),
+      schemaVersion: row.schema_version,
+      schemaError: row.schema_error,
       steps: row.steps,
     }));
   }
@@ -190,6 +198,23 @@ export class TenantCatalog {
 
   async remove(slug: string): Promise<void> {
     await this.pool.query('DELETE FROM tenants WHERE slug = $1', [slug]);
+  }
+
+  /** Records the outcome of a migration of the tenant's database. */
+  async setSchemaVersion(slug: string, version: number | null, error: string | null = null): Promise<void> {
+    await this.pool.query(
+      'UPDATE tenants SET schema_version = coalesce($2, schema_version), schema_error = $3, updated_at = now() WHERE slug = $1',
+      [slug, version, error],
+    );
+  }
+
+  /** The tenant database's URL, from its database step, or undefined before that step is done. */
+  async databaseUrl(slug: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ url: string | null }>(
+      `SELECT output->>'url' AS url FROM tenant_steps WHERE slug = $1 AND name = 'database' AND state = 'done'`,
+      [slug],
+    );
+    return rows[0]?.url ?? undefined;
   }
 
   async stepOutputs(slug: string): Promise<Map<string, { state: StepState; output: unknown }>> {

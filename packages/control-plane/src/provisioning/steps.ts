@@ -1,5 +1,5 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
-import type { DatabaseGrant, JobQueueGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+import type { DatabaseGrant, JobQueueGrant, MailGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
 
 export interface StepContext {
   tenant: TenantRef;
@@ -7,6 +7,8 @@ export interface StepContext {
   /** Outputs of the steps already done, by step name. */
   outputs: ReadonlyMap<string, unknown>;
   progress: ProgressReporter;
+  /** Records the tenant's schema version in the catalog. */
+  recordSchemaVersion(version: number): Promise<void>;
 }
 
 export interface ProvisioningStep {
@@ -30,6 +32,18 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
   },
   {
+    // Before the pod starts, so its programs find the schema current and start at once.
+    name: 'schema',
+    apply: async (ctx) => {
+      ctx.progress(`migrating to schema version ${ctx.drivers.schema.latestVersion}`);
+      const { version, applied } = await ctx.drivers.schema.migrate(outputOf<DatabaseGrant>(ctx, 'database').url);
+      await ctx.recordSchemaVersion(version);
+      return { version, applied };
+    },
+    // The schema goes with the database.
+    remove: async () => undefined,
+  },
+  {
     name: 'storage',
     apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
@@ -40,9 +54,15 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
   },
   {
+    name: 'mail',
+    apply: (ctx) => ctx.drivers.mail.create(ctx.tenant),
+    remove: (ctx) => ctx.drivers.mail.remove(ctx.tenant),
+  },
+  {
     name: 'pod',
-    apply: (ctx) =>
-      ctx.drivers.compute.deploy(
+    apply: (ctx) => {
+      const mail = outputOf<MailGrant>(ctx, 'mail');
+      return ctx.drivers.compute.deploy(
         ctx.tenant,
         {
           TENANT_ID: ctx.tenant.slug,
@@ -53,9 +73,14 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
           REDIS_URL: outputOf<JobQueueGrant>(ctx, 'queue').url,
           REDIS_PREFIX: outputOf<JobQueueGrant>(ctx, 'queue').prefix,
           STORAGE_URL: outputOf<StorageGrant>(ctx, 'storage').url,
+          TENANT_URL: ctx.drivers.routing.publicUrl(ctx.tenant),
+          SMTP_URL: mail.url,
+          MAIL_FROM: mail.from,
+          ...(mail.inboxUrl ? { MAIL_INBOX_URL: mail.inboxUrl } : {}),
         },
         ctx.progress,
-      ),
+      );
+    },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant),
   },
   {

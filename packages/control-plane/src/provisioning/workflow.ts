@@ -135,6 +135,7 @@ export class ProvisioningWorkflow {
           this.log.warn({ tenant: tenant.slug, step: step.name, err: errorMessage(err) }, 'could not record progress');
         });
       },
+      recordSchemaVersion: (version) => this.catalog.setSchemaVersion(tenant.slug, version),
     };
   }
 

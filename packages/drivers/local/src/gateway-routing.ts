@@ -17,7 +17,17 @@ export function podRoute(tenant: string, manifest: PodManifest, deployment: PodD
 }
 
 export class GatewayRouting implements RoutingDriver {
-  constructor(private readonly agent: AgentClient, private readonly manifest: PodManifest, private readonly domain: string) {}
+  constructor(
+    private readonly agent: AgentClient,
+    private readonly manifest: PodManifest,
+    private readonly domain: string,
+    /** The gateway's port, as users reach it. */
+    private readonly publicPort: number,
+  ) {}
+
+  publicUrl(tenant: TenantRef): string {
+    return `http://${tenantHost(tenant.slug, this.domain)}${this.publicPort === 80 ? '' : `:${this.publicPort}`}/`;
+  }
 
   async reserve(tenant: TenantRef): Promise<void> {
     await this.agent.putRoute(tenantHost(tenant.slug, this.domain), { tenant: tenant.slug, state: 'pending', upstreams: [] });

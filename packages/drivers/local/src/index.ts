@@ -2,9 +2,10 @@
  * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, folder storage,
  * supervised processes and gateway routes, reached through the node agent's loopback API.
  */
-import type { PlatformDrivers } from '@tenantry/control-plane';
+import type { PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import { AgentClient } from './agent/agent-client.js';
+import { CatcherMail, type CatcherMailOptions } from './catcher-mail.js';
 import { DedicatedInstanceDatabase } from './dedicated-instance-database.js';
 import { FolderStorage } from './folder-storage.js';
 import { GatewayRouting } from './gateway-routing.js';
@@ -26,13 +27,18 @@ export * from './folder-storage.js';
 export * from './process-compute.js';
 export * from './gateway-routing.js';
 export * from './redis-acl-queue.js';
+export * from './catcher-mail.js';
 
 export interface LocalDriverOptions {
   agentUrl: string;
   agentToken: string;
   manifest: PodManifest;
   domain: string;
+  /** The gateway's port, as users reach it. */
+  publicPort: number;
   redisUrl: string;
+  mail: Omit<CatcherMailOptions, 'domain'>;
+  schema: TenantSchema;
   storageRoot: string;
   /** NODE_COMPILE_CACHE for pod programs (Node 22+). */
   compileCacheDir?: string | undefined;
@@ -56,7 +62,9 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
     }),
     storage: new FolderStorage(options.storageRoot),
     compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir }),
-    routing: new GatewayRouting(agent, options.manifest, options.domain),
+    routing: new GatewayRouting(agent, options.manifest, options.domain, options.publicPort),
     queue: new RedisAclQueue(options.redisUrl),
+    mail: new CatcherMail({ ...options.mail, domain: options.domain }),
+    schema: options.schema,
   };
 }

@@ -5,6 +5,10 @@ import { podEnvironment } from '@tenantry/pod-runtime';
 
 const schema = z.object({
   ...podEnvironment,
+  /** Connections to the tenant database. @defaultValue 3 */
+  DATABASE_POOL_SIZE: env.integer(1, 50, 3),
+  /** Where the tenant's sent mail can be read back (the local platform's SMTP catcher). */
+  MAIL_INBOX_URL: z.optional(env.url(['http', 'https'])),
   ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   TENANTRY_DOMAIN: z._default(z.string(), 'localhost'),
   TENANTRY_PUBLIC_PORT: env.port(8080),

@@ -1,28 +1,59 @@
-/** @module The tenant's admin backend (/admin/api); on the master pod it serves the tenants API of the control plane. */
+/** @module The tenant's admin backend (/admin/api); on the master pod it also serves the control plane's tenants API. */
+import { Queue } from 'bullmq';
 import { runMain } from '@tenantry/core';
-import { createPodServer, servePod } from '@tenantry/pod-runtime';
+import { QUEUES, SessionAuthority, createPodServer, jobConnection, jobPrefix, openTenantPool, servePod } from '@tenantry/pod-runtime';
+import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { readAdminBackendConfig } from './config.js';
+import type { AdminBackendContext } from './context.js';
+import { operationsRoutes } from './routes/operations.js';
+import { settingsRoutes } from './routes/settings.js';
+import { userRoutes } from './routes/users.js';
 
 runMain(async () => {
   const config = readAdminBackendConfig();
+  // The pod's migrations run here at start-up (a no-op when provisioning or a fleet run got there first).
+  const migrated = await migrateTenantDatabase(config.DATABASE_URL);
+  const pool = openTenantPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
+  const connection = jobConnection(config.REDIS_URL);
+  const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
+  const queues = { mail: new Queue(QUEUES.mail, { connection, prefix }), maintenance: new Queue(QUEUES.maintenance, { connection, prefix }) };
   const app = createPodServer({ program: 'admin-backend', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL });
-  app.get('/admin/api/status', async () => ({ tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend' }));
+  app.log.info({ schemaVersion: migrated.version, applied: migrated.applied }, 'tenant schema is current');
+
   const closers: (() => Promise<void>)[] = [];
+  let requireAdmin: AdminBackendContext['requireAdmin'] = (request) => sessions.authenticate(request, 'admin');
   if (config.IS_MASTER) {
     // Loaded only on the master, so a tenant's admin backend starts without the control plane.
     const { ProvisioningQueue, TenantCatalog, tenantsApi } = await import('@tenantry/control-plane');
+    const { OperatorAuth } = await import('./operator.js');
+    const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
+    requireAdmin = (request) => operator.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL);
     await catalog.migrate();
-    const queue = new ProvisioningQueue(config.REDIS_URL);
-    closers.push(() => queue.close(), () => catalog.close());
+    const provisioning = new ProvisioningQueue(config.REDIS_URL);
+    closers.push(() => provisioning.close(), () => catalog.close());
+    await app.register(async (scope) => operator.routes(scope));
     await app.register(tenantsApi, {
       catalog,
-      queue,
-      adminToken: config.ADMIN_TOKEN!,
+      queue: provisioning,
+      authorize: async (request) => {
+        await operator.require(request);
+      },
       address: { domain: config.TENANTRY_DOMAIN, port: config.TENANTRY_PUBLIC_PORT },
+      schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
     });
   }
+  const ctx: AdminBackendContext = { config, pool, queues, requireAdmin };
+  // A probe for operators and monitors: nothing in it is secret.
+  app.get('/admin/api/status', async () => {
+    return { tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend', schemaVersion: migrated.version };
+  });
+  for (const routes of [userRoutes, settingsRoutes, operationsRoutes]) await app.register(async (scope) => routes(scope, ctx));
   await servePod(app, config.PORT, async () => {
     for (const close of closers) await close();
+    await Promise.all([queues.mail.close(), queues.maintenance.close()]);
+    connection.disconnect();
+    await pool.end();
   });
 });

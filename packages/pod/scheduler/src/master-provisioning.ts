@@ -4,6 +4,7 @@ import type { Logger } from '@tenantry/core';
 import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog } from '@tenantry/control-plane';
 import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
+import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { SchedulerConfig } from './config.js';
 
 export async function startProvisioning(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
@@ -16,7 +17,10 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
     agentToken: config.TENANTRY_AGENT_TOKEN!,
     manifest: config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest(),
     domain: config.TENANTRY_DOMAIN,
+    publicPort: config.TENANTRY_PUBLIC_PORT,
     redisUrl: config.REDIS_URL,
+    mail: { smtpPort: config.TENANTRY_MAIL_SMTP_PORT!, httpPort: config.TENANTRY_MAIL_HTTP_PORT!, key: config.TENANTRY_MAIL_KEY! },
+    schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
     compileCacheDir: config.TENANTRY_COMPILE_CACHE_DIR,
     trialAdminUrl: config.TENANTRY_TRIAL_DATABASE_URL!,

@@ -57,7 +57,9 @@ function checkedUpload(maxBytes: number, maxMb: number, type: string): Transform
 export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext): Promise<void> {
   const { pool, sessions, store, config } = ctx;
   const maxBytes = config.FILE_MAX_MB * 1024 * 1024;
-  // Uploads are the raw body, streamed to storage; every type is let through here and checked below.
+  // Uploads are the raw body, streamed to storage: no parser here (not even JSON's or text's), every
+  // type let through and checked below.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   app.post<{ Querystring: Static<typeof UploadQuery> }>('/api/files', {
@@ -82,6 +84,9 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
     try {
       const source = request.body as Readable;
       source.once('error', (err) => counter.destroy(err));
+      // Bytes may be refused before put() attaches its pipeline; the pipeline still sees the error
+      // (the stream is left errored), so this listener only keeps it from being an uncaught one.
+      counter.on('error', () => undefined);
       await store.put(key, source.pipe(counter));
     } catch (err) {
       // Nothing half-made: a refused or broken upload leaves no object behind.

@@ -1,0 +1,39 @@
+/**
+ * @module Mail: every tenant sends over SMTP to the platform's local catcher, with credentials
+ * derived from the catcher's key (nothing stored per tenant), and reads back only its own mailbox.
+ */
+import type { MailDriver, MailGrant, TenantRef } from '@tenantry/control-plane';
+import { tenantHost } from '@tenantry/core';
+import { mailCredentials } from '@tenantry/mail-catcher/credentials';
+
+export interface CatcherMailOptions {
+  smtpPort: number;
+  httpPort: number;
+  /** The catcher's key (MAIL_CATCHER_KEY). */
+  key: string;
+  domain: string;
+}
+
+export class CatcherMail implements MailDriver {
+  constructor(private readonly options: CatcherMailOptions) {}
+
+  async create(tenant: TenantRef): Promise<MailGrant> {
+    const { user, password } = mailCredentials(this.options.key, tenant.slug);
+    const login = `${encodeURIComponent(user)}:${encodeURIComponent(password)}`;
+    return {
+      url: `smtp://${login}@127.0.0.1:${this.options.smtpPort}`,
+      from: `${JSON.stringify(tenant.name)} <no-reply@${tenantHost(tenant.slug, this.options.domain)}>`,
+      inboxUrl: `http://${login}@127.0.0.1:${this.options.httpPort}/mailboxes/${tenant.slug}`,
+    };
+  }
+
+  async remove(tenant: TenantRef): Promise<void> {
+    const { inboxUrl } = await this.create(tenant);
+    const url = new URL(inboxUrl!);
+    const auth = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+    url.username = '';
+    url.password = '';
+    const response = await fetch(url, { method: 'DELETE', headers: { authorization: auth } });
+    if (!response.ok && response.status !== 404) throw new Error(`the mail catcher refused to clear ${tenant.slug}'s mailbox: HTTP ${response.status}`);
+  }
+}

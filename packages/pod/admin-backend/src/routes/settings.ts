@@ -1,0 +1,34 @@
+/** @module The tenant's settings and branding (name, colour, logo, features), read by its frontend. */
+import type { FastifyInstance } from 'fastify';
+import type { AdminBackendContext } from '../context.js';
+import { Settings, SettingsChanges, type Static } from '../schemas.js';
+
+type SettingsRow = { display_name: string | null; primary_color: string; logo_url: string | null; features: Static<typeof Settings>['features'] };
+const settings = (r: SettingsRow) => ({ displayName: r.display_name, primaryColor: r.primary_color, logoUrl: r.logo_url, features: r.features });
+
+export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendContext): Promise<void> {
+  const { pool } = ctx;
+  app.addHook('onRequest', async (request) => {
+    await ctx.requireAdmin(request);
+  });
+
+  app.get('/admin/api/settings', { schema: { response: { 200: Settings } } }, async () => {
+    const { rows } = await pool.query<SettingsRow>('SELECT display_name, primary_color, logo_url, features FROM tenant_settings');
+    return settings(rows[0]!);
+  });
+
+  app.patch<{ Body: Static<typeof SettingsChanges> }>('/admin/api/settings', { schema: { body: SettingsChanges, response: { 200: Settings } } }, async (request) => {
+    const b = request.body;
+    const { rows } = await pool.query<SettingsRow>(
+      `UPDATE tenant_settings SET
+         display_name = CASE WHEN $1 THEN $2 ELSE display_name END,
+         primary_color = coalesce($3, primary_color),
+         logo_url = CASE WHEN $4 THEN $5 ELSE logo_url END,
+         features = features || coalesce($6::jsonb, '{}'),
+         updated_at = now()
+       RETURNING display_name, primary_color, logo_url, features`,
+      ['displayName' in b, b.displayName ?? null, b.primaryColor ?? null, 'logoUrl' in b, b.logoUrl ?? null, b.features ? JSON.stringify(b.features) : null],
+    );
+    return settings(rows[0]!);
+  });
+}
