@@ -21,8 +21,8 @@ await Promise.all(
       target: 'node20',
       sourcemap: true,
       // Native add-ons: optional ones loaded only when present, and argon2, which finds its prebuilt
-      // binary next to its own files.
-      external: ['pg-native', 'msgpackr-extract', 'argon2'],
+      // binary next to its own files. The frontend shares React Router with its app build, so one copy loads.
+      external: ['pg-native', 'msgpackr-extract', 'argon2', ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : [])],
       // CommonJS dependencies inside an ES module bundle need a require of their own.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'warning',

@@ -1,24 +1,72 @@
-/** @module The tenant's frontend: renders pages on the server with the tenant's data from its user backend. */
-import { readConfig, runMain, env } from '@tenantry/core';
-import { createPodServer, podEnvironment, servePod } from '@tenantry/pod-runtime';
+/**
+ * @module The tenant's frontend: React Router in framework mode, rendered on the server. Loaders
+ * call the co-located user and admin backends at their internal URLs; the browser then calls /api.
+ * On the master it is the operator dashboard.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createRequestListener } from '@react-router/node';
+import type { ServerBuild } from 'react-router';
 import * as z from 'zod/mini';
+import { createLogger, env, readConfig, runMain } from '@tenantry/core';
+import { podEnvironment } from '@tenantry/pod-runtime';
 
-const schema = z.object({ ...podEnvironment, USER_BACKEND_URL: env.url(['http', 'https']) });
+const schema = z.object({
+  ...podEnvironment,
+  USER_BACKEND_URL: env.url(['http', 'https']),
+  ADMIN_BACKEND_URL: env.url(['http', 'https']),
+});
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+/** The app built by `react-router build`, beside this program's package. */
+const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url));
+const CLIENT_DIR = join(BUILD_DIR, 'client');
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json',
+};
+
+/** Serves a built asset (hashed names, so cached for a year); false when the path is not one. */
+async function serveAsset(pathname: string, res: ServerResponse): Promise<boolean> {
+  if (!pathname.startsWith('/assets/')) return false;
+  const file = normalize(join(CLIENT_DIR, decodeURIComponent(pathname)));
+  if (!file.startsWith(CLIENT_DIR + sep)) return false;
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) return false;
+  res.writeHead(200, {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': info.size,
+    'cache-control': 'public, max-age=31536000, immutable',
+  });
+  createReadStream(file).pipe(res);
+  return true;
+}
 
 runMain(async () => {
   const config = readConfig('frontend', schema);
-  const app = createPodServer({ program: 'frontend', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL });
-  app.get('/*', async (_request, reply) => {
-    // Server to server: the co-located user backend, not the public host.
-    const response = await fetch(new URL('/api/user/config', config.USER_BACKEND_URL));
-    if (!response.ok) throw new Error(`user backend answered ${response.status}`);
-    const tenant = (await response.json()) as { name: string; slug: string; tier: string };
-    reply.type('text/html; charset=utf-8');
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(tenant.name)}</title></head>
-<body><main><h1>${escapeHtml(tenant.name)}</h1><p>Tenant <code>${escapeHtml(tenant.slug)}</code> on the ${escapeHtml(tenant.tier)} tier.</p></main></body></html>\n`;
+  const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
+  const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
+  const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL };
+  const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
+  const server = createServer((req, res) => {
+    const pathname = (req.url ?? '/').split('?')[0]!;
+    if (pathname === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', program: 'frontend', tenant: config.TENANT_ID }));
+      return;
+    }
+    serveAsset(pathname, res)
+      .then((served) => (served ? undefined : render(req, res)))
+      .catch((err: unknown) => {
+        log.error({ err }, 'request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error in the frontend; see its log\n');
+      });
   });
-  await servePod(app, config.PORT);
+  server.listen(config.PORT, process.env.HOST ?? '127.0.0.1', () => log.info({ port: config.PORT }, 'frontend listening'));
+  const stop = () => server.close(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 });

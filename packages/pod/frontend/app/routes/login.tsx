@@ -1,0 +1,25 @@
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api } from '../lib/api.js';
+import { useAction } from '../lib/use-action.js';
+
+export default function Login() {
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const next = params.get('next')?.startsWith('/') ? params.get('next')! : '/projects';
+  const { busy, error, act } = useAction(async (form: FormData) => {
+    await api('/api/auth/login', { json: { email: form.get('email'), password: form.get('password') } });
+    navigate(next);
+  });
+  return (
+    <section>
+      <h1>Sign in</h1>
+      <form className="stack" onSubmit={(e) => { e.preventDefault(); void act(new FormData(e.currentTarget)); }}>
+        <label>Email <input name="email" type="email" required autoComplete="email" /></label>
+        <label>Password <input name="password" type="password" required autoComplete="current-password" /></label>
+        <button disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        {error ? <p className="error" role="alert">{error}</p> : null}
+      </form>
+      <p><Link to="/forgot-password">Forgot your password?</Link> · <Link to="/signup">Create an account</Link></p>
+    </section>
+  );
+}
