@@ -1,7 +1,8 @@
-/** @module The `tenantry` command: `up` runs the platform; `tenants …` manages tenants through the master's API. */
+/** @module The `tenantry` command: `up` runs the platform; `tenants …` and `migrate` work through the master's API. */
 import { parseArgs } from 'node:util';
 import { ConfigError, isTier, slugProblem, TIERS } from '@tenantry/core';
 import { CliError, CliErrors, EXIT } from './errors.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { runTenantsCommand } from './tenants-command.js';
 import { runUp } from './up-command.js';
 
@@ -13,6 +14,7 @@ Usage:
   tenantry tenants list
   tenantry tenants get <slug>
   tenantry tenants delete <slug> [--wait]
+  tenantry migrate --all                       bring every tenant database to this build's schema version
 
 Options:
   --json           print only JSON
@@ -33,6 +35,7 @@ async function main(argv: string[]): Promise<void> {
       options: {
         json: { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
+        all: { type: 'boolean', default: false },
         tier: { type: 'string' },
         name: { type: 'string' },
         timeout: { type: 'string', default: '120' },
@@ -52,6 +55,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'up') return runUp();
+  if (command === 'migrate') {
+    if (!values.all || sub) throw CliErrors.usage('migrate needs --all: tenantry migrate --all [--json]');
+    return runMigrateCommand({ json: values.json, url: values.url, token: values.token, domain: values.domain });
+  }
   if (command !== 'tenants') throw CliErrors.usage(`unknown command "${command}"`);
   if (!sub || !['create', 'list', 'get', 'delete'].includes(sub)) throw CliErrors.usage(`tenants needs one of: create, list, get, delete`);
   if (extra.length > 0) throw CliErrors.usage(`unexpected argument "${extra[0]}"`);

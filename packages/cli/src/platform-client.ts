@@ -1,7 +1,7 @@
 /** @module The CLI's client of the tenants API, reached through the gateway at master.<domain>. */
 import { request } from 'node:http';
 import { TenantryError } from '@tenantry/core';
-import type { TenantResource } from '@tenantry/control-plane';
+import type { FleetMigrationEvent, FleetMigrationSummary, TenantResource } from '@tenantry/control-plane';
 import { CliErrors } from './errors.js';
 
 export class PlatformClient {
@@ -25,6 +25,49 @@ export class PlatformClient {
 
   delete(slug: string): Promise<TenantResource> {
     return this.call('DELETE', `/admin/api/tenants/${encodeURIComponent(slug)}`);
+  }
+
+  /** Runs the fleet migration, calling `onEvent` for each progress line; resolves with the summary. */
+  async migrateFleet(onEvent: (event: FleetMigrationEvent) => void): Promise<FleetMigrationSummary> {
+    let summary: FleetMigrationSummary | undefined;
+    let status = 0;
+    let failure = '';
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const req = request(new URL('/admin/api/fleet/migrations', this.baseUrl), {
+          method: 'POST',
+          headers: { host: this.masterHost, authorization: `Bearer ${this.token}` },
+        }, (res) => {
+          status = res.statusCode ?? 0;
+          let buffered = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            buffered += chunk;
+            let newline: number;
+            while ((newline = buffered.indexOf('\n')) >= 0) {
+              const line = buffered.slice(0, newline).trim();
+              buffered = buffered.slice(newline + 1);
+              if (!line) continue;
+              const message = JSON.parse(line) as { event?: FleetMigrationEvent; summary?: FleetMigrationSummary; error?: { message: string } };
+              if (message.event) onEvent(message.event);
+              if (message.summary) summary = message.summary;
+              if (message.error) failure = message.error.message;
+            }
+          });
+          res.on('end', () => {
+            if (!failure && buffered.trim()) failure = (JSON.parse(buffered) as { error?: { message: string } }).error?.message ?? '';
+            resolve();
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    } catch (err) {
+      throw CliErrors.unreachable(this.baseUrl, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
+    }
+    if (!summary) throw CliErrors.api(new TenantryError('HTTP_ERROR', status, failure || `the fleet migration ended without a summary (HTTP ${status})`));
+    return summary;
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -19,7 +19,8 @@ export interface TenantsCommand {
   domain?: string | undefined;
 }
 
-function clientFor(command: TenantsCommand): PlatformClient {
+/** The API client from --url/--token/--domain, the environment, or $TENANTRY_HOME/admin-token. */
+export function clientFor(command: Pick<TenantsCommand, 'url' | 'token' | 'domain'>): PlatformClient {
   const url = command.url ?? `http://127.0.0.1:${process.env.PORT ?? 8080}`;
   const domain = command.domain ?? process.env.TENANTRY_DOMAIN ?? 'localhost';
   let token = command.token ?? process.env.TENANTRY_TOKEN;

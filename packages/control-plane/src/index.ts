@@ -11,4 +11,5 @@ export * from './provisioning/workflow.js';
 export * from './provisioning/queue.js';
 export * from './api/tenants-api.js';
 export * from './api/tenant-resource.js';
+export * from './api/tenant-health.js';
 export * from './fleet/fleet-migration.js';

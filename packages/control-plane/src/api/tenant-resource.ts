@@ -1,6 +1,7 @@
 /** @module The tenant as the API shows it: the catalog record plus where it is served. */
 import { tenantHost } from '@tenantry/core';
 import type { TenantRecord } from '../catalog/tenant-catalog.js';
+import type { TenantHealth } from './tenant-health.js';
 
 export interface PublicAddress {
   domain: string;
@@ -8,9 +9,9 @@ export interface PublicAddress {
   port: number;
 }
 
-export type TenantResource = TenantRecord & { host: string; url: string };
+export type TenantResource = TenantRecord & { host: string; url: string; health: TenantHealth | null };
 
-export function tenantResource(record: TenantRecord, address: PublicAddress): TenantResource {
+export function tenantResource(record: TenantRecord, address: PublicAddress, health: TenantHealth | null = null): TenantResource {
   const host = tenantHost(record.slug, address.domain);
-  return { ...record, host, url: `http://${host}${address.port === 80 ? '' : `:${address.port}`}/` };
+  return { ...record, host, url: `http://${host}${address.port === 80 ? '' : `:${address.port}`}/`, health: record.status === 'ready' ? health : null };
 }

@@ -1,12 +1,13 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { defaultTenantName, errorMessage, isTier, slugProblem, type Tier } from '@tenantry/core';
-import type { TenantCatalog } from '../catalog/tenant-catalog.js';
+import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
 import { ControlPlaneErrors } from '../errors.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
+import type { TenantHealth } from './tenant-health.js';
 import { tenantResource, type PublicAddress } from './tenant-resource.js';
 
 export interface TenantsApiOptions {
@@ -16,6 +17,8 @@ export interface TenantsApiOptions {
   authorize: (request: FastifyRequest) => Promise<void>;
   address: PublicAddress;
   schema: TenantSchema;
+  /** The last health probe of each tenant, when the master runs a monitor. */
+  health?: (slug: string) => TenantHealth | null;
 }
 
 /** How often a live view re-reads the catalog. */
@@ -45,6 +48,7 @@ export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name
 
 export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
   const { catalog, queue, address } = options;
+  const resource = (record: TenantRecord) => tenantResource(record, address, options.health?.(record.slug) ?? null);
   // The body is read as JSON whatever its content type says: `curl -d '{...}'` sends JSON labelled
   // as a form, and refusing it would only make the user guess. What is not JSON is a 400 that says so.
   app.removeContentTypeParser(['text/plain']);
@@ -68,18 +72,18 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     const current = retried ? ((await catalog.get(tenant.slug)) ?? tenant) : tenant;
     reply.header('location', `/admin/api/tenants/${tenant.slug}`);
     reply.code(created || retried ? 202 : 200);
-    return tenantResource(current, address);
+    return resource(current);
   });
 
   app.get('/admin/api/tenants', async () => {
     const tenants = await catalog.list();
-    return { tenants: tenants.map((t) => tenantResource(t, address)) };
+    return { tenants: tenants.map(resource) };
   });
 
   app.get<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request) => {
     const tenant = await catalog.get(request.params.slug);
     if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
-    return tenantResource(tenant, address);
+    return resource(tenant);
   });
 
   app.delete<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request, reply) => {
@@ -89,13 +93,13 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     reply.code(202);
     const tenant = await catalog.get(slug);
     // A fast worker may have finished the deletion already.
-    return tenant ? tenantResource(tenant, address) : { slug, status: 'deprovisioning' };
+    return tenant ? resource(tenant) : { slug, status: 'deprovisioning' };
   });
 
   // Server-sent events: the whole list (with each tenant's steps) again whenever it changes,
   // so the operator dashboard shows provisioning step by step without reloading.
   app.get('/admin/api/tenants/events', async (request, reply) => {
-    await streamEvents(request, reply, async () => ({ tenants: (await catalog.list()).map((t) => tenantResource(t, address)) }));
+    await streamEvents(request, reply, async () => ({ tenants: (await catalog.list()).map(resource) }));
   });
 
   // The fleet migration: progress as one JSON line per event, then the summary line.

@@ -12,6 +12,8 @@ const schema = z.object({
   ADMIN_TOKEN: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   TENANTRY_DOMAIN: z._default(z.string(), 'localhost'),
   TENANTRY_PUBLIC_PORT: env.port(8080),
+  /** Where the master probes tenants' health: the entry users take. @defaultValue http://127.0.0.1:<TENANTRY_PUBLIC_PORT> */
+  TENANTRY_PROBE_URL: z.optional(env.url(['http', 'https'])),
 }).check(
   z.refine((c) => !c.IS_MASTER || Boolean(c.ADMIN_TOKEN), { message: 'is required when IS_MASTER=true', path: ['ADMIN_TOKEN'] }),
 );

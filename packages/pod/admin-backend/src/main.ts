@@ -25,14 +25,18 @@ runMain(async () => {
   let requireAdmin: AdminBackendContext['requireAdmin'] = (request) => sessions.authenticate(request, 'admin');
   if (config.IS_MASTER) {
     // Loaded only on the master, so a tenant's admin backend starts without the control plane.
-    const { ProvisioningQueue, TenantCatalog, tenantsApi } = await import('@tenantry/control-plane');
+    const { ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
     const { OperatorAuth } = await import('./operator.js');
+    const { gatewayProbe } = await import('./health-probe.js');
     const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
     requireAdmin = (request) => operator.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL);
     await catalog.migrate();
     const provisioning = new ProvisioningQueue(config.REDIS_URL);
-    closers.push(() => provisioning.close(), () => catalog.close());
+    const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
+    const health = new TenantHealthMonitor(catalog, gatewayProbe(probeUrl, config.TENANTRY_DOMAIN, config.TENANTRY_PUBLIC_PORT));
+    health.start();
+    closers.push(() => health.stop(), () => provisioning.close(), () => catalog.close());
     await app.register(async (scope) => operator.routes(scope));
     await app.register(tenantsApi, {
       catalog,
@@ -42,6 +46,7 @@ runMain(async () => {
       },
       address: { domain: config.TENANTRY_DOMAIN, port: config.TENANTRY_PUBLIC_PORT },
       schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
+      health: (slug) => health.get(slug),
     });
   }
   const ctx: AdminBackendContext = { config, pool, queues, requireAdmin };
