@@ -15,9 +15,11 @@
 //   node bench/frontend-frameworks.mjs [--rounds 3] [--warmup 200] [--requests 2000]
 //       [--concurrency 10] [--only next-standalone,rr-node,rr-serve,node-http-baseline]
 //       [--limit-s 1800] [--install-timeout-s 900] [--keep-workdir] [--node /path/to/node[,/path/to/other/node]]
+//       [--node-options "--max-semi-space-size=16"] [--out bench/results/frontend-frameworks.json]
 //
 // --node runs the servers (not the installs and builds) with other Node executables, e.g. the
 // production Node major next to the local one; each variant is then measured once per executable.
+// --node-options is given to the servers as NODE_OPTIONS (and recorded), to try V8 heap settings.
 //
 // Writes bench/results/frontend-frameworks.json and prints a summary. Everything it starts is
 // stopped on exit, error, time limit or Ctrl-C.
@@ -33,7 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RESULTS_FILE = join(ROOT, 'bench', 'results', 'frontend-frameworks.json');
+const DEFAULT_RESULTS_FILE = join(ROOT, 'bench', 'results', 'frontend-frameworks.json');
 
 // Pinned so that runs compare; the results record what was actually installed.
 const VERSIONS = {
@@ -81,7 +83,10 @@ const flags = parseFlags(process.argv.slice(2), {
   'install-timeout-s': 900,
   'keep-workdir': false,
   node: '',
+  'node-options': '',
+  out: relative(ROOT, DEFAULT_RESULTS_FILE),
 });
+const RESULTS_FILE = resolve(ROOT, flags.out);
 const selected = flags.only.split(',').map((s) => s.trim()).filter(Boolean);
 for (const v of selected) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${ALL_VARIANTS.join(', ')}`);
 
@@ -117,8 +122,10 @@ const children = new Set();
 /** Spawns `cmd` as the leader of a new process group, so the group (its whole tree) can be killed. */
 function spawnTracked(cmd, args, opts) {
   const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
-  child.once('error', () => {});
+  child.exited = new Promise((r) => {
+    child.once('exit', (code, signal) => r({ code, signal }));
+    child.once('error', (error) => r({ code: null, signal: error.code ?? error.message }));  // e.g. ENOENT: it never ran
+  });
   children.add(child);
   child.exited.then(() => children.delete(child));
   return child;
@@ -882,7 +889,10 @@ async function measureRound(id, variant, node, round) {
   const url = `${base}/`;
   const spec = variant.start(port, node.bin);
   const t0 = performance.now();
-  const child = spawnTracked(spec.cmd, spec.args, { cwd: spec.cwd, env: { ...process.env, BACKEND_URL: backend.url, ...spec.env } });
+  const env = { ...process.env, BACKEND_URL: backend.url, ...spec.env };
+  if (flags['node-options']) env.NODE_OPTIONS = flags['node-options'];
+  else delete env.NODE_OPTIONS;
+  const child = spawnTracked(spec.cmd, spec.args, { cwd: spec.cwd, env });
   const serverLog = [];
   const keep = (buf) => {
     for (const line of buf.toString().split(/\r?\n/)) if (line.trim() && serverLog.length < 30) serverLog.push(scrub(line));
@@ -946,6 +956,8 @@ function summarize(v) {
     idleRssMiB: m((r) => r.idleAfterWarmup.rssMiB),
     idlePssMiB: m((r) => r.idleAfterWarmup.pssMiB),
     idleUssMiB: m((r) => r.idleAfterWarmup.ussMiB),
+    idleAnonMiB: m((r) => r.idleAfterWarmup.anonMiB),
+    anonAfterLoadMiB: m((r) => r.idleAfterLoad.anonMiB),
     idleRssRangeMiB: [Math.min(...rounds.map((r) => r.idleAfterWarmup.rssMiB)), Math.max(...rounds.map((r) => r.idleAfterWarmup.rssMiB))],
     rssAfterStartMiB: m((r) => r.idleAfterStart.rssMiB),
     rssAfterLoadMiB: m((r) => r.idleAfterLoad.rssMiB),
@@ -983,27 +995,30 @@ function pad(s, n, right = false) {
 }
 
 function printSummary(results) {
-  const rows = [['variant', 'procs', 'RSS MiB', 'PSS MiB', 'USS MiB', 'RSS after load', 'startup ms', 'req/s', 'p99 ms', 'CPU ms/req', 'output MiB', 'files', 'build s', 'page JS KiB']];
+  const rows = [['variant', 'procs', 'RSS MiB', 'PSS MiB', 'anon MiB', 'RSS after load', 'anon after load', 'startup ms', 'req/s', 'p99 ms', 'CPU ms/req', 'output MiB', 'files', 'build s', 'page JS KiB']];
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) {
       rows.push([id, `FAILED: ${v.error.split('\n')[0].slice(0, 100)}`]);
       continue;
     }
     const s = v.summary;
-    rows.push([id, s.processes, s.idleRssMiB, s.idlePssMiB, s.idleUssMiB, s.rssAfterLoadMiB, s.startupMs, s.reqPerSec, s.p99Ms, s.serverCpuMsPerRequest, s.outputMiB, s.outputFiles, s.buildSeconds, s.pageScriptKiB]);
+    rows.push([id, s.processes, s.idleRssMiB, s.idlePssMiB, s.idleAnonMiB, s.rssAfterLoadMiB, s.anonAfterLoadMiB, s.startupMs, s.reqPerSec, s.p99Ms, s.serverCpuMsPerRequest, s.outputMiB, s.outputFiles, s.buildSeconds, s.pageScriptKiB]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  console.log(`\nFrontend frameworks, servers on ${results.machine.serverNodes.join(' and ')}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);`
+  console.log(`\nFrontend frameworks, servers on ${results.machine.serverNodes.join(' and ')}${flags['node-options'] ? ` with NODE_OPTIONS=${flags['node-options']}` : ''}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);`
     + ` memory of the whole process tree, idle after ${flags.warmup} warm-up requests; load: ${flags.requests} requests, ${flags.concurrency} concurrent\n`);
   for (const r of rows) console.log(r.map((c, i) => pad(c, widths[i], i > 0 && r.length > 2)).join('  '));
+  console.log('\nRSS/PSS/anon: sum over the server\'s process tree once idle after the warm-up; anon = anonymous memory (V8 heap, malloc), what each further'
+    + '\ntenant adds when tenants share one Node executable; "after load": idle again after the load run; CPU ms/req: server CPU time / requests in the load run;'
+    + '\noutput: what a production image needs; page JS: scripts a modern browser loads for the page, uncompressed.');
   console.log('\nprocesses (last round, idle after warm-up):');
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) continue;
     for (const p of v.rounds.at(-1).idleAfterWarmup.processes) {
-      console.log(`  ${pad(id, 24)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  ${p.title}`);
+      console.log(`  ${pad(id, 26)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  anon ${pad(p.anonMiB, 6, true)}  ${p.title}`);
     }
   }
-  console.log(`\nresults: ${relative(ROOT, RESULTS_FILE)}`);
+  console.log(`\nresults: ${RESULTS_FILE.startsWith(`${ROOT}/`) ? relative(ROOT, RESULTS_FILE) : RESULTS_FILE}`);
 }
 
 async function main() {
@@ -1020,13 +1035,14 @@ async function main() {
       loadRequests: flags.requests,
       loadConcurrency: flags.concurrency,
       requestHeaders: REQUEST_HEADERS,
+      serverNodeOptions: flags['node-options'] || null,
       pinnedVersions: VERSIONS,
       idleRule: 'tree VmRSS polled every 1 s until two consecutive readings are within 1 MiB (at most 30 s)',
       measured: 'sum over the server process and all its descendants (/proc/*/stat ppid) of Rss, Pss and Private_Clean+Private_Dirty (USS) from /proc/<pid>/smaps_rollup',
       startup: 'from spawn to the first 200 for GET / (polled every 25 ms), which includes the first server render',
       load: 'fetch (undici) loops in the bench process, keep-alive, bodies read in full; the backend runs in a worker thread of the bench process',
       output: 'apparent size of the files a production image needs (Next: .next/standalone with .next/static; React Router: build/ + server + npm install --omit=dev)',
-      note: 'PSS divides shared pages (the node binary, libc) among every process mapping them, including the bench process itself, so it is lower than RSS even for one process; USS counts only pages private to the tree',
+      note: 'PSS divides shared pages (the node binary, libc) among every process that maps them, the bench process and any other node process of the same executable included, and USS leaves shared pages out: both therefore depend on what else runs (here the bench itself runs on the first server Node, so that Node\'s text pages count as shared, while a Node executable used only by the servers counts as private). Anonymous memory (V8 heap, malloc) does not, and is the cost each further tenant adds on a host whose tenants share one Node executable',
     },
     variants: {},
   };

@@ -63,15 +63,14 @@ export class PlatformProcess {
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`tenantry up exited with ${child.exitCode}:\n${this.output}`);
-        return this.output.includes('ready; press Ctrl-C to stop');
-      },
-      { what: 'tenantry up to be ready', timeoutMs: 120_000, intervalMs: 100 },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${this.output}`);
-    });
+    const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`tenantry up exited with ${code}:\n${this.output}`))));
+    await Promise.race([
+      exited,
+      waitFor(() => this.output.includes('ready; press Ctrl-C to stop'), { what: 'tenantry up to be ready', timeoutMs: 120_000, intervalMs: 100 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${this.output}`);
+      }),
+    ]);
+    exited.catch(() => undefined);
   }
 
   /** SIGTERM, then waits for the exit: everything the platform started must be stopped by then. */
@@ -101,7 +100,7 @@ export class PlatformProcess {
   }
 
   /** An HTTP request through the gateway with an explicit Host header. */
-  http(host: string, path: string, options: { method?: string; body?: string; headers?: Record<string, string>; token?: string | null } = {}): Promise<HttpAnswer> {
+  http(host: string, path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}): Promise<HttpAnswer> {
     const headers: Record<string, string> = { host, ...(options.headers ?? {}) };
     if (options.token !== null && host.startsWith('master.')) headers.authorization ??= `Bearer ${options.token ?? this.token}`;
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';

@@ -22,6 +22,8 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
+    // Unknown fields are an error that names them, not silently dropped (Fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
   });
   app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant }));
   app.setNotFoundHandler(async (request, reply) => {

@@ -12,7 +12,8 @@ export interface PageRow {
 export function decodeCursor(cursor: string | undefined): { ts: string; id: string } | undefined {
   if (!cursor) return undefined;
   const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!ts || !id || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(Date.parse(ts.replace(' ', 'T')))) throw UserErrors.invalidCursor();
+  // Postgres' text form of a timestamptz, e.g. "2026-11-26 19:50:12.123456+00".
+  if (!ts || !id || !/^[0-9a-f-]{36}$/.test(id) || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(ts)) throw UserErrors.invalidCursor();
   return { ts, id };
 }
 

@@ -1,2 +1,3 @@
-/** @module Test support for every package: throwaway real Postgres servers. */
+/** @module Test support for every package: throwaway real Postgres and Redis servers. */
 export * from './test-postgres.js';
+export * from './test-redis.js';

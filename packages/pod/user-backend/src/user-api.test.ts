@@ -1,0 +1,197 @@
+/**
+ * The user API of real tenants (tenant pods on the local platform: real Postgres, Redis, SMTP
+ * catcher and gateway), including what one tenant's credentials and ids are worth on another.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { waitFor } from '@tenantry/core';
+import { PlatformProcess, type HttpAnswer } from '@tenantry/local-host/test-support';
+
+let platform: PlatformProcess;
+
+before(async () => {
+  platform = await PlatformProcess.create('22000-22999');
+  await platform.start();
+  for (const slug of ['alpha', 'bravo']) assert.equal((await platform.api('POST', '/admin/api/tenants', { slug, tier: 'trial' })).status, 202);
+  await Promise.all(['alpha', 'bravo'].map((slug) => platform.waitStatus(slug, 'ready')));
+});
+after(() => platform.dispose());
+
+type Call = { method?: string; body?: unknown; token?: string; headers?: Record<string, string>; raw?: string | Buffer };
+function call(slug: string, path: string, options: Call = {}): Promise<HttpAnswer> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return platform.http(`${slug}.localhost:${platform.port}`, path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) });
+}
+
+const accounts = new Map<string, string>();
+async function signUp(slug: string, email: string, name = 'Someone'): Promise<string> {
+  const answer = await call(slug, '/api/auth/signup', { body: { email, password: 'a long enough password', name } });
+  assert.equal(answer.status, 201, answer.text);
+  accounts.set(`${slug}/${email}`, answer.json.token);
+  return answer.json.token as string;
+}
+
+test('the tenant configuration names the tenant and its features, without signing in', async () => {
+  const config = await call('alpha', '/api/user/config');
+  assert.equal(config.status, 200);
+  assert.equal(config.json.slug, 'alpha');
+  assert.equal(config.json.name, 'Alpha');
+  assert.deepEqual(config.json.features, { projects: true, files: true, signup: true });
+});
+
+test('sign-up: the first account is the admin, then members; bad input is a 400 that says what to fix', async () => {
+  const adminToken = await signUp('alpha', 'ada@alpha.test', 'Ada');
+  assert.equal((await call('alpha', '/api/auth/me', { token: adminToken })).json.role, 'admin');
+  const memberToken = await signUp('alpha', 'max@alpha.test', 'Max');
+  assert.equal((await call('alpha', '/api/auth/me', { token: memberToken })).json.role, 'member');
+
+  const duplicate = await call('alpha', '/api/auth/signup', { body: { email: 'ADA@alpha.test', password: 'a long enough password', name: 'Other' } });
+  assert.equal(duplicate.status, 409);
+  assert.equal(duplicate.json.error.code, 'EMAIL_TAKEN');
+  const short = await call('alpha', '/api/auth/signup', { body: { email: 'x@alpha.test', password: 'short', name: 'X' } });
+  assert.equal(short.status, 400);
+  assert.match(short.json.error.message, /password/);
+  const unknown = await call('alpha', '/api/auth/signup', { body: { email: 'y@alpha.test', password: 'a long enough password', name: 'Y', role: 'admin' } });
+  assert.equal(unknown.status, 400);
+  const notJson = await call('alpha', '/api/auth/signup', { raw: '{"email":', headers: { 'content-type': 'application/json' } });
+  assert.equal(notJson.status, 400);
+  assert.doesNotMatch(notJson.text, /at \w+ \(/, 'no stack trace');
+});
+
+test('sign-in, the session cookie, and sign-out revoking the token', async () => {
+  await signUp('alpha', 'lee@alpha.test', 'Lee');
+  const wrong = await call('alpha', '/api/auth/login', { body: { email: 'lee@alpha.test', password: 'not the password' } });
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.json.error.code, 'BAD_CREDENTIALS');
+  const login = await call('alpha', '/api/auth/login', { body: { email: 'LEE@alpha.test', password: 'a long enough password' } });
+  assert.equal(login.status, 200);
+  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  assert.match(String(login.headers['set-cookie']), /HttpOnly; SameSite=Lax/);
+  assert.equal((await call('alpha', '/api/auth/me', { headers: { cookie } })).json.email, 'lee@alpha.test');
+  assert.equal((await call('alpha', '/api/auth/logout', { method: 'POST', token: login.json.token })).status, 204);
+  assert.equal((await call('alpha', '/api/auth/me', { token: login.json.token })).status, 401);
+  assert.equal((await call('alpha', '/api/projects')).status, 401);
+});
+
+test('a cookie-authenticated change from another origin is refused', async () => {
+  const login = await call('alpha', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } });
+  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  const foreign = await call('alpha', '/api/projects', { body: { name: 'Planted' }, headers: { cookie, origin: `http://bravo.localhost:${platform.port}` } });
+  assert.equal(foreign.status, 403);
+  assert.equal(foreign.json.error.code, 'CROSS_SITE_REQUEST');
+  const same = await call('alpha', '/api/projects', { body: { name: 'From the page' }, headers: { cookie, origin: `http://alpha.localhost:${platform.port}` } });
+  assert.equal(same.status, 201);
+});
+
+test('projects and tasks: create, list with pagination and filters, get, update, delete', async () => {
+  const token = accounts.get('alpha/ada@alpha.test')!;
+  const made = [];
+  for (let i = 1; i <= 5; i++) made.push((await call('alpha', '/api/projects', { token, body: { name: `Project ${i}`, ...(i === 5 ? { status: 'archived' } : {}) } })).json);
+  const first = await call('alpha', '/api/projects?limit=2&q=project', { token });
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual(first.json.items.map((p: { name: string }) => p.name), ['Project 5', 'Project 4']);
+  const second = await call('alpha', `/api/projects?limit=2&q=project&cursor=${first.json.nextCursor}`, { token });
+  assert.deepEqual(second.json.items.map((p: { name: string }) => p.name), ['Project 3', 'Project 2']);
+  const archived = await call('alpha', '/api/projects?status=archived', { token });
+  assert.deepEqual(archived.json.items.map((p: { name: string }) => p.name), ['Project 5']);
+  assert.equal((await call('alpha', '/api/projects?cursor=bogus', { token })).status, 400);
+  assert.equal((await call('alpha', '/api/projects?limit=1000', { token })).status, 400);
+
+  const project = made[0];
+  const task = await call('alpha', `/api/projects/${project.id}/tasks`, { token, body: { title: 'Write the plan', dueDate: '2026-12-24' } });
+  assert.equal(task.status, 201);
+  assert.equal(task.json.dueDate, '2026-12-24');
+  assert.equal((await call('alpha', `/api/projects/${project.id}/tasks`, { token, body: { title: '' } })).status, 400);
+  assert.equal((await call('alpha', `/api/projects/${project.id}/tasks`, { token, body: { title: 'x', status: 'someday' } })).status, 400);
+  const moved = await call('alpha', `/api/tasks/${task.json.id}`, { method: 'PATCH', token, body: { status: 'done' } });
+  assert.equal(moved.json.status, 'done');
+  const done = await call('alpha', `/api/projects/${project.id}/tasks?status=done`, { token });
+  assert.equal(done.json.items.length, 1);
+  const renamed = await call('alpha', `/api/projects/${project.id}`, { method: 'PATCH', token, body: { name: 'Renamed' } });
+  assert.equal(renamed.json.name, 'Renamed');
+  assert.equal((await call('alpha', `/api/projects/${project.id}`, { method: 'PATCH', token, body: {} })).status, 400);
+  assert.equal((await call('alpha', '/api/projects/not-a-uuid', { token })).status, 400);
+  assert.equal((await call('alpha', `/api/projects/${project.id}`, { method: 'DELETE', token })).status, 204);
+  assert.equal((await call('alpha', `/api/projects/${project.id}`, { token })).status, 404);
+  assert.equal((await call('alpha', `/api/tasks/${task.json.id}`, { token })).status, 404, 'its tasks went with it');
+});
+
+test('files: upload, list, download; size, type and content checked; nothing kept from a refused upload', async () => {
+  const token = accounts.get('alpha/ada@alpha.test')!;
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+  const up = await call('alpha', '/api/files?name=logo.png', { token, raw: png, headers: { 'content-type': 'image/png' } });
+  assert.equal(up.status, 201, up.text);
+  assert.equal(up.json.size, png.length);
+  const text = await call('alpha', '/api/files?name=notes.txt', { token, raw: 'plain notes', headers: { 'content-type': 'text/plain' } });
+  assert.equal(text.status, 201);
+  const download = await call('alpha', `/api/files/${text.json.id}`, { token });
+  assert.equal(download.text, 'plain notes');
+  assert.match(String(download.headers['content-disposition']), /attachment; filename="notes.txt"/);
+  assert.equal(download.headers['x-content-type-options'], 'nosniff');
+
+  const fake = await call('alpha', '/api/files?name=fake.png', { token, raw: 'not a png at all', headers: { 'content-type': 'image/png' } });
+  assert.equal(fake.status, 415);
+  assert.equal(fake.json.error.code, 'FILE_CONTENT_MISMATCH');
+  const html = await call('alpha', '/api/files?name=page.html', { token, raw: '<script>', headers: { 'content-type': 'text/html' } });
+  assert.equal(html.status, 415);
+  const big = await call('alpha', '/api/files?name=big.txt', { token, raw: 'x'.repeat(10 * 1024 * 1024 + 1), headers: { 'content-type': 'text/plain' } });
+  assert.equal(big.status, 413);
+  assert.equal((await call('alpha', '/api/files?name=', { token, raw: 'x', headers: { 'content-type': 'text/plain' } })).status, 400);
+  const list = await call('alpha', '/api/files', { token });
+  assert.deepEqual(list.json.items.map((f: { name: string }) => f.name).sort(), ['logo.png', 'notes.txt']);
+});
+
+test('password reset by mail: the link works once, and signs out every session', async () => {
+  const oldToken = await signUp('alpha', 'rita@alpha.test', 'Rita');
+  assert.equal((await call('alpha', '/api/auth/password-reset', { body: { email: 'rita@alpha.test' } })).status, 202);
+  assert.equal((await call('alpha', '/api/auth/password-reset', { body: { email: 'nobody@alpha.test' } })).status, 202, 'no hint whether the account exists');
+  const admin = accounts.get('alpha/ada@alpha.test')!;
+  const mail = await waitFor(async () => {
+    const inbox = await call('alpha', '/admin/api/mail', { token: admin });
+    return inbox.json.messages.find((m: { subject: string; to: string[] }) => m.subject.startsWith('Reset') && m.to.includes('rita@alpha.test'));
+  }, { what: 'the reset mail in the catcher', timeoutMs: 15_000 });
+  const body = await call('alpha', `/admin/api/mail/${mail.id}`, { token: admin });
+  const token = new URL(body.json.text.match(/http\S+reset-password\S+/)[0]).searchParams.get('token')!;
+  const confirm = await call('alpha', '/api/auth/password-reset/confirm', { body: { token, password: 'a brand new password' } });
+  assert.equal(confirm.status, 204);
+  assert.equal((await call('alpha', '/api/auth/password-reset/confirm', { body: { token, password: 'another new password' } })).status, 400, 'used once');
+  assert.equal((await call('alpha', '/api/auth/me', { token: oldToken })).status, 401);
+  assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'rita@alpha.test', password: 'a brand new password' } })).status, 200);
+});
+
+test("tenant A's token, record ids and file ids are refused on tenant B", async () => {
+  const alphaToken = accounts.get('alpha/ada@alpha.test')!;
+  const project = await call('alpha', '/api/projects', { token: alphaToken, body: { name: 'Secret plan' } });
+  const task = await call('alpha', `/api/projects/${project.json.id}/tasks`, { token: alphaToken, body: { title: 'Secret task' } });
+  const file = await call('alpha', '/api/files?name=secret.txt', { token: alphaToken, raw: 'alpha only', headers: { 'content-type': 'text/plain' } });
+
+  for (const path of ['/api/auth/me', '/api/projects', `/api/projects/${project.json.id}`, `/api/files/${file.json.id}`, '/admin/api/users']) {
+    const answer = await call('bravo', path, { token: alphaToken });
+    assert.equal(answer.status, 401, `${path} with alpha's token on bravo`);
+    assert.equal(answer.json.error.code, 'INVALID_TOKEN');
+  }
+  // The same email is a different account on each tenant: B's sign-up cannot claim A's.
+  const bravoToken = await signUp('bravo', 'ada@alpha.test', 'Ada of Bravo');
+  assert.equal((await call('alpha', '/api/auth/me', { token: bravoToken })).status, 401);
+  assert.equal((await call('bravo', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } })).json.user.name, 'Ada of Bravo');
+  for (const path of [`/api/projects/${project.json.id}`, `/api/tasks/${task.json.id}`, `/api/files/${file.json.id}`, `/api/projects/${project.json.id}/tasks`]) {
+    assert.equal((await call('bravo', path, { token: bravoToken })).status, 404, `${path} (alpha's id) on bravo`);
+  }
+  assert.equal((await call('bravo', `/api/projects/${project.json.id}`, { method: 'PATCH', token: bravoToken, body: { name: 'Mine now' } })).status, 404);
+  assert.equal((await call('bravo', `/api/files/${file.json.id}`, { method: 'DELETE', token: bravoToken })).status, 404);
+  assert.equal((await call('alpha', `/api/projects/${project.json.id}`, { token: alphaToken })).json.name, 'Secret plan');
+});
+
+test('the OpenAPI document comes from the schemas that validate requests', async () => {
+  const doc = await call('alpha', '/api/openapi.json');
+  assert.equal(doc.status, 200);
+  assert.equal(doc.json.openapi.startsWith('3.'), true);
+  for (const path of ['/api/auth/signup', '/api/projects', '/api/projects/{id}', '/api/projects/{id}/tasks', '/api/tasks/{id}', '/api/files', '/api/files/{id}', '/api/user/config']) {
+    assert.ok(doc.json.paths[path], `${path} documented`);
+  }
+  const signup = doc.json.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema;
+  assert.equal(signup.properties.password.minLength, 10, 'the same limit the validator enforces');
+  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);
+});
