@@ -716,13 +716,15 @@ async function reactRouterDeploy(name, deps, extraFiles) {
 }
 
 const RR_RUNTIME_DEPS = ['@react-router/node', 'isbot', 'react', 'react-dom', 'react-router'];
-const RR_VERSION_NAMES = ['react-router', '@react-router/node', '@react-router/dev', '@react-router/serve', 'react', 'react-dom', 'vite', 'isbot', 'express'];
+const RR_VERSION_NAMES = ['react-router', '@react-router/node', '@react-router/serve', 'react', 'react-dom', 'isbot', 'express'];
+/** Build tools from the app, what is deployed from the deploy folder (so a variant lists only what it runs). */
+const rrVersions = (built, deploy) => ({ ...installedVersions(built.app, ['@react-router/dev', 'vite']), ...installedVersions(deploy, RR_VERSION_NAMES) });
 
 async function prepareRrNode() {
   const { built, deploy, prodInstallSeconds } = await reactRouterDeploy('rr-node-deploy', RR_RUNTIME_DEPS, { 'server.mjs': RR_NODE_SERVER });
   return {
     description: 'React Router 7 framework mode; node:http + createRequestListener (@react-router/node) + static build/client',
-    versions: { ...installedVersions(built.app, RR_VERSION_NAMES), ...installedVersions(deploy, ['express']) },
+    versions: rrVersions(built, deploy),
     installSeconds: built.installSeconds,
     prodInstallSeconds,
     buildSeconds: built.buildSeconds,
@@ -741,7 +743,7 @@ async function prepareRrServe() {
   const bin = typeof servePkg.bin === 'string' ? servePkg.bin : Object.values(servePkg.bin)[0];
   return {
     description: 'React Router 7 framework mode; `react-router-serve build/server/index.js` (@react-router/serve: express, compression, morgan)',
-    versions: installedVersions(deploy, RR_VERSION_NAMES),
+    versions: rrVersions(built, deploy),
     installSeconds: built.installSeconds,
     prodInstallSeconds,
     buildSeconds: built.buildSeconds,

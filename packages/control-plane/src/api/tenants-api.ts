@@ -21,8 +21,8 @@ export interface TenantsApiOptions {
   health?: (slug: string) => TenantHealth | null;
 }
 
-/** How often a live view re-reads the catalog. */
-const LIVE_INTERVAL_MS = 250;
+/** A live view re-reads the catalog on every announced change, and at least this often. */
+const REFRESH_MS = 5_000;
 
 const CREATE_FIELDS = new Set(['slug', 'tier', 'name']);
 
@@ -99,7 +99,7 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   // Server-sent events: the whole list (with each tenant's steps) again whenever it changes,
   // so the operator dashboard shows provisioning step by step without reloading.
   app.get('/admin/api/tenants/events', async (request, reply) => {
-    await streamEvents(request, reply, async () => ({ tenants: (await catalog.list()).map(resource) }));
+    await streamEvents(request, reply, catalog, async () => ({ tenants: (await catalog.list()).map(resource) }));
   });
 
   // The fleet migration: progress as one JSON line per event, then the summary line.
@@ -113,31 +113,49 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   });
 }
 
-/** Streams `load()` as an SSE `message` whenever its JSON changes, until the client goes away. */
-async function streamEvents(request: FastifyRequest, reply: FastifyReply, load: () => Promise<unknown>): Promise<void> {
+/**
+ * Streams `load()` as an SSE `message` whenever the catalog announces a change (and at least every
+ * few seconds, whatever happens to the announcements), until the client goes away.
+ */
+async function streamEvents(request: FastifyRequest, reply: FastifyReply, catalog: TenantCatalog, load: () => Promise<unknown>): Promise<void> {
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
   let open = true;
+  let wake: () => void = () => undefined;
+  let changed = true;
+  const unwatch = await catalog.watch(() => {
+    changed = true;
+    wake();
+  });
   request.raw.once('close', () => {
     open = false;
+    wake();
   });
   let last = '';
-  let beats = 0;
   try {
     while (open) {
+      if (!changed) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, REFRESH_MS);
+        });
+      }
+      changed = false;
+      if (!open) break;
       const json = JSON.stringify(await load());
       if (json !== last) {
         reply.raw.write(`data: ${json}\n\n`);
         last = json;
-      } else if (++beats % 60 === 0) {
+      } else {
         reply.raw.write(': keep-alive\n\n');
       }
-      await new Promise((resolve) => setTimeout(resolve, LIVE_INTERVAL_MS));
     }
   } catch (err) {
     // The browser's EventSource reconnects by itself; say why this stream ended.
     request.log.warn({ err }, 'live view stopped');
     reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: errorMessage(err) })}\n\n`);
+  } finally {
+    unwatch();
   }
   reply.raw.end();
 }

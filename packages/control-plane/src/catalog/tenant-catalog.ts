@@ -66,6 +66,16 @@ CREATE TABLE IF NOT EXISTS tenant_steps (
 CREATE INDEX IF NOT EXISTS tenants_status ON tenants (status);
 ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_version int;
 ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_error text;
+-- Every change to a tenant or its steps is announced, so live views follow provisioning step by step.
+CREATE OR REPLACE FUNCTION tenantry_announce() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('tenantry_tenants', coalesce(NEW.slug, OLD.slug));
+  RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS tenants_announce ON tenants;
+CREATE TRIGGER tenants_announce AFTER INSERT OR UPDATE OR DELETE ON tenants FOR EACH ROW EXECUTE FUNCTION tenantry_announce();
+DROP TRIGGER IF EXISTS tenant_steps_announce ON tenant_steps;
+CREATE TRIGGER tenant_steps_announce AFTER INSERT OR UPDATE OR DELETE ON tenant_steps FOR EACH ROW EXECUTE FUNCTION tenantry_announce();
 `;
 
 /** Lock ids for pg_advisory_lock: one for schema set-up, one per tenant for provisioning work. */
@@ -93,7 +103,31 @@ export class TenantCatalog {
   }
 
   async close(): Promise<void> {
+    await this.listener?.end().catch(() => undefined);
+    this.listener = undefined;
     await this.pool.end();
+  }
+
+  private listener: pg.Client | undefined;
+  private readonly watchers = new Set<(slug: string) => void>();
+
+  /** Calls `onChange` with the slug of every tenant that changes; returns the unsubscribe. */
+  async watch(onChange: (slug: string) => void): Promise<() => void> {
+    if (!this.listener) {
+      const client = new pg.Client({ connectionString: this.pool.options.connectionString });
+      client.on('notification', (message) => {
+        for (const watcher of this.watchers) watcher(message.payload ?? '');
+      });
+      client.on('error', () => {
+        // Lost the connection: live views fall back to their periodic refresh; the next watch reconnects.
+        if (this.listener === client) this.listener = undefined;
+      });
+      this.listener = client;
+      await client.connect();
+      await client.query('LISTEN tenantry_tenants');
+    }
+    this.watchers.add(onChange);
+    return () => this.watchers.delete(onChange);
   }
 
   /**

@@ -32,6 +32,8 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     schema: { tags, summary: 'Create an account; the first one becomes the admin', body: SignUp, response: { 201: Session, 403: ErrorBody, 409: ErrorBody } },
   }, async (request, reply) => {
     const { email, password, name } = request.body;
+    // The master's accounts are operators: only an operator creates them (POST /admin/api/users).
+    if (config.IS_MASTER) throw UserErrors.signupClosed();
     const hash = await hashPassword(password);
     const user = await inTransaction(pool, async (client) => {
       // One sign-up at a time decides who is first (and so the admin).

@@ -1,0 +1,207 @@
+/**
+ * The admin API of a real tenant (users, roles, settings, jobs, usage, mail, migrations) and, on the
+ * master, the operator's: sign-in by token or master admin, live tenant events, fleet migrations.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import { after, before, test } from 'node:test';
+import pg from 'pg';
+import { waitFor } from '@tenantry/core';
+import { PlatformProcess, type HttpAnswer } from '@tenantry/local-host/test-support';
+
+let platform: PlatformProcess;
+let admin: string;
+let member: string;
+let memberId: string;
+
+before(async () => {
+  platform = await PlatformProcess.create('23000-23999');
+  await platform.start();
+  assert.equal((await platform.api('POST', '/admin/api/tenants', { slug: 'acme', tier: 'trial' })).status, 202);
+  await platform.waitStatus('acme', 'ready');
+  admin = (await acme('/api/auth/signup', { body: { email: 'boss@acme.test', password: 'a long enough password', name: 'Boss' } })).json.token;
+  const signedUp = await acme('/api/auth/signup', { body: { email: 'max@acme.test', password: 'a long enough password', name: 'Max' } });
+  member = signedUp.json.token;
+  memberId = signedUp.json.user.id;
+});
+after(() => platform.dispose());
+
+function acme(path: string, options: { method?: string; body?: unknown; token?: string } = {}): Promise<HttpAnswer> {
+  return platform.http(`acme.localhost:${platform.port}`, path, {
+    method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+    headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+  });
+}
+
+test('only tenant admins get in', async () => {
+  for (const path of ['/admin/api/users', '/admin/api/settings', '/admin/api/jobs', '/admin/api/usage', '/admin/api/mail', '/admin/api/migrations']) {
+    assert.equal((await acme(path)).status, 401, path);
+    const forbidden = await acme(path, { token: member });
+    assert.equal(forbidden.status, 403, path);
+    assert.equal(forbidden.json.error.code, 'FORBIDDEN');
+    assert.equal((await acme(path, { token: admin })).status, 200, path);
+  }
+});
+
+test('users and roles: promote, disable (its sessions end), and never lose the last admin', async () => {
+  const users = await acme('/admin/api/users', { token: admin });
+  assert.deepEqual(users.json.users.map((u: { email: string; role: string }) => [u.email, u.role]), [['boss@acme.test', 'admin'], ['max@acme.test', 'member']]);
+  const roles = await acme('/admin/api/roles', { token: admin });
+  assert.deepEqual(roles.json.roles.map((r: { name: string }) => r.name), ['admin', 'member']);
+  const created = await acme('/admin/api/users', { token: admin, body: { email: 'new@acme.test', name: 'New', password: 'a long enough password' } });
+  assert.equal(created.status, 201);
+  assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'NEW@acme.test', name: 'Again', password: 'a long enough password' } })).status, 409);
+  assert.equal((await acme(`/admin/api/users/${memberId}`, { method: 'PATCH', token: admin, body: { role: 'owner' } })).status, 400);
+
+  const boss = users.json.users[0].id as string;
+  const alone = await acme(`/admin/api/users/${boss}`, { method: 'PATCH', token: admin, body: { role: 'member' } });
+  assert.equal(alone.status, 409);
+  assert.equal(alone.json.error.code, 'LAST_ADMIN');
+
+  assert.equal((await acme(`/admin/api/users/${created.json.id}`, { method: 'PATCH', token: admin, body: { role: 'admin' } })).json.role, 'admin');
+  const login = await acme('/api/auth/login', { body: { email: 'new@acme.test', password: 'a long enough password' } });
+  assert.equal((await acme('/admin/api/usage', { token: login.json.token })).status, 200, 'the promoted user is an admin at once');
+  const disabled = await acme(`/admin/api/users/${created.json.id}`, { method: 'PATCH', token: admin, body: { disabled: true } });
+  assert.equal(disabled.json.disabled, true);
+  assert.equal((await acme('/api/auth/me', { token: login.json.token })).status, 401, 'a disabled user is signed out');
+});
+
+test('settings and branding reach the tenant configuration; bad values are refused', async () => {
+  const changed = await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { displayName: 'Acme Corp', primaryColor: '#ff6600', features: { projects: true, files: true, signup: false } } });
+  assert.equal(changed.status, 200, changed.text);
+  const config = await acme('/api/user/config');
+  assert.equal(config.json.name, 'Acme Corp');
+  assert.equal(config.json.branding.primaryColor, '#ff6600');
+  assert.equal(config.json.features.signup, false);
+  const closed = await acme('/api/auth/signup', { body: { email: 'late@acme.test', password: 'a long enough password', name: 'Late' } });
+  assert.equal(closed.status, 403);
+  assert.equal(closed.json.error.code, 'SIGNUP_CLOSED');
+  for (const body of [{ primaryColor: 'orange' }, { logoUrl: 'javascript:alert(1)' }, { features: { projects: 'yes' } }, {}]) {
+    assert.equal((await acme('/admin/api/settings', { method: 'PATCH', token: admin, body })).status, 400, JSON.stringify(body));
+  }
+});
+
+test('jobs, mail and usage: the welcome mails were really sent and can be read', async () => {
+  const jobs = await waitFor(async () => {
+    const answer = await acme('/admin/api/jobs?state=completed', { token: admin });
+    const mail = answer.json.queues.find((q: { name: string }) => q.name === 'mail');
+    return mail.counts.completed >= 2 ? answer.json : undefined;
+  }, { what: 'the welcome mails to be sent', timeoutMs: 15_000 });
+  const mailQueue = jobs.queues.find((q: { name: string }) => q.name === 'mail');
+  assert.ok(mailQueue.jobs.every((j: { name: string; state: string }) => j.name === 'welcome' && j.state === 'completed'));
+  const maintenance = (await acme('/admin/api/jobs', { token: admin })).json.queues.find((q: { name: string }) => q.name === 'maintenance');
+  assert.equal(maintenance.counts.delayed, 1, 'the cleanup cron is scheduled');
+  const inbox = await acme('/admin/api/mail', { token: admin });
+  const welcome = inbox.json.messages.find((m: { to: string[] }) => m.to.includes('max@acme.test'));
+  assert.equal(welcome.subject, 'Welcome to Acme');
+  const message = await acme(`/admin/api/mail/${welcome.id}`, { token: admin });
+  assert.match(message.json.text, /Hello Max/);
+  assert.equal((await acme('/admin/api/mail/..%2F..%2Fetc', { token: admin })).status, 400);
+  const usage = await acme('/admin/api/usage', { token: admin });
+  assert.equal(usage.json.users, 3);
+  assert.equal(usage.json.jobs.mail.completed >= 2, true);
+});
+
+test('migrations: recorded, current, and run again on request as a no-op', async () => {
+  const state = await acme('/admin/api/migrations', { token: admin });
+  assert.equal(state.json.version, state.json.latest);
+  assert.deepEqual(state.json.applied.map((m: { version: number }) => m.version), [1, 2, 3]);
+  const run = await acme('/admin/api/migrations/run', { method: 'POST', token: admin });
+  assert.deepEqual(run.json, { version: state.json.latest, applied: [] });
+});
+
+test('the master: operator by admin token or master admin, never by a tenant admin', async () => {
+  assert.equal((await platform.api('GET', '/admin/api/tenants', undefined, null)).status, 401);
+  assert.equal((await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${admin}` } })).status, 401, "a tenant admin's token is not the master's");
+  // An operator creates a master admin user, who may then operate too.
+  const created = await platform.api('POST', '/admin/api/users', { email: 'ops@tenantry.test', name: 'Ops', role: 'admin', password: 'a long enough password' });
+  assert.equal(created.status, 201, created.text);
+  const login = await platform.http('master.localhost', '/api/auth/login', { token: null, method: 'POST', body: JSON.stringify({ email: 'ops@tenantry.test', password: 'a long enough password' }) });
+  const list = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${login.json.token}` } });
+  assert.equal(list.status, 200);
+  const acmeRecord = list.json.tenants.find((t: { slug: string }) => t.slug === 'acme');
+  assert.equal(acmeRecord.schemaVersion, 3);
+  await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/acme')).json.health?.ok === true, { what: 'acme to be probed healthy', timeoutMs: 15_000 });
+  // Sign-up on the master is for nobody: its accounts come from operators.
+  const signup = await platform.http('master.localhost', '/api/auth/signup', { token: null, method: 'POST', body: JSON.stringify({ email: 'x@evil.test', password: 'a long enough password', name: 'X' }) });
+  assert.equal(signup.status, 403);
+  // The dashboard's sign-in: the token in an HttpOnly cookie.
+  const session = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: platform.token }) });
+  assert.equal(session.status, 204);
+  assert.match(String(session.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
+  const wrong = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: 'guess' }) });
+  assert.equal(wrong.status, 401);
+});
+
+test('live tenant events: provisioning shows step by step over server-sent events', async () => {
+  const events: { tenants: { slug: string; status: string; steps: { name: string; state: string }[] }[] }[] = [];
+  const stream = request({ host: '127.0.0.1', port: platform.port, path: '/admin/api/tenants/events', headers: { host: 'master.localhost', authorization: `Bearer ${platform.token}` } });
+  const done = new Promise<void>((resolve, reject) => {
+    stream.on('response', (res) => {
+      assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
+      let buffer = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        buffer += chunk;
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          if (frame.startsWith('data: ')) events.push(JSON.parse(frame.slice(6)));
+          if (events.at(-1)?.tenants.find((t) => t.slug === 'live')?.status === 'ready') resolve();
+        }
+      });
+    });
+    stream.on('error', reject);
+  });
+  stream.end();
+  await waitFor(() => events.length > 0, { what: 'the first snapshot', timeoutMs: 10_000 });
+  assert.equal((await platform.api('POST', '/admin/api/tenants', { slug: 'live', tier: 'trial' })).status, 202);
+  await Promise.race([done, waitFor(() => false, { what: 'live to be ready on the stream', timeoutMs: 60_000 }).catch((e) => Promise.reject(e))]);
+  stream.destroy();
+  const snapshots = events.flatMap((e) => e.tenants.filter((t) => t.slug === 'live'));
+  const doneCounts = new Set(snapshots.map((t) => t.steps.filter((s) => s.state === 'done').length));
+  assert.ok(doneCounts.size >= 3, `the stream showed the steps getting done one after another (done counts seen: ${[...doneCounts].join(', ')})`);
+  assert.ok(snapshots.some((t) => t.steps.some((s) => s.state === 'running')), 'a running step was shown');
+});
+
+test('tenantry migrate --all: every tenant brought to the latest version; a failing tenant reported, the rest done', async () => {
+  const ok = platform.cli('migrate', '--all', '--json');
+  assert.equal(ok.status, 0, ok.stderr);
+  const summary = JSON.parse(ok.stdout);
+  assert.deepEqual({ tenants: summary.tenants, migrated: summary.migrated, failed: summary.failed }, { tenants: 2, migrated: 2, failed: 0 });
+
+  // Break one tenant's database login (as a real outage would), and migrate again.
+  const live = platform.podEnv('live');
+  const superuser = new pg.Client({ connectionString: Object.assign(new URL(live.DATABASE_URL!), { username: 'postgres', password: readSuperuserPassword() }).toString().replace(/\/[^/]*$/, '/postgres') });
+  await superuser.connect();
+  const login = new URL(live.DATABASE_URL!).username;
+  await superuser.query(`ALTER ROLE ${login} NOLOGIN`);
+  try {
+    const broken = platform.cli('migrate', '--all', '--json');
+    assert.equal(broken.status, 1);
+    const result = JSON.parse(broken.stdout);
+    assert.equal(result.migrated, 1);
+    const failed = result.results.find((r: { tenant: string }) => r.tenant === 'live');
+    assert.equal(failed.ok, false);
+    assert.equal(failed.attempts, 3, 'retried before it was reported');
+    assert.match(failed.error, /not permitted to log in/);
+    assert.match((await platform.api('GET', '/admin/api/tenants/live')).json.schemaError, /not permitted to log in/);
+    const human = platform.cli('migrate', '--all');
+    assert.equal(human.status, 1);
+    assert.match(human.stdout, /acme\s+version 3/);
+    assert.match(human.stderr, /1 tenant\(s\) failed to migrate: live/);
+  } finally {
+    await superuser.query(`ALTER ROLE ${login} LOGIN`);
+    await superuser.end();
+  }
+  assert.equal(platform.cli('migrate', '--all').status, 0);
+  assert.equal((await platform.api('GET', '/admin/api/tenants/live')).json.schemaError, null);
+  assert.equal(platform.cli('migrate').status, 2, 'migrate without --all is a usage error');
+});
+
+function readSuperuserPassword(): string {
+  return readFileSync(join(platform.home, 'secrets', 'postgres-superuser'), 'utf8').trim();
+}
