@@ -12,8 +12,9 @@
 //   - RSS after the load (VmRSS, and VmHWM = peak).
 // Rows created by the POST runs are deleted (and the table vacuumed) after every server. Reported
 // values are medians over the repetitions. Load generator, server and Postgres share the machine, so
-// the CPU time of each (and of any other program) is recorded per run, and before each server the
-// bench waits (up to --quiet-wait-s) for the machine to be idle.
+// the CPU time of each (and of any other program) is recorded per run; before each server the bench
+// waits (up to --quiet-wait-s) for other programs to calm down, and a server whose runs were disturbed
+// by them is measured again (up to --retries times, within --limit-s).
 //
 //   node bench/http-framework.mjs [--repeat 3] [--duration-s 10] [--warmup-s 2] [--connections 20]
 //                                 [--quiet-wait-s 60] [--retries 2] [--limit-s 1200]
@@ -174,7 +175,6 @@ async function startDatabase() {
   return {
     url: db.adminUrl,
     ids,
-    query: (text, values) => client.query(text, values),
     /** The postmaster and every Postgres process it forked. */
     pids: () => processTree(postmasterPid),
     /** Deletes the rows the POST runs created, so that every server starts from the same table. */
@@ -247,7 +247,6 @@ async function startServer(framework, db) {
     pid: child.pid,
     port,
     coldStartMs: { health: round(healthMs, 1), firstDbQuery: round(firstQueryMs, 1) },
-    output: () => output,
     stop: async () => {
       await stop();
       offCleanup();
@@ -288,9 +287,8 @@ async function checkEquivalence(server, cases, reference) {
   const failures = [];
   for (const c of cases) {
     const res = await http(server.port, { host: '127.0.0.1', method: c.method ?? 'GET', path: c.path, body: c.body, headers: c.headers ?? {} });
-    const type = res.headers?.['content-type'];
     if (res.status !== c.status) failures.push(`${c.name}: ${res.status} instead of ${c.status} (${res.body.slice(0, 200)})`);
-    else if (res.json === undefined) failures.push(`${c.name}: the body is not JSON (${type}): ${res.body.slice(0, 200)}`);
+    else if (res.json === undefined) failures.push(`${c.name}: the body is not JSON: ${res.body.slice(0, 200)}`);
     else if (c.status >= 400 && typeof res.json?.error?.code !== 'string') failures.push(`${c.name}: no error.code in ${res.body.slice(0, 200)}`);
     else if (c.status === 201 && (typeof res.json.id !== 'string' || typeof res.json.created_at !== 'string')) failures.push(`${c.name}: no id/created_at in ${res.body}`);
     if (c.compareBody && res.status === 200) {
@@ -344,7 +342,7 @@ async function load(server, route, db, seconds, { measured }) {
   const unexpected = Object.entries(statuses).filter(([code]) => Number(code) !== expected).reduce((a, [, n]) => a + n, 0);
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
   return {
-    requestsPerSec: round(statuses[expected] / r.duration, 0) ?? 0,
+    requestsPerSec: round((statuses[expected] ?? 0) / r.duration, 0),
     responses: total,
     expectedStatus: expected,
     statusCounts: statuses,
@@ -357,8 +355,8 @@ async function load(server, route, db, seconds, { measured }) {
       p50: round(percentile(latencies, 50), 3),
       p90: round(percentile(latencies, 90), 3),
       p99: round(percentile(latencies, 99), 3),
-      max: round(Math.max(...latencies), 3),
-      mean: round(latencies.reduce((a, b) => a + b, 0) / latencies.length, 3),
+      max: latencies.length ? round(latencies.reduce((a, b) => Math.max(a, b)), 3) : null,
+      mean: latencies.length ? round(latencies.reduce((a, b) => a + b, 0) / latencies.length, 3) : null,
     },
     serverCpuMicrosecondsPerRequest: statuses[expected] ? round((serverCpuSeconds / statuses[expected]) * 1e6, 0) : null,
     autocannon: {
@@ -479,7 +477,9 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
         log(`repetition ${rep}/${flags.repeat}: ${FRAMEWORKS[framework].label}${attempt > 0 ? ` (again, ${attempt})` : ''}`);
         const run = await measureOnce(framework, rep);
         const timeLeftS = flags['limit-s'] - (Date.now() - benchStarted) / 1000 - 30;
-        const stillToRun = (flags.repeat - rep) * Object.keys(FRAMEWORKS).length + Object.keys(FRAMEWORKS).length - 1 - Object.keys(FRAMEWORKS).indexOf(framework);
+        // Servers still to measure after this one, each needing up to perRunSeconds.
+        const names = Object.keys(FRAMEWORKS);
+        const stillToRun = (flags.repeat - rep) * names.length + (names.length - 1 - names.indexOf(framework));
         const canRetry = attempt < flags.retries && timeLeftS > (stillToRun + 1) * perRunSeconds;
         if (!run.disturbed || !canRetry) {
           if (run.disturbed) log(`  WARNING: other programs used over ${DISTURBED_OTHER_CPU} % of a core during this run; kept (no retry left)`);
@@ -519,10 +519,10 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
         get: 'GET /api/projects/:id, SELECT by primary key, cycling through the 1,000 ids; expected 200',
         post: 'POST /api/projects {name, description}, INSERT ... RETURNING; expected 201',
       },
-      load: `autocannon, ${flags.connections} connections, ${flags['warmup-s']} s warm-up then ${flags['duration-s']} s measured, per route`,
+      load: `autocannon, ${flags.connections} connections, ${flags['warmup-s']} s warm-up then ${flags['duration-s']} s measured, per route (autocannon stops at its next 1 s sample, so a run lasts up to 1 s longer; runs[].routes[].autocannon.duration)`,
       repetitions: flags.repeat,
       order: 'per repetition: express then fastify, each server started fresh and stopped before the next; values are medians over repetitions',
-      requestsPerSec: 'responses with the expected status divided by the measured duration',
+      requestsPerSec: 'responses with the expected status divided by the duration autocannon measured',
       cpu: 'CPU time (user+system) over the measured run in % of one core (the machine has cpuCount cores), from /proc/<pid>/stat: server process, Postgres (postmaster and its processes), this process (autocannon), kernel threads, other programs; machine = all busy time from /proc/stat (includes interrupt time); per request = server CPU time / expected responses',
       disturbed: `a server's runs are measured again (up to ${flags.retries} times, if the time limit allows) when other programs (not this bench, its server, its Postgres or kernel threads) used over ${DISTURBED_OTHER_CPU} % of a core during one of them; discardedRuns keeps those`,
       quiet: `before each server the bench waits (up to quiet-wait-s) until other programs use under ${DISTURBED_OTHER_CPU} % of one core; otherProgramsCpuPercentBefore records it`,

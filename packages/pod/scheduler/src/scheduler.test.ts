@@ -1,0 +1,134 @@
+/**
+ * The scheduler program against real Postgres, Redis and an SMTP catcher: mail really sent,
+ * failures retried with backoff and kept, and the cleanup job purging what is past retention.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { after, before, test } from 'node:test';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { waitFor } from '@tenantry/core';
+import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
+import { mailCredentials, startMailCatcher, type MailCatcher } from '@tenantry/mail-catcher';
+import { jobConnection, QUEUES } from '@tenantry/pod-runtime';
+import { migrateTenantDatabase } from '@tenantry/tenant-schema';
+
+const MAIN = fileURLToPath(import.meta.resolve('@tenantry/scheduler/main'));
+const KEY = 'a catcher key for the scheduler test';
+
+let postgres: TestPostgres;
+let redis: TestRedis;
+let catcher: MailCatcher;
+let databaseUrl: string;
+let storage: string;
+const children: ChildProcess[] = [];
+
+const connections: Redis[] = [];
+
+/** A queue on a connection of its own, disconnected after the tests. */
+function openQueue(name: string, prefix: string): Queue {
+  const connection = jobConnection(redis.url);
+  connections.push(connection);
+  return new Queue(name, { connection, prefix });
+}
+
+const freePort = () => new Promise<number>((resolve) => {
+  const server = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = server.address() as { port: number };
+    server.close(() => resolve(port));
+  });
+});
+
+before(async () => {
+  [postgres, redis] = await Promise.all([startTestPostgres(), startTestRedis()]);
+  const admin = new pg.Client({ connectionString: postgres.adminUrl });
+  await admin.connect();
+  await admin.query('CREATE DATABASE jobs_tenant');
+  await admin.end();
+  databaseUrl = Object.assign(new URL(postgres.adminUrl), { pathname: '/jobs_tenant' }).toString();
+  await migrateTenantDatabase(databaseUrl);
+  catcher = await startMailCatcher({ key: KEY, dataDir: mkdtempSync(join(tmpdir(), 'tenantry-mail-')) });
+  storage = mkdtempSync(join(tmpdir(), 'tenantry-storage-'));
+  chmodSync(storage, 0o700);
+});
+
+after(async () => {
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  })));
+  for (const connection of connections) connection.disconnect();
+  await catcher.close();
+  await Promise.all([postgres.stop(), redis.stop()]);
+});
+
+async function startScheduler(tenant: string, smtpUrl: string): Promise<void> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH, TENANT_ID: tenant, TENANT_NAME: 'Jobs Inc', DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: `t:${tenant}`,
+      STORAGE_URL: pathToFileURL(`${storage}/`).toString(), TENANT_URL: `http://${tenant}.localhost:8080/`, PORT: String(port),
+      SMTP_URL: smtpUrl, MAIL_FROM: `no-reply@${tenant}.localhost`, SOFT_DELETE_RETENTION_DAYS: '30', LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, { what: 'the scheduler to serve /healthz', timeoutMs: 20_000 });
+}
+
+test('a mail job is really sent over SMTP', async () => {
+  const { user, password } = mailCredentials(KEY, 'jobs');
+  await startScheduler('jobs', `smtp://${user}:${password}@127.0.0.1:${catcher.smtpPort}`);
+  const queue = openQueue(QUEUES.mail, 't:jobs');
+  await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', name: 'Ann', signInUrl: 'http://jobs.localhost:8080/login' });
+  const inbox = await waitFor(async () => {
+    const response = await fetch(`http://127.0.0.1:${catcher.httpPort}/mailboxes/jobs/messages`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
+    const { messages } = (await response.json()) as { messages: { subject: string; to: string[]; from: string }[] };
+    return messages.length > 0 ? messages : undefined;
+  }, { what: 'the welcome mail in the catcher', timeoutMs: 15_000 });
+  assert.equal(inbox[0]!.subject, 'Welcome to Jobs Inc');
+  assert.deepEqual(inbox[0]!.to, ['ann@jobs.test']);
+  await queue.close();
+});
+
+test('a mail that cannot be sent is retried with backoff, then kept as failed', async () => {
+  const closedPort = await freePort();
+  await startScheduler('down', `smtp://u:p@127.0.0.1:${closedPort}`);
+  const queue = openQueue(QUEUES.mail, 't:down');
+  const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', name: 'Bob', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
+  const failed = await waitFor(async () => ((await job.getState()) === 'failed' ? await queue.getJob(job.id!) : undefined), { what: 'the job to fail for good', timeoutMs: 30_000 });
+  assert.equal(failed!.attemptsMade, 3);
+  assert.match(failed!.failedReason, /ECONNREFUSED/);
+  assert.equal((await queue.getJobCounts('failed')).failed, 1, 'kept, for admins to see and retry');
+  await queue.close();
+});
+
+test('the cleanup job purges expired sessions and soft-deleted rows past retention, with their files', async () => {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const user = (await db.query(`INSERT INTO users (email, name, password_hash) VALUES ('c@jobs.test', 'C', 'x') RETURNING id`)).rows[0].id;
+  await db.query(`INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() - interval '1 hour'), ($1, now() + interval '1 day')`, [user]);
+  const old = (await db.query(`INSERT INTO projects (name, deleted_at) VALUES ('old', now() - interval '40 days'), ('recent', now() - interval '1 day'), ('live', NULL) RETURNING id`)).rows;
+  await db.query(`INSERT INTO tasks (project_id, title, deleted_at) VALUES ($1, 'old task', now() - interval '40 days')`, [old[2].id]);
+  mkdirSync(join(storage, 'files'), { recursive: true });
+  writeFileSync(join(storage, 'files', 'gone'), 'old bytes');
+  writeFileSync(join(storage, 'files', 'kept'), 'recent bytes');
+  await db.query(`INSERT INTO files (name, content_type, size, storage_key, deleted_at) VALUES ('gone.txt', 'text/plain', 9, 'files/gone', now() - interval '40 days'), ('kept.txt', 'text/plain', 12, 'files/kept', now() - interval '2 days')`);
+
+  const queue = openQueue(QUEUES.maintenance, 't:jobs');
+  const job = await queue.add('cleanup', { retentionDays: 30 });
+  const result = await waitFor(async () => ((await job.getState()) === 'completed' ? (await queue.getJob(job.id!))!.returnvalue : undefined), { what: 'the cleanup job to finish', timeoutMs: 15_000 });
+  assert.deepEqual(result, { sessions: 1, passwordResets: 0, projects: 1, tasks: 1, files: 1 });
+  assert.deepEqual((await db.query('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name), ['live', 'recent']);
+  assert.deepEqual(readdirSync(join(storage, 'files')), ['kept']);
+  const scheduled = await queue.getJobSchedulers();
+  assert.equal(scheduled[0]?.pattern, '0 3 * * *', 'the cron is registered');
+  await queue.close();
+  await db.end();
+});
