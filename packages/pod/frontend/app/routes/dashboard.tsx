@@ -70,7 +70,7 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
                 <td>{t.tier}</td>
                 <td><span className={`badge ${STATE_CLASS[t.status] ?? ''}`} data-testid="status">{t.status}</span>{t.error ? <div className="error">{t.error}</div> : null}</td>
                 <td>{t.schemaVersion ?? '—'}{t.schemaError ? <div className="error">{t.schemaError}</div> : null}</td>
-                <td>{t.health ? <span className={`badge ${t.health.ok ? 'ok' : 'bad'}`} title={t.health.detail}>{t.health.ok ? 'healthy' : 'unhealthy'}</span> : '—'}</td>
+                <td>{t.health ? <span className={`badge ${t.health.ok ? 'ok' : 'bad'}`} title={t.health.detail} data-testid="health">{t.health.ok ? 'healthy' : 'unhealthy'}</span> : '—'}</td>
                 <td>
                   {t.steps.map((s) => (
                     <span key={s.name} className={`badge ${STATE_CLASS[s.state] ?? ''}`} title={s.error ?? s.detail ?? ''} data-step={s.name} style={{ marginRight: 4 }}>

@@ -1,14 +1,14 @@
-import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
 
 export default function Login() {
-  const navigate = useNavigate();
   const [params] = useSearchParams();
   const next = params.get('next')?.startsWith('/') ? params.get('next')! : '/projects';
   const { busy, error, act } = useAction(async (form: FormData) => {
     await api('/api/auth/login', { json: { email: form.get('email'), password: form.get('password') } });
-    navigate(next);
+    // A full load: the header and every loader render again as the signed-in user.
+    window.location.assign(next);
   });
   return (
     <section>

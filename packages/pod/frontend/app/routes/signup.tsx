@@ -1,12 +1,12 @@
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
 
 export default function SignUp() {
-  const navigate = useNavigate();
   const { busy, error, act } = useAction(async (form: FormData) => {
     await api('/api/auth/signup', { json: { name: form.get('name'), email: form.get('email'), password: form.get('password') } });
-    navigate('/projects');
+    // A full load: the header and every loader render again as the signed-in user.
+    window.location.assign('/projects');
   });
   return (
     <section>
