@@ -333,7 +333,7 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
     api: (method, path, body) =>
       http(gatewayPort, { host: 'master.localhost', method, path, body, headers: { authorization: `Bearer ${token}` } }),
     /** A request to a tenant's host through the gateway. */
-    tenant: (slug, path = '/api/user/config', timeoutMs = 10_000) => http(gatewayPort, { host: `${slug}.localhost`, path, timeoutMs }),
+    tenant: (slug, path = '/api/user/config', timeoutMs = 10_000, options = {}) => http(gatewayPort, { host: `${slug}.localhost`, path, timeoutMs, ...options }),
   };
 }
 
