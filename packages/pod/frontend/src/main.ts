@@ -12,7 +12,8 @@ import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
 import * as z from 'zod/mini';
 import { createLogger, env, readConfig, runMain } from '@tenantry/core';
-import { podEnvironment } from '@tenantry/pod-runtime';
+// Only the environment contract: the rest of the runtime (database, jobs, sessions) is the backends'.
+import { podEnvironment } from '@tenantry/pod-runtime/config';
 
 const schema = z.object({
   ...podEnvironment,
@@ -53,6 +54,10 @@ runMain(async () => {
   const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', program: 'frontend', tenant: config.TENANT_ID }));
       return;
