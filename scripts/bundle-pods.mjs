@@ -20,9 +20,9 @@ await Promise.all(
       platform: 'node',
       target: 'node20',
       sourcemap: true,
-      // Native add-ons: optional ones loaded only when present, and argon2, which finds its prebuilt
-      // binary next to its own files. The frontend shares React Router with its app build, so one copy loads.
-      external: ['pg-native', 'msgpackr-extract', 'argon2', ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : [])],
+      // Native add-ons: optional ones loaded only when present, and @node-rs/argon2, which loads the
+      // prebuilt package of its platform. The frontend shares React Router with its app build, so one copy loads.
+      external: ['pg-native', 'msgpackr-extract', '@node-rs/argon2', ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : [])],
       // CommonJS dependencies inside an ES module bundle need a require of their own.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
       logLevel: 'warning',

@@ -48,14 +48,27 @@ export class PlatformClient {
               const line = buffered.slice(0, newline).trim();
               buffered = buffered.slice(newline + 1);
               if (!line) continue;
-              const message = JSON.parse(line) as { event?: FleetMigrationEvent; summary?: FleetMigrationSummary; error?: { message: string } };
+              let message: { event?: FleetMigrationEvent; summary?: FleetMigrationSummary; error?: { message: string } };
+              try {
+                message = JSON.parse(line);
+              } catch {
+                failure = `answered HTTP ${status} with a line that is not JSON: ${line.slice(0, 200)}`;
+                continue;
+              }
               if (message.event) onEvent(message.event);
               if (message.summary) summary = message.summary;
               if (message.error) failure = message.error.message;
             }
           });
           res.on('end', () => {
-            if (!failure && buffered.trim()) failure = (JSON.parse(buffered) as { error?: { message: string } }).error?.message ?? '';
+            const rest = buffered.trim();
+            if (!failure && rest) {
+              try {
+                failure = (JSON.parse(rest) as { error?: { message?: string } }).error?.message ?? `answered HTTP ${status}: ${rest.slice(0, 300)}`;
+              } catch {
+                failure = `answered HTTP ${status}: ${rest.slice(0, 300)}`;
+              }
+            }
             resolve();
           });
           res.on('error', reject);

@@ -5,3 +5,4 @@ export * from './config.js';
 export * from './logger.js';
 export * from './wait.js';
 export * from './secrets.js';
+export * from './http.js';

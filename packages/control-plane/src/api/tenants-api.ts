@@ -24,6 +24,9 @@ export interface TenantsApiOptions {
 /** A live view re-reads the catalog on every announced change, and at least this often. */
 const REFRESH_MS = 5_000;
 
+/** Ends each open live stream (called when the server closes). */
+const liveStreams = new Set<() => void>();
+
 const CREATE_FIELDS = new Set(['slug', 'tier', 'name']);
 
 /** Validates a create request body; every problem is a 400 that says what to send instead. */
@@ -102,14 +105,24 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     await streamEvents(request, reply, catalog, async () => ({ tenants: (await catalog.list()).map(resource) }));
   });
 
-  // The fleet migration: progress as one JSON line per event, then the summary line.
-  app.post('/admin/api/fleet/migrations', async (_request, reply) => {
+  // The fleet migration: progress as one JSON line per event, then the summary (or error) line.
+  app.post('/admin/api/fleet/migrations', async (request, reply) => {
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
-    const summary = await migrateFleet(catalog, options.schema, {
-      onEvent: (event) => reply.raw.write(`${JSON.stringify({ event })}\n`),
-    });
-    reply.raw.end(`${JSON.stringify({ summary })}\n`);
+    try {
+      const summary = await migrateFleet(catalog, options.schema, {
+        onEvent: (event) => reply.raw.write(`${JSON.stringify({ event })}\n`),
+      });
+      reply.raw.end(`${JSON.stringify({ summary })}\n`);
+    } catch (err) {
+      request.log.error({ err }, 'fleet migration stopped');
+      reply.raw.end(`${JSON.stringify({ error: { code: 'FLEET_MIGRATION_FAILED', message: errorMessage(err) } })}\n`);
+    }
+  });
+
+  // Live streams never end by themselves: end them when the server closes, or it would wait for them.
+  app.addHook('preClose', async () => {
+    for (const end of liveStreams) end();
   });
 }
 
@@ -123,16 +136,19 @@ async function streamEvents(request: FastifyRequest, reply: FastifyReply, catalo
   let open = true;
   let wake: () => void = () => undefined;
   let changed = true;
-  const unwatch = await catalog.watch(() => {
-    changed = true;
-    wake();
-  });
-  request.raw.once('close', () => {
+  let unwatch = () => undefined as unknown;
+  const end = () => {
     open = false;
     wake();
-  });
+  };
+  liveStreams.add(end);
+  request.raw.once('close', end);
   let last = '';
   try {
+    unwatch = await catalog.watch(() => {
+      changed = true;
+      wake();
+    });
     while (open) {
       if (!changed) {
         await new Promise<void>((resolve) => {
@@ -156,6 +172,7 @@ async function streamEvents(request: FastifyRequest, reply: FastifyReply, catalo
     reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: errorMessage(err) })}\n\n`);
   } finally {
     unwatch();
+    liveStreams.delete(end);
   }
   reply.raw.end();
 }

@@ -123,8 +123,15 @@ export class TenantCatalog {
         if (this.listener === client) this.listener = undefined;
       });
       this.listener = client;
-      await client.connect();
-      await client.query('LISTEN tenantry_tenants');
+      try {
+        await client.connect();
+        await client.query('LISTEN tenantry_tenants');
+      } catch (err) {
+        // The next watch tries again; until then live views refresh on their timer.
+        this.listener = undefined;
+        await client.end().catch(() => undefined);
+        throw err;
+      }
     }
     this.watchers.add(onChange);
     return () => this.watchers.delete(onChange);

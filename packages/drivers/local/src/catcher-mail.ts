@@ -3,7 +3,7 @@
  * derived from the catcher's key (nothing stored per tenant), and reads back only its own mailbox.
  */
 import type { MailDriver, MailGrant, TenantRef } from '@tenantry/control-plane';
-import { tenantHost } from '@tenantry/core';
+import { basicAuthRequest, tenantHost } from '@tenantry/core';
 import { mailCredentials } from '@tenantry/mail-catcher/credentials';
 
 export interface CatcherMailOptions {
@@ -29,11 +29,8 @@ export class CatcherMail implements MailDriver {
 
   async remove(tenant: TenantRef): Promise<void> {
     const { inboxUrl } = await this.create(tenant);
-    const url = new URL(inboxUrl!);
-    const auth = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-    const response = await fetch(url, { method: 'DELETE', headers: { authorization: auth } });
+    const { url, authorization } = basicAuthRequest(inboxUrl!);
+    const response = await fetch(url, { method: 'DELETE', headers: { authorization } });
     if (!response.ok && response.status !== 404) throw new Error(`the mail catcher refused to clear ${tenant.slug}'s mailbox: HTTP ${response.status}`);
   }
 }

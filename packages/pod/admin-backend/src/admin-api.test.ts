@@ -79,6 +79,12 @@ test('settings and branding reach the tenant configuration; bad values are refus
   const closed = await acme('/api/auth/signup', { body: { email: 'late@acme.test', password: 'a long enough password', name: 'Late' } });
   assert.equal(closed.status, 403);
   assert.equal(closed.json.error.code, 'SIGNUP_CLOSED');
+  const files = await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { features: { projects: true, files: false, signup: false } } });
+  assert.equal(files.json.features.files, false);
+  await waitFor(async () => (await acme('/api/files', { token: member })).status === 403, { what: 'files to be turned off for users', timeoutMs: 10_000 });
+  assert.equal((await acme('/api/files', { token: member })).json.error.code, 'FEATURE_DISABLED');
+  assert.equal((await acme('/api/projects', { token: member })).status, 200);
+  await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { features: { projects: true, files: true, signup: false } } });
   for (const body of [{ primaryColor: 'orange' }, { logoUrl: 'javascript:alert(1)' }, { features: { projects: 'yes' } }, {}]) {
     assert.equal((await acme('/admin/api/settings', { method: 'PATCH', token: admin, body })).status, 400, JSON.stringify(body));
   }

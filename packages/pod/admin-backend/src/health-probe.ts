@@ -16,6 +16,9 @@ export function gatewayProbe(entryUrl: string, domain: string, publicPort: numbe
           const ms = Math.round(performance.now() - started);
           resolve({ ok: res.statusCode === 200, detail: `HTTP ${res.statusCode} in ${ms} ms` });
         });
+        // A connection cut in the middle of the body settles the probe too (a no-op once it ended).
+        res.once('error', reject);
+        res.once('close', () => reject(new Error('the connection closed before the answer was complete')));
       });
       req.once('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       req.once('error', reject);

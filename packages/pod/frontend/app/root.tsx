@@ -45,8 +45,8 @@ export function Layout({ children }: { children: ReactNode }) {
           <span className="grow" />
           {tenant && !tenant.isMaster && data?.me ? (
             <>
-              <Link to="/projects">Projects</Link>
-              <Link to="/files">Files</Link>
+              {tenant.features.projects !== false ? <Link to="/projects">Projects</Link> : null}
+              {tenant.features.files !== false ? <Link to="/files">Files</Link> : null}
               {data.me.role === 'admin' ? <Link to="/admin">Admin</Link> : null}
               <span>{data.me.name}</span>
             </>

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestListener } from '@react-router/node';
@@ -42,7 +43,7 @@ async function serveAsset(pathname: string, res: ServerResponse): Promise<boolea
     'content-length': info.size,
     'cache-control': 'public, max-age=31536000, immutable',
   });
-  createReadStream(file).pipe(res);
+  pipeline(createReadStream(file), res).catch(() => res.destroy());
   return true;
 }
 

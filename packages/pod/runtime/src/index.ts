@@ -5,3 +5,4 @@ export * from './object-store.js';
 export * from './database.js';
 export * from './sessions.js';
 export * from './jobs.js';
+export * from './passwords.js';

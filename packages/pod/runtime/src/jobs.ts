@@ -41,7 +41,8 @@ export class JobProducer {
   private readonly mail: Queue;
 
   constructor(redisUrl: string, prefix: string) {
-    this.connection = jobConnection(redisUrl);
+    // A request that enqueues must not wait for ever when Redis is away: fail within seconds instead.
+    this.connection = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 3_000, lazyConnect: true });
     this.mail = new Queue(QUEUES.mail, { connection: this.connection, prefix, defaultJobOptions: JOB_DEFAULTS });
   }
 

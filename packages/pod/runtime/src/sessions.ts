@@ -103,12 +103,12 @@ export class SessionAuthority {
    * same-site, so SameSite alone would not stop them.
    */
   async authenticate(request: SessionRequest, role?: Role): Promise<Principal> {
-    const header = first(request.headers.authorization);
+    const header = firstHeader(request.headers.authorization);
     let token: string | undefined;
     if (header?.startsWith('Bearer ')) token = header.slice(7).trim();
     else {
-      token = readCookie(first(request.headers.cookie), SESSION_COOKIE);
-      if (token && !['GET', 'HEAD', 'OPTIONS'].includes(request.method) && !sameOrigin(request)) throw AuthErrors.crossSite();
+      token = readCookie(firstHeader(request.headers.cookie), SESSION_COOKIE);
+      if (token && isChange(request) && !sameOrigin(request)) throw AuthErrors.crossSite();
     }
     if (!token) throw AuthErrors.unauthenticated();
     const principal = await this.verify(token);
@@ -117,20 +117,28 @@ export class SessionAuthority {
   }
 }
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+/** The first value of a header that may have come more than once. */
+export const firstHeader = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
 
-function sameOrigin(request: SessionRequest): boolean {
-  const origin = first(request.headers.origin);
-  const host = first(request.headers['x-forwarded-host']) ?? first(request.headers.host);
+/** Whether the request's Origin is the host it was sent to (a page of the same tenant). */
+export function sameOrigin(request: SessionRequest): boolean {
+  const origin = firstHeader(request.headers.origin);
+  const host = firstHeader(request.headers['x-forwarded-host']) ?? firstHeader(request.headers.host);
   if (!origin || !host) return false;
   try {
     return new URL(origin).host === host;
@@ -138,6 +146,9 @@ function sameOrigin(request: SessionRequest): boolean {
     return false;
   }
 }
+
+/** Whether a request changes something (so a cookie alone must not authorise it from another site). */
+export const isChange = (request: SessionRequest) => !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
 
 /** The Set-Cookie value that stores (or, with no token, clears) the session in the browser. */
 export function sessionCookie(token: string | undefined, expiresAt?: Date): string {

@@ -74,11 +74,3 @@ export async function migrateTenantDatabase(target: string | pg.ClientBase, migr
     await own?.end().catch(() => undefined);
   }
 }
-
-/** The version recorded in the database (0 before the first migration). */
-export async function schemaVersion(client: pg.ClientBase | pg.Pool): Promise<number> {
-  const table = await client.query<{ t: string | null }>(`SELECT to_regclass('schema_migrations')::text AS t`);
-  if (!table.rows[0]?.t) return 0;
-  const result = await client.query<{ version: number }>('SELECT coalesce(max(version), 0) AS version FROM schema_migrations');
-  return result.rows[0]?.version ?? 0;
-}

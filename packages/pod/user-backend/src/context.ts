@@ -1,6 +1,7 @@
 /** @module What the user backend's routes share: its configuration, database, sessions, jobs and storage. */
 import type { FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
 import type { UserBackendConfig } from './config.js';
+import type { FeatureSwitches } from './features.js';
 
 export interface UserBackendContext {
   config: UserBackendConfig;
@@ -8,4 +9,5 @@ export interface UserBackendContext {
   sessions: SessionAuthority;
   jobs: JobProducer;
   store: FolderObjectStore;
+  features: FeatureSwitches;
 }

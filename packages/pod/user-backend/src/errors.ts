@@ -13,5 +13,7 @@ export const UserErrors = {
     new TenantryError('UNSUPPORTED_FILE_TYPE', 415, `files of type ${type || '(none)'} are not accepted; send one of: ${allowed.join(', ')}`),
   fileContent: (type: string) => new TenantryError('FILE_CONTENT_MISMATCH', 415, `the file's content is not ${type}; send it with its real Content-Type`),
   fileName: () => new TenantryError('INVALID_FILE_NAME', 400, 'give the file a name with ?name=<file name> (1 to 200 characters, no slashes)'),
+  featureOff: (feature: string) => new TenantryError('FEATURE_DISABLED', 403, `${feature} are turned off for this organisation; an admin can turn them on in the settings`),
+  mailUnavailable: () => new TenantryError('MAIL_UNAVAILABLE', 503, 'the reset mail cannot be queued right now; try again in a minute'),
   emptyFile: () => new TenantryError('EMPTY_FILE', 400, 'the file is empty'),
 } as const;

@@ -4,6 +4,7 @@ import { FolderObjectStore, JobProducer, SessionAuthority, jobPrefix, openTenant
 import { migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { buildUserBackend } from './app.js';
 import { readUserBackendConfig } from './config.js';
+import { FeatureSwitches } from './features.js';
 
 runMain(async () => {
   const config = readUserBackendConfig();
@@ -13,7 +14,7 @@ runMain(async () => {
   const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
   const jobs = new JobProducer(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
   const store = new FolderObjectStore(config.STORAGE_URL);
-  const app = await buildUserBackend({ config, pool, sessions, jobs, store });
+  const app = await buildUserBackend({ config, pool, sessions, jobs, store, features: new FeatureSwitches(pool) });
   await servePod(app, config.PORT, async () => {
     await jobs.close();
     await pool.end();

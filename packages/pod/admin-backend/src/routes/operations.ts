@@ -1,5 +1,6 @@
 /** @module What a tenant admin watches: jobs (failures included), usage, sent mail and the schema's migrations. */
 import type { FastifyInstance } from 'fastify';
+import { basicAuthRequest } from '@tenantry/core';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { AdminBackendContext } from '../context.js';
 import { AdminErrors } from '../errors.js';
@@ -63,11 +64,8 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AdminBackendCo
 
   const mailbox = async (path: string) => {
     if (!config.MAIL_INBOX_URL) throw AdminErrors.noMailbox();
-    const url = new URL(config.MAIL_INBOX_URL);
-    const auth = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-    const response = await fetch(`${url.toString().replace(/\/$/, '')}${path}`, { headers: { authorization: auth } });
+    const { url, authorization } = basicAuthRequest(config.MAIL_INBOX_URL);
+    const response = await fetch(`${url.toString().replace(/\/$/, '')}${path}`, { headers: { authorization } });
     if (response.status === 404) return undefined;
     if (!response.ok) throw AdminErrors.mailbox(response.status);
     return response.json();

@@ -1,7 +1,6 @@
 /** @module Users and roles of the tenant, managed by its admins. */
-import argon2 from 'argon2';
 import type { FastifyInstance } from 'fastify';
-import { inTransaction, ROLES } from '@tenantry/pod-runtime';
+import { hashPassword, inTransaction, ROLES } from '@tenantry/pod-runtime';
 import type { AdminBackendContext } from '../context.js';
 import { AdminErrors } from '../errors.js';
 import { AdminUser, IdParams, NewUser, UserChanges, type Static } from '../schemas.js';
@@ -30,7 +29,7 @@ export async function userRoutes(app: FastifyInstance, ctx: AdminBackendContext)
 
   app.post<{ Body: Static<typeof NewUser> }>('/admin/api/users', { schema: { body: NewUser, response: { 201: AdminUser } } }, async (request, reply) => {
     const { email, name, role = 'member', password } = request.body;
-    const hash = await argon2.hash(password, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    const hash = await hashPassword(password);
     const { rows } = await pool.query<UserRow>(
       `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (lower(email)) DO NOTHING RETURNING ${COLUMNS}`,
       [email, name, role, hash],

@@ -4,7 +4,9 @@ import { useAction } from '../lib/use-action.js';
 
 export default function Login() {
   const [params] = useSearchParams();
-  const next = params.get('next')?.startsWith('/') ? params.get('next')! : '/projects';
+  // Only a path of this site: "//evil.example" or "/\\evil.example" would leave it.
+  const asked = params.get('next') ?? '';
+  const next = /^\/(?![/\\])/.test(asked) ? asked : '/projects';
   const { busy, error, act } = useAction(async (form: FormData) => {
     await api('/api/auth/login', { json: { email: form.get('email'), password: form.get('password') } });
     // A full load: the header and every loader render again as the signed-in user.

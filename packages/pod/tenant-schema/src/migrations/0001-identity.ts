@@ -37,10 +37,11 @@ CREATE TABLE signing_keys (
   secret      bytea NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );
--- gen_random_uuid() draws from the server's strong random source; two of them make a 244-bit key.
+-- gen_random_uuid() draws from the server's strong random source; two of them make a 244-bit key,
+-- and a third names it (the name travels in every token's header, so it shares nothing with the key).
 INSERT INTO signing_keys (id, secret)
-SELECT left(replace(a::text, '-', ''), 12), decode(replace(a::text, '-', '') || replace(b::text, '-', ''), 'hex')
-FROM gen_random_uuid() AS a, gen_random_uuid() AS b;
+SELECT left(replace(k::text, '-', ''), 12), decode(replace(a::text, '-', '') || replace(b::text, '-', ''), 'hex')
+FROM gen_random_uuid() AS k, gen_random_uuid() AS a, gen_random_uuid() AS b;
 
 CREATE TABLE tenant_settings (
   singleton      boolean PRIMARY KEY DEFAULT true CHECK (singleton),

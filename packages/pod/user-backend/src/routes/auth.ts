@@ -1,19 +1,12 @@
 /** @module Sign-up, sign-in, sign-out and password reset for the tenant's own users. */
 import { createHash, randomBytes } from 'node:crypto';
-import argon2 from 'argon2';
 import type { FastifyInstance } from 'fastify';
-import { inTransaction, sessionCookie } from '@tenantry/pod-runtime';
+import { hashPassword, inTransaction, sessionCookie, verifyPassword } from '@tenantry/pod-runtime';
 import type { UserBackendContext } from '../context.js';
 import { UserErrors } from '../errors.js';
 import { ErrorBody, Login, ResetConfirm, ResetRequest, Session, SignUp, User, type Static } from '../schemas.js';
 
-/** OWASP's argon2id setting with 19 MiB: a pod's memory limit leaves room for a few sign-ins at once. */
-const HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 const RESET_MINUTES = 30;
-/** Verified against when the email is unknown, so the answer takes as long as for a real account. */
-const DUMMY_HASH = argon2.hash('not a password of anyone', HASH_OPTIONS);
-
-export const hashPassword = (password: string) => argon2.hash(password, HASH_OPTIONS);
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 type UserRow = { id: string; email: string; name: string; role: 'admin' | 'member' };
@@ -51,7 +44,9 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       if (inserted.rowCount === 0) throw UserErrors.emailTaken();
       return inserted.rows[0]!;
     });
-    await ctx.jobs.sendMail({ template: 'welcome', to: user.email, name: user.name, signInUrl: new URL('/login', config.TENANT_URL).toString() });
+    // The account exists either way; a welcome mail that cannot be queued is logged, not an error.
+    await ctx.jobs.sendMail({ template: 'welcome', to: user.email, name: user.name, signInUrl: new URL('/login', config.TENANT_URL).toString() })
+      .catch((err: unknown) => request.log.warn({ err }, 'could not queue the welcome mail'));
     const session = await openSession(user);
     reply.code(201).header('set-cookie', session.cookie);
     return session;
@@ -65,8 +60,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       [request.body.email],
     );
     const row = rows[0];
-    const valid = await argon2.verify(row?.password_hash ?? (await DUMMY_HASH), request.body.password);
-    if (!row || !valid) throw UserErrors.badCredentials();
+    if (!(await verifyPassword(row?.password_hash, request.body.password)) || !row) throw UserErrors.badCredentials();
     await pool.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
     const session = await openSession({ id: row.id, email: row.email, name: row.name, role: row.role });
     reply.header('set-cookie', session.cookie);
@@ -98,7 +92,11 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       await pool.query(`INSERT INTO password_resets (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(mins => $3))`, [tokenHash(token), user.id, RESET_MINUTES]);
       const resetUrl = new URL('/reset-password', config.TENANT_URL);
       resetUrl.searchParams.set('token', token);
-      await ctx.jobs.sendMail({ template: 'password-reset', to: user.email, name: user.name, resetUrl: resetUrl.toString(), expiresInMinutes: RESET_MINUTES });
+      await ctx.jobs.sendMail({ template: 'password-reset', to: user.email, name: user.name, resetUrl: resetUrl.toString(), expiresInMinutes: RESET_MINUTES })
+        .catch((err: unknown) => {
+          request.log.error({ err }, 'could not queue the reset mail');
+          throw UserErrors.mailUnavailable();
+        });
     }
     reply.code(202);
     return { status: 'if the account exists, a reset link is on its way' };
@@ -117,6 +115,8 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       if (!userId) throw UserErrors.resetInvalid();
       await client.query('UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1', [userId, hash]);
       await client.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+      // Any other link mailed to this user dies with this one.
+      await client.query('UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL', [userId]);
     });
     reply.code(204);
   });

@@ -4,6 +4,7 @@ import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { UserBackendContext } from '../context.js';
 import { UserErrors } from '../errors.js';
+import { featureGuard } from '../features.js';
 import { pageClause, toPage, type PageRow } from '../pagination.js';
 import { ErrorBody, FileInfo, FileQuery, IdParams, Page, UploadQuery, type Static } from '../schemas.js';
 
@@ -38,7 +39,7 @@ function checkedUpload(maxBytes: number, maxMb: number, type: string): Transform
       if (signatures && head.length < 8) {
         head = Buffer.concat([head, chunk]);
         const longest = Math.max(...signatures.map((s) => s.length));
-        if (head.length >= longest || stream.size === head.length) {
+        if (head.length >= longest) {
           if (!signatures.some((s) => head.subarray(0, s.length).equals(s))) return done(UserErrors.fileContent(type));
         }
       }
@@ -55,15 +56,16 @@ function checkedUpload(maxBytes: number, maxMb: number, type: string): Transform
 }
 
 export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext): Promise<void> {
-  const { pool, sessions, store, config } = ctx;
+  const { pool, sessions, store, config, features } = ctx;
+  const authenticate = featureGuard(sessions, features, 'files');
   const maxBytes = config.FILE_MAX_MB * 1024 * 1024;
   // Uploads are the raw body, streamed to storage: no parser here (not even JSON's or text's), every
   // type let through and checked below.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  // No bodyLimit here: the body is not parsed, so the counter below enforces FILE_MAX_MB as it streams.
   app.post<{ Querystring: Static<typeof UploadQuery> }>('/api/files', {
-    bodyLimit: maxBytes,
     schema: {
       tags: ['files'],
       summary: `Upload a file: the raw bytes as the body, its type as Content-Type (${ACCEPTED_FILE_TYPES.join(', ')}), at most ${config.FILE_MAX_MB} MiB`,
@@ -71,7 +73,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
       response: { 201: FileInfo, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody },
     },
   }, async (request, reply) => {
-    const me = await sessions.authenticate(request);
+    const me = await authenticate(request);
     const name = request.query.name.trim();
     if (!name || /[/\\\0]/.test(name)) throw UserErrors.fileName();
     const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -104,7 +106,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
   app.get<{ Querystring: Static<typeof FileQuery> }>('/api/files', {
     schema: { tags: ['files'], summary: 'List files, newest first', querystring: FileQuery, response: { 200: Page(FileInfo), 401: ErrorBody } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { limit, cursor } = request.query;
     const params: unknown[] = [];
     const { rows } = await pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files ${pageClause(['deleted_at IS NULL'], params, cursor, limit)}`, params);
@@ -114,7 +116,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
   app.get<{ Params: Static<typeof IdParams> }>('/api/files/:id', {
     schema: { tags: ['files'], summary: 'Download a file', params: IdParams, response: { 404: ErrorBody, 401: ErrorBody } },
   }, async (request, reply) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { rows } = await pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE id = $1 AND deleted_at IS NULL`, [request.params.id]);
     const file = rows[0];
     if (!file) throw UserErrors.notFound('file', request.params.id);
@@ -130,7 +132,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
   app.delete<{ Params: Static<typeof IdParams> }>('/api/files/:id', {
     schema: { tags: ['files'], summary: 'Delete a file (its bytes are purged after the retention period)', params: IdParams, response: { 204: { type: 'null' }, 404: ErrorBody, 401: ErrorBody } },
   }, async (request, reply) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { rowCount } = await pool.query('UPDATE files SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [request.params.id]);
     if (rowCount === 0) throw UserErrors.notFound('file', request.params.id);
     reply.code(204);

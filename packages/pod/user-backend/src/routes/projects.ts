@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { UserBackendContext } from '../context.js';
 import { UserErrors } from '../errors.js';
+import { featureGuard } from '../features.js';
 import { pageClause, toPage, type PageRow } from '../pagination.js';
 import {
   ErrorBody, IdParams, NewProject, NewTask, Page, Project, ProjectChanges, ProjectQuery, Task, TaskChanges, TaskQuery, type Static,
@@ -28,8 +29,9 @@ function assignments(changes: Record<string, unknown>, columns: Record<string, s
 }
 
 export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContext): Promise<void> {
-  const { pool, sessions } = ctx;
-  const unauthorized = { 401: ErrorBody };
+  const { pool, sessions, features } = ctx;
+  const unauthorized = { 401: ErrorBody, 403: ErrorBody };
+  const authenticate = featureGuard(sessions, features, 'projects');
 
   const liveProject = async (id: string) => {
     const { rows } = await pool.query<ProjectRow>(`SELECT ${PROJECT_COLUMNS} FROM projects WHERE id = $1 AND deleted_at IS NULL`, [id]);
@@ -40,7 +42,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.get<{ Querystring: Static<typeof ProjectQuery> }>('/api/projects', {
     schema: { tags: ['projects'], summary: 'List projects, newest first', querystring: ProjectQuery, response: { 200: Page(Project), ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { limit, cursor, status, q } = request.query;
     const where = ['deleted_at IS NULL'];
     const params: unknown[] = [];
@@ -53,7 +55,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.post<{ Body: Static<typeof NewProject> }>('/api/projects', {
     schema: { tags: ['projects'], summary: 'Create a project', body: NewProject, response: { 201: Project, ...unauthorized } },
   }, async (request, reply) => {
-    const me = await sessions.authenticate(request);
+    const me = await authenticate(request);
     const { name, description = '', status = 'active' } = request.body;
     const { rows } = await pool.query<ProjectRow>(
       `INSERT INTO projects (name, description, status, created_by) VALUES ($1, $2, $3, $4) RETURNING ${PROJECT_COLUMNS}`,
@@ -66,14 +68,14 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.get<{ Params: Static<typeof IdParams> }>('/api/projects/:id', {
     schema: { tags: ['projects'], summary: 'One project', params: IdParams, response: { 200: Project, 404: ErrorBody, ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     return project(await liveProject(request.params.id));
   });
 
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof ProjectChanges> }>('/api/projects/:id', {
     schema: { tags: ['projects'], summary: 'Change a project', params: IdParams, body: ProjectChanges, response: { 200: Project, 404: ErrorBody, ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const params: unknown[] = [request.params.id];
     const sets = assignments(request.body, { name: 'name', description: 'description', status: 'status' }, params);
     const { rows } = await pool.query<ProjectRow>(`UPDATE projects SET ${sets} WHERE id = $1 AND deleted_at IS NULL RETURNING ${PROJECT_COLUMNS}`, params);
@@ -84,7 +86,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.delete<{ Params: Static<typeof IdParams> }>('/api/projects/:id', {
     schema: { tags: ['projects'], summary: 'Delete a project and its tasks (purged after the retention period)', params: IdParams, response: { 204: { type: 'null' }, 404: ErrorBody, ...unauthorized } },
   }, async (request, reply) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { rowCount } = await pool.query(
       `WITH p AS (UPDATE projects SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING id)
        , t AS (UPDATE tasks SET deleted_at = now() WHERE project_id IN (SELECT id FROM p) AND deleted_at IS NULL)
@@ -98,7 +100,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof TaskQuery> }>('/api/projects/:id/tasks', {
     schema: { tags: ['tasks'], summary: 'List a project\'s tasks, newest first', params: IdParams, querystring: TaskQuery, response: { 200: Page(Task), 404: ErrorBody, ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     await liveProject(request.params.id);
     const { limit, cursor, status, assigneeId } = request.query;
     const params: unknown[] = [request.params.id];
@@ -112,7 +114,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof NewTask> }>('/api/projects/:id/tasks', {
     schema: { tags: ['tasks'], summary: 'Add a task to a project', params: IdParams, body: NewTask, response: { 201: Task, 400: ErrorBody, 404: ErrorBody, ...unauthorized } },
   }, async (request, reply) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     await liveProject(request.params.id);
     const { title, status = 'todo', assigneeId = null, dueDate = null } = request.body;
     const { rows } = await pool.query<TaskRow>(
@@ -129,7 +131,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.get<{ Params: Static<typeof IdParams> }>('/api/tasks/:id', {
     schema: { tags: ['tasks'], summary: 'One task', params: IdParams, response: { 200: Task, 404: ErrorBody, ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { rows } = await pool.query<TaskRow>(`SELECT ${TASK_COLUMNS} FROM tasks WHERE id = $1 AND deleted_at IS NULL`, [request.params.id]);
     if (!rows[0]) throw UserErrors.notFound('task', request.params.id);
     return task(rows[0]);
@@ -138,7 +140,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof TaskChanges> }>('/api/tasks/:id', {
     schema: { tags: ['tasks'], summary: 'Change a task', params: IdParams, body: TaskChanges, response: { 200: Task, 404: ErrorBody, ...unauthorized } },
   }, async (request) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const assignee = request.body.assigneeId;
     if (assignee) {
       const { rowCount } = await pool.query('SELECT 1 FROM users WHERE id = $1 AND disabled_at IS NULL', [assignee]);
@@ -154,7 +156,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   app.delete<{ Params: Static<typeof IdParams> }>('/api/tasks/:id', {
     schema: { tags: ['tasks'], summary: 'Delete a task (purged after the retention period)', params: IdParams, response: { 204: { type: 'null' }, 404: ErrorBody, ...unauthorized } },
   }, async (request, reply) => {
-    await sessions.authenticate(request);
+    await authenticate(request);
     const { rowCount } = await pool.query('UPDATE tasks SET deleted_at = now() WHERE id = $1 AND deleted_at IS NULL', [request.params.id]);
     if (rowCount === 0) throw UserErrors.notFound('task', request.params.id);
     reply.code(204);
