@@ -27,12 +27,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import {
   cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { anyFreePort, processTree } from './lib/platform.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_RESULTS_FILE = join(ROOT, 'bench', 'results', 'frontend-frameworks.json');
@@ -209,37 +209,7 @@ async function run(label, cmd, args, { cwd, env = {}, timeoutMs = 600_000 } = {}
   return seconds;
 }
 
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolvePort(port));
-    });
-  });
-}
-
 // ---------------------------------------------------------------- /proc: process tree and memory
-
-function parentMap() {
-  const parents = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  return parents;
-}
-
-function processTree(rootPid) {
-  const parents = parentMap();
-  const out = [rootPid];
-  for (let i = 0; i < out.length; i += 1) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
-  return out;
-}
 
 /** User + system CPU time (ms) used so far by the processes now in the tree (USER_HZ = 100). */
 function treeCpuMs(rootPid) {
@@ -886,7 +856,7 @@ const compact = (snap) => ({
 });
 
 async function measureRound(id, variant, node, round) {
-  const port = await freePort();
+  const port = await anyFreePort();
   const base = `http://127.0.0.1:${port}`;
   const url = `${base}/`;
   const spec = variant.start(port, node.bin);

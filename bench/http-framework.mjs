@@ -20,14 +20,13 @@
 //                                 [--quiet-wait-s 60] [--retries 2] [--limit-s 1200]
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startTestPostgres } from '../packages/drivers/local/dist/test-support/test-postgres.js';
-import { ROOT, http, log, onCleanup, parseFlags, percentile, processTree, runBench, sleep } from './lib/platform.mjs';
+import { ROOT, anyFreePort, http, log, onCleanup, parseFlags, percentile, processTree, runBench, sleep } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
   repeat: 3, 'duration-s': 10, 'warmup-s': 2, connections: 20, 'limit-s': 1200, 'quiet-wait-s': 60, retries: 2,
@@ -44,18 +43,6 @@ const POOL_MAX = 10;
 const median = (xs) => percentile(xs.filter((x) => x !== null && x !== undefined), 50);
 const round = (x, digits = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 const versionOf = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
-
-/** A port the OS considers free on 127.0.0.1 right now. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** VmRSS and VmHWM (peak) of a process, in KiB. */
 function memoryKiB(pid) {
@@ -193,7 +180,7 @@ async function startDatabase() {
  * DB-backed GET. Returns its pid, port, the cold-start times and a stop function.
  */
 async function startServer(framework, db) {
-  const port = await freePort();
+  const port = await anyFreePort();
   const started = performance.now();
   const child = spawn(process.execPath, [FRAMEWORKS[framework].file], {
     cwd: ROOT,

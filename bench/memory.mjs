@@ -6,31 +6,11 @@
 //   node bench/memory.mjs [--idle-s 5] [--port 8193] [--limit-s 300] [--keep-home]
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import {
-  ROOT, createTenant, log, parseFlags, readPidFile, runBench, sleep, startPlatform, waitTenantServes,
+  ROOT, createTenant, log, parentMap, parseFlags, processTree, readPidFile, runBench, sleep, startPlatform, waitTenantServes,
 } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), { 'idle-s': 5, port: 8193, 'limit-s': 300, 'keep-home': false });
 const POD_PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
-
-/** ppid of every live process, from /proc/<pid>/stat (field 4, after the parenthesised name). */
-function parentMap() {
-  const parents = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      parents.set(Number(entry), Number(rest[1]));
-    } catch { /* exited meanwhile */ }
-  }
-  return parents;
-}
-
-function descendants(pid, parents) {
-  const out = [pid];
-  for (let i = 0; i < out.length; i += 1) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
-  return out;
-}
 
 /** VmRSS and its parts (kB) from /proc/<pid>/status, PSS (kB) from smaps_rollup, and the process title. */
 function memoryOf(pid) {
@@ -47,7 +27,7 @@ function memoryOf(pid) {
 
 function measureProgram(rootPid, parents) {
   const processes = [];
-  for (const pid of descendants(rootPid, parents)) {
+  for (const pid of processTree(rootPid, parents)) {
     try {
       processes.push(memoryOf(pid));
     } catch { /* exited meanwhile */ }
@@ -81,7 +61,7 @@ function measureTenant(home, slug, tier, parents) {
 function trialServerChildren(home, parents) {
   const pidFile = readPidFile(home, 'trial-postgres', 'postgres');
   if (!pidFile) return new Set();
-  return new Set(descendants(pidFile.pid, parents).filter((p) => p !== pidFile.pid));
+  return new Set(processTree(pidFile.pid, parents).filter((p) => p !== pidFile.pid));
 }
 
 const mib = (kib) => Math.round((kib / 1024) * 10) / 10;

@@ -237,6 +237,18 @@ export function canListen(port) {
   });
 }
 
+/** A port the OS considers free on 127.0.0.1 right now. */
+export function anyFreePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
 /** First free loopback port at or above `start` (stays below 20000, away from the tenant port ranges). */
 export async function freePort(start) {
   for (let port = start; port < Math.min(start + 500, 19999); port += 1) if (await canListen(port)) return port;
@@ -337,8 +349,8 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
   };
 }
 
-/** `pid` and all its descendants (from the ppid field of /proc/<pid>/stat). */
-export function processTree(pid) {
+/** The parent pid of every live process (the ppid field of /proc/<pid>/stat). */
+export function parentMap() {
   const parents = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -347,6 +359,11 @@ export function processTree(pid) {
       parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
     } catch { /* exited meanwhile */ }
   }
+  return parents;
+}
+
+/** `pid` and all its descendants. */
+export function processTree(pid, parents = parentMap()) {
   const out = [pid];
   for (let i = 0; i < out.length; i += 1) for (const [c, p] of parents) if (p === out[i]) out.push(c);
   return out;

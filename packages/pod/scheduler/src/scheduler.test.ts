@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +13,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
-import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
+import { freePort, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { mailCredentials, startMailCatcher, type MailCatcher } from '@tenantry/mail-catcher';
 import { jobConnection, QUEUES } from '@tenantry/pod-runtime';
 import { migrateTenantDatabase } from '@tenantry/tenant-schema';
@@ -37,13 +36,6 @@ function openQueue(name: string, prefix: string): Queue {
   connections.push(connection);
   return new Queue(name, { connection, prefix });
 }
-
-const freePort = () => new Promise<number>((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => resolve(port));
-  });
-});
 
 before(async () => {
   [postgres, redis] = await Promise.all([startTestPostgres(), startTestRedis()]);

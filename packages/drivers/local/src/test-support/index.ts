@@ -1,3 +1,4 @@
 /** @module Test support for every package: throwaway real Postgres and Redis servers. */
 export * from './test-postgres.js';
 export * from './test-redis.js';
+export * from './free-port.js';

@@ -1,26 +1,17 @@
 /** @module Test support: a real, throwaway Postgres server from the embedded binaries. */
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { randomSecret, waitFor } from '@tenantry/core';
+import { freePort } from './free-port.js';
 import { postgresBinaries, postgresServiceUser } from '../postgres/binaries.js';
 import { INSTANCE_SIZES, SUPERUSER, initTemplateCluster, postgresUrl, postgresWorkload } from '../postgres/cluster.js';
 
 export interface TestPostgres {
   adminUrl: string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTestPostgres(): Promise<TestPostgres> {
