@@ -28,6 +28,7 @@ function SignIn() {
         <button disabled={busy}>Sign in</button>
         {error ? <p className="error" role="alert">{error}</p> : null}
       </form>
+      <p>Master admins sign in with their email instead: <a href="/login?next=/">sign in</a>.</p>
     </section>
   );
 }
