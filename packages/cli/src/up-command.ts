@@ -7,8 +7,9 @@ export async function runUp(): Promise<void> {
   say(`starting in ${config.TENANTRY_HOME}`);
   const platform = await startPlatform(config, say);
   say(`gateway:   ${platform.gatewayUrl}`);
-  say(`master:    ${platform.masterUrl}  (tenants API: ${platform.masterUrl}/admin/api/tenants)`);
-  say(`tenants:   http://<slug>.${config.TENANTRY_DOMAIN}:${config.PORT}/`);
+  say(`dashboard: ${platform.masterUrl}/  (operator dashboard; sign in with the admin token)`);
+  say(`master:    tenants API at ${platform.masterUrl}/admin/api/tenants`);
+  say(`tenants:   http://<slug>.${config.TENANTRY_DOMAIN}${config.PORT === 80 ? '' : `:${config.PORT}`}/`);
   say(`token:     ${platform.adminTokenFile}`);
   say(`logs:      ${config.TENANTRY_HOME}/logs`);
   say('ready; press Ctrl-C to stop');
