@@ -1,0 +1,46 @@
+/** @module The analytics store: where the master keeps events and their per-minute aggregates. Cassandra and Postgres implement it. */
+import type { AnalyticsEvent } from './events.js';
+
+export interface UsagePoint {
+  /** Start of the bucket, ISO 8601. */
+  at: string;
+  requests: number;
+  errors: number;
+  /** p95 of request latency in the bucket, from the raw events (null past their retention). */
+  p95LatencyMs: number | null;
+  signups: number;
+  logins: number;
+  jobs: number;
+  jobsFailed: number;
+}
+
+export interface UsageQuery {
+  from: Date;
+  to: Date;
+  /** Bucket size in minutes. @defaultValue 60 */
+  bucketMinutes?: number;
+}
+
+export interface TenantUsage {
+  tenant: string;
+  requests: number;
+  errors: number;
+  activeUsers: number;
+  jobs: number;
+  jobsFailed: number;
+  storageBytes: number;
+}
+
+export interface AnalyticsStore {
+  /** Creates the tables (idempotent). */
+  migrate(): Promise<void>;
+  /** Writes events; an event whose id is already stored is ignored, so redelivery never double counts. */
+  write(events: readonly AnalyticsEvent[]): Promise<{ written: number; duplicates: number }>;
+  /** One tenant's usage over time. */
+  usage(tenant: string, query: UsageQuery): Promise<UsagePoint[]>;
+  /** Totals per tenant over a period, most requests first. */
+  tenants(query: UsageQuery & { limit?: number }): Promise<TenantUsage[]>;
+  /** Drops raw events older than `rawDays` and aggregates older than `aggregateDays`. */
+  prune(rawDays: number, aggregateDays: number): Promise<void>;
+  close(): Promise<void>;
+}
