@@ -150,3 +150,11 @@ test('with the bus away, recording never waits or throws; the buffer is bounded 
   assert.ok(stats.publishFailures >= 1);
   await producer.close();
 });
+
+test('the producer flushes on its own, also after a flush that found nothing to send', async () => {
+  const producer = new AnalyticsProducer('golf', new RedisStreamPublisher(redis.url, analyticsStream('t:golf')), { flushIntervalMs: 10 });
+  await producer.flush();
+  producer.record('request', { route: '/api', method: 'GET', status: 200, latencyMs: 1 });
+  await waitFor(() => producer.stats().published === 1, { what: 'the timer to publish the event', timeoutMs: 5_000 });
+  await producer.close();
+});

@@ -44,7 +44,19 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
   }
 
   async migrate(): Promise<void> {
-    await this.pool.query(SCHEMA);
+    // The master's scheduler and admin backend both call this at start-up: one at a time.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(7366183)');
+      await client.query(SCHEMA);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async write(events: readonly AnalyticsEvent[]): Promise<{ written: number; duplicates: number }> {
@@ -109,19 +121,19 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }));
   }
 
-  async tenants(query: UsageQuery & { limit?: number }): Promise<TenantUsage[]> {
+  async tenants(query: UsageQuery & { limit?: number; tenants?: string[] }): Promise<TenantUsage[]> {
     const { rows } = await this.pool.query(
       `WITH totals AS (
          SELECT tenant_id, sum(requests) AS requests, sum(errors) AS errors, sum(jobs) AS jobs,
                 sum(jobs_failed) AS jobs_failed, sum(storage_bytes) AS storage_bytes
-         FROM analytics_minutes WHERE minute >= $1 AND minute < $2 GROUP BY 1
+         FROM analytics_minutes WHERE minute >= $1 AND minute < $2 AND ($4::text[] IS NULL OR tenant_id = ANY($4)) GROUP BY 1
        ), active AS (
          SELECT tenant_id, count(DISTINCT data->>'userId') AS users
-         FROM analytics_events WHERE type IN ('login', 'signup') AND at >= $1 AND at < $2 GROUP BY 1
+         FROM analytics_events WHERE type IN ('login', 'signup') AND at >= $1 AND at < $2 AND ($4::text[] IS NULL OR tenant_id = ANY($4)) GROUP BY 1
        )
        SELECT t.*, coalesce(a.users, 0) AS users FROM totals t LEFT JOIN active a USING (tenant_id)
        ORDER BY t.requests DESC, t.tenant_id LIMIT $3`,
-      [query.from, query.to, query.limit ?? 1_000],
+      [query.from, query.to, query.limit ?? 1_000, query.tenants ?? null],
     );
     return rows.map((r) => ({
       tenant: r.tenant_id,

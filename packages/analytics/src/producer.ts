@@ -52,29 +52,30 @@ export class AnalyticsProducer {
     return { ...this.stats_, buffered: this.buffer.length };
   }
 
-  /** Publishes what is buffered, a batch at a time; a failed batch goes back to the front for the next flush. */
+  /** Publishes what is buffered, a batch at a time; one flush runs at once (callers share it). */
   flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        while (this.buffer.length > 0) {
-          const batch = this.buffer.splice(0, this.batchSize);
-          try {
-            await this.bus.publish(batch);
-            this.stats_.published += batch.length;
-          } catch {
-            this.stats_.publishFailures += 1;
-            // Back in front, within the bound: the oldest beyond it are the ones dropped.
-            const room = Math.max(0, this.maxBuffered - this.buffer.length);
-            this.stats_.dropped += batch.length - Math.min(room, batch.length);
-            this.buffer = [...batch.slice(0, room), ...this.buffer];
-            return;
-          }
-        }
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
+    // `finally` runs after the assignment even when there is nothing to publish.
+    this.flushing ??= this.drain().finally(() => {
+      this.flushing = undefined;
+    });
     return this.flushing;
+  }
+
+  /** A failed batch goes back to the front for the next flush (within the bound). */
+  private async drain(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize);
+      try {
+        await this.bus.publish(batch);
+        this.stats_.published += batch.length;
+      } catch {
+        this.stats_.publishFailures += 1;
+        const room = Math.max(0, this.maxBuffered - this.buffer.length);
+        this.stats_.dropped += batch.length - Math.min(room, batch.length);
+        this.buffer = [...batch.slice(0, room), ...this.buffer];
+        return;
+      }
+    }
   }
 
   /** Stops the timer and tries one last flush. */

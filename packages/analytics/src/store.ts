@@ -38,8 +38,8 @@ export interface AnalyticsStore {
   write(events: readonly AnalyticsEvent[]): Promise<{ written: number; duplicates: number }>;
   /** One tenant's usage over time. */
   usage(tenant: string, query: UsageQuery): Promise<UsagePoint[]>;
-  /** Totals per tenant over a period, most requests first. */
-  tenants(query: UsageQuery & { limit?: number }): Promise<TenantUsage[]>;
+  /** Totals per tenant over a period (all, or just `tenants`), most requests first. */
+  tenants(query: UsageQuery & { limit?: number; tenants?: string[] }): Promise<TenantUsage[]>;
   /** Drops raw events older than `rawDays` and aggregates older than `aggregateDays`. */
   prune(rawDays: number, aggregateDays: number): Promise<void>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, isTier, slugProblem, TIERS } from '@tenantry/core';
 import { CliError, CliErrors, EXIT } from './errors.js';
 import { runMigrateCommand } from './migrate-command.js';
+import { runUsageCommand } from './usage-command.js';
 import { runTenantsCommand } from './tenants-command.js';
 import { runUp } from './up-command.js';
 
@@ -15,6 +16,7 @@ Usage:
   tenantry tenants get <slug>
   tenantry tenants delete <slug> [--wait]
   tenantry migrate --all                       bring every tenant database to this build's schema version
+  tenantry usage <slug> [--hours 24]           the tenant's requests, errors, p95 latency, users and jobs
 
 Options:
   --json           print only JSON
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<void> {
         json: { type: 'boolean', default: false },
         wait: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
+        hours: { type: 'string', default: '24' },
         tier: { type: 'string' },
         name: { type: 'string' },
         timeout: { type: 'string', default: '120' },
@@ -55,6 +58,13 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'up') return runUp();
+  if (command === 'usage') {
+    if (!sub) throw CliErrors.usage('usage needs a tenant slug, e.g. tenantry usage acme');
+    if (slug) throw CliErrors.usage(`unexpected argument "${slug}"`);
+    const hours = Number(values.hours);
+    if (!Number.isInteger(hours) || hours < 1) throw CliErrors.usage('--hours must be a whole number of hours');
+    return runUsageCommand({ slug: sub, hours, json: values.json, url: values.url, token: values.token, domain: values.domain });
+  }
   if (command === 'migrate') {
     if (!values.all || sub) throw CliErrors.usage('migrate needs --all: tenantry migrate --all [--json]');
     return runMigrateCommand({ json: values.json, url: values.url, token: values.token, domain: values.domain });

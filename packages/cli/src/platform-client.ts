@@ -2,6 +2,15 @@
 import { request } from 'node:http';
 import { TenantryError } from '@tenantry/core';
 import type { FleetMigrationEvent, FleetMigrationSummary, TenantResource } from '@tenantry/control-plane';
+
+export interface TenantUsageReport {
+  tenant: string;
+  from: string;
+  to: string;
+  bucketMinutes: number;
+  totals: { requests: number; errors: number; activeUsers: number; jobs: number; jobsFailed: number; storageBytes: number };
+  series: { at: string; requests: number; errors: number; p95LatencyMs: number | null }[];
+}
 import { CliErrors } from './errors.js';
 
 export class PlatformClient {
@@ -25,6 +34,11 @@ export class PlatformClient {
 
   delete(slug: string): Promise<TenantResource> {
     return this.call('DELETE', `/admin/api/tenants/${encodeURIComponent(slug)}`);
+  }
+
+  /** A tenant's usage over the last `hours`, from the master's analytics store. */
+  usage(slug: string, hours: number): Promise<TenantUsageReport> {
+    return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}/usage?hours=${hours}`);
   }
 
   /** Runs the fleet migration, calling `onEvent` for each progress line; resolves with the summary. */

@@ -15,5 +15,7 @@ export const ControlPlaneErrors = {
     }),
   tenantBeingDeleted: (slug: string) =>
     new TenantryError('TENANT_BEING_DELETED', 409, `tenant ${slug} is being deleted; create it again once the deletion finished`),
+  invalidQuery: (problem: string) => new TenantryError('INVALID_QUERY', 400, problem),
+  noAnalytics: () => new TenantryError('NO_ANALYTICS', 503, 'this platform runs no analytics store'),
   notFound: (method: string, path: string) => new TenantryError('NOT_FOUND', 404, `no route ${method} ${path}`),
 } as const;

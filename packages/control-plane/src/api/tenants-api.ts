@@ -19,6 +19,26 @@ export interface TenantsApiOptions {
   schema: TenantSchema;
   /** The last health probe of each tenant, when the master runs a monitor. */
   health?: (slug: string) => TenantHealth | null;
+  /** Where the master's analytics consumer stores usage (the analytics package's store). */
+  analytics?: UsageStore;
+}
+
+interface UsageTotals { tenant: string; requests: number; errors: number; activeUsers: number; jobs: number; jobsFailed: number; storageBytes: number }
+
+/** What the usage views read; `@tenantry/analytics`' stores have this shape. */
+export interface UsageStore {
+  usage(tenant: string, query: { from: Date; to: Date; bucketMinutes?: number }): Promise<unknown[]>;
+  tenants(query: { from: Date; to: Date; limit?: number; tenants?: string[] }): Promise<UsageTotals[]>;
+}
+
+/** `?hours=&bucketMinutes=` of the usage views, checked. */
+function usageWindow(query: Record<string, string | undefined>): { from: Date; to: Date; bucketMinutes: number } {
+  const hours = query.hours === undefined ? 24 : Number(query.hours);
+  const bucketMinutes = query.bucketMinutes === undefined ? 60 : Number(query.bucketMinutes);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 400) throw ControlPlaneErrors.invalidQuery('hours must be a whole number from 1 to 9600');
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
+  const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+  return { from: new Date(to.getTime() - hours * 3_600_000), to, bucketMinutes };
 }
 
 /** A live view re-reads the catalog on every announced change, and at least this often. */
@@ -103,6 +123,32 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   // so the operator dashboard shows provisioning step by step without reloading.
   app.get('/admin/api/tenants/events', async (request, reply) => {
     await streamEvents(request, reply, catalog, async () => ({ tenants: (await catalog.list()).map(resource) }));
+  });
+
+  // Usage from the analytics store: one tenant over time, and the platform's totals with the top tenants.
+  app.get<{ Params: { slug: string }; Querystring: Record<string, string | undefined> }>('/admin/api/tenants/:slug/usage', async (request) => {
+    const { slug } = request.params;
+    if (!(await catalog.get(slug)) && slug !== 'master') throw ControlPlaneErrors.tenantNotFound(slug);
+    if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
+    const window = usageWindow(request.query);
+    const series = await options.analytics.usage(slug, window);
+    const [totals] = await options.analytics.tenants({ ...window, tenants: [slug] });
+    return {
+      tenant: slug, from: window.from.toISOString(), to: window.to.toISOString(), bucketMinutes: window.bucketMinutes,
+      totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
+      series,
+    };
+  });
+  app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/platform/usage', async (request) => {
+    if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
+    const window = usageWindow(request.query);
+    const tenants = await options.analytics.tenants(window);
+    const sum = (k: 'requests' | 'errors' | 'activeUsers' | 'jobs' | 'jobsFailed' | 'storageBytes') => tenants.reduce((n, t) => n + t[k], 0);
+    return {
+      from: window.from.toISOString(), to: window.to.toISOString(),
+      totals: { requests: sum('requests'), errors: sum('errors'), activeUsers: sum('activeUsers'), jobs: sum('jobs'), jobsFailed: sum('jobsFailed'), storageBytes: sum('storageBytes') },
+      tenants,
+    };
   });
 
   // The fleet migration: progress as one JSON line per event, then the summary (or error) line.

@@ -1,7 +1,7 @@
 /** @module The tenant's admin backend (/admin/api); on the master pod it also serves the control plane's tenants API. */
 import { Queue } from 'bullmq';
 import { runMain } from '@tenantry/core';
-import { QUEUES, SessionAuthority, createPodServer, jobConnection, jobPrefix, openTenantPool, servePod } from '@tenantry/pod-runtime';
+import { QUEUES, SessionAuthority, createPodServer, jobConnection, jobPrefix, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { readAdminBackendConfig } from './config.js';
 import type { AdminBackendContext } from './context.js';
@@ -18,7 +18,8 @@ runMain(async () => {
   const connection = jobConnection(config.REDIS_URL);
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
   const queues = { mail: new Queue(QUEUES.mail, { connection, prefix }), maintenance: new Queue(QUEUES.maintenance, { connection, prefix }) };
-  const app = createPodServer({ program: 'admin-backend', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL });
+  const analytics = startPodAnalytics(config);
+  const app = createPodServer({ program: 'admin-backend', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL, analytics });
   app.log.info({ schemaVersion: migrated.version, applied: migrated.applied }, 'tenant schema is current');
 
   const closers: (() => Promise<void>)[] = [];
@@ -28,6 +29,9 @@ runMain(async () => {
     const { ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
     const { OperatorAuth } = await import('./operator.js');
     const { gatewayProbe } = await import('./health-probe.js');
+    const { PostgresAnalyticsStore } = await import('@tenantry/analytics');
+    const usage = new PostgresAnalyticsStore(config.DATABASE_URL, 2);
+    await usage.migrate();
     const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
     requireAdmin = (request) => operator.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL);
@@ -36,7 +40,7 @@ runMain(async () => {
     const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
     const health = new TenantHealthMonitor(catalog, gatewayProbe(probeUrl, config.TENANTRY_DOMAIN, config.TENANTRY_PUBLIC_PORT));
     health.start();
-    closers.push(() => health.stop(), () => provisioning.close(), () => catalog.close());
+    closers.push(() => health.stop(), () => provisioning.close(), () => catalog.close(), () => usage.close());
     await app.register(async (scope) => operator.routes(scope));
     await app.register(tenantsApi, {
       catalog,
@@ -47,6 +51,7 @@ runMain(async () => {
       address: { domain: config.TENANTRY_DOMAIN, port: config.TENANTRY_PUBLIC_PORT },
       schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
       health: (slug) => health.get(slug),
+      analytics: usage,
     });
   }
   const ctx: AdminBackendContext = { config, pool, queues, requireAdmin };
@@ -59,6 +64,7 @@ runMain(async () => {
     for (const close of closers) await close();
     await Promise.all([queues.mail.close(), queues.maintenance.close()]);
     connection.disconnect();
+    await analytics.close();
     await pool.end();
   });
 });

@@ -6,3 +6,4 @@ export * from './database.js';
 export * from './sessions.js';
 export * from './jobs.js';
 export * from './passwords.js';
+export * from './analytics.js';

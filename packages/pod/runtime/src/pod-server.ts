@@ -1,6 +1,7 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import { isTenantryError } from '@tenantry/core';
+import { PROBE_HEADER, type AnalyticsProducer } from './analytics.js';
 
 export interface PodServerOptions {
   program: string;
@@ -8,6 +9,8 @@ export interface PodServerOptions {
   logLevel: string;
   /** Largest request body accepted. @defaultValue 1 MiB */
   bodyLimit?: number;
+  /** Records every request (route, status, latency), except health checks and the platform's probes. */
+  analytics?: AnalyticsProducer;
 }
 
 /**
@@ -25,7 +28,20 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     // Unknown fields are an error that names them, not silently dropped (Fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
   });
-  app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant }));
+  const { analytics } = options;
+  // The producer's counters (published, dropped, buffered) are the program's analytics metrics.
+  app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant, ...(analytics ? { analytics: analytics.stats() } : {}) }));
+  if (analytics) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.url === '/healthz' || request.headers[PROBE_HEADER]) return;
+      analytics.record('request', {
+        route: request.routeOptions.url ?? '(no route)',
+        method: request.method,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 100) / 100,
+      });
+    });
+  }
   app.setNotFoundHandler(async (request, reply) => {
     reply.code(404);
     return { error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } };

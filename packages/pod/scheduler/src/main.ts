@@ -1,16 +1,20 @@
 /** @module The tenant's job scheduler: its mail and cleanup workers; on the master pod also the provisioning worker. */
 import { createLogger, runMain } from '@tenantry/core';
-import { createPodServer, servePod } from '@tenantry/pod-runtime';
+import { createPodServer, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
 import { readSchedulerConfig } from './config.js';
 import { startTenantJobs } from './tenant-jobs.js';
 
 runMain(async () => {
   const config = readSchedulerConfig();
-  const app = createPodServer({ program: 'scheduler', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL });
+  const analytics = startPodAnalytics(config);
+  const app = createPodServer({ program: 'scheduler', tenant: config.TENANT_ID, logLevel: config.LOG_LEVEL, analytics });
   const log = createLogger('scheduler', config.LOG_LEVEL, { program: 'scheduler', tenant: config.TENANT_ID });
-  const stops = [await startTenantJobs(config, log)];
+  const stops = [() => analytics.close(), await startTenantJobs(config, log, analytics)];
   // Loaded only on the master, so a tenant's scheduler starts without the control plane.
-  if (config.IS_MASTER) stops.push(await (await import('./master-provisioning.js')).startProvisioning(config, log));
+  if (config.IS_MASTER) {
+    stops.push(await (await import('./master-provisioning.js')).startProvisioning(config, log));
+    stops.push(await (await import('./master-analytics.js')).startAnalyticsConsumer(config, log));
+  }
   await servePod(app, config.PORT, async () => {
     for (const stop of stops.reverse()) await stop();
   });

@@ -1,12 +1,12 @@
 /** @module The tenant's own workers: mail (with retries) and the cleanup cron, on its BullMQ queues. */
 import { Worker, Queue, type Job } from 'bullmq';
 import { defaultTenantName, type Logger } from '@tenantry/core';
-import { FolderObjectStore, JOB_DEFAULTS, QUEUES, jobConnection, jobPrefix, openTenantPool, type CleanupJob, type MailJob } from '@tenantry/pod-runtime';
+import { FolderObjectStore, JOB_DEFAULTS, QUEUES, jobConnection, jobPrefix, openTenantPool, type AnalyticsProducer, type CleanupJob, type MailJob } from '@tenantry/pod-runtime';
 import { runCleanup } from './cleanup.js';
 import type { SchedulerConfig } from './config.js';
 import { MailSender } from './mail.js';
 
-export async function startTenantJobs(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
+export async function startTenantJobs(config: SchedulerConfig, log: Logger, analytics: AnalyticsProducer): Promise<() => Promise<void>> {
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
   const pool = openTenantPool(config.DATABASE_URL, 2);
   const store = new FolderObjectStore(config.STORAGE_URL);
@@ -20,8 +20,15 @@ export async function startTenantJobs(config: SchedulerConfig, log: Logger): Pro
   const maintenanceWorker = new Worker<CleanupJob>(QUEUES.maintenance, async (job: Job<CleanupJob>) => runCleanup(pool, store, job.data.retentionDays), {
     connection: connections[2]!, prefix, concurrency: 1,
   });
+  const ran = (queue: string, job: Job | undefined, outcome: 'completed' | 'failed') => {
+    if (job) analytics.record('job', { queue, name: job.name, outcome, durationMs: Math.max(0, (job.finishedOn ?? Date.now()) - (job.processedOn ?? Date.now())) });
+  };
   for (const worker of [mailWorker, maintenanceWorker]) {
-    worker.on('failed', (job, err) => log.warn({ queue: worker.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'));
+    worker.on('completed', (job) => ran(worker.name, job, 'completed'));
+    worker.on('failed', (job, err) => {
+      ran(worker.name, job, 'failed');
+      log.warn({ queue: worker.name, job: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed');
+    });
     worker.on('error', (err) => log.error({ queue: worker.name, err: err.message }, 'worker error'));
   }
   await maintenance.upsertJobScheduler('cleanup', { pattern: config.CLEANUP_CRON }, { name: 'cleanup', data: { retentionDays: config.SOFT_DELETE_RETENTION_DAYS } });

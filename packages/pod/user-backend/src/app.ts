@@ -10,7 +10,7 @@ import { tenantConfigRoutes } from './routes/tenant-config.js';
 import { ErrorBody } from './schemas.js';
 
 export async function buildUserBackend(ctx: UserBackendContext): Promise<FastifyInstance> {
-  const app = createPodServer({ program: 'user-backend', tenant: ctx.config.TENANT_ID, logLevel: ctx.config.LOG_LEVEL });
+  const app = createPodServer({ program: 'user-backend', tenant: ctx.config.TENANT_ID, logLevel: ctx.config.LOG_LEVEL, analytics: ctx.analytics });
   app.addSchema(ErrorBody);
   await app.register(swagger, {
     openapi: {

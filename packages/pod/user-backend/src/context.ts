@@ -1,5 +1,5 @@
 /** @module What the user backend's routes share: its configuration, database, sessions, jobs and storage. */
-import type { FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
+import type { AnalyticsProducer, FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
 import type { UserBackendConfig } from './config.js';
 import type { FeatureSwitches } from './features.js';
 
@@ -10,4 +10,5 @@ export interface UserBackendContext {
   jobs: JobProducer;
   store: FolderObjectStore;
   features: FeatureSwitches;
+  analytics: AnalyticsProducer;
 }

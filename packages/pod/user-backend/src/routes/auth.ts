@@ -47,6 +47,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     // The account exists either way; a welcome mail that cannot be queued is logged, not an error.
     await ctx.jobs.sendMail({ template: 'welcome', to: user.email, name: user.name, signInUrl: new URL('/login', config.TENANT_URL).toString() })
       .catch((err: unknown) => request.log.warn({ err }, 'could not queue the welcome mail'));
+    ctx.analytics.record('signup', { userId: user.id });
     const session = await openSession(user);
     reply.code(201).header('set-cookie', session.cookie);
     return session;
@@ -62,6 +63,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     const row = rows[0];
     if (!(await verifyPassword(row?.password_hash, request.body.password)) || !row) throw UserErrors.badCredentials();
     await pool.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
+    ctx.analytics.record('login', { userId: row.id });
     const session = await openSession({ id: row.id, email: row.email, name: row.name, role: row.role });
     reply.header('set-cookie', session.cookie);
     return session;

@@ -99,6 +99,7 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
       `INSERT INTO files (id, name, content_type, size, storage_key, uploaded_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${FILE_COLUMNS}`,
       [id, name, type, counter.size, key, me.userId],
     );
+    ctx.analytics.record('storage', { bytes: counter.size });
     reply.code(201);
     return fileInfo(rows[0]!);
   });

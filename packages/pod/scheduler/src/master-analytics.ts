@@ -1,0 +1,53 @@
+/**
+ * @module The master's analytics consumer: every ready tenant's stream (and the master's own) in one
+ * consumer group, written to the store before it is acknowledged; old data pruned every hour.
+ */
+import { hostname } from 'node:os';
+import { PostgresAnalyticsStore, RedisStreamConsumer, analyticsStream } from '@tenantry/analytics';
+import { errorMessage, MASTER_SLUG, type Logger } from '@tenantry/core';
+import { TenantCatalog } from '@tenantry/control-plane';
+import type { SchedulerConfig } from './config.js';
+
+/** Raw events (for p95 latency and active users) and per-minute aggregates are kept this many days. */
+const RAW_DAYS = 7;
+const AGGREGATE_DAYS = 400;
+
+export async function startAnalyticsConsumer(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
+  const catalog = new TenantCatalog(config.DATABASE_URL, 2);
+  const store = new PostgresAnalyticsStore(config.DATABASE_URL);
+  await store.migrate();
+  const consumer = new RedisStreamConsumer({
+    redisUrl: config.REDIS_URL,
+    group: 'analytics-store',
+    // One name per host: a restarted consumer takes back what it had not acknowledged.
+    consumer: `store-${hostname()}`,
+    streams: async () => [MASTER_SLUG, ...(await catalog.list(['ready'])).map((t) => t.slug)].map((tenant) => ({ tenant, stream: analyticsStream(`t:${tenant}`) })),
+  });
+  const abort = new AbortController();
+  const running = (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        await consumer.run(async (batch) => {
+          await store.write(batch.events);
+          if (batch.rejected > 0) log.warn({ rejected: batch.rejected }, 'analytics events refused (unknown version, bad fields, or another tenant\'s id)');
+        }, abort.signal);
+      } catch (err) {
+        log.error({ err: errorMessage(err) }, 'analytics consumer stopped; restarting in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  })();
+  const prune = setInterval(() => {
+    store.prune(RAW_DAYS, AGGREGATE_DAYS).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'analytics pruning failed'));
+  }, 3_600_000);
+  prune.unref();
+  log.info('analytics consumer started');
+  return async () => {
+    clearInterval(prune);
+    abort.abort();
+    await running;
+    await consumer.close();
+    await store.close();
+    await catalog.close();
+  };
+}
