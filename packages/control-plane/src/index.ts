@@ -12,4 +12,5 @@ export * from './provisioning/queue.js';
 export * from './api/tenants-api.js';
 export * from './api/tenant-resource.js';
 export * from './api/tenant-health.js';
+export * from './api/cost-estimate.js';
 export * from './fleet/fleet-migration.js';

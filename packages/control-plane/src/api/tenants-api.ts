@@ -4,6 +4,7 @@ import { defaultTenantName, errorMessage, isTier, slugProblem, type Tier } from 
 import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
+import { costEstimate } from './cost-estimate.js';
 import { ControlPlaneErrors } from '../errors.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
@@ -29,6 +30,17 @@ interface UsageTotals { tenant: string; requests: number; errors: number; active
 export interface UsageStore {
   usage(tenant: string, query: { from: Date; to: Date; bucketMinutes?: number }): Promise<unknown[]>;
   tenants(query: { from: Date; to: Date; limit?: number; tenants?: string[] }): Promise<UsageTotals[]>;
+}
+
+/** Every bucket of the window, empty ones as zeros, so a chart has one slot per bucket. */
+function fillBuckets(points: { at: string }[], window: { from: Date; to: Date; bucketMinutes: number }): unknown[] {
+  const size = window.bucketMinutes * 60_000;
+  const byStart = new Map(points.map((p) => [Date.parse(p.at), p]));
+  const filled: unknown[] = [];
+  for (let at = Math.floor(window.from.getTime() / size) * size; at < window.to.getTime(); at += size) {
+    filled.push(byStart.get(at) ?? { at: new Date(at).toISOString(), requests: 0, errors: 0, p95LatencyMs: null, signups: 0, logins: 0, jobs: 0, jobsFailed: 0 });
+  }
+  return filled;
 }
 
 /** `?hours=&bucketMinutes=` of the usage views, checked. */
@@ -128,25 +140,33 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   // Usage from the analytics store: one tenant over time, and the platform's totals with the top tenants.
   app.get<{ Params: { slug: string }; Querystring: Record<string, string | undefined> }>('/admin/api/tenants/:slug/usage', async (request) => {
     const { slug } = request.params;
-    if (!(await catalog.get(slug)) && slug !== 'master') throw ControlPlaneErrors.tenantNotFound(slug);
+    const tenant = await catalog.get(slug);
+    if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
     if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
     const window = usageWindow(request.query);
-    const series = await options.analytics.usage(slug, window);
+    const series = fillBuckets(await options.analytics.usage(slug, window) as { at: string }[], window);
     const [totals] = await options.analytics.tenants({ ...window, tenants: [slug] });
     return {
       tenant: slug, from: window.from.toISOString(), to: window.to.toISOString(), bucketMinutes: window.bucketMinutes,
       totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
+      costEstimate: costEstimate(tenant.tier),
       series,
     };
   });
   app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/platform/usage', async (request) => {
     if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
     const window = usageWindow(request.query);
-    const tenants = await options.analytics.tenants(window);
+    const [usage, records] = await Promise.all([options.analytics.tenants(window), catalog.list()]);
+    const tiers = new Map(records.map((r) => [r.slug, r.tier]));
+    // The master's own traffic is the platform's, not a tenant's.
+    const tenants = usage.filter((t) => tiers.has(t.tenant)).map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));
     const sum = (k: 'requests' | 'errors' | 'activeUsers' | 'jobs' | 'jobsFailed' | 'storageBytes') => tenants.reduce((n, t) => n + t[k], 0);
     return {
       from: window.from.toISOString(), to: window.to.toISOString(),
-      totals: { requests: sum('requests'), errors: sum('errors'), activeUsers: sum('activeUsers'), jobs: sum('jobs'), jobsFailed: sum('jobsFailed'), storageBytes: sum('storageBytes') },
+      totals: {
+        tenants: records.length, requests: sum('requests'), errors: sum('errors'), activeUsers: sum('activeUsers'), jobs: sum('jobs'), jobsFailed: sum('jobsFailed'),
+        storageBytes: sum('storageBytes'), costUsdPerMonth: records.reduce((n, r) => n + costEstimate(r.tier).totalUsdPerMonth, 0),
+      },
       tenants,
     };
   });

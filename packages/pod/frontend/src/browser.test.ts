@@ -1,7 +1,8 @@
 /**
  * End to end in a real browser (Debian's Chromium through playwright-core): an operator creates a
  * tenant on the master's dashboard and watches it become ready; a user signs up on the tenant's
- * host, reads the welcome mail, creates a project and a task, uploads and downloads a file.
+ * host, reads the welcome mail, creates a project and a task, uploads and downloads a file, and
+ * the operator sees that traffic in the dashboard's usage view.
  * Screenshots of each stage are kept in test-artifacts/browser/.
  */
 import assert from 'node:assert/strict';
@@ -112,5 +113,13 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   await page.goto(`${tenant}/projects`);
   await page.getByRole('link', { name: 'Spring launch' }).click();
   assert.equal(await page.getByLabel('Status of Order the banners').inputValue(), 'done');
+
+  // Back on the dashboard: the tenant's traffic, from the analytics store, with its hourly chart.
+  await page.goto(`${master}/`);
+  const usage = page.locator('tr[data-usage="shop"] [data-testid="requests"]');
+  for (let i = 0; i < 50 && Number((await usage.count()) ? await usage.innerText() : 0) === 0; i++) await page.reload();
+  assert.ok(Number(await usage.innerText()) > 10, 'the requests the user made are counted');
+  await page.getByRole('img', { name: 'Requests per hour and p95 latency' }).waitFor();
+  await shot(page, '7-usage');
   await context.close();
 });

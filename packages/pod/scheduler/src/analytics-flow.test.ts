@@ -33,11 +33,14 @@ test('N requests to tenant A and M to tenant B show up as exactly N and M', asyn
   await Promise.all([hit('alpha', 37), hit('bravo', 23)]);
   await Promise.all([waitRequests('alpha', 37), waitRequests('bravo', 23)]);
   const usage = await platform.api('GET', '/admin/api/platform/usage?hours=1');
-  assert.deepEqual(usage.json.tenants.filter((t: { tenant: string }) => t.tenant !== 'master').map((t: { tenant: string; requests: number }) => [t.tenant, t.requests]), [['alpha', 37], ['bravo', 23]]);
+  assert.deepEqual(usage.json.tenants.map((t: { tenant: string; requests: number }) => [t.tenant, t.requests]), [['alpha', 37], ['bravo', 23]]);
+  assert.equal(usage.json.totals.requests, 60);
+  assert.equal(usage.json.tenants[0].costEstimate.totalUsdPerMonth, 11.5, 'a trial tenant: a share of the RDS host plus spot compute');
   const series = await platform.api('GET', '/admin/api/tenants/alpha/usage?hours=1&bucketMinutes=60');
   assert.ok(series.json.series.every((p: { p95LatencyMs: number | null }) => p.p95LatencyMs === null || p.p95LatencyMs >= 0));
   assert.equal((await platform.api('GET', '/admin/api/tenants/alpha/usage?hours=0')).status, 400);
   assert.equal((await platform.api('GET', '/admin/api/tenants/nobody/usage')).status, 404);
+  assert.equal(JSON.parse(platform.cli('usage', 'alpha', '--json').stdout).costEstimate.totalUsdPerMonth, 11.5);
 });
 
 test('the consumer killed mid-stream resumes with no loss and no double count', async () => {

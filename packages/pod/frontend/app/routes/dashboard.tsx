@@ -3,13 +3,14 @@ import { useEffect, useState } from 'react';
 import { useRevalidator } from 'react-router';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { UsagePanel, type PlatformUsage } from './usage-panel.js';
 
 interface Step { name: string; state: string; detail: string | null; durationMs: number | null; error: string | null }
 interface Tenant {
   slug: string; name: string; tier: string; status: string; url: string; error: string | null;
   schemaVersion: number | null; schemaError: string | null; health?: { ok: boolean; checkedAt: string; detail: string } | null; steps: Step[];
 }
-export interface DashboardData { tenants: Tenant[] | null }
+export interface DashboardData { tenants: Tenant[] | null; usage: PlatformUsage | null }
 
 const STATE_CLASS: Record<string, string> = { done: 'ok', ready: 'ok', failed: 'bad', running: 'busy', provisioning: 'busy', pending: '', removing: 'busy', deprovisioning: 'busy' };
 
@@ -100,6 +101,7 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
         </form>
         {create.error ? <p className="error" role="alert">{create.error}</p> : null}
       </section>
+      <UsagePanel usage={initial.usage} />
       <p><button className="secondary" onClick={() => void signOut.act()}>Sign out</button></p>
     </>
   );

@@ -2,12 +2,16 @@ import { Link, useRouteLoaderData, type LoaderFunctionArgs } from 'react-router'
 import { backendGet } from '../lib/backend.server.js';
 import type { RootData } from '../root.js';
 import { Dashboard, type DashboardData } from './dashboard.js';
+import type { PlatformUsage } from './usage-panel.js';
 
 export async function loader({ request, context }: LoaderFunctionArgs): Promise<DashboardData | null> {
   if (!context.isMaster) return null;
   // The master's home is the operator dashboard; the tenant list comes from the control plane.
-  const list = await backendGet<DashboardData>(context, request, 'admin', '/admin/api/tenants');
-  return list ?? { tenants: null };
+  const [list, usage] = await Promise.all([
+    backendGet<{ tenants: DashboardData['tenants'] }>(context, request, 'admin', '/admin/api/tenants'),
+    backendGet<PlatformUsage>(context, request, 'admin', '/admin/api/platform/usage?hours=24'),
+  ]);
+  return list ? { tenants: list.tenants, usage: usage ?? null } : { tenants: null, usage: null };
 }
 
 export default function Home({ loaderData }: { loaderData: DashboardData | null }) {
