@@ -20,7 +20,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   const url = `redis://127.0.0.1:${port}`;
   await waitFor(
     async () => {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined);
       try {
         await client.connect();
         return (await client.ping()) === 'PONG';
