@@ -2,6 +2,7 @@
 import type { AnalyticsProducer, FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
 import type { UserBackendConfig } from './config.js';
 import type { FeatureSwitches } from './features.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 export interface UserBackendContext {
   config: UserBackendConfig;
@@ -11,4 +12,5 @@ export interface UserBackendContext {
   store: FolderObjectStore;
   features: FeatureSwitches;
   analytics: AnalyticsProducer;
+  throttle: LoginThrottle;
 }

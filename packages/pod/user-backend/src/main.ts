@@ -5,6 +5,7 @@ import { migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { buildUserBackend } from './app.js';
 import { readUserBackendConfig } from './config.js';
 import { FeatureSwitches } from './features.js';
+import { LoginThrottle } from './login-throttle.js';
 
 runMain(async () => {
   const config = readUserBackendConfig();
@@ -15,10 +16,12 @@ runMain(async () => {
   const jobs = new JobProducer(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
   const store = new FolderObjectStore(config.STORAGE_URL);
   const analytics = startPodAnalytics(config);
-  const app = await buildUserBackend({ config, pool, sessions, jobs, store, features: new FeatureSwitches(pool), analytics });
+  const throttle = new LoginThrottle(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
+  const app = await buildUserBackend({ config, pool, sessions, jobs, store, features: new FeatureSwitches(pool), analytics, throttle });
   await servePod(app, config.PORT, async () => {
     await jobs.close();
     await analytics.close();
+    throttle.close();
     await pool.end();
   });
 });

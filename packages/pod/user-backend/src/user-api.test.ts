@@ -75,6 +75,16 @@ test('sign-in, the session cookie, and sign-out revoking the token', async () =>
   assert.equal((await call('alpha', '/api/projects')).status, 401);
 });
 
+test('ten wrong passwords lock the account for a while (429 with Retry-After); other accounts are not affected', async () => {
+  await signUp('alpha', 'target@alpha.test', 'Target');
+  for (let i = 0; i < 10; i++) assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'target@alpha.test', password: `guess ${i}` } })).status, 401);
+  const locked = await call('alpha', '/api/auth/login', { body: { email: 'TARGET@alpha.test', password: 'a long enough password' } });
+  assert.equal(locked.status, 429, 'even the right password waits until the window ends');
+  assert.equal(locked.json.error.code, 'TOO_MANY_ATTEMPTS');
+  assert.ok(Number(locked.headers['retry-after']) > 0);
+  assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } })).status, 200);
+});
+
 test('a cookie-authenticated change from another origin is refused', async () => {
   const login = await call('alpha', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } });
   const cookie = String(login.headers['set-cookie']).split(';')[0]!;

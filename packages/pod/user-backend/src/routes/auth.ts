@@ -1,6 +1,7 @@
 /** @module Sign-up, sign-in, sign-out and password reset for the tenant's own users. */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { TenantryError } from '@tenantry/core';
 import { hashPassword, inTransaction, sessionCookie, verifyPassword } from '@tenantry/pod-runtime';
 import type { UserBackendContext } from '../context.js';
 import { UserErrors } from '../errors.js';
@@ -54,14 +55,22 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   });
 
   app.post<{ Body: Static<typeof Login> }>('/api/auth/login', {
-    schema: { tags, summary: 'Sign in; the token also comes as an HttpOnly cookie', body: Login, response: { 200: Session, 401: ErrorBody } },
+    schema: { tags, summary: 'Sign in; the token also comes as an HttpOnly cookie (10 wrong passwords lock the account for 15 minutes)', body: Login, response: { 200: Session, 401: ErrorBody, 429: ErrorBody } },
   }, async (request, reply) => {
+    await ctx.throttle.check(request.body.email).catch((err: unknown) => {
+      if (err instanceof TenantryError && err.details?.retryAfterSeconds) reply.header('retry-after', String(err.details.retryAfterSeconds));
+      throw err;
+    });
     const { rows } = await pool.query<UserRow & { password_hash: string }>(
       'SELECT id, email, name, role, password_hash FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL',
       [request.body.email],
     );
     const row = rows[0];
-    if (!(await verifyPassword(row?.password_hash, request.body.password)) || !row) throw UserErrors.badCredentials();
+    if (!(await verifyPassword(row?.password_hash, request.body.password)) || !row) {
+      await ctx.throttle.failed(request.body.email);
+      throw UserErrors.badCredentials();
+    }
+    await ctx.throttle.succeeded(request.body.email);
     await pool.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
     ctx.analytics.record('login', { userId: row.id });
     const session = await openSession({ id: row.id, email: row.email, name: row.name, role: row.role });
@@ -119,6 +128,11 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       await client.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
       // Any other link mailed to this user dies with this one.
       await client.query('UPDATE password_resets SET used_at = now() WHERE user_id = $1 AND used_at IS NULL', [userId]);
+      return userId;
+    }).then(async (userId) => {
+      // A new password ends the lock-out of wrong old ones.
+      const { rows } = await pool.query<{ email: string }>('SELECT email FROM users WHERE id = $1', [userId]);
+      if (rows[0]) await ctx.throttle.succeeded(rows[0].email);
     });
     reply.code(204);
   });
