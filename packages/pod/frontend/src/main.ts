@@ -15,6 +15,7 @@ import * as z from 'zod/mini';
 import { createLogger, env, readConfig, runMain } from '@tenantry/core';
 // Only the environment contract: the rest of the runtime (database, jobs, sessions) is the backends'.
 import { podEnvironment } from '@tenantry/pod-runtime/config';
+import { PROBE_HEADER, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
 
 const schema = z.object({
   ...podEnvironment,
@@ -53,8 +54,21 @@ runMain(async () => {
   const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
   const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL };
   const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
+  const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
+    if (pathname !== '/healthz' && !pathname.startsWith('/assets/') && !req.headers[PROBE_HEADER]) {
+      const started = performance.now();
+      res.once('finish', () => {
+        analytics.record('request', {
+          // Pages by their shape, not every id: /projects/:id, not one route per project.
+          route: pathname.replace(/\/[0-9a-f]{8}-[0-9a-f-]{27}(?=\/|$)/g, '/:id'),
+          method: req.method ?? 'GET',
+          status: res.statusCode,
+          latencyMs: Math.round((performance.now() - started) * 100) / 100,
+        });
+      });
+    }
     if (pathname === '/favicon.ico') {
       res.writeHead(204).end();
       return;
@@ -72,7 +86,7 @@ runMain(async () => {
       });
   });
   server.listen(config.PORT, process.env.HOST ?? '127.0.0.1', () => log.info({ port: config.PORT }, 'frontend listening'));
-  const stop = () => server.close(() => process.exit(0));
+  const stop = () => server.close(() => void analytics.close().finally(() => process.exit(0)));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 });
