@@ -41,6 +41,11 @@ export function tenantHost(slug: string, domain: string): string {
   return `${slug}.${domain}`.toLowerCase();
 }
 
+/** A tenant's public origin through a gateway on `port`: http://<slug>.<domain>[:port]/. */
+export function tenantUrl(slug: string, domain: string, port: number): string {
+  return `http://${tenantHost(slug, domain)}${port === 80 ? '' : `:${port}`}/`;
+}
+
 /** A readable default display name for a slug: "acme-corp" becomes "Acme Corp". */
 export function defaultTenantName(slug: string): string {
   return slug

@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, randomSecret, tenantHost, MASTER_SLUG, type Logger } from '@tenantry/core';
+import { createLogger, randomSecret, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { CatcherMail, podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
@@ -132,7 +132,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       DATABASE_URL: catalogUrl,
       REDIS_URL: redisUrl,
       STORAGE_URL: `file://${join(home, 'storage', MASTER_SLUG)}/`,
-      TENANT_URL: `http://${masterHost}${portSuffix}/`,
+      TENANT_URL: tenantUrl(MASTER_SLUG, config.TENANTRY_DOMAIN, config.PORT),
       SMTP_URL: masterMail.url,
       MAIL_FROM: masterMail.from,
       MAIL_INBOX_URL: masterMail.inboxUrl!,

@@ -1,5 +1,5 @@
 /** @module The tenant as the API shows it: the catalog record plus where it is served. */
-import { tenantHost } from '@tenantry/core';
+import { tenantHost, tenantUrl } from '@tenantry/core';
 import type { TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantHealth } from './tenant-health.js';
 
@@ -13,5 +13,5 @@ export type TenantResource = TenantRecord & { host: string; url: string; health:
 
 export function tenantResource(record: TenantRecord, address: PublicAddress, health: TenantHealth | null = null): TenantResource {
   const host = tenantHost(record.slug, address.domain);
-  return { ...record, host, url: `http://${host}${address.port === 80 ? '' : `:${address.port}`}/`, health: record.status === 'ready' ? health : null };
+  return { ...record, host, url: tenantUrl(record.slug, address.domain, address.port), health: record.status === 'ready' ? health : null };
 }

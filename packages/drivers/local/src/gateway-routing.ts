@@ -1,6 +1,6 @@
 /** @module Routing: `<slug>.<domain>` registered in the local gateway, with the pod manifest's path rules. */
 import type { PodDeployment, RoutingDriver, TenantRef } from '@tenantry/control-plane';
-import { tenantHost } from '@tenantry/core';
+import { tenantHost, tenantUrl } from '@tenantry/core';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
 import type { RouteSpec } from './agent/protocol.js';
@@ -26,7 +26,7 @@ export class GatewayRouting implements RoutingDriver {
   ) {}
 
   publicUrl(tenant: TenantRef): string {
-    return `http://${tenantHost(tenant.slug, this.domain)}${this.publicPort === 80 ? '' : `:${this.publicPort}`}/`;
+    return tenantUrl(tenant.slug, this.domain, this.publicPort);
   }
 
   async reserve(tenant: TenantRef): Promise<void> {

@@ -2,11 +2,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '@tenantry/core';
+import { freePort } from '@tenantry/driver-local/test-support';
+
+// The other packages' tests take it from here, with the platform harness.
+export { freePort };
 
 export const CLI = fileURLToPath(new URL('../../../cli/dist/main.js', import.meta.url));
 
@@ -15,17 +18,6 @@ export interface HttpAnswer {
   headers: Record<string, string | string[] | undefined>;
   text: string;
   json: any;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export class PlatformProcess {
