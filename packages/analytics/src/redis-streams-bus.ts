@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { errorMessage } from '@tenantry/core';
 import type { BusConsumer, BusPublisher, DeliveredBatch } from './bus.js';
 import { parseEvent, type AnalyticsEvent } from './events.js';
+import { sleep } from './sleep.js';
 
 /** The stream a tenant writes to: inside the prefix its Redis login is limited to. */
 export const analyticsStream = (prefix: string) => `${prefix}:analytics`;
@@ -149,14 +150,4 @@ export class RedisStreamConsumer implements BusConsumer {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

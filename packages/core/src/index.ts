@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './wait.js';
 export * from './secrets.js';
 export * from './http.js';
+export * from './free-port.js';

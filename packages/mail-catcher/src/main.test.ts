@@ -2,29 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from '@tenantry/core';
+import { ConfigError, freePort } from '@tenantry/core';
 import { readMailCatcherConfig } from './config.js';
 import { mailCredentials } from './credentials.js';
 
 const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const KEY = 'main-test-key-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 test('reads and checks its configuration', () => {
   const config = readMailCatcherConfig({ MAIL_CATCHER_KEY: KEY, MAIL_CATCHER_DATA_DIR: 'mail', MAIL_CATCHER_SMTP_PORT: '2525', MAIL_CATCHER_HTTP_PORT: '2580' });

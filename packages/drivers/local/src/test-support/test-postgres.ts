@@ -4,8 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { randomSecret, waitFor } from '@tenantry/core';
-import { freePort } from './free-port.js';
+import { freePort, randomSecret, waitFor } from '@tenantry/core';
 import { postgresBinaries, postgresServiceUser } from '../postgres/binaries.js';
 import { INSTANCE_SIZES, SUPERUSER, initTemplateCluster, postgresUrl, postgresWorkload } from '../postgres/cluster.js';
 

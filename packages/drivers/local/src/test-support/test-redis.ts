@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { waitFor } from '@tenantry/core';
-import { freePort } from './free-port.js';
+import { freePort, waitFor } from '@tenantry/core';
 
 export interface TestRedis {
   url: string;

@@ -1,4 +1,4 @@
-/** @module Test support: a loopback port nothing listens on right now. */
+/** @module A loopback port nothing listens on right now (for tests, benches and throwaway servers). */
 import { createServer } from 'node:net';
 
 export function freePort(): Promise<number> {

@@ -1,0 +1,157 @@
+/**
+ * The contract every analytics bus keeps, run against each real backend (Redis Streams, Kafka): events of
+ * several tenants all arrive, a batch whose handler fails or whose consumer dies is delivered again, an event in
+ * tenant A's stream that claims to be B's is refused, and with the bus away the producer neither waits nor throws.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { waitFor } from '@tenantry/core';
+import type { BusConsumer, BusPublisher, DeliveredBatch } from './bus.js';
+import { newEvent, type AnalyticsEvent } from './events.js';
+import { AnalyticsProducer } from './producer.js';
+
+export interface BusHarness {
+  /** A publisher that writes to `tenant`'s stream or topic. */
+  publisher(tenant: string): Promise<BusPublisher>;
+  /** A consumer of these tenants' streams; `name` is its identity in `group`. */
+  consumer(tenants: string[], name: string, group: string): BusConsumer;
+  /** A publisher whose bus is not running. */
+  unreachablePublisher(tenant: string): Promise<BusPublisher>;
+  close(): Promise<void>;
+}
+
+const request = (tenant: string) => newEvent(tenant, 'request', { route: '/api', method: 'GET', status: 200, latencyMs: 1 });
+
+/** Runs `consumer` with `handle` until `until` holds, then stops and closes it. */
+async function consumeUntil(consumer: BusConsumer, handle: (batch: DeliveredBatch) => Promise<void>, until: () => boolean, what: string): Promise<void> {
+  const abort = new AbortController();
+  const running = consumer.run(handle, abort.signal);
+  try {
+    await waitFor(until, { what, timeoutMs: 30_000 });
+  } finally {
+    abort.abort();
+    await running;
+    await consumer.close();
+  }
+}
+
+export function analyticsBusContract(name: string, open: () => Promise<BusHarness>): void {
+  describe(`analytics bus contract: ${name}`, () => {
+    let bus: BusHarness;
+    before(async () => {
+      bus = await open();
+    });
+    after(async () => {
+      await bus.close();
+    });
+
+    test('every event of every tenant is delivered, each with its own tenant', async () => {
+      const producers = await Promise.all(['alpha', 'bravo'].map(async (t) => new AnalyticsProducer(t, await bus.publisher(t), { flushIntervalMs: 20 })));
+      for (let i = 0; i < 1_200; i++) producers[0]!.record('request', { route: '/api/projects', method: 'GET', status: 200, latencyMs: i % 50 });
+      for (let i = 0; i < 700; i++) producers[1]!.record('login', { userId: `u${i}` });
+      await Promise.all(producers.map((p) => p.flush()));
+      assert.deepEqual(producers.map((p) => p.stats().published), [1_200, 700]);
+
+      const seen = { alpha: new Set<string>(), bravo: new Set<string>() };
+      await consumeUntil(
+        bus.consumer(['alpha', 'bravo'], 'store-1', 'every'),
+        async (batch) => {
+          for (const event of batch.events) seen[event.tenantId as keyof typeof seen].add(event.id);
+        },
+        () => seen.alpha.size === 1_200 && seen.bravo.size === 700,
+        'every event delivered',
+      );
+      await Promise.all(producers.map((p) => p.close()));
+    });
+
+    test('a batch whose handler fails is delivered again', async () => {
+      const publisher = await bus.publisher('charlie');
+      const sent = Array.from({ length: 300 }, () => request('charlie'));
+      await publisher.publish(sent);
+      let attempts = 0;
+      const stored = new Set<string>();
+      await consumeUntil(
+        bus.consumer(['charlie'], 'store-1', 'retry'),
+        async (batch) => {
+          attempts += 1;
+          if (attempts === 1) throw new Error('lost the connection to the store');
+          for (const event of batch.events) stored.add(event.id);
+        },
+        () => stored.size === 300,
+        'the failed batch delivered again',
+      );
+      assert.ok(attempts >= 2);
+      assert.deepEqual([...stored].sort(), sent.map((e) => e.id).sort());
+      await publisher.close();
+    });
+
+    test('a consumer that dies holding a batch loses nothing: the next one in its group gets it', async () => {
+      const publisher = await bus.publisher('delta');
+      const sent = Array.from({ length: 50 }, () => request('delta'));
+      await publisher.publish(sent);
+      const dying = bus.consumer(['delta'], 'store-1', 'crash');
+      const dyingAbort = new AbortController();
+      let held = 0;
+      await dying.run(async (batch) => {
+        held += batch.events.length;
+        dyingAbort.abort();
+        throw new Error('killed before the write');
+      }, dyingAbort.signal);
+      await dying.close();
+      assert.ok(held > 0, 'the first consumer was given events');
+
+      const stored = new Set<string>();
+      await consumeUntil(
+        bus.consumer(['delta'], 'store-1', 'crash'),
+        async (batch) => {
+          for (const event of batch.events) stored.add(event.id);
+        },
+        () => stored.size === 50,
+        "the dead consumer's events delivered to the next",
+      );
+      await publisher.close();
+    });
+
+    test("an event in tenant A's stream that claims to be tenant B's is refused", async () => {
+      const publisher = await bus.publisher('echo');
+      await publisher.publish([request('echo'), request('foxtrot')]);
+      const delivered: AnalyticsEvent[] = [];
+      let rejected = 0;
+      await consumeUntil(
+        bus.consumer(['echo'], 'store-1', 'spoof'),
+        async (batch) => {
+          rejected += batch.rejected;
+          delivered.push(...batch.events);
+        },
+        () => delivered.length + rejected === 2,
+        'both messages read',
+      );
+      assert.deepEqual(delivered.map((e) => e.tenantId), ['echo']);
+      assert.equal(rejected, 1);
+      await publisher.close();
+    });
+
+    test('with the bus away, recording never waits or throws; the buffer is bounded and drops are counted', async () => {
+      const producer = new AnalyticsProducer('golf', await bus.unreachablePublisher('golf'), { maxBuffered: 100, flushIntervalMs: 10 });
+      const started = performance.now();
+      for (let i = 0; i < 1_000; i++) producer.record('request', { route: '/api', method: 'GET', status: 200, latencyMs: 1 });
+      assert.ok(performance.now() - started < 200, 'recording 1,000 events took no time');
+      await producer.flush();
+      const stats = producer.stats();
+      assert.equal(stats.recorded, 1_000);
+      assert.equal(stats.published, 0);
+      assert.equal(stats.buffered, 100);
+      assert.equal(stats.dropped, 900);
+      assert.ok(stats.publishFailures >= 1);
+      await producer.close();
+    });
+
+    test('the producer flushes on its own, also after a flush that found nothing to send', async () => {
+      const producer = new AnalyticsProducer('hotel', await bus.publisher('hotel'), { flushIntervalMs: 10 });
+      await producer.flush();
+      producer.record('request', { route: '/api', method: 'GET', status: 200, latencyMs: 1 });
+      await waitFor(() => producer.stats().published === 1, { what: 'the timer to publish the event', timeoutMs: 5_000 });
+      await producer.close();
+    });
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * @module The Kafka bus. Each tenant writes to its own topic, `tenantry.analytics.<slug>`, so the topic names the
+ * tenant (on a managed cluster, the tenant's credentials are allowed to write that topic only) and no tenant can
+ * write events for another. The master creates the topics of ready tenants and reads them all in one consumer
+ * group, committing offsets only after a batch is stored.
+ *
+ * Client: @platformatic/kafka (pure JavaScript, maintained, Node 20.19+ in its 1.x line), chosen over kafkajs by
+ * measured producer throughput (docs/benchmarks.md).
+ */
+import { Admin, Consumer, Producer, ProduceAcks, stringDeserializers, stringSerializers, type Message, type MessagesStream } from '@platformatic/kafka';
+import { errorMessage } from '@tenantry/core';
+import type { BusConsumer, BusPublisher, DeliveredBatch } from './bus.js';
+import { parseEvent, type AnalyticsEvent } from './events.js';
+import { sleep } from './sleep.js';
+
+/** The topic a tenant writes to. */
+export const analyticsTopic = (tenant: string) => `tenantry.analytics.${tenant}`;
+
+/** Fail fast rather than wait: the producer keeps the events and retries on its next flush. */
+const FAST = { connectTimeout: 2_000, timeout: 2_000, retries: 0 } as const;
+
+export class KafkaPublisher implements BusPublisher {
+  private readonly producer: Producer<string, string, string, string>;
+
+  constructor(brokers: readonly string[], private readonly topic: string, clientId = 'tenantry-analytics') {
+    this.producer = new Producer({ clientId, bootstrapBrokers: [...brokers], serializers: stringSerializers, acks: ProduceAcks.LEADER, ...FAST });
+  }
+
+  async publish(events: readonly AnalyticsEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    try {
+      await this.producer.send({ messages: events.map((event) => ({ topic: this.topic, value: JSON.stringify(event) })) });
+    } catch (err) {
+      throw new Error(`the bus refused events: ${errorMessage(err)}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close().catch(() => undefined);
+  }
+}
+
+export interface KafkaConsumerOptions {
+  brokers: readonly string[];
+  /** The consumer group, e.g. "analytics-store". */
+  group: string;
+  clientId?: string;
+  /** The topics to read, by tenant (tenants come and go: called again every `refreshMs`). Missing topics are created. */
+  topics: () => Promise<{ tenant: string; topic: string }[]>;
+  /** Replicas of a created topic (3 on a production cluster). @defaultValue 1 */
+  replicas?: number;
+  /** Messages per batch at most. @defaultValue 1000 */
+  batchSize?: number;
+  /** How long a fetch waits for new messages. @defaultValue 500 */
+  blockMs?: number;
+  /** How often the list of topics is read again. @defaultValue 5000 */
+  refreshMs?: number;
+  /** Wait after a failed batch before it is delivered again. @defaultValue 1000 */
+  retryDelayMs?: number;
+}
+
+type StringMessage = Message<string, string, string, string>;
+
+export class KafkaBusConsumer implements BusConsumer {
+  private readonly consumer: Consumer<string, string, string, string>;
+  private readonly admin: Admin;
+  private readonly tenants = new Map<string, string>();
+
+  constructor(private readonly options: KafkaConsumerOptions) {
+    const base = { clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers] };
+    this.consumer = new Consumer({ ...base, groupId: options.group, deserializers: stringDeserializers, maxWaitTime: options.blockMs ?? 500 });
+    this.admin = new Admin(base);
+  }
+
+  /** The wanted topics, created when missing; true when the set changed. */
+  private async refresh(): Promise<boolean> {
+    const wanted = await this.options.topics();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = wanted.filter(({ topic }) => !existing.has(topic)).map(({ topic }) => topic);
+    if (missing.length > 0) {
+      await this.admin.createTopics({ topics: missing, partitions: 1, replicas: this.options.replicas ?? 1 }).catch((err: unknown) => {
+        // Another master replica may have created them a moment ago.
+        if (!errorMessage(err).toLowerCase().includes('already exists')) throw err;
+      });
+    }
+    const changed = wanted.length !== this.tenants.size || wanted.some(({ topic }) => !this.tenants.has(topic));
+    this.tenants.clear();
+    for (const { tenant, topic } of wanted) this.tenants.set(topic, tenant);
+    return changed;
+  }
+
+  private toBatch(messages: StringMessage[]): DeliveredBatch {
+    const batch: DeliveredBatch = { events: [], rejected: 0 };
+    for (const message of messages) {
+      const event = parseEvent(message.value, this.tenants.get(message.topic));
+      if (event) batch.events.push(event);
+      else batch.rejected += 1;
+    }
+    return batch;
+  }
+
+  async run(handle: (batch: DeliveredBatch) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const { refreshMs = 5_000, retryDelayMs = 1_000, batchSize = 1_000, blockMs = 500 } = this.options;
+    while (!signal.aborted) {
+      await this.refresh();
+      if (this.tenants.size === 0) {
+        await sleep(refreshMs, signal);
+        continue;
+      }
+      // A stream reads from the committed offsets: after a restart, a failed batch or a change of topics,
+      // whatever was not committed is delivered again.
+      const stream = await this.consumer.consume({ topics: [...this.tenants.keys()], autocommit: false, mode: 'committed', fallbackMode: 'earliest' });
+      let failure: unknown;
+      stream.on('error', (err: unknown) => (failure = err));
+      let refreshedAt = Date.now();
+      try {
+        while (!signal.aborted && failure === undefined) {
+          if (Date.now() - refreshedAt > refreshMs) {
+            if (await this.refresh()) break;
+            refreshedAt = Date.now();
+          }
+          const messages = await take(stream, batchSize, blockMs, signal);
+          if (messages.length === 0) continue;
+          const batch = this.toBatch(messages);
+          try {
+            if (batch.events.length > 0) await handle(batch);
+          } catch {
+            await sleep(retryDelayMs, signal);
+            break;
+          }
+          await commit(messages);
+        }
+      } finally {
+        await stream.close().catch(() => undefined);
+      }
+      if (failure !== undefined && !signal.aborted) await sleep(retryDelayMs, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.consumer.close().catch(() => undefined), this.admin.close().catch(() => undefined)]);
+  }
+}
+
+/** Commits the last offset of each topic partition in the batch. */
+async function commit(messages: StringMessage[]): Promise<void> {
+  const last = new Map<string, StringMessage>();
+  for (const message of messages) last.set(`${message.topic}:${message.partition}`, message);
+  await Promise.all([...last.values()].map((message) => message.commit()));
+}
+
+/** Waits up to `waitMs` for a first message, then takes what is already buffered, up to `max`. */
+async function take(stream: MessagesStream<string, string, string, string>, max: number, waitMs: number, signal: AbortSignal): Promise<StringMessage[]> {
+  const messages: StringMessage[] = [];
+  const drain = () => {
+    let message: StringMessage | null;
+    while (messages.length < max && (message = stream.read() as StringMessage | null) !== null) messages.push(message);
+  };
+  drain();
+  if (messages.length > 0 || signal.aborted) return messages;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stream.off('readable', done);
+      stream.off('error', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    stream.once('readable', done);
+    stream.once('error', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+  drain();
+  return messages;
+}
