@@ -1,26 +1,24 @@
 #!/usr/bin/env node
-// Analytics throughput and lag on the embedded path: --tenants producers (one Redis stream each, as
-// tenant programs publish) record --rate events/s in total for --duration-s seconds; the master's
-// consumer (a worker thread: RedisStreamConsumer → PostgresAnalyticsStore) stores them. Measures
-// events/s produced and stored, end-to-end lag (record → committed in Postgres) p50/p99, drops, and
-// checks the store holds exactly what was published. Real redis-server and Postgres, started here.
+// Analytics throughput and lag, on both paths in one run: --tenants producers (one stream or topic each, as
+// tenant programs publish) record --rate events/s in total for --duration-s seconds; the master's consumer (a
+// worker thread: the bus's consumer group → the store) stores them. Measures events/s produced and stored,
+// end-to-end lag (record → written to the store) p50/p99, drops, and checks the store holds exactly what was
+// published. Real servers, started here: redis-server and Postgres; Kafka and Cassandra from Maven Central jars
+// (or the ones TENANTRY_TEST_KAFKA / TENANTRY_TEST_CASSANDRA name).
 //
-//   node bench/analytics.mjs [--tenants 20] [--rate 25000] [--duration-s 10] [--limit-s 300]
+//   node bench/analytics.mjs [--paths embedded,kafka-cassandra] [--tenants 20] [--rate 25000] [--duration-s 10] [--limit-s 600]
 import { Worker } from 'node:worker_threads';
 import { log, onCleanup, parseFlags, percentile, runBench } from './lib/platform.mjs';
 
-const flags = parseFlags(process.argv.slice(2), { tenants: 20, rate: 25_000, 'duration-s': 10, 'limit-s': 300 });
+const flags = parseFlags(process.argv.slice(2), { paths: 'embedded,kafka-cassandra', tenants: 20, rate: 25_000, 'duration-s': 10, 'limit-s': 600 });
 const lib = (path) => new URL(`../packages/${path}`, import.meta.url).href;
 
 const CONSUMER = `
 import { parentPort, workerData } from 'node:worker_threads';
-const { PostgresAnalyticsStore, RedisStreamConsumer, analyticsStream } = await import(workerData.analytics);
-const store = new PostgresAnalyticsStore(workerData.databaseUrl, 4);
+const { openConsumer, openStore } = await import(workerData.analytics);
+const store = openStore(workerData.config, workerData.databaseUrl, 4);
 await store.migrate();
-const consumer = new RedisStreamConsumer({
-  redisUrl: workerData.redisUrl, group: 'bench', consumer: 'bench-1', batchSize: 2000, blockMs: 200, refreshMs: 1000,
-  streams: async () => workerData.tenants.map((tenant) => ({ tenant, stream: analyticsStream('t:' + tenant) })),
-});
+const consumer = openConsumer(workerData.config, { redisUrl: workerData.redisUrl, group: 'bench', consumer: 'bench-1', tenants: async () => workerData.tenants });
 const abort = new AbortController();
 parentPort.on('message', (m) => { if (m === 'stop') abort.abort(); });
 const lags = [];
@@ -34,28 +32,37 @@ await consumer.run(async (batch) => {
   for (const e of batch.events) lags.push(now - e.at);
   parentPort.postMessage({ stored });
 }, abort.signal);
-const counted = (await store.tenants({ from: new Date(Date.now() - 3600e3), to: new Date(Date.now() + 3600e3) })).reduce((n, t) => n + t.requests, 0);
+const counted = (await store.tenants({ from: new Date(Date.now() - 3600e3), to: new Date(Date.now() + 3600e3), tenants: workerData.tenants })).reduce((n, t) => n + t.requests, 0);
 await consumer.close();
 await store.close();
 parentPort.postMessage({ done: true, stored, counted, lags, first, last });
 `;
 
-await runBench('analytics', flags['limit-s'] * 1000, async () => {
-  const { startTestPostgres, startTestRedis } = await import(lib('drivers/local/dist/test-support/index.js'));
-  const { AnalyticsProducer, RedisStreamPublisher, analyticsStream } = await import(lib('analytics/dist/index.js'));
-  const [redis, postgres] = await Promise.all([startTestRedis(), startTestPostgres()]);
-  onCleanup(() => Promise.all([redis.stop(), postgres.stop()]));
-  const tenants = Array.from({ length: flags.tenants }, (_, i) => `bench-${i}`);
-  const worker = new Worker(CONSUMER, { eval: true, workerData: { analytics: lib('analytics/dist/index.js'), redisUrl: redis.url, databaseUrl: postgres.adminUrl, tenants } });
-  onCleanup(() => worker.terminate());
+const PATHS = {
+  embedded: 'producers → Redis Streams (one per tenant) → consumer group → Postgres',
+  'kafka-cassandra': 'producers → Kafka (one topic per tenant) → consumer group → Cassandra',
+};
+
+/** One path: producers at the target rate, the consumer in a worker, then the counts. */
+async function measure(path, { redisUrl, databaseUrl, config }) {
+  const analytics = await import(lib('analytics/dist/index.js'));
+  const run = Date.now().toString(36);
+  const tenants = Array.from({ length: flags.tenants }, (_, i) => `bench-${run}-${i}`);
+  if (config.KAFKA_BROKERS) {
+    const topics = new analytics.KafkaTopicsBusDriver(config.KAFKA_BROKERS);
+    for (const slug of tenants) await topics.create({ slug, name: slug, tier: 'trial' });
+  }
+  const worker = new Worker(CONSUMER, { eval: true, workerData: { analytics: lib('analytics/dist/index.js'), redisUrl, databaseUrl, config, tenants } });
+  const stopWorker = () => worker.terminate();
+  onCleanup(stopWorker);
   let stored = 0;
   const finished = new Promise((resolve, reject) => {
     worker.on('message', (m) => (m.done ? resolve(m) : (stored = m.stored)));
     worker.on('error', reject);
   });
-  const producers = tenants.map((t) => new AnalyticsProducer(t, new RedisStreamPublisher(redis.url, analyticsStream(`t:${t}`)), { maxBuffered: 50_000, flushIntervalMs: 50, batchSize: 1000 }));
+  const producers = tenants.map((t) => new analytics.AnalyticsProducer(t, analytics.openPublisher(config, t, { url: redisUrl, prefix: `t:${t}` }), { maxBuffered: 50_000, flushIntervalMs: 50, batchSize: 1000 }));
 
-  log(`${flags.tenants} tenants, ${flags.rate} events/s for ${flags['duration-s']} s`);
+  log(`${path}: ${flags.tenants} tenants, ${flags.rate} events/s for ${flags['duration-s']} s`);
   const started = performance.now();
   const end = started + flags['duration-s'] * 1000;
   let produced = 0;
@@ -86,9 +93,35 @@ await runBench('analytics', flags['limit-s'] * 1000, async () => {
     storedPerSecond: Math.round(result.stored / Math.max(0.001, (result.last - result.first) / 1000)),
     lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.reduce((a, b) => Math.max(a, b), 0) },
   };
-  log(`recorded ${summary.recorded} (${summary.producedPerSecond}/s), published ${summary.published}, dropped ${summary.dropped}, stored ${summary.stored} (${summary.storedPerSecond}/s), counted ${summary.countedInStore}${summary.exact ? ' (exact)' : ' (NOT exact)'}`);
-  log(`lag p50 ${summary.lagMs.p50} ms, p99 ${summary.lagMs.p99} ms, max ${summary.lagMs.max} ms`);
-  const met = summary.storedPerSecond >= 20_000 && summary.lagMs.p99 < 2_000 && summary.dropped === 0;
-  log(`target ≥ 20,000 events/s with lag p99 < 2 s: ${met ? 'met' : 'NOT met'}`);
-  return { parameters: { tenants: flags.tenants, targetRate: flags.rate, durationSeconds: flags['duration-s'], path: 'producers → Redis Streams (one per tenant) → consumer group → Postgres' }, summary, targetMet: met };
+  log(`${path}: recorded ${summary.recorded} (${summary.producedPerSecond}/s), published ${summary.published}, dropped ${summary.dropped}, stored ${summary.stored} (${summary.storedPerSecond}/s), counted ${summary.countedInStore}${summary.exact ? ' (exact)' : ' (NOT exact)'}`);
+  log(`${path}: lag p50 ${summary.lagMs.p50} ms, p99 ${summary.lagMs.p99} ms, max ${summary.lagMs.max} ms`);
+  const met = summary.storedPerSecond >= 20_000 && summary.lagMs.p99 < 2_000 && summary.dropped === 0 && summary.exact;
+  log(`${path}: target ≥ 20,000 events/s with lag p99 < 2 s: ${met ? 'met' : 'NOT met'}`);
+  return { path: PATHS[path], summary, targetMet: met };
+}
+
+await runBench('analytics', flags['limit-s'] * 1000, async () => {
+  const { startTestPostgres, startTestRedis } = await import(lib('drivers/local/dist/test-support/index.js'));
+  const { useTestCassandra, useTestKafka } = await import(lib('analytics-servers/dist/test-support.js'));
+  const [redis, postgres] = await Promise.all([startTestRedis(), startTestPostgres()]);
+  onCleanup(() => Promise.all([redis.stop(), postgres.stop()]));
+  const results = {};
+  for (const path of flags.paths.split(',')) {
+    if (!PATHS[path]) throw new Error(`unknown path ${path}: choose ${Object.keys(PATHS).join(', ')}`);
+    let config = { KAFKA_REPLICAS: 1, CASSANDRA_LOCAL_DC: 'datacenter1', CASSANDRA_KEYSPACE: 'bench_analytics' };
+    if (path === 'kafka-cassandra') {
+      // One after the other: each JVM wants a core while it starts.
+      const kafka = await useTestKafka();
+      onCleanup(() => kafka.stop());
+      const cassandra = await useTestCassandra();
+      onCleanup(() => cassandra.stop());
+      config = { ...config, KAFKA_BROKERS: [kafka.address], CASSANDRA_CONTACT_POINTS: [cassandra.address] };
+    }
+    results[path] = await measure(path, { redisUrl: redis.url, databaseUrl: postgres.adminUrl, config });
+  }
+  return {
+    parameters: { tenants: flags.tenants, targetRate: flags.rate, durationSeconds: flags['duration-s'], paths: Object.fromEntries(Object.keys(results).map((p) => [p, PATHS[p]])) },
+    results,
+    targetMet: Object.values(results).every((r) => r.targetMet),
+  };
 });

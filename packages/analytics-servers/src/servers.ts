@@ -57,7 +57,8 @@ export function fetchServer(name: ServerName, options: Pick<ServerOptions, 'cach
   return fetchArtifacts(`${name}-${version}`, artifacts, options);
 }
 
-async function prepare(name: ServerName, options: ServerOptions): Promise<Launch> {
+/** Fetches the jars (once), checks the ports are free, writes the configuration; returns how to start the server. */
+export async function prepareServer(name: ServerName, options: ServerOptions): Promise<Launch> {
   const libsDir = await fetchServer(name, options);
   const { port = defaultPorts[name].port, secondPort = defaultPorts[name].secondPort } = options;
   await assertPortFree(port, name);
@@ -111,7 +112,7 @@ export interface RunningServer {
 
 /** Starts the server as a child of this process and waits until it accepts connections. */
 export async function startServer(name: ServerName, options: ServerOptions): Promise<RunningServer> {
-  const launch = await prepare(name, options);
+  const launch = await prepareServer(name, options);
   const log = join(options.home, name, 'server.log');
   const out = openSync(log, 'a');
   const child = spawn(launch.command, launch.args, { env: { ...process.env, ...launch.env }, stdio: ['ignore', out, out] });
@@ -165,7 +166,7 @@ export async function startDetached(name: ServerName, options: ServerOptions): P
   const log = join(options.home, name, 'server.log');
   const running = detachedStatus(name, options.home);
   if (running) return { ...running, log, alreadyRunning: true };
-  const launch = await prepare(name, options);
+  const launch = await prepareServer(name, options);
   mkdirSync(join(options.home, name), { recursive: true });
   const out = openSync(log, 'a');
   const child = spawn(launch.command, launch.args, { env: { ...process.env, ...launch.env }, stdio: ['ignore', out, out], detached: true });

@@ -12,18 +12,22 @@ import { startServer, type ServerName } from './servers.js';
 export interface TestServer {
   /** `host:port` for clients. */
   address: string;
+  /** The server's process, when this test started it. */
+  pid?: number;
   stop(): Promise<void>;
 }
 
 const variables: Record<ServerName, string> = { kafka: 'TENANTRY_TEST_KAFKA', cassandra: 'TENANTRY_TEST_CASSANDRA' };
 
-async function useTestServer(name: ServerName): Promise<TestServer> {
+/** The shared server if one is named, else (or with `dedicated`) one of this test's own. */
+async function useTestServer(name: ServerName, options: { dedicated?: boolean } = {}): Promise<TestServer> {
   const given = process.env[variables[name]];
-  if (given) return { address: given, stop: async () => undefined };
+  if (given && !options.dedicated) return { address: given, stop: async () => undefined };
   const home = mkdtempSync(join(tmpdir(), `tenantry-${name}-`));
   const server = await startServer(name, { home, port: await freePort(), secondPort: await freePort(), heapMb: name === 'cassandra' ? 768 : 384 });
   return {
     address: server.address,
+    pid: server.pid,
     stop: async () => {
       await server.stop();
       rmSync(home, { recursive: true, force: true });
@@ -31,5 +35,5 @@ async function useTestServer(name: ServerName): Promise<TestServer> {
   };
 }
 
-export const useTestKafka = () => useTestServer('kafka');
-export const useTestCassandra = () => useTestServer('cassandra');
+export const useTestKafka = (options?: { dedicated?: boolean }) => useTestServer('kafka', options);
+export const useTestCassandra = (options?: { dedicated?: boolean }) => useTestServer('cassandra', options);

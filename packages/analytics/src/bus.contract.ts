@@ -13,7 +13,7 @@ import { AnalyticsProducer } from './producer.js';
 export interface BusHarness {
   /** A publisher that writes to `tenant`'s stream or topic. */
   publisher(tenant: string): Promise<BusPublisher>;
-  /** A consumer of these tenants' streams; `name` is its identity in `group`. */
+  /** A consumer of these tenants' streams (read again as the list changes); `name` is its identity in `group`. */
   consumer(tenants: string[], name: string, group: string): BusConsumer;
   /** A publisher whose bus is not running. */
   unreachablePublisher(tenant: string): Promise<BusPublisher>;
@@ -62,6 +62,31 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
         'every event delivered',
       );
       await Promise.all(producers.map((p) => p.close()));
+    });
+
+    test('a tenant that arrives while the consumer runs is read too, and events keep coming after the change', async () => {
+      const tenants = ['india'];
+      const consumer = bus.consumer(tenants, 'store-1', 'arrivals');
+      const seen = new Map<string, number>();
+      const abort = new AbortController();
+      const running = consumer.run(async (batch) => {
+        for (const event of batch.events) seen.set(event.tenantId, (seen.get(event.tenantId) ?? 0) + 1);
+      }, abort.signal);
+      try {
+        const [india, juliett] = [await bus.publisher('india'), await bus.publisher('juliett')];
+        await india.publish([request('india')]);
+        await waitFor(() => seen.get('india') === 1, { what: "the first tenant's event", timeoutMs: 30_000 });
+        tenants.push('juliett');
+        await juliett.publish([request('juliett')]);
+        await waitFor(() => seen.get('juliett') === 1, { what: "the new tenant's event", timeoutMs: 30_000 });
+        await Promise.all([india.publish([request('india')]), juliett.publish([request('juliett')])]);
+        await waitFor(() => seen.get('india') === 2 && seen.get('juliett') === 2, { what: 'events published after the change', timeoutMs: 30_000 });
+        await Promise.all([india.close(), juliett.close()]);
+      } finally {
+        abort.abort();
+        await running;
+        await consumer.close();
+      }
     });
 
     test('a batch whose handler fails is delivered again', async () => {

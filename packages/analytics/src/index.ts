@@ -1,7 +1,11 @@
-/** @module @tenantry/analytics: the event envelope, the producer, the bus (Redis Streams; Kafka next) and the store (Postgres; Cassandra next). */
+/** @module @tenantry/analytics: the event envelope, the producer, the buses (Redis Streams, Kafka), the stores (Postgres, Cassandra) and the choice between them. */
 export * from './events.js';
 export * from './bus.js';
 export * from './producer.js';
 export * from './store.js';
 export * from './redis-streams-bus.js';
+export * from './kafka-bus.js';
+export * from './bus-drivers.js';
 export * from './postgres-store.js';
+export * from './cassandra-store.js';
+export * from './backends.js';

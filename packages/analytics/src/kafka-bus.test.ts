@@ -3,7 +3,7 @@ import { Admin } from '@platformatic/kafka';
 import { freePort } from '@tenantry/core';
 import { useTestKafka } from '@tenantry/analytics-servers/test-support';
 import { analyticsBusContract } from './bus.contract.js';
-import { KafkaBusConsumer, KafkaPublisher, analyticsTopic } from './kafka-bus.js';
+import { KafkaBusConsumer, KafkaPublisher, analyticsTopic, ensureTopics } from './kafka-bus.js';
 
 analyticsBusContract('Kafka', async () => {
   const kafka = await useTestKafka();
@@ -15,7 +15,7 @@ analyticsBusContract('Kafka', async () => {
   return {
     publisher: async (tenant) => {
       // On a managed cluster the master creates each tenant's topic; a producer may not.
-      await admin.createTopics({ topics: [topic(tenant)], partitions: 1, replicas: 1 }).catch(() => undefined);
+      await ensureTopics(admin, [topic(tenant)], 1);
       return new KafkaPublisher(brokers, topic(tenant));
     },
     consumer: (tenants, name, group) =>

@@ -61,28 +61,45 @@ export interface KafkaConsumerOptions {
 
 type StringMessage = Message<string, string, string, string>;
 
+/** Creates the topics that do not exist yet (one partition each); one created meanwhile by someone else is fine. */
+export async function ensureTopics(admin: Admin, topics: readonly string[], replicas: number): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((topic) => !existing.has(topic));
+  if (missing.length === 0) return;
+  await admin.createTopics({ topics: missing, partitions: 1, replicas }).catch((err: unknown) => {
+    const exists = (err as { findBy?: (property: string, value: unknown) => unknown }).findBy?.('apiId', 'TOPIC_ALREADY_EXISTS');
+    if (!exists) throw err;
+  });
+}
+
 export class KafkaBusConsumer implements BusConsumer {
-  private readonly consumer: Consumer<string, string, string, string>;
   private readonly admin: Admin;
   private readonly tenants = new Map<string, string>();
+  private consumer: Consumer<string, string, string, string> | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions) {
-    const base = { clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers] };
-    this.consumer = new Consumer({ ...base, groupId: options.group, deserializers: stringDeserializers, maxWaitTime: options.blockMs ?? 500 });
-    this.admin = new Admin(base);
+    this.admin = new Admin({ clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers] });
+  }
+
+  /** A group member for one stream: a client that consumed once does not fetch again after its stream is closed. */
+  private join(): Consumer<string, string, string, string> {
+    return new Consumer({
+      clientId: this.options.clientId ?? 'tenantry-analytics-store',
+      bootstrapBrokers: [...this.options.brokers],
+      groupId: this.options.group,
+      deserializers: stringDeserializers,
+      maxWaitTime: this.options.blockMs ?? 500,
+      // A consumer that died (SIGKILL, a lost node) is out of the group after 10 s, and its partitions go to the others.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 20_000,
+      heartbeatInterval: 1_000,
+    });
   }
 
   /** The wanted topics, created when missing; true when the set changed. */
   private async refresh(): Promise<boolean> {
     const wanted = await this.options.topics();
-    const existing = new Set(await this.admin.listTopics());
-    const missing = wanted.filter(({ topic }) => !existing.has(topic)).map(({ topic }) => topic);
-    if (missing.length > 0) {
-      await this.admin.createTopics({ topics: missing, partitions: 1, replicas: this.options.replicas ?? 1 }).catch((err: unknown) => {
-        // Another master replica may have created them a moment ago.
-        if (!errorMessage(err).toLowerCase().includes('already exists')) throw err;
-      });
-    }
+    await ensureTopics(this.admin, wanted.map(({ topic }) => topic), this.options.replicas ?? 1);
     const changed = wanted.length !== this.tenants.size || wanted.some(({ topic }) => !this.tenants.has(topic));
     this.tenants.clear();
     for (const { tenant, topic } of wanted) this.tenants.set(topic, tenant);
@@ -109,7 +126,8 @@ export class KafkaBusConsumer implements BusConsumer {
       }
       // A stream reads from the committed offsets: after a restart, a failed batch or a change of topics,
       // whatever was not committed is delivered again.
-      const stream = await this.consumer.consume({ topics: [...this.tenants.keys()], autocommit: false, mode: 'committed', fallbackMode: 'earliest' });
+      const consumer = (this.consumer = this.join());
+      const stream = await consumer.consume({ topics: [...this.tenants.keys()], autocommit: false, mode: 'committed', fallbackMode: 'earliest' });
       let failure: unknown;
       stream.on('error', (err: unknown) => (failure = err));
       let refreshedAt = Date.now();
@@ -132,13 +150,15 @@ export class KafkaBusConsumer implements BusConsumer {
         }
       } finally {
         await stream.close().catch(() => undefined);
+        await consumer.close().catch(() => undefined);
+        this.consumer = undefined;
       }
       if (failure !== undefined && !signal.aborted) await sleep(retryDelayMs, signal);
     }
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.consumer.close().catch(() => undefined), this.admin.close().catch(() => undefined)]);
+    await Promise.all([this.consumer?.close().catch(() => undefined), this.admin.close().catch(() => undefined)]);
   }
 }
 

@@ -1,8 +1,10 @@
-/** @module The `tenantry` command: `up` runs the platform; `tenants …` and `migrate` work through the master's API. */
+/** @module The `tenantry` command: `up` runs the platform; `tenants …`, `migrate` and `usage` work through the master's API; `services` runs Kafka and Cassandra. */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, isTier, slugProblem, TIERS } from '@tenantry/core';
 import { CliError, CliErrors, EXIT } from './errors.js';
 import { runMigrateCommand } from './migrate-command.js';
+import { runServicesCommand } from './services-command.js';
 import { runUsageCommand } from './usage-command.js';
 import { runTenantsCommand } from './tenants-command.js';
 import { runUp } from './up-command.js';
@@ -17,6 +19,9 @@ Usage:
   tenantry tenants delete <slug> [--wait]
   tenantry migrate --all                       bring every tenant database to this build's schema version
   tenantry usage <slug> [--hours 24]           the tenant's requests, errors, p95 latency, users and jobs
+  tenantry services fetch|start|stop|status [kafka] [cassandra]
+                                               Kafka (127.0.0.1:9092) and Cassandra (127.0.0.1:9042) in the
+                                               background, from Maven Central jars (needs Java 17 and mvn)
 
 Options:
   --json           print only JSON
@@ -58,6 +63,9 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'up') return runUp();
+  if (command === 'services') {
+    return runServicesCommand({ action: sub, names: positionals.slice(2), home: resolve(process.env.TENANTRY_HOME || '.tenantry'), json: values.json });
+  }
   if (command === 'usage') {
     if (!sub) throw CliErrors.usage('usage needs a tenant slug, e.g. tenantry usage acme');
     if (slug) throw CliErrors.usage(`unexpected argument "${slug}"`);

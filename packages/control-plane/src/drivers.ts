@@ -69,6 +69,18 @@ export interface MailDriver {
   remove(tenant: TenantRef): Promise<void>;
 }
 
+export interface AnalyticsGrant {
+  /** What the tenant's programs need to publish analytics, e.g. KAFKA_BROKERS (empty when the bus is in the tenant's Redis). */
+  env: Record<string, string>;
+}
+
+export interface AnalyticsBusDriver {
+  /** Makes the tenant's analytics stream or topic ready (idempotent). */
+  create(tenant: TenantRef): Promise<AnalyticsGrant>;
+  /** Deletes it with any events not yet consumed. */
+  remove(tenant: TenantRef): Promise<void>;
+}
+
 export interface SchemaVersion {
   version: number;
 }
@@ -112,5 +124,6 @@ export interface PlatformDrivers {
   routing: RoutingDriver;
   queue: JobQueueDriver;
   mail: MailDriver;
+  analytics: AnalyticsBusDriver;
   schema: TenantSchema;
 }

@@ -25,6 +25,11 @@ const schema = z
     DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
     TRIAL_DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
     REDIS_URL: z.optional(env.url(['redis'])),
+    /** embedded: Redis Streams → Postgres; kafka-cassandra: Kafka → Cassandra (started here unless the next two name them). */
+    TENANTRY_ANALYTICS: z._default(z.enum(['embedded', 'kafka-cassandra']), 'embedded'),
+    KAFKA_BROKERS: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092'))),
+    CASSANDRA_KEYSPACE: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lowercase CQL identifier such as tenantry_analytics'))),
+    CASSANDRA_CONTACT_POINTS: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9042'))),
     TENANTRY_PORTS: z.pipe(
       z._default(z.string().check(z.regex(/^\d+-\d+$/, 'must be a range such as 20000-29999')), '20000-29999'),
       z.transform((range: string) => {
@@ -49,7 +54,13 @@ const schema = z
     TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
     LOG_LEVEL: env.logLevel(),
   })
-  .check(z.refine((c) => !c.TRIAL_DATABASE_URL || Boolean(c.DATABASE_URL), { message: 'TRIAL_DATABASE_URL needs DATABASE_URL as well', path: ['TRIAL_DATABASE_URL'] }));
+  .check(
+    z.refine((c) => !c.TRIAL_DATABASE_URL || Boolean(c.DATABASE_URL), { message: 'TRIAL_DATABASE_URL needs DATABASE_URL as well', path: ['TRIAL_DATABASE_URL'] }),
+    z.refine((c) => c.TENANTRY_ANALYTICS === 'kafka-cassandra' || (!c.KAFKA_BROKERS && !c.CASSANDRA_CONTACT_POINTS), {
+      message: 'KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS are used with TENANTRY_ANALYTICS=kafka-cassandra; set it too',
+      path: ['TENANTRY_ANALYTICS'],
+    }),
+  );
 
 export type HostConfig = z.output<typeof schema>;
 

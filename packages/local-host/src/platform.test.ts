@@ -36,7 +36,7 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.equal(created.status, 0, created.stderr);
   const alpha = JSON.parse(created.stdout);
   assert.equal(alpha.status, 'ready');
-  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), ['database', 'schema', 'storage', 'queue', 'mail', 'pod', 'route'].map((step) => [step, 'done']));
+  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), ['database', 'schema', 'storage', 'queue', 'mail', 'analytics', 'pod', 'route'].map((step) => [step, 'done']));
   assert.ok(alpha.steps.every((s: { durationMs: number | null }) => typeof s.durationMs === 'number'));
 
   const accepted = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'production', name: 'Prod Inc' });

@@ -9,6 +9,7 @@ import { Gateway, RouteTable } from '@tenantry/gateway';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { CatcherMail, podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
+import { startAnalyticsBackends } from './backing-services/analytics-servers.js';
 import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
 import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
 import { startMailCatcherService } from './backing-services/mail-catcher.js';
@@ -108,6 +109,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     }
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
+    const analyticsEnv = await startAnalyticsBackends(agent, home, config, say);
     const mailKey = persistentSecret(join(secrets, 'mail-key'));
     const mail = await startMailCatcherService(agent, home, mailKey, config.LOG_LEVEL);
     say(`mail: SMTP catcher on 127.0.0.1:${mail.smtpPort} (each tenant reads its own mail in its admin)`);
@@ -138,6 +140,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       MAIL_INBOX_URL: masterMail.inboxUrl!,
       LOG_LEVEL: config.LOG_LEVEL,
       TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
+      ...analyticsEnv,
     };
     // Each secret goes only to the program that uses it: the API checks the admin token, the
     // provisioning worker drives the node agent and the databases.

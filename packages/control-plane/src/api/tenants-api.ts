@@ -138,14 +138,21 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   });
 
   // Usage from the analytics store: one tenant over time, and the platform's totals with the top tenants.
+  const fromStore = async <T>(read: (store: UsageStore) => Promise<T>): Promise<T> => {
+    if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
+    try {
+      return await read(options.analytics);
+    } catch (err) {
+      throw ControlPlaneErrors.analyticsUnavailable(errorMessage(err));
+    }
+  };
   app.get<{ Params: { slug: string }; Querystring: Record<string, string | undefined> }>('/admin/api/tenants/:slug/usage', async (request) => {
     const { slug } = request.params;
     const tenant = await catalog.get(slug);
     if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
-    if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
     const window = usageWindow(request.query);
-    const series = fillBuckets(await options.analytics.usage(slug, window) as { at: string }[], window);
-    const [totals] = await options.analytics.tenants({ ...window, tenants: [slug] });
+    const [points, [totals]] = await fromStore((store) => Promise.all([store.usage(slug, window), store.tenants({ ...window, tenants: [slug] })]));
+    const series = fillBuckets(points as { at: string }[], window);
     return {
       tenant: slug, from: window.from.toISOString(), to: window.to.toISOString(), bucketMinutes: window.bucketMinutes,
       totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
@@ -154,9 +161,8 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     };
   });
   app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/platform/usage', async (request) => {
-    if (!options.analytics) throw ControlPlaneErrors.noAnalytics();
     const window = usageWindow(request.query);
-    const [usage, records] = await Promise.all([options.analytics.tenants(window), catalog.list()]);
+    const [usage, records] = await Promise.all([fromStore((store) => store.tenants(window)), catalog.list()]);
     const tiers = new Map(records.map((r) => [r.slug, r.tier]));
     // The master's own traffic is the platform's, not a tenant's.
     const tenants = usage.filter((t) => tiers.has(t.tenant)).map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));

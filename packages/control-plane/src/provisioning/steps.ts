@@ -1,5 +1,5 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
-import type { DatabaseGrant, JobQueueGrant, MailGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+import type { AnalyticsGrant, DatabaseGrant, JobQueueGrant, MailGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
 
 export interface StepContext {
   tenant: TenantRef;
@@ -59,6 +59,11 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.mail.remove(ctx.tenant),
   },
   {
+    name: 'analytics',
+    apply: (ctx) => ctx.drivers.analytics.create(ctx.tenant),
+    remove: (ctx) => ctx.drivers.analytics.remove(ctx.tenant),
+  },
+  {
     name: 'pod',
     apply: (ctx) => {
       const mail = outputOf<MailGrant>(ctx, 'mail');
@@ -77,6 +82,7 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
           SMTP_URL: mail.url,
           MAIL_FROM: mail.from,
           ...(mail.inboxUrl ? { MAIL_INBOX_URL: mail.inboxUrl } : {}),
+          ...outputOf<AnalyticsGrant>(ctx, 'analytics').env,
         },
         ctx.progress,
       );

@@ -2,7 +2,7 @@
  * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, folder storage,
  * supervised processes and gateway routes, reached through the node agent's loopback API.
  */
-import type { PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
+import type { AnalyticsBusDriver, PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import { AgentClient } from './agent/agent-client.js';
 import { CatcherMail, type CatcherMailOptions } from './catcher-mail.js';
@@ -38,6 +38,8 @@ export interface LocalDriverOptions {
   publicPort: number;
   redisUrl: string;
   mail: Omit<CatcherMailOptions, 'domain'>;
+  /** The analytics bus's provisioning step (Redis Streams or Kafka topics, from @tenantry/analytics). */
+  analytics: AnalyticsBusDriver;
   schema: TenantSchema;
   storageRoot: string;
   /** NODE_COMPILE_CACHE for pod programs (Node 22+). */
@@ -65,6 +67,7 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
     routing: new GatewayRouting(agent, options.manifest, options.domain, options.publicPort),
     queue: new RedisAclQueue(options.redisUrl),
     mail: new CatcherMail({ ...options.mail, domain: options.domain }),
+    analytics: options.analytics,
     schema: options.schema,
   };
 }

@@ -35,10 +35,11 @@ export class PlatformProcess {
     return new PlatformProcess(home, await freePort(), portRange);
   }
 
-  /** Stops the platform and deletes its TENANTRY_HOME. */
+  /** Stops the platform and deletes its TENANTRY_HOME (unless TENANTRY_TEST_KEEP_HOME is set). */
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.home, { recursive: true, force: true });
+    // TENANTRY_TEST_KEEP_HOME=1 keeps it (logs, state) to look into a failure.
+    if (!process.env.TENANTRY_TEST_KEEP_HOME) rmSync(this.home, { recursive: true, force: true });
   }
 
   get env(): NodeJS.ProcessEnv {

@@ -29,9 +29,10 @@ runMain(async () => {
     const { ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
     const { OperatorAuth } = await import('./operator.js');
     const { gatewayProbe } = await import('./health-probe.js');
-    const { PostgresAnalyticsStore } = await import('@tenantry/analytics');
-    const usage = new PostgresAnalyticsStore(config.DATABASE_URL, 2);
-    await usage.migrate();
+    const { openStore } = await import('@tenantry/analytics');
+    // Read only: the master's scheduler, which writes, creates the tables (two programs creating
+    // Cassandra tables at once can end with two versions of a table).
+    const usage = openStore(config, config.DATABASE_URL, 2);
     const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
     requireAdmin = (request) => operator.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL);

@@ -1,5 +1,6 @@
 /** @module The pod environment contract, validated at start-up by every tenant-pod program. */
 import * as z from 'zod/mini';
+import { analyticsEnvironment } from '@tenantry/analytics';
 import { TIERS, env } from '@tenantry/core';
 
 /** The variables every program of a pod gets (locally from the compute driver, on Kubernetes from the chart). */
@@ -17,6 +18,8 @@ export const podEnvironment = {
   TENANT_URL: env.url(['http', 'https']),
   PORT: env.port(),
   LOG_LEVEL: env.logLevel(),
+  /** The analytics bus and (on the master) store; unset, Redis Streams and the master's Postgres. */
+  ...analyticsEnvironment,
 };
 
 export const podEnvSchema = z.object(podEnvironment);

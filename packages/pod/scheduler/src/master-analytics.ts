@@ -1,9 +1,9 @@
 /**
- * @module The master's analytics consumer: every ready tenant's stream (and the master's own) in one
+ * @module The master's analytics consumer: every ready tenant's topic or stream (and the master's own) in one
  * consumer group, written to the store before it is acknowledged; old data pruned every hour.
  */
 import { hostname } from 'node:os';
-import { PostgresAnalyticsStore, RedisStreamConsumer, analyticsStream } from '@tenantry/analytics';
+import { describeBackends, openConsumer, openStore } from '@tenantry/analytics';
 import { errorMessage, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { TenantCatalog } from '@tenantry/control-plane';
 import type { SchedulerConfig } from './config.js';
@@ -14,14 +14,14 @@ const AGGREGATE_DAYS = 400;
 
 export async function startAnalyticsConsumer(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
   const catalog = new TenantCatalog(config.DATABASE_URL, 2);
-  const store = new PostgresAnalyticsStore(config.DATABASE_URL);
+  const store = openStore(config, config.DATABASE_URL);
   await store.migrate();
-  const consumer = new RedisStreamConsumer({
+  const consumer = openConsumer(config, {
     redisUrl: config.REDIS_URL,
     group: 'analytics-store',
     // One name per host: a restarted consumer takes back what it had not acknowledged.
     consumer: `store-${hostname()}`,
-    streams: async () => [MASTER_SLUG, ...(await catalog.list(['ready'])).map((t) => t.slug)].map((tenant) => ({ tenant, stream: analyticsStream(`t:${tenant}`) })),
+    tenants: async () => [MASTER_SLUG, ...(await catalog.list(['ready'])).map((t) => t.slug)],
   });
   const abort = new AbortController();
   const running = (async () => {
@@ -41,7 +41,7 @@ export async function startAnalyticsConsumer(config: SchedulerConfig, log: Logge
     store.prune(RAW_DAYS, AGGREGATE_DAYS).catch((err: unknown) => log.warn({ err: errorMessage(err) }, 'analytics pruning failed'));
   }, 3_600_000);
   prune.unref();
-  log.info('analytics consumer started');
+  log.info({ backends: describeBackends(config) }, 'analytics consumer started');
   return async () => {
     clearInterval(prune);
     abort.abort();

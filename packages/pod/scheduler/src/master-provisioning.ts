@@ -1,6 +1,7 @@
 /** @module The master scheduler's provisioning worker, wired to the local driver. */
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
+import { KafkaTopicsBusDriver, RedisStreamsBusDriver } from '@tenantry/analytics';
 import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog } from '@tenantry/control-plane';
 import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
@@ -20,6 +21,7 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
     publicPort: config.TENANTRY_PUBLIC_PORT,
     redisUrl: config.REDIS_URL,
     mail: { smtpPort: config.TENANTRY_MAIL_SMTP_PORT!, httpPort: config.TENANTRY_MAIL_HTTP_PORT!, key: config.TENANTRY_MAIL_KEY! },
+    analytics: config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS) : new RedisStreamsBusDriver(),
     schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
     compileCacheDir: config.TENANTRY_COMPILE_CACHE_DIR,
