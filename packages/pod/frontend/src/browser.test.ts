@@ -56,8 +56,8 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   await row.waitFor();
   await shot(page, '1-dashboard-provisioning');
   await row.getByTestId('status').filter({ hasText: 'ready' }).waitFor({ timeout: 60_000 });
-  assert.equal(await row.locator('[data-step]').count(), 7);
-  assert.equal(await row.locator('[data-step].ok').count(), 7, 'every step shown done');
+  assert.equal(await row.locator('[data-step]').count(), 8);
+  assert.equal(await row.locator('[data-step].ok').count(), 8, 'every step shown done');
   await row.getByTestId('health').filter({ hasText: 'healthy' }).waitFor({ timeout: 20_000 });
   assert.equal(await row.locator('td').nth(3).innerText(), '3', 'schema version shown');
   await shot(page, '2-dashboard-ready');
