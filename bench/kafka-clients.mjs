@@ -15,7 +15,7 @@ const IN_FLIGHT = 8;
 const lib = (path) => new URL(`../packages/${path}`, import.meta.url).href;
 
 const event = (i) =>
-  JSON.stringify({ id: `01JF${String(i).padStart(22, '0')}`, tenantId: 'bench', type: 'request', schemaVersion: 1, at: Date.now(), data: { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3.2 } });
+  JSON.stringify({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, tenantId: 'bench', type: 'request', schemaVersion: 1, at: Date.now(), data: { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3.2 } });
 
 async function produceAll(send) {
   const started = performance.now();

@@ -89,6 +89,22 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
       }
     });
 
+    test('a backlog far larger than a batch is read to its end', async () => {
+      const publisher = await bus.publisher('kilo');
+      const total = 60_000;
+      for (let i = 0; i < total; i += 5_000) await publisher.publish(Array.from({ length: 5_000 }, () => request('kilo')));
+      const seen = new Set<string>();
+      await consumeUntil(
+        bus.consumer(['kilo'], 'store-1', 'backlog'),
+        async (batch) => {
+          for (const event of batch.events) seen.add(event.id);
+        },
+        () => seen.size === total,
+        `all ${total} events of the backlog`,
+      );
+      await publisher.close();
+    });
+
     test('a batch whose handler fails is delivered again', async () => {
       const publisher = await bus.publisher('charlie');
       const sent = Array.from({ length: 300 }, () => request('charlie'));

@@ -130,6 +130,7 @@ export class KafkaBusConsumer implements BusConsumer {
       const stream = await consumer.consume({ topics: [...this.tenants.keys()], autocommit: false, mode: 'committed', fallbackMode: 'earliest' });
       let failure: unknown;
       stream.on('error', (err: unknown) => (failure = err));
+      const reader = new BatchReader(stream, batchSize);
       let refreshedAt = Date.now();
       try {
         while (!signal.aborted && failure === undefined) {
@@ -137,7 +138,7 @@ export class KafkaBusConsumer implements BusConsumer {
             if (await this.refresh()) break;
             refreshedAt = Date.now();
           }
-          const messages = await take(stream, batchSize, blockMs, signal);
+          const messages = await reader.take(blockMs, signal);
           if (messages.length === 0) continue;
           const batch = this.toBatch(messages);
           try {
@@ -169,28 +170,41 @@ async function commit(messages: StringMessage[]): Promise<void> {
   await Promise.all([...last.values()].map((message) => message.commit()));
 }
 
-/** Waits up to `waitMs` for a first message, then takes what is already buffered, up to `max`. */
-async function take(stream: MessagesStream<string, string, string, string>, max: number, waitMs: number, signal: AbortSignal): Promise<StringMessage[]> {
-  const messages: StringMessage[] = [];
-  const drain = () => {
-    let message: StringMessage | null;
-    while (messages.length < max && (message = stream.read() as StringMessage | null) !== null) messages.push(message);
-  };
-  drain();
-  if (messages.length > 0 || signal.aborted) return messages;
-  await new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      stream.off('readable', done);
-      stream.off('error', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, waitMs);
-    stream.once('readable', done);
-    stream.once('error', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
-  drain();
-  return messages;
+/**
+ * Batches from a messages stream in flowing mode: `take` waits up to `waitMs` for a first message, then returns
+ * what has arrived, up to `max`. The stream is paused while a few batches wait (backpressure) and resumed as they
+ * are taken. (Reading it in paused mode with `read()` stalled once its buffer had filled.)
+ */
+class BatchReader {
+  private readonly buffer: StringMessage[] = [];
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly stream: MessagesStream<string, string, string, string>, private readonly max: number) {
+    stream.on('data', (message: StringMessage) => {
+      this.buffer.push(message);
+      if (this.buffer.length >= max * 2) stream.pause();
+      this.wake?.();
+    });
+  }
+
+  async take(waitMs: number, signal: AbortSignal): Promise<StringMessage[]> {
+    if (this.buffer.length === 0 && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          this.wake = undefined;
+          this.stream.off('error', done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        this.wake = done;
+        this.stream.once('error', done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    }
+    const batch = this.buffer.splice(0, this.max);
+    if (this.stream.isPaused() && this.buffer.length < this.max) this.stream.resume();
+    return batch;
+  }
 }
