@@ -185,6 +185,10 @@ concurrent_writes: 16
 concurrent_counter_writes: 4
 concurrent_compactors: 1
 compaction_throughput: 0MiB/s
+# The store writes unlogged batches of up to 100 rows of one partition (about 15 KiB): above the
+# default 5 KiB every batch would log a warning.
+batch_size_warn_threshold: 64KiB
+batch_size_fail_threshold: 640KiB
 
 # A single node has nobody to hint for, and snapshots on TRUNCATE/DROP only cost disk and time.
 hinted_handoff_enabled: false

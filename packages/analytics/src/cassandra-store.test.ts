@@ -29,20 +29,24 @@ after(async () => {
   await (await shared)?.stop();
 });
 
-analyticsStoreContract('Cassandra', async () => {
-  const server = await useServer();
-  const { options, drop } = await testKeyspace(server, 'contract');
-  const store = new CassandraStore(options);
-  await store.migrate();
-  return {
-    store,
-    another: async () => new CassandraStore(options),
-    close: async () => {
-      await store.close();
-      await drop();
-    },
-  };
-});
+// As the platform runs it (duplicates not looked up), and with countDuplicates.
+for (const countDuplicates of [false, true]) {
+  analyticsStoreContract(`Cassandra${countDuplicates ? ', countDuplicates' : ''}`, async () => {
+    const server = await useServer();
+    const { options, drop } = await testKeyspace(server, countDuplicates ? 'counted' : 'contract');
+    const store = new CassandraStore({ ...options, countDuplicates });
+    await store.migrate();
+    return {
+      store,
+      another: async () => new CassandraStore({ ...options, countDuplicates }),
+      reportsStoredDuplicates: countDuplicates,
+      close: async () => {
+        await store.close();
+        await drop();
+      },
+    };
+  });
+}
 
 let server: TestServer;
 before(async () => {

@@ -31,10 +31,12 @@
  * once per batch: by a timer in the instance that wrote it, by readers, and by `prune()` (the hourly
  * sweep over every tenant's last `rawTtlDays` days). Until then readers count the minute from raw rows.
  *
- * `written`/`duplicates`: ids already present are found by one read per (partition, minute) before
- * writing (`event_id IN ?`, at most 100 ids per read). Exact for one writer; when two consumers write
- * the same new event at the same moment both may report it as written. The stored events and every
- * number `usage()` and `tenants()` return stay exact.
+ * `written`/`duplicates`: by default only repeats within a batch count as duplicates (an event stored
+ * before is upserted again, harmlessly). With `countDuplicates`, ids already present are found by one
+ * read per (partition, minute) before writing (`event_id IN ?`, at most 100 ids per read), which costs
+ * about a third of the write throughput; exact for one writer, and when two consumers write the same new
+ * event at the same moment both may report it as written. Either way the stored events and every number
+ * `usage()` and `tenants()` return stay exact.
  *
  * Differences from the Postgres store: an event older than `rawTtlDays` when it arrives is not stored
  * (Postgres stores it and prunes it within the hour) and is therefore not in the aggregates, and an
@@ -86,6 +88,8 @@ export interface CassandraStoreOptions {
   concurrency?: number;
   /** Raw rows per unlogged (single-partition) batch. @defaultValue 100; 30 on Amazon Keyspaces */
   maxBatchStatements?: number;
+  /** Whether `write()` reads which events are stored already, to report them as duplicates. @defaultValue false */
+  countDuplicates?: boolean;
   /** A minute is rolled up this long after its end. @defaultValue 30000 */
   sealAfterMs?: number;
   /** Anything else for the driver: credentials, TLS, pooling. */
@@ -174,6 +178,7 @@ export class CassandraStore implements AnalyticsStore {
   private readonly concurrency: number;
   private readonly maxBatch: number;
   private readonly sealAfterMs: number;
+  private readonly countDuplicates: boolean;
   /** Minutes this instance marked pending, rolled up by the timer once sealed. */
   private readonly toRollUp = new Map<string, { tenant: string; minute: number }>();
   /** (day, tenant) pairs already in tenant_days: the row never changes until it expires. */
@@ -190,6 +195,7 @@ export class CassandraStore implements AnalyticsStore {
     this.concurrency = options.concurrency ?? 64;
     this.maxBatch = options.maxBatchStatements ?? 100;
     this.sealAfterMs = options.sealAfterMs ?? 30_000;
+    this.countDuplicates = options.countDuplicates ?? false;
     this.client = new cassandra.Client({
       contactPoints: options.contactPoints,
       localDataCenter: options.localDataCenter,
@@ -268,10 +274,12 @@ export class CassandraStore implements AnalyticsStore {
       slice.events.push(event);
     }
 
-    // Which ids are stored already (for `duplicates`, and to skip rewriting them).
+    // Which ids are stored already (for `duplicates`, and to skip rewriting them), when asked: it costs a
+    // read per minute slice, about a third of the store's throughput. Without it an event written again is
+    // simply upserted, and only repeats within the batch are reported as duplicates.
     const existing = new Set<string>();
     const lookups = [...slices.values()].flatMap((slice) => chunk(slice.events, IN_LIMIT).map((part) => ({ slice, part })));
-    await forEachLimited(lookups, this.concurrency, async ({ slice, part }) => {
+    if (this.countDuplicates) await forEachLimited(lookups, this.concurrency, async ({ slice, part }) => {
       const result = await this.client.execute(
         `SELECT event_id FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ? AND event_id IN ?`,
         [slice.tenant, new Date(slice.hour), slice.type, new Date(slice.minute), part.map((e) => e.id)],
@@ -446,13 +454,15 @@ export class CassandraStore implements AnalyticsStore {
   private rawParams(e: AnalyticsEvent, now: number): unknown[] {
     const d = e.data as Partial<{ status: number; latencyMs: number; userId: string; outcome: string; bytes: number }>;
     const minute = floorTo(e.at, MINUTE);
+    const unset = cassandra.types.unset;
+    const or = <T>(v: T | null) => (v === null ? unset : v);
     return [
       e.tenantId, new Date(floorTo(minute, HOUR)), e.type, new Date(minute), e.id, new Date(e.at),
-      e.type === 'request' && typeof d.status === 'number' ? Math.trunc(d.status) : null,
-      e.type === 'request' && typeof d.latencyMs === 'number' ? d.latencyMs : null,
-      (e.type === 'login' || e.type === 'signup') && typeof d.userId === 'string' ? d.userId : null,
-      e.type === 'job' && typeof d.outcome === 'string' ? d.outcome : null,
-      e.type === 'storage' && typeof d.bytes === 'number' ? BigInt(Math.trunc(d.bytes)) : null,
+      or(e.type === 'request' && typeof d.status === 'number' ? Math.trunc(d.status) : null),
+      or(e.type === 'request' && typeof d.latencyMs === 'number' ? d.latencyMs : null),
+      or((e.type === 'login' || e.type === 'signup') && typeof d.userId === 'string' ? d.userId : null),
+      or(e.type === 'job' && typeof d.outcome === 'string' ? d.outcome : null),
+      or(e.type === 'storage' && typeof d.bytes === 'number' ? BigInt(Math.trunc(d.bytes)) : null),
       JSON.stringify(e.data),
       Math.min(this.rawTtl(e.at, now), 630_720_000),
     ];
