@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Artifact } from './maven-cache.js';
-import type { Launch } from './launch.js';
+import { javaCommand, type Launch } from './launch.js';
 
 export const CASSANDRA_VERSION = '5.0.6';
 
@@ -97,7 +97,7 @@ export async function prepareCassandra(options: CassandraOptions): Promise<Launc
     '-cp', `${options.libsDir}/*`,
     'org.apache.cassandra.service.CassandraDaemon',
   ];
-  const command = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const command = javaCommand();
   return { command, args, env: { CASSANDRA_HOME: options.dataDir, CASSANDRA_CONF: dirs.conf }, host, port: options.nativePort };
 }
 

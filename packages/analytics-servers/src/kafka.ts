@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Artifact } from './maven-cache.js';
-import type { Launch } from './launch.js';
+import { javaCommand, type Launch } from './launch.js';
 
 export const KAFKA_VERSION = '4.1.1';
 
@@ -57,7 +57,7 @@ function properties(options: KafkaOptions): string {
 }
 
 function java(libsDir: string, heapMb: number, mainClass: string, args: string[]): { command: string; args: string[] } {
-  const command = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  const command = javaCommand();
   return {
     command,
     args: [

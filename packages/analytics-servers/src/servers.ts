@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { waitFor } from '@tenantry/core';
 import { prepareCassandra, cassandraArtifacts, CASSANDRA_VERSION } from './cassandra.js';
 import { prepareKafka, kafkaArtifacts, KAFKA_VERSION } from './kafka.js';
-import type { Launch } from './launch.js';
+import { assertJava, type Launch } from './launch.js';
 import { fetchArtifacts } from './maven-cache.js';
 
 export type ServerName = 'kafka' | 'cassandra';
@@ -59,6 +59,7 @@ export function fetchServer(name: ServerName, options: Pick<ServerOptions, 'cach
 
 /** Fetches the jars (once), checks the ports are free, writes the configuration; returns how to start the server. */
 export async function prepareServer(name: ServerName, options: ServerOptions): Promise<Launch> {
+  assertJava();
   const libsDir = await fetchServer(name, options);
   const { port = defaultPorts[name].port, secondPort = defaultPorts[name].secondPort } = options;
   await assertPortFree(port, name);
