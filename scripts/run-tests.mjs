@@ -1,4 +1,4 @@
-// Runs every compiled test file (packages/**/dist/**/*.test.js) with Node's test runner, one file at a time.
+// Runs every compiled test file (packages/**/dist/**/*.test.js and deploy/dist/*.test.js) with Node's test runner, one file at a time.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ function find(dir, found = []) {
 }
 
 const only = process.argv.slice(2);
-const files = find('packages').filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = ['packages', 'deploy'].flatMap((root) => find(root)).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
 if (files.length === 0) {
   console.error('no test files found: run npm run build first');
   process.exit(1);
