@@ -1,0 +1,33 @@
+/**
+ * The tenant-pod image, as far as it can be checked without a Docker engine: the Dockerfile's shape (multi-stage,
+ * Node 24 LTS, non-root), and the entry point it runs, started here on the built bundles.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../docker/pod-entry.mjs', import.meta.url));
+
+test('the Dockerfile builds in one stage and runs Node 24 as a non-root user in another', () => {
+  const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
+  const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+  assert.deepEqual(stages, ['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+  assert.match(runtime, /^USER 10001:10001$/m, 'the runtime stage drops root');
+  assert.doesNotMatch(runtime, /npm (ci|install)/, 'nothing is installed in the runtime stage');
+  assert.match(runtime, /ENTRYPOINT \["node", "--max-semi-space-size=1", "deploy\/docker\/pod-entry.mjs"\]/);
+});
+
+test('the entry point refuses an unknown program and starts a known one (which then checks its environment)', () => {
+  const unknown = spawnSync(process.execPath, [ENTRY, 'billing'], { encoding: 'utf8' });
+  assert.equal(unknown.status, 64);
+  assert.match(unknown.stderr, /usage: pod-entry.mjs <user-backend\|admin-backend\|scheduler\|frontend>/);
+  for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
+    const started = spawnSync(process.execPath, [ENTRY, program], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
+    assert.equal(started.status, 2, `${program}: ${started.stderr}`);
+    assert.match(started.stderr, new RegExp(`${program}: invalid configuration:[\\s\\S]*TENANT_ID`), program);
+  }
+});
