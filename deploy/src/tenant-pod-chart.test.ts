@@ -5,53 +5,26 @@
  * refused with a message that names them.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
-import { k8sTool } from './tools.js';
+import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './chart-support.js';
 
 const CHART = fileURLToPath(new URL('../helm/tenant-pod', import.meta.url));
 
-interface Manifest {
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-let helm: string;
-before(async () => {
-  helm = await k8sTool('helm');
-});
-
 const base = (slug: string, tier: 'trial' | 'production') => ['--set', `tenant.slug=${slug}`, '--set', `tenant.tier=${tier}`, '--set', `env.storageUrl=s3://tenantry-data/${slug}/`];
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(helm, args, { encoding: 'utf8', timeout: 60_000 });
-}
-
-function render(args: string[]): Manifest[] {
-  const result = run(['template', 'tenant', CHART, ...args]);
-  assert.equal(result.status, 0, result.stderr);
-  return parseAllDocuments(result.stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
-}
-
-const one = (manifests: Manifest[], kind: string, name: string) => {
-  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
-  assert.ok(found, `${kind}/${name} is rendered`);
-  return found;
-};
+const render = (args: string[]) => helmTemplate(CHART, args);
 
 for (const tier of ['trial', 'production'] as const) {
   describe(`tenant-pod chart, ${tier} tier`, () => {
     const slug = tier === 'trial' ? 'acme' : 'globex';
     let manifests: Manifest[];
-    before(() => {
-      manifests = render([...base(slug, tier), '--set', `serviceAccount.roleArn=arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`, '--set', 'ingress.tlsSecretName=wildcard-tls']);
+    before(async () => {
+      manifests = await render([...base(slug, tier), '--set', `serviceAccount.roleArn=arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`, '--set', 'ingress.tlsSecretName=wildcard-tls']);
     });
 
-    test('helm lint --strict passes', () => {
-      const result = run(['lint', '--strict', CHART, ...base(slug, tier)]);
+    test('helm lint --strict passes', async () => {
+      const result = await run(['lint', '--strict', CHART, ...base(slug, tier)]);
       assert.equal(result.status, 0, result.stdout + result.stderr);
     });
 
@@ -133,26 +106,26 @@ for (const tier of ['trial', 'production'] as const) {
     test("the service account carries the tenant's IAM role (IRSA), and no Kubernetes API token", () => {
       const account = one(manifests, 'ServiceAccount', 'tenant');
       assert.equal(account.metadata.annotations!['eks.amazonaws.com/role-arn'], `arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`);
-      assert.equal((account as any).automountServiceAccountToken, false); // eslint-disable-line @typescript-eslint/no-explicit-any
+      assert.equal(account.automountServiceAccountToken, false);
     });
   });
 }
 
-test('without spot, no program asks for spot nodes; without a role, the service account has none', () => {
-  const manifests = render([...base('acme', 'trial'), '--set', 'spot.enabled=false']);
+test('without spot, no program asks for spot nodes; without a role, the service account has none', async () => {
+  const manifests = await render([...base('acme', 'trial'), '--set', 'spot.enabled=false']);
   for (const d of manifests.filter((m) => m.kind === 'Deployment')) assert.equal(d.spec.template.spec.tolerations, undefined);
   assert.equal(one(manifests, 'ServiceAccount', 'tenant').metadata.annotations, undefined);
 });
 
-test('bad values are refused with a message naming them', () => {
-  const slug = run(['template', 'tenant', CHART, '--set', 'tenant.slug=Not_A_Slug', '--set', 'env.storageUrl=s3://tenantry-data/x/']);
+test('bad values are refused with a message naming them', async () => {
+  const slug = await run(['template', 'tenant', CHART, '--set', 'tenant.slug=Not_A_Slug', '--set', 'env.storageUrl=s3://tenantry-data/x/']);
   assert.notEqual(slug.status, 0);
   assert.match(slug.stderr, /tenant\.slug: Does not match pattern/);
-  const tier = run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'tenant.tier=gold']);
+  const tier = await run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'tenant.tier=gold']);
   assert.match(tier.stderr, /tenant\.tier/);
-  const overQuota = run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'tiers.trial.userBackend.maxReplicas=9']);
+  const overQuota = await run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'tiers.trial.userBackend.maxReplicas=9']);
   assert.notEqual(overQuota.status, 0);
   assert.match(overQuota.stderr, /tiers\.trial: 16 pods at full scale .* exceed quota\.pods 12/);
-  const noStorage = run(['template', 'tenant', CHART, '--set', 'tenant.slug=acme']);
+  const noStorage = await run(['template', 'tenant', CHART, '--set', 'tenant.slug=acme']);
   assert.match(noStorage.stderr, /env\.storageUrl/);
 });

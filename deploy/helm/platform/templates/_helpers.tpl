@@ -1,0 +1,8 @@
+{{- define "platform.labels" -}}
+app.kubernetes.io/part-of: tenantry
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+tenantry.io/tenant: master
+{{- end -}}
+{{- define "platform.host" -}}master.{{ .Values.domain }}{{- end -}}

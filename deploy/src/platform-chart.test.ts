@@ -1,0 +1,53 @@
+/** The platform chart (the master pod), checked without a cluster: lint, and what the master relies on in the render. */
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { helmRun, helmTemplate, manifest } from './chart-support.js';
+
+const CHART = fileURLToPath(new URL('../helm/platform', import.meta.url));
+const ENDPOINTS = ['--set', 'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098', '--set', 'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142', '--set', 'endpoints.cassandraLocalDc=eu-west-1'];
+
+test('helm lint --strict passes, with and without the analytics endpoints', async () => {
+  for (const args of [[], ENDPOINTS]) {
+    const result = await helmRun(['lint', '--strict', CHART, ...args]);
+    assert.equal(result.status, 0, result.stdout + result.stderr);
+  }
+});
+
+test('the master pod: four programs with IS_MASTER=true, the analytics endpoints, served at master.<domain>', async () => {
+  const manifests = await helmTemplate(CHART, [...ENDPOINTS, '--set', 'domain=saas.example.org']);
+  for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
+    const [container] = manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.containers;
+    const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    assert.equal(env.IS_MASTER, 'true');
+    assert.equal(env.TENANT_ID, 'master');
+    assert.equal(env.KAFKA_BROKERS, 'b-1.msk.example:9098,b-2.msk.example:9098');
+    assert.equal(env.CASSANDRA_CONTACT_POINTS, 'cassandra.eu-west-1.amazonaws.com:9142');
+    assert.equal(env.CASSANDRA_LOCAL_DC, 'eu-west-1');
+    assert.deepEqual(container.args, [program]);
+  }
+  const ingress = manifest(manifests, 'Ingress', 'master').spec.rules[0];
+  assert.equal(ingress.host, 'master.saas.example.org');
+  assert.deepEqual(Object.fromEntries(ingress.http.paths.map((p: { path: string; backend: { service: { name: string } } }) => [p.path, p.backend.service.name])), {
+    '/api': 'master-user-backend', '/admin/api': 'master-admin-backend', '/': 'master-frontend',
+  });
+});
+
+test('only the scheduler (the provisioning worker) gets an API token, and its role reaches only what a tenant release holds', async () => {
+  const manifests = await helmTemplate(CHART, []);
+  for (const program of ['user-backend', 'admin-backend', 'frontend']) assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.automountServiceAccountToken, false);
+  assert.equal(manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.automountServiceAccountToken, true);
+  const rules = (manifest(manifests, 'ClusterRole', 'tenantry-provisioner') as unknown as { rules: { resources: string[] }[] }).rules;
+  const resources = rules.flatMap((r) => r.resources);
+  for (const kind of ['namespaces', 'deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'resourcequotas', 'poddisruptionbudgets', 'secrets']) assert.ok(resources.includes(kind), kind);
+  assert.ok(!resources.includes('*') && !resources.includes('clusterroles') && !resources.includes('nodes'), 'nothing cluster-wide beyond namespaces');
+});
+
+test('without analytics endpoints the master runs the embedded path; bad endpoints are refused', async () => {
+  const manifests = await helmTemplate(CHART, []);
+  const [container] = manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.containers;
+  assert.ok(!container.env.some((e: { name: string }) => e.name === 'KAFKA_BROKERS' || e.name === 'CASSANDRA_CONTACT_POINTS'));
+  const bad = await helmRun(['template', 'p', CHART, '--set', 'endpoints.kafkaBrokers=not a broker']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /endpoints\.kafkaBrokers/);
+});
