@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { helmRun, helmTemplate, manifest } from './chart-support.js';
+import { kubernetesValidator } from './kubernetes-openapi.js';
 
 const CHART = fileURLToPath(new URL('../helm/platform', import.meta.url));
 const ENDPOINTS = ['--set', 'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098', '--set', 'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142', '--set', 'endpoints.cassandraLocalDc=eu-west-1'];
@@ -12,6 +13,11 @@ test('helm lint --strict passes, with and without the analytics endpoints', asyn
     const result = await helmRun(['lint', '--strict', CHART, ...args]);
     assert.equal(result.status, 0, result.stdout + result.stderr);
   }
+});
+
+test('every rendered manifest is valid for the Kubernetes API (its OpenAPI schemas, unknown fields refused)', async () => {
+  const validator = kubernetesValidator();
+  for (const args of [[], ENDPOINTS]) assert.deepEqual((await helmTemplate(CHART, args)).flatMap((m) => validator.validate(m)), []);
 });
 
 test('the master pod: four programs with IS_MASTER=true, the analytics endpoints, served at master.<domain>', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './chart-support.js';
+import { kubernetesValidator } from './kubernetes-openapi.js';
 
 const CHART = fileURLToPath(new URL('../helm/tenant-pod', import.meta.url));
 
@@ -21,6 +22,11 @@ for (const tier of ['trial', 'production'] as const) {
     let manifests: Manifest[];
     before(async () => {
       manifests = await render([...base(slug, tier), '--set', `serviceAccount.roleArn=arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`, '--set', 'ingress.tlsSecretName=wildcard-tls']);
+    });
+
+    test('every rendered manifest is valid for the Kubernetes API (its OpenAPI schemas, unknown fields refused)', () => {
+      const validator = kubernetesValidator();
+      assert.deepEqual(manifests.flatMap((m) => validator.validate(m)), []);
     });
 
     test('helm lint --strict passes', async () => {
