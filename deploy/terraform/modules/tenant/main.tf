@@ -1,0 +1,109 @@
+locals {
+  production = var.tier == "production"
+  # Postgres identifiers cannot hold hyphens.
+  db_name   = "t_${replace(var.slug, "-", "_")}"
+  namespace = "tenant-${var.slug}"
+  tags      = merge(var.tags, { "tenantry.io/tenant" = var.slug, "tenantry.io/tier" = var.tier })
+  db_host   = local.production ? aws_db_instance.dedicated[0].address : var.trial_host.address
+  db_port   = local.production ? aws_db_instance.dedicated[0].port : var.trial_host.port
+}
+
+resource "random_password" "database" {
+  length  = 40
+  special = false
+}
+
+# Production: a dedicated RDS Postgres instance.
+resource "aws_db_instance" "dedicated" {
+  count                      = local.production ? 1 : 0
+  identifier                 = "tenantry-${var.slug}"
+  engine                     = "postgres"
+  engine_version             = "16"
+  instance_class             = var.production_instance_class
+  allocated_storage          = 20
+  max_allocated_storage      = 200
+  storage_encrypted          = true
+  db_name                    = local.db_name
+  username                   = local.db_name
+  password                   = random_password.database.result
+  db_subnet_group_name       = var.db_subnet_group_name
+  vpc_security_group_ids     = var.db_security_group_ids
+  publicly_accessible        = false
+  backup_retention_period    = 7
+  auto_minor_version_upgrade = true
+  # terraform destroy (tenant deletion) keeps a final snapshot.
+  skip_final_snapshot       = false
+  final_snapshot_identifier = "tenantry-${var.slug}-final"
+  tags                      = local.tags
+}
+
+# Trial: a database and a login of its own on the shared trial host; nobody else may connect to it.
+resource "postgresql_role" "trial" {
+  count    = local.production ? 0 : 1
+  name     = local.db_name
+  login    = true
+  password = random_password.database.result
+  connection_limit = 20
+}
+
+resource "postgresql_database" "trial" {
+  count             = local.production ? 0 : 1
+  name              = local.db_name
+  owner             = postgresql_role.trial[0].name
+  connection_limit  = 20
+  allow_connections = true
+}
+
+resource "postgresql_grant" "trial_revoke_public" {
+  count       = local.production ? 0 : 1
+  database    = postgresql_database.trial[0].name
+  role        = "public"
+  object_type = "database"
+  privileges  = []
+}
+
+# The pod's DATABASE_URL, in Secrets Manager (the driver copies it into the tenant's Kubernetes Secret).
+resource "aws_secretsmanager_secret" "database" {
+  name                    = "tenantry/${var.slug}/database"
+  recovery_window_in_days = 0
+  tags                    = local.tags
+}
+
+resource "aws_secretsmanager_secret_version" "database" {
+  secret_id     = aws_secretsmanager_secret.database.id
+  secret_string = jsonencode({ DATABASE_URL = "postgres://${local.db_name}:${random_password.database.result}@${local.db_host}:${local.db_port}/${local.db_name}?sslmode=require" })
+}
+
+# IRSA: the tenant's service account (tenant-<slug>/tenant) may assume this role, and nothing else may.
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [var.eks_oidc_provider_arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${var.eks_oidc_provider_url}:sub"
+      values   = ["system:serviceaccount:${local.namespace}:tenant"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "${var.eks_oidc_provider_url}:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "tenant" {
+  name               = "tenantry-tenant-${var.slug}"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+  tags               = local.tags
+}
+
+# The prefix policy: generated from the same code as the local S3 server's (packages/drivers/aws).
+resource "aws_iam_role_policy" "storage" {
+  name   = "storage-prefix"
+  role   = aws_iam_role.tenant.id
+  policy = templatefile("${path.module}/storage-policy.json.tftpl", { bucket = var.bucket, slug = var.slug })
+}

@@ -1,0 +1,220 @@
+data "aws_availability_zones" "available" { state = "available" }
+
+locals {
+  azs = slice(data.aws_availability_zones.available.names, 0, 3)
+}
+
+# Network: private subnets for nodes, databases, Redis and Kafka; public ones for the load balancer.
+module "vpc" {
+  source  = "terraform-aws-modules/vpc/aws"
+  version = "~> 5.16"
+
+  name                   = var.name
+  cidr                   = var.vpc_cidr
+  azs                    = local.azs
+  private_subnets        = [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 4, i)]
+  public_subnets         = [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 8, 200 + i)]
+  database_subnets       = [for i, _ in local.azs : cidrsubnet(var.vpc_cidr, 8, 210 + i)]
+  enable_nat_gateway     = true
+  single_nat_gateway     = false
+  one_nat_gateway_per_az = true
+  public_subnet_tags     = { "kubernetes.io/role/elb" = 1 }
+  private_subnet_tags    = { "kubernetes.io/role/internal-elb" = 1 }
+}
+
+# S3 without the NAT: tenants' storage traffic stays on the gateway endpoint.
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id            = module.vpc.vpc_id
+  service_name      = "com.amazonaws.${var.region}.s3"
+  vpc_endpoint_type = "Gateway"
+  route_table_ids   = module.vpc.private_route_table_ids
+}
+
+# Kubernetes: an on-demand group for the master and schedulers, a spot group of mixed types for stateless programs.
+module "eks" {
+  source  = "terraform-aws-modules/eks/aws"
+  version = "~> 20.31"
+
+  cluster_name                             = var.name
+  cluster_version                          = var.kubernetes_version
+  vpc_id                                   = module.vpc.vpc_id
+  subnet_ids                               = module.vpc.private_subnets
+  enable_irsa                              = true
+  cluster_endpoint_public_access           = true
+  enable_cluster_creator_admin_permissions = true
+
+  eks_managed_node_groups = {
+    on_demand = {
+      capacity_type  = "ON_DEMAND"
+      instance_types = ["m6i.large"]
+      min_size       = 2
+      max_size       = 6
+      desired_size   = 2
+      labels         = { "tenantry.io/capacity" = "on-demand" }
+    }
+    spot = {
+      capacity_type  = "SPOT"
+      instance_types = var.spot_instance_types
+      min_size       = 1
+      max_size       = var.spot_max_size
+      desired_size   = 2
+      labels         = { "tenantry.io/capacity" = "spot" }
+      taints = {
+        spot = { key = "tenantry.io/spot", value = "true", effect = "NO_SCHEDULE" }
+      }
+    }
+  }
+}
+
+resource "aws_security_group" "data" {
+  name        = "${var.name}-data"
+  description = "Postgres, Redis and Kafka: reachable from the cluster's nodes only"
+  vpc_id      = module.vpc.vpc_id
+  ingress {
+    description     = "Postgres"
+    from_port       = 5432
+    to_port         = 5432
+    protocol        = "tcp"
+    security_groups = [module.eks.node_security_group_id]
+  }
+  ingress {
+    description     = "Redis"
+    from_port       = 6379
+    to_port         = 6379
+    protocol        = "tcp"
+    security_groups = [module.eks.node_security_group_id]
+  }
+  ingress {
+    description     = "Kafka (IAM)"
+    from_port       = 9098
+    to_port         = 9098
+    protocol        = "tcp"
+    security_groups = [module.eks.node_security_group_id]
+  }
+}
+
+# Redis for the platform's queues and every tenant's (each tenant with an RBAC user limited to its prefix).
+resource "aws_elasticache_subnet_group" "redis" {
+  name       = "${var.name}-redis"
+  subnet_ids = module.vpc.private_subnets
+}
+
+resource "aws_elasticache_replication_group" "redis" {
+  replication_group_id       = "${var.name}-redis"
+  description                = "Tenantry queues"
+  engine                     = "redis"
+  engine_version             = "7.1"
+  node_type                  = "cache.t4g.medium"
+  num_cache_clusters         = 2
+  automatic_failover_enabled = true
+  multi_az_enabled           = true
+  transit_encryption_enabled = true
+  at_rest_encryption_enabled = true
+  subnet_group_name          = aws_elasticache_subnet_group.redis.name
+  security_group_ids         = [aws_security_group.data.id]
+}
+
+# Kafka for analytics: one topic per tenant, IAM authentication.
+resource "aws_msk_serverless_cluster" "analytics" {
+  cluster_name = "${var.name}-analytics"
+  vpc_config {
+    subnet_ids         = module.vpc.private_subnets
+    security_group_ids = [aws_security_group.data.id]
+  }
+  client_authentication {
+    sasl {
+      iam { enabled = true }
+    }
+  }
+}
+
+# Analytics store: Amazon Keyspaces (the tables are made by the master's scheduler, with the custom
+# properties for TTL and client-side timestamps that packages/analytics/src/cassandra-store.ts lists).
+resource "aws_keyspaces_keyspace" "analytics" {
+  name = "tenantry_analytics"
+}
+
+# Tenants' files: one bucket, one prefix per tenant; each tenant's IAM role reaches only its prefix.
+resource "aws_s3_bucket" "tenant_data" {
+  bucket_prefix = "${var.name}-tenant-data-"
+}
+
+resource "aws_s3_bucket_public_access_block" "tenant_data" {
+  bucket                  = aws_s3_bucket.tenant_data.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "tenant_data" {
+  bucket = aws_s3_bucket.tenant_data.id
+  rule {
+    apply_server_side_encryption_by_default { sse_algorithm = "aws:kms" }
+  }
+}
+
+# The shared trial host: one database and login per trial tenant (made by the tenant module).
+resource "aws_db_subnet_group" "databases" {
+  name       = "${var.name}-databases"
+  subnet_ids = module.vpc.database_subnets
+}
+
+resource "random_password" "trial_admin" {
+  length  = 40
+  special = false
+}
+
+resource "aws_db_instance" "trial" {
+  identifier              = "${var.name}-trial"
+  engine                  = "postgres"
+  engine_version          = "16"
+  instance_class          = var.trial_instance_class
+  allocated_storage       = 100
+  max_allocated_storage   = 1000
+  storage_encrypted       = true
+  username                = "tenantry_admin"
+  password                = random_password.trial_admin.result
+  db_subnet_group_name    = aws_db_subnet_group.databases.name
+  vpc_security_group_ids  = [aws_security_group.data.id]
+  multi_az                = true
+  backup_retention_period = 7
+  skip_final_snapshot     = false
+  final_snapshot_identifier = "${var.name}-trial-final"
+}
+
+resource "aws_secretsmanager_secret" "trial_admin" {
+  name = "${var.name}/trial-admin"
+}
+
+resource "aws_secretsmanager_secret_version" "trial_admin" {
+  secret_id     = aws_secretsmanager_secret.trial_admin.id
+  secret_string = jsonencode({ username = aws_db_instance.trial.username, password = random_password.trial_admin.result })
+}
+
+# DNS and TLS: a wildcard certificate for *.<domain>, validated in Route 53.
+data "aws_route53_zone" "domain" {
+  name = var.domain
+}
+
+resource "aws_acm_certificate" "wildcard" {
+  domain_name               = "*.${var.domain}"
+  subject_alternative_names = [var.domain]
+  validation_method         = "DNS"
+  lifecycle { create_before_destroy = true }
+}
+
+resource "aws_route53_record" "validation" {
+  for_each = { for o in aws_acm_certificate.wildcard.domain_validation_options : o.domain_name => o }
+  zone_id  = data.aws_route53_zone.domain.zone_id
+  name     = each.value.resource_record_name
+  type     = each.value.resource_record_type
+  records  = [each.value.resource_record_value]
+  ttl      = 300
+  allow_overwrite = true
+}
+
+resource "aws_acm_certificate_validation" "wildcard" {
+  certificate_arn         = aws_acm_certificate.wildcard.arn
+  validation_record_fqdns = [for r in aws_route53_record.validation : r.fqdn]
+}
