@@ -32,6 +32,8 @@ export interface DatabaseDriver {
 export interface StorageGrant {
   /** The tenant's storage prefix as a URL: file:///…/<slug>/ locally, s3://<bucket>/<slug>/ on AWS. */
   url: string;
+  /** What the pod needs besides STORAGE_URL to reach it, e.g. S3_ENDPOINT and credentials scoped to the prefix. */
+  env?: Record<string, string>;
 }
 
 export interface StorageDriver {

@@ -78,6 +78,7 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
           REDIS_URL: outputOf<JobQueueGrant>(ctx, 'queue').url,
           REDIS_PREFIX: outputOf<JobQueueGrant>(ctx, 'queue').prefix,
           STORAGE_URL: outputOf<StorageGrant>(ctx, 'storage').url,
+          ...outputOf<StorageGrant>(ctx, 'storage').env,
           TENANT_URL: ctx.drivers.routing.publicUrl(ctx.tenant),
           SMTP_URL: mail.url,
           MAIL_FROM: mail.from,

@@ -15,8 +15,37 @@ export const StorageErrors = {
 
 const KEY_SEGMENT = /^[A-Za-z0-9._-]+$/;
 
-/** Objects under a file:// prefix. The S3 driver (s3://bucket/prefix/) implements the same methods. */
-export class FolderObjectStore {
+/** The key's segments, after checking the key cannot leave the prefix ("..", absolute, odd characters). */
+export function keySegments(key: string): string[] {
+  const segments = key.split('/');
+  if (key.length === 0 || key.length > 512 || segments.some((s) => !KEY_SEGMENT.test(s) || s === '.' || s === '..')) {
+    throw StorageErrors.invalidKey(key);
+  }
+  return segments;
+}
+
+/** A tenant's objects, confined to its prefix: a folder (file://) or an S3 prefix (s3://). */
+export interface ObjectStore {
+  put(key: string, body: Readable): Promise<void>;
+  /** The object's bytes; StorageErrors.notFound when there is none. */
+  get(key: string): Promise<Readable>;
+  /** Removes the object (nothing when there is none). */
+  delete(key: string): Promise<void>;
+  /** Keys under the prefix that start with `prefix`, sorted. */
+  list(prefix?: string): Promise<string[]>;
+}
+
+/** The store for STORAGE_URL. The S3 client is loaded only for s3:// (credentials and region from the usual AWS environment). */
+export async function openObjectStore(storageUrl: string): Promise<ObjectStore> {
+  if (storageUrl.startsWith('s3://')) {
+    const { S3ObjectStore } = await import('./s3-object-store.js');
+    return new S3ObjectStore(storageUrl);
+  }
+  return new FolderObjectStore(storageUrl);
+}
+
+/** Objects under a file:// prefix. */
+export class FolderObjectStore implements ObjectStore {
   private readonly root: string;
 
   constructor(storageUrl: string) {
@@ -26,10 +55,7 @@ export class FolderObjectStore {
 
   /** The absolute path of a key, after checking it cannot leave the prefix. */
   async resolve(key: string): Promise<string> {
-    const segments = key.split('/');
-    if (key.length === 0 || key.length > 512 || segments.some((s) => !KEY_SEGMENT.test(s) || s === '.' || s === '..')) {
-      throw StorageErrors.invalidKey(key);
-    }
+    const segments = keySegments(key);
     const path = join(this.root, ...segments);
     // A symlink inside the prefix could point outside it: check the real path of the deepest existing folder.
     const realRoot = await realpath(this.root);

@@ -14,6 +14,8 @@ export const podEnvironment = {
   /** The only key prefix the pod's Redis login may touch (BullMQ's `prefix`). */
   REDIS_PREFIX: z.optional(z.string().check(z.minLength(1))),
   STORAGE_URL: env.url(['file', 's3']),
+  /** An S3-compatible server for s3:// storage (unset on AWS); credentials come from the AWS environment. */
+  S3_ENDPOINT: z.optional(env.url(['http', 'https'])),
   /** The tenant's public origin, e.g. https://acme.example.com/ (links in mail, redirects). */
   TENANT_URL: env.url(['http', 'https']),
   PORT: env.port(),

@@ -1,5 +1,5 @@
 /** @module The cleanup job: expired sessions and reset links, and soft-deleted rows (and their files) past retention. */
-import type { FolderObjectStore, Pool } from '@tenantry/pod-runtime';
+import type { ObjectStore, Pool } from '@tenantry/pod-runtime';
 
 export interface CleanupResult {
   sessions: number;
@@ -9,7 +9,7 @@ export interface CleanupResult {
   files: number;
 }
 
-export async function runCleanup(pool: Pool, store: FolderObjectStore, retentionDays: number): Promise<CleanupResult> {
+export async function runCleanup(pool: Pool, store: ObjectStore, retentionDays: number): Promise<CleanupResult> {
   const count = async (sql: string, params: unknown[] = []) => (await pool.query(sql, params)).rowCount ?? 0;
   const sessions = await count(`DELETE FROM sessions WHERE expires_at < now() OR revoked_at < now() - interval '1 day'`);
   const passwordResets = await count(`DELETE FROM password_resets WHERE expires_at < now()`);

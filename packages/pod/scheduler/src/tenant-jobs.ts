@@ -1,7 +1,7 @@
 /** @module The tenant's own workers: mail (with retries) and the cleanup cron, on its BullMQ queues. */
 import { Worker, Queue, type Job } from 'bullmq';
 import { defaultTenantName, type Logger } from '@tenantry/core';
-import { FolderObjectStore, JOB_DEFAULTS, QUEUES, jobConnection, jobPrefix, openTenantPool, type AnalyticsProducer, type CleanupJob, type MailJob } from '@tenantry/pod-runtime';
+import { JOB_DEFAULTS, QUEUES, jobConnection, jobPrefix, openObjectStore, openTenantPool, type AnalyticsProducer, type CleanupJob, type MailJob } from '@tenantry/pod-runtime';
 import { runCleanup } from './cleanup.js';
 import type { SchedulerConfig } from './config.js';
 import { MailSender } from './mail.js';
@@ -9,7 +9,7 @@ import { MailSender } from './mail.js';
 export async function startTenantJobs(config: SchedulerConfig, log: Logger, analytics: AnalyticsProducer): Promise<() => Promise<void>> {
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
   const pool = openTenantPool(config.DATABASE_URL, 2);
-  const store = new FolderObjectStore(config.STORAGE_URL);
+  const store = await openObjectStore(config.STORAGE_URL);
   const mail = new MailSender(config.SMTP_URL, config.MAIL_FROM, config.TENANT_NAME ?? defaultTenantName(config.TENANT_ID));
   const connections = [jobConnection(config.REDIS_URL), jobConnection(config.REDIS_URL), jobConnection(config.REDIS_URL)];
 

@@ -1,5 +1,5 @@
 /** @module What the user backend's routes share: its configuration, database, sessions, jobs and storage. */
-import type { AnalyticsProducer, FolderObjectStore, JobProducer, Pool, SessionAuthority } from '@tenantry/pod-runtime';
+import type { AnalyticsProducer, JobProducer, ObjectStore, Pool, SessionAuthority } from '@tenantry/pod-runtime';
 import type { UserBackendConfig } from './config.js';
 import type { FeatureSwitches } from './features.js';
 import type { LoginThrottle } from './login-throttle.js';
@@ -9,7 +9,7 @@ export interface UserBackendContext {
   pool: Pool;
   sessions: SessionAuthority;
   jobs: JobProducer;
-  store: FolderObjectStore;
+  store: ObjectStore;
   features: FeatureSwitches;
   analytics: AnalyticsProducer;
   throttle: LoginThrottle;

@@ -1,6 +1,6 @@
 /** @module The tenant's user backend: the API its users' browsers and its frontend call under /api. */
 import { runMain } from '@tenantry/core';
-import { FolderObjectStore, JobProducer, SessionAuthority, jobPrefix, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
+import { JobProducer, SessionAuthority, jobPrefix, openObjectStore, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
 import { migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { buildUserBackend } from './app.js';
 import { readUserBackendConfig } from './config.js';
@@ -14,7 +14,7 @@ runMain(async () => {
   await migrateTenantDatabase(config.DATABASE_URL);
   const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
   const jobs = new JobProducer(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
-  const store = new FolderObjectStore(config.STORAGE_URL);
+  const store = await openObjectStore(config.STORAGE_URL);
   const analytics = startPodAnalytics(config);
   const throttle = new LoginThrottle(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
   const app = await buildUserBackend({ config, pool, sessions, jobs, store, features: new FeatureSwitches(pool), analytics, throttle });
