@@ -25,6 +25,11 @@ test('a bad variable fails fast with a message naming it', () => {
     [{ TENANTRY_PROVISIONING_CONCURRENCY: '0' }, /TENANTRY_PROVISIONING_CONCURRENCY: must be at least 1/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TRIAL_DATABASE_URL: 'postgres://x/y' }, /TRIAL_DATABASE_URL: TRIAL_DATABASE_URL needs DATABASE_URL/],
+    [{ TENANTRY_STORAGE: 's3' }, /TENANTRY_STORAGE: TENANTRY_STORAGE=s3 needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
+    [{ TENANTRY_STORAGE: 'bucket' }, /TENANTRY_STORAGE/],
+    [{ TENANTRY_STORAGE: 's3', S3_ENDPOINT: 'minio:9000', S3_ACCESS_KEY_ID: 'a', S3_SECRET_ACCESS_KEY: 'b' }, /S3_ENDPOINT: must be a URL/],
+    [{ TENANTRY_ANALYTICS: 'kafka' }, /TENANTRY_ANALYTICS/],
+    [{ KAFKA_BROKERS: '127.0.0.1:9092' }, /TENANTRY_ANALYTICS: KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS are used with TENANTRY_ANALYTICS=kafka-cassandra/],
   ];
   for (const [environment, message] of cases) {
     assert.throws(() => readHostConfig(environment), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(environment));

@@ -50,12 +50,23 @@ const schema = z
       ),
     ),
     TENANTRY_POD_MANIFEST: z.optional(z.string()),
+    /** folder: a folder per tenant; s3: a prefix per tenant on S3_ENDPOINT, with credentials limited to it. */
+    TENANTRY_STORAGE: z._default(z.enum(['folder', 's3']), 'folder'),
+    S3_ENDPOINT: z.optional(env.url(['http', 'https'])),
+    S3_BUCKET: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name such as tenant-data')), 'tenant-data'),
+    S3_REGION: z._default(z.string(), 'us-east-1'),
+    S3_ACCESS_KEY_ID: z.optional(z.string()),
+    S3_SECRET_ACCESS_KEY: z.optional(z.string()),
     TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
     TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
     LOG_LEVEL: env.logLevel(),
   })
   .check(
     z.refine((c) => !c.TRIAL_DATABASE_URL || Boolean(c.DATABASE_URL), { message: 'TRIAL_DATABASE_URL needs DATABASE_URL as well', path: ['TRIAL_DATABASE_URL'] }),
+    z.refine((c) => c.TENANTRY_STORAGE === 'folder' || Boolean(c.S3_ENDPOINT && c.S3_ACCESS_KEY_ID && c.S3_SECRET_ACCESS_KEY), {
+      message: 'TENANTRY_STORAGE=s3 needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (an S3-compatible server with STS, such as MinIO)',
+      path: ['TENANTRY_STORAGE'],
+    }),
     z.refine((c) => c.TENANTRY_ANALYTICS === 'kafka-cassandra' || (!c.KAFKA_BROKERS && !c.CASSANDRA_CONTACT_POINTS), {
       message: 'KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS are used with TENANTRY_ANALYTICS=kafka-cassandra; set it too',
       path: ['TENANTRY_ANALYTICS'],

@@ -109,6 +109,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     }
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
+    say(`storage: ${config.TENANTRY_STORAGE === 's3' ? `S3 prefixes in ${config.S3_BUCKET} on ${config.S3_ENDPOINT}` : `a folder per tenant in ${join(home, 'storage')}`}`);
     const analyticsEnv = await startAnalyticsBackends(agent, home, config, say);
     const mailKey = persistentSecret(join(secrets, 'mail-key'));
     const mail = await startMailCatcherService(agent, home, mailKey, config.LOG_LEVEL);
@@ -160,6 +161,12 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_MAIL_SMTP_PORT: String(mail.smtpPort),
         TENANTRY_MAIL_HTTP_PORT: String(mail.httpPort),
         TENANTRY_MAIL_KEY: mailKey,
+        ...(config.TENANTRY_STORAGE === 's3'
+          ? {
+              TENANTRY_S3_ENDPOINT: config.S3_ENDPOINT!, TENANTRY_S3_BUCKET: config.S3_BUCKET, TENANTRY_S3_REGION: config.S3_REGION,
+              TENANTRY_S3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID!, TENANTRY_S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY!,
+            }
+          : {}),
         ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
         ...(config.TENANTRY_POD_MANIFEST ? { TENANTRY_POD_MANIFEST: config.TENANTRY_POD_MANIFEST } : {}),
       },

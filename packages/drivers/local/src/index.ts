@@ -2,7 +2,7 @@
  * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, folder storage,
  * supervised processes and gateway routes, reached through the node agent's loopback API.
  */
-import type { AnalyticsBusDriver, PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
+import type { AnalyticsBusDriver, PlatformDrivers, StorageDriver, TenantSchema } from '@tenantry/control-plane';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import { AgentClient } from './agent/agent-client.js';
 import { CatcherMail, type CatcherMailOptions } from './catcher-mail.js';
@@ -40,6 +40,8 @@ export interface LocalDriverOptions {
   mail: Omit<CatcherMailOptions, 'domain'>;
   /** The analytics bus's provisioning step (Redis Streams or Kafka topics, from @tenantry/analytics). */
   analytics: AnalyticsBusDriver;
+  /** The storage step when it is not a folder per tenant (e.g. S3 prefixes, from @tenantry/driver-aws). */
+  storage?: StorageDriver | undefined;
   schema: TenantSchema;
   storageRoot: string;
   /** NODE_COMPILE_CACHE for pod programs (Node 22+). */
@@ -62,7 +64,7 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
       trial: new SharedInstanceDatabase({ adminUrl: options.trialAdminUrl, namingKey: options.namingKey }),
       production: new DedicatedInstanceDatabase({ agent, namingKey: options.namingKey, ...options.postgres }),
     }),
-    storage: new FolderStorage(options.storageRoot),
+    storage: options.storage ?? new FolderStorage(options.storageRoot),
     compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir }),
     routing: new GatewayRouting(agent, options.manifest, options.domain, options.publicPort),
     queue: new RedisAclQueue(options.redisUrl),

@@ -20,6 +20,12 @@ const masterOnly = {
   TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
   TENANTRY_POD_MANIFEST: z.optional(z.string()),
   TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
+  /** S3 storage for tenants (an S3-compatible server with STS); unset, a folder per tenant. */
+  TENANTRY_S3_ENDPOINT: z.optional(env.url(['http', 'https'])),
+  TENANTRY_S3_BUCKET: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')), 'tenant-data'),
+  TENANTRY_S3_REGION: z._default(z.string(), 'us-east-1'),
+  TENANTRY_S3_ACCESS_KEY_ID: z.optional(z.string().check(z.minLength(3))),
+  TENANTRY_S3_SECRET_ACCESS_KEY: z.optional(z.string().check(z.minLength(8))),
 };
 
 const REQUIRED_ON_MASTER = [
@@ -45,6 +51,11 @@ const schema = z.object({ ...podEnvironment, ...tenantJobs, ...masterOnly }).che
     if (!config.IS_MASTER) return;
     for (const key of REQUIRED_ON_MASTER) {
       if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: 'is required when IS_MASTER=true', input: config[key] });
+    }
+    if (config.TENANTRY_S3_ENDPOINT) {
+      for (const key of ['TENANTRY_S3_ACCESS_KEY_ID', 'TENANTRY_S3_SECRET_ACCESS_KEY'] as const) {
+        if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: 'is required with TENANTRY_S3_ENDPOINT', input: config[key] });
+      }
     }
   }),
 );

@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver } from '@tenantry/analytics';
+import { S3PrefixStorage } from '@tenantry/driver-aws';
 import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog } from '@tenantry/control-plane';
 import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
@@ -24,6 +25,12 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
     analytics: config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS) : new RedisStreamsBusDriver(),
     schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
+    storage: config.TENANTRY_S3_ENDPOINT
+      ? new S3PrefixStorage({
+          endpoint: config.TENANTRY_S3_ENDPOINT, bucket: config.TENANTRY_S3_BUCKET, region: config.TENANTRY_S3_REGION,
+          credentials: { accessKeyId: config.TENANTRY_S3_ACCESS_KEY_ID!, secretAccessKey: config.TENANTRY_S3_SECRET_ACCESS_KEY! },
+        })
+      : undefined,
     compileCacheDir: config.TENANTRY_COMPILE_CACHE_DIR,
     trialAdminUrl: config.TENANTRY_TRIAL_DATABASE_URL!,
     namingKey: config.TENANTRY_NAMING_KEY!,
