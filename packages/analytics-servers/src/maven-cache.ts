@@ -5,14 +5,9 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-
-export function defaultCacheDir(environment: NodeJS.ProcessEnv = process.env): string {
-  if (environment.TENANTRY_CACHE_DIR) return environment.TENANTRY_CACHE_DIR;
-  return join(environment.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantry');
-}
+import { cacheDir } from '@tenantry/core';
 
 /** A Maven coordinate, `group:artifact:version`. */
 export type Artifact = `${string}:${string}:${string}`;
@@ -50,7 +45,7 @@ export async function fetchArtifacts(
   artifacts: readonly Artifact[],
   options: { cacheDir?: string; progress?: (line: string) => void } = {},
 ): Promise<string> {
-  const dir = join(options.cacheDir ?? defaultCacheDir(), name);
+  const dir = join(options.cacheDir ?? cacheDir(), name);
   const libs = join(dir, 'libs');
   const marker = join(dir, 'complete.json');
   const wanted = JSON.stringify(artifacts);

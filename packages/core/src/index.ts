@@ -7,3 +7,4 @@ export * from './wait.js';
 export * from './secrets.js';
 export * from './http.js';
 export * from './free-port.js';
+export * from './cache-dir.js';

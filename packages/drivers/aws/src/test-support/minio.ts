@@ -5,16 +5,12 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, randomSecret, waitFor } from '@tenantry/core';
+import { cacheDir, freePort, randomSecret, waitFor } from '@tenantry/core';
 
 /** The MinIO release built (the newest the Go module proxy serves as a version). */
 export const MINIO_MODULE = 'github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c';
-
-function cacheDir(): string {
-  return process.env.TENANTRY_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tenantry');
-}
 
 /** The minio binary, built on first use. */
 export function minioBinary(): string {
