@@ -1,9 +1,11 @@
 /**
- * @module Test support: a real Kubernetes control plane on loopback, without containers. etcd, kube-apiserver and
- * kube-controller-manager are built from the Go module proxy into the cache folder the first time (k8s.io/kubernetes
- * needs its staging modules replaced by their published versions, so it is built from a small module of our own),
- * then started with a token for the test, RBAC and the default admission plugins (Pod Security included).
- * The controller manager runs the namespace, deployment and garbage-collector controllers, so deletions finish.
+ * @module Test support: a real Kubernetes control plane on loopback, without containers. etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler and kwok are built from the Go module proxy into the cache folder the first
+ * time (k8s.io/kubernetes needs its staging modules replaced by their published versions, so it is built from a
+ * small module of our own), then started with a token for the test, RBAC and the default admission plugins (Pod
+ * Security included). The controller manager runs the namespace, deployment, replica set, HPA, disruption, node
+ * lifecycle (it lifts the not-ready taint new nodes start with) and garbage-collector controllers; kwok plays the
+ * kubelet of fake nodes, so scheduled pods become Ready without running anything.
  */
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -16,6 +18,7 @@ import { k8sTool } from './tools.js';
 export const KUBERNETES_MODULE_VERSION = 'v1.32.4';
 const STAGING_VERSION = 'v0.32.4';
 const ETCD_MODULE = 'go.etcd.io/etcd/server/v3@v3.5.35';
+const KWOK_MODULE = 'sigs.k8s.io/kwok/cmd/kwok@v0.7.0';
 
 /** The k8s.io/kubernetes staging modules, each replaced by its published version. */
 const STAGING = [
@@ -31,10 +34,13 @@ function go(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): void {
   if (result.error || result.status !== 0) throw new Error(`go ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}) in ${cwd}`);
 }
 
-/** The binaries (etcd, kube-apiserver, kube-controller-manager), built on first use. */
-export function controlPlaneBinaries(): { etcd: string; apiserver: string; controllerManager: string } {
+/** The binaries, built on first use. */
+export function controlPlaneBinaries(): { etcd: string; apiserver: string; controllerManager: string; scheduler: string; kwok: string } {
   const dir = join(cacheDir(), `kubernetes-${KUBERNETES_MODULE_VERSION}`);
-  const binaries = { etcd: join(dir, 'etcd'), apiserver: join(dir, 'kube-apiserver'), controllerManager: join(dir, 'kube-controller-manager') };
+  const binaries = {
+    etcd: join(dir, 'etcd'), apiserver: join(dir, 'kube-apiserver'), controllerManager: join(dir, 'kube-controller-manager'),
+    scheduler: join(dir, 'kube-scheduler'), kwok: join(dir, 'kwok'),
+  };
   if (Object.values(binaries).every((b) => existsSync(b))) return binaries;
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`building etcd and Kubernetes ${KUBERNETES_MODULE_VERSION} from the Go module proxy into ${dir}; the first time takes a while\n`);
@@ -46,6 +52,7 @@ export function controlPlaneBinaries(): { etcd: string; apiserver: string; contr
     go(['get', ETCD_MODULE], etcdModule);
     go(['build', '-o', binaries.etcd, ETCD_MODULE.split('@')[0]!], etcdModule);
   }
+  if (!existsSync(binaries.kwok)) go(['install', KWOK_MODULE], dir, { GOBIN: dir });
   const module = join(dir, 'build');
   mkdirSync(module, { recursive: true });
   writeFileSync(
@@ -55,12 +62,12 @@ export function controlPlaneBinaries(): { etcd: string; apiserver: string; contr
       'replace (', ...STAGING.map((m) => `  k8s.io/${m} => k8s.io/${m} ${STAGING_VERSION}`), ')', '',
     ].join('\n'),
   );
-  writeFileSync(join(module, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n)\n');
+  writeFileSync(join(module, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n');
   go(['mod', 'tidy'], module);
   // The version the binaries report (helm checks charts' kubeVersion against it); a plain build says v0.0.0.
   const [major, minor] = KUBERNETES_MODULE_VERSION.slice(1).split('.');
   const version = ['gitVersion=' + KUBERNETES_MODULE_VERSION, `gitMajor=${major}`, `gitMinor=${minor}`, 'gitTreeState=clean'].map((v) => `-X k8s.io/component-base/version.${v}`).join(' ');
-  go(['build', '-ldflags', version, '-o', `${dir}/`, 'k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager'], module);
+  go(['build', '-ldflags', version, '-o', `${dir}/`, 'k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager', 'k8s.io/kubernetes/cmd/kube-scheduler'], module);
   return binaries;
 }
 
@@ -85,7 +92,7 @@ function started(child: ChildProcess): () => Promise<void> {
 export async function startTestKubernetes(): Promise<TestKubernetes> {
   const binaries = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-kube-'));
-  const [etcdClient, etcdPeer, apiPort, cmPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [etcdClient, etcdPeer, apiPort, cmPort, schedulerPort, kwokPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   // Each server logs to <dir>/<name>.log, kept until stop() for a look after a failure.
   const log = (name: string): StdioOptions => {
     const fd = openSync(join(dir, `${name}.log`), 'a');
@@ -130,13 +137,37 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
 
     const controllerManager = spawn(binaries.controllerManager, [
       '--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--leader-elect=false',
-      '--controllers', 'namespace,deployment,replicaset,garbagecollector,serviceaccount,serviceaccount-token,horizontalpodautoscaling,disruption',
+      '--controllers', 'namespace,deployment,replicaset,garbagecollector,serviceaccount,serviceaccount-token,horizontalpodautoscaling,disruption,nodelifecycle',
       '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'certs', 'apiserver.crt'), '--use-service-account-credentials',
     ], { stdio: log('kube-controller-manager') });
     stops.push(started(controllerManager));
+    const scheduler = spawn(binaries.scheduler, ['--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(schedulerPort), '--leader-elect=false'], { stdio: log('kube-scheduler') });
+    stops.push(started(scheduler));
+    // kwok manages only the nodes annotated as fake (see addFakeNode), with its default stages: pods become Ready.
+    const kwok = spawn(binaries.kwok, [
+      '--kubeconfig', kubeconfig, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip', '10.0.0.1', '--cidr', '10.0.0.0/16', '--server-address', `127.0.0.1:${kwokPort}`,
+    ], { stdio: log('kwok') });
+    stops.push(started(kwok));
     return { kubeconfig, server, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** A node for kwok to play (it reports it Ready and runs its pods' life cycle without running anything). */
+export function fakeNode(name: string, options: { zone: string; labels?: Record<string, string>; taints?: { key: string; value: string; effect: string }[] }): string {
+  const resources = { cpu: '32', memory: '256Gi', pods: '110' };
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'topology.kubernetes.io/zone': options.zone, type: 'kwok', ...options.labels },
+    },
+    spec: { taints: options.taints ?? [] },
+    status: { allocatable: resources, capacity: resources },
+  });
 }

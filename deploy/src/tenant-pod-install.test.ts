@@ -1,15 +1,16 @@
 /**
- * The tenant-pod chart installed with helm into a real Kubernetes API server (etcd, kube-apiserver and
- * kube-controller-manager built from the Go module proxy; no nodes, so no pod runs): two tenants, each in its own
- * namespace with its host rule, quota and policies; Pod Security enforced; tenant A's service account refused in
- * B's namespace; uninstall removes everything, the namespace included.
+ * The tenant-pod chart installed with helm into a real Kubernetes control plane (etcd, kube-apiserver,
+ * kube-controller-manager and kube-scheduler built from the Go module proxy; kwok plays two nodes, one spot and
+ * one on demand): two tenants, each in its own namespace with its host rule, quota and policies and Ready
+ * Deployments on the right nodes; Pod Security enforced; tenant A's service account refused in B's namespace;
+ * uninstall removes everything, the namespace included.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@tenantry/core';
-import { startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
+import { fakeNode, startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
 import { k8sTool } from './tools.js';
 
 const CHART = fileURLToPath(new URL('../helm/tenant-pod', import.meta.url));
@@ -20,6 +21,13 @@ let kubectl: string;
 before(async () => {
   [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
   kube = await startTestKubernetes();
+  for (const node of [
+    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
+    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
+  ]) {
+    const applied = run(kubectl, ['apply', '-f', '-'], node);
+    assert.equal(applied.status, 0, applied.stderr);
+  }
 });
 after(async () => {
   await kube?.stop();
@@ -41,7 +49,7 @@ const install = (slug: string, tier: string) => {
   assert.equal(result.status, 0, result.stderr);
 };
 
-test('two tenants installed, each in its own namespace with its host rule, quota, limits and policies', () => {
+test('two tenants installed, each in its own namespace with its host rule, quota, limits and policies, and Ready Deployments on the right nodes', async () => {
   install('alpha', 'trial');
   install('bravo', 'production');
   install('alpha', 'trial'); // upgrade --install again: idempotent
@@ -55,6 +63,16 @@ test('two tenants installed, each in its own namespace with its host rule, quota
     assert.equal(json('get', 'resourcequota', 'tenant', '-n', ns).metadata.labels['tenantry.io/tier'], tier);
     assert.equal(json('get', 'hpa', 'user-backend', '-n', ns).spec.maxReplicas, maxReplicas);
     assert.deepEqual(json('get', 'networkpolicies', '-n', ns).items.map((p: { metadata: { name: string } }) => p.metadata.name).sort(), ['allow-egress', 'allow-ingress', 'default-deny']);
+    // Every Deployment Ready: the pods passed Pod Security and the quota, were scheduled and reported ready.
+    await waitFor(() => {
+      const deployments = json('get', 'deployments', '-n', ns).items as { spec: { replicas: number }; status: { readyReplicas?: number } }[];
+      return deployments.every((d) => d.status.readyReplicas === d.spec.replicas);
+    }, { what: `the Deployments of ${ns} to be Ready`, timeoutMs: 120_000, intervalMs: 500 });
+    const pods = json('get', 'pods', '-n', ns).items as { metadata: { labels: Record<string, string> }; spec: { nodeName: string } }[];
+    for (const pod of pods) {
+      const program = pod.metadata.labels['tenantry.io/program'];
+      assert.equal(pod.spec.nodeName, program === 'scheduler' ? 'on-demand-1' : 'spot-1', `${ns}/${program} on its node`);
+    }
   }
 });
 
