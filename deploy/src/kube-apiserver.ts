@@ -7,9 +7,9 @@
  * lifecycle (it lifts the not-ready taint new nodes start with) and garbage-collector controllers; kwok plays the
  * kubelet of fake nodes, so scheduled pods become Ready without running anything.
  */
-import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDir, freePort, waitFor } from '@tenantry/core';
@@ -88,28 +88,29 @@ function started(child: ChildProcess): () => Promise<void> {
   };
 }
 
-/** etcd, kube-apiserver and kube-controller-manager on free loopback ports, in a throwaway folder. */
+/** etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on free loopback ports, in a throwaway folder. */
 export async function startTestKubernetes(): Promise<TestKubernetes> {
   const binaries = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-kube-'));
   const [etcdClient, etcdPeer, apiPort, cmPort, schedulerPort, kwokPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-  // Each server logs to <dir>/<name>.log, kept until stop() for a look after a failure.
-  const log = (name: string): StdioOptions => {
-    const fd = openSync(join(dir, `${name}.log`), 'a');
-    return ['ignore', fd, fd];
-  };
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
     rmSync(dir, { recursive: true, force: true });
   };
+  // Each server logs to <dir>/<name>.log, kept until stop() for a look after a failure.
+  const launch = (name: string, binary: string, args: string[]) => {
+    const fd = openSync(join(dir, `${name}.log`), 'a');
+    const child = spawn(binary, args, { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    stops.push(started(child));
+  };
   try {
-    const etcd = spawn(binaries.etcd, [
+    launch('etcd', binaries.etcd, [
       '--data-dir', join(dir, 'etcd'), '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
       '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
       '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--quota-backend-bytes', String(256 * 1024 * 1024),
-    ], { stdio: log('etcd') });
-    stops.push(started(etcd));
+    ]);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`).catch(() => undefined))?.ok, { what: 'etcd', timeoutMs: 30_000, intervalMs: 100 });
 
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -117,13 +118,12 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
     writeFileSync(join(dir, 'sa.pub'), publicKey.export({ type: 'spki', format: 'pem' }));
     const token = randomBytes(24).toString('hex');
     writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,system:masters\n`);
-    const apiserver = spawn(binaries.apiserver, [
+    launch('kube-apiserver', binaries.apiserver, [
       '--etcd-servers', `http://127.0.0.1:${etcdClient}`, '--bind-address', '127.0.0.1', '--secure-port', String(apiPort), '--cert-dir', join(dir, 'certs'),
       '--token-auth-file', join(dir, 'tokens.csv'), '--authorization-mode', 'RBAC', '--service-account-issuer', 'https://kubernetes.default.svc',
       '--service-account-key-file', join(dir, 'sa.pub'), '--service-account-signing-key-file', join(dir, 'sa.key'),
       '--service-cluster-ip-range', '10.96.0.0/16', '--advertise-address', '127.0.0.1', '--allow-privileged=false',
-    ], { stdio: log('kube-apiserver') });
-    stops.push(started(apiserver));
+    ]);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, [
@@ -135,20 +135,17 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
       what: 'kube-apiserver to be ready', timeoutMs: 90_000, intervalMs: 250,
     });
 
-    const controllerManager = spawn(binaries.controllerManager, [
+    launch('kube-controller-manager', binaries.controllerManager, [
       '--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--leader-elect=false',
       '--controllers', 'namespace,deployment,replicaset,garbagecollector,serviceaccount,serviceaccount-token,horizontalpodautoscaling,disruption,nodelifecycle',
       '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'certs', 'apiserver.crt'), '--use-service-account-credentials',
-    ], { stdio: log('kube-controller-manager') });
-    stops.push(started(controllerManager));
-    const scheduler = spawn(binaries.scheduler, ['--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(schedulerPort), '--leader-elect=false'], { stdio: log('kube-scheduler') });
-    stops.push(started(scheduler));
+    ]);
+    launch('kube-scheduler', binaries.scheduler, ['--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(schedulerPort), '--leader-elect=false']);
     // kwok manages only the nodes annotated as fake (see addFakeNode), with its default stages: pods become Ready.
-    const kwok = spawn(binaries.kwok, [
+    launch('kwok', binaries.kwok, [
       '--kubeconfig', kubeconfig, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
       '--node-ip', '10.0.0.1', '--cidr', '10.0.0.0/16', '--server-address', `127.0.0.1:${kwokPort}`,
-    ], { stdio: log('kwok') });
-    stops.push(started(kwok));
+    ]);
     return { kubeconfig, server, stop };
   } catch (err) {
     await stop();
