@@ -1,5 +1,8 @@
-# One image for every program of a tenant pod (and the master pod): `docker build -t tenant-pod .`, then
-# `docker run tenant-pod user-backend` (the Helm charts pass the program name). Node 24 LTS, non-root.
+# Two images, Node 24 LTS, non-root:
+# - every program of a tenant pod: `docker build --target tenant-pod -t tenant-pod .`, then
+#   `docker run tenant-pod user-backend` (the Helm charts pass the program name);
+# - the master pod: `docker build --target control-plane -t control-plane .`, the same programs plus terraform,
+#   helm, kubectl and the Terraform and Helm files the kubernetes driver runs.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
@@ -11,7 +14,28 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && find packages -name '*.map' -delete
 
-FROM node:24-bookworm-slim
+# The tools of the provisioning worker, each checked against the SHA-256 sum its project publishes.
+FROM debian:bookworm-slim AS tools
+ARG TARGETARCH=amd64
+ARG TERRAFORM_VERSION=1.9.8
+ARG HELM_VERSION=3.16.4
+ARG KUBECTL_VERSION=1.32.4
+WORKDIR /download
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl unzip && rm -rf /var/lib/apt/lists/*
+RUN set -eu; mkdir /out \
+ && terraform="terraform_${TERRAFORM_VERSION}_linux_${TARGETARCH}.zip" \
+ && curl -fsSLO "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/${terraform}" \
+ && curl -fsSL "https://releases.hashicorp.com/terraform/${TERRAFORM_VERSION}/terraform_${TERRAFORM_VERSION}_SHA256SUMS" | grep " ${terraform}$" | sha256sum -c - \
+ && unzip -q "${terraform}" terraform -d /out \
+ && helm="helm-v${HELM_VERSION}-linux-${TARGETARCH}.tar.gz" \
+ && curl -fsSLO "https://get.helm.sh/${helm}" \
+ && curl -fsSL "https://get.helm.sh/${helm}.sha256sum" | sha256sum -c - \
+ && tar -xzf "${helm}" -C /out --strip-components=1 "linux-${TARGETARCH}/helm" \
+ && curl -fsSLo kubectl "https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl" \
+ && echo "$(curl -fsSL "https://dl.k8s.io/release/v${KUBECTL_VERSION}/bin/linux/${TARGETARCH}/kubectl.sha256")  kubectl" | sha256sum -c - \
+ && install -m 755 kubectl /out/kubectl
+
+FROM node:24-bookworm-slim AS tenant-pod
 ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache
 WORKDIR /app
 # Only what runs: production dependencies, the packages' built output and manifests, the entry point.
@@ -23,3 +47,9 @@ RUN groupadd --gid 10001 tenantry && useradd --uid 10001 --gid 10001 --no-create
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["node", "--max-semi-space-size=1", "deploy/docker/pod-entry.mjs"]
+
+# The master pod: the provisioning worker runs terraform and helm with these files (TENANTRY_DRIVER=kubernetes).
+FROM tenant-pod AS control-plane
+COPY --from=tools /out/ /usr/local/bin/
+COPY --from=build /src/deploy/terraform ./deploy/terraform
+COPY --from=build /src/deploy/helm ./deploy/helm

@@ -11,14 +11,20 @@ import { test } from 'node:test';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../docker/pod-entry.mjs', import.meta.url));
 
-test('the Dockerfile builds in one stage and runs Node 24 as a non-root user in another', () => {
+test('the Dockerfile builds in one stage and runs Node 24 as a non-root user; the control-plane image adds the tools the driver runs', () => {
   const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8');
-  const stages = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
-  assert.deepEqual(stages, ['node:24-bookworm-slim', 'node:24-bookworm-slim']);
-  const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
+  const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?/gm)].map((m) => `${m[1]} ${m[2]}`);
+  assert.deepEqual(stages, ['node:24-bookworm-slim build', 'debian:bookworm-slim tools', 'node:24-bookworm-slim tenant-pod', 'tenant-pod control-plane']);
+  const stage = (name: string) => dockerfile.slice(dockerfile.indexOf(`AS ${name}\n`)).split(/^FROM /m)[0]!;
+  const runtime = stage('tenant-pod');
   assert.match(runtime, /^USER 10001:10001$/m, 'the runtime stage drops root');
   assert.doesNotMatch(runtime, /npm (ci|install)/, 'nothing is installed in the runtime stage');
   assert.match(runtime, /ENTRYPOINT \["node", "--max-semi-space-size=1", "deploy\/docker\/pod-entry.mjs"\]/);
+  const tools = stage('tools');
+  for (const tool of ['terraform', 'helm', 'kubectl']) assert.match(tools, new RegExp(`${tool}.*\\| sha256sum -c -`), `${tool} is checked against its published sum`);
+  const controlPlane = stage('control-plane');
+  assert.doesNotMatch(controlPlane, /^USER /m, 'it keeps the non-root user of tenant-pod');
+  for (const copied of ['/out/ /usr/local/bin/', 'deploy/terraform ./deploy/terraform', 'deploy/helm ./deploy/helm']) assert.ok(controlPlane.includes(copied), copied);
 });
 
 test('the entry point refuses an unknown program and starts a known one (which then checks its environment)', () => {

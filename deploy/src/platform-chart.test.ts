@@ -1,15 +1,17 @@
 /** The platform chart (the master pod), checked without a cluster: lint, and what the master relies on in the render. */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { helmRun, helmTemplate, manifest } from './chart-support.js';
 import { kubernetesValidator } from './kubernetes-openapi.js';
+import { PLATFORM_CHART } from './paths.js';
 
-const CHART = fileURLToPath(new URL('../helm/platform', import.meta.url));
+const CHART = PLATFORM_CHART;
+// What every install gives the provisioning worker (from the platform root's outputs).
+const PROVISIONING = ['--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"acme-tenant-data"}}', '--set', 'provisioning.backend.bucket=acme-tfstate', '--set', 'provisioning.backend.region=eu-west-1'];
 const ENDPOINTS = ['--set', 'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098', '--set', 'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142', '--set', 'endpoints.cassandraLocalDc=eu-west-1'];
 
 test('helm lint --strict passes, with and without the analytics endpoints', async () => {
-  for (const args of [[], ENDPOINTS]) {
+  for (const args of [PROVISIONING, [...PROVISIONING, ...ENDPOINTS]]) {
     const result = await helmRun(['lint', '--strict', CHART, ...args]);
     assert.equal(result.status, 0, result.stdout + result.stderr);
   }
@@ -17,11 +19,11 @@ test('helm lint --strict passes, with and without the analytics endpoints', asyn
 
 test('every rendered manifest is valid for the Kubernetes API (its OpenAPI schemas, unknown fields refused)', async () => {
   const validator = kubernetesValidator();
-  for (const args of [[], ENDPOINTS]) assert.deepEqual((await helmTemplate(CHART, args)).flatMap((m) => validator.validate(m)), []);
+  for (const args of [PROVISIONING, [...PROVISIONING, ...ENDPOINTS]]) assert.deepEqual((await helmTemplate(CHART, args)).flatMap((m) => validator.validate(m)), []);
 });
 
 test('the master pod: four programs with IS_MASTER=true, the analytics endpoints, served at master.<domain>', async () => {
-  const manifests = await helmTemplate(CHART, [...ENDPOINTS, '--set', 'domain=saas.example.org']);
+  const manifests = await helmTemplate(CHART, [...PROVISIONING, ...ENDPOINTS, '--set', 'domain=saas.example.org']);
   for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
     const [container] = manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.containers;
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
@@ -40,7 +42,7 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
 });
 
 test('only the scheduler (the provisioning worker) gets an API token, and its role reaches only what a tenant release holds', async () => {
-  const manifests = await helmTemplate(CHART, []);
+  const manifests = await helmTemplate(CHART, PROVISIONING);
   for (const program of ['user-backend', 'admin-backend', 'frontend']) assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.automountServiceAccountToken, false);
   assert.equal(manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.automountServiceAccountToken, true);
   const rules = (manifest(manifests, 'ClusterRole', 'tenantry-provisioner') as unknown as { rules: { resources: string[] }[] }).rules;
@@ -50,10 +52,36 @@ test('only the scheduler (the provisioning worker) gets an API token, and its ro
 });
 
 test('without analytics endpoints the master runs the embedded path; bad endpoints are refused', async () => {
-  const manifests = await helmTemplate(CHART, []);
+  const manifests = await helmTemplate(CHART, PROVISIONING);
   const [container] = manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.containers;
   assert.ok(!container.env.some((e: { name: string }) => e.name === 'KAFKA_BROKERS' || e.name === 'CASSANDRA_CONTACT_POINTS'));
-  const bad = await helmRun(['template', 'p', CHART, '--set', 'endpoints.kafkaBrokers=not a broker']);
+  const bad = await helmRun(['template', 'p', CHART, ...PROVISIONING, '--set', 'endpoints.kafkaBrokers=not a broker']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /endpoints\.kafkaBrokers/);
+});
+
+test('the scheduler provisions with the kubernetes driver: the files it runs from the image, the settings from a ConfigMap, a writable work folder', async () => {
+  const manifests = await helmTemplate(CHART, [...PROVISIONING, '--set', 'provisioning.tenantValues.image.repository=registry.acme.example/tenant-pod']);
+  const pod = manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec;
+  const env = Object.fromEntries(pod.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  assert.equal(env.TENANTRY_DRIVER, 'kubernetes');
+  assert.equal(env.TENANTRY_TERRAFORM_DIR, '/app/deploy/terraform');
+  assert.equal(env.TENANTRY_HELM_CHART, '/app/deploy/helm/tenant-pod');
+  assert.equal(env.TENANTRY_RELEASE_NAMESPACE, 'tenantry-system');
+  assert.equal(env.TENANTRY_S3_BUCKET, 'acme-tenant-data');
+  const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]));
+  for (const file of [env.TENANTRY_TERRAFORM_VAR_FILE, env.TENANTRY_TERRAFORM_BACKEND_CONFIG, env.TENANTRY_HELM_VALUES]) assert.ok(file.startsWith('/etc/tenantry/provisioning/'), file);
+  assert.equal(mounts['/etc/tenantry/provisioning'], 'provisioning');
+  assert.equal(mounts[env.TENANTRY_WORK_DIR], 'work');
+  const files = manifest(manifests, 'ConfigMap', 'tenantry-provisioning').data as Record<string, string>;
+  assert.deepEqual(JSON.parse(files['platform.auto.tfvars.json']!), { region: 'eu-west-1', platform: { bucket: 'acme-tenant-data' } });
+  assert.equal(files['backend.hcl']!.trim(), 'bucket = "acme-tfstate"\nregion = "eu-west-1"');
+  assert.match(files['tenant-values.yaml']!, /repository: registry\.acme\.example\/tenant-pod/);
+  for (const program of ['user-backend', 'admin-backend', 'frontend']) {
+    const other = manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.containers[0];
+    assert.ok(!other.env.some((e: { name: string }) => e.name === 'TENANTRY_DRIVER'), `${program} does not provision`);
+  }
+  const missing = await helmRun(['template', 'p', CHART]);
+  assert.notEqual(missing.status, 0);
+  for (const named of ['provisioning.terraformVars: region is required', 'provisioning.backend: bucket is required']) assert.ok(missing.stderr.includes(named), named);
 });

@@ -5,12 +5,12 @@
  * refused with a message that names them.
  */
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { before, describe, test } from 'node:test';
 import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './chart-support.js';
 import { kubernetesValidator } from './kubernetes-openapi.js';
+import { TENANT_POD_CHART } from './paths.js';
 
-const CHART = fileURLToPath(new URL('../helm/tenant-pod', import.meta.url));
+const CHART = TENANT_POD_CHART;
 
 const base = (slug: string, tier: 'trial' | 'production') => ['--set', `tenant.slug=${slug}`, '--set', `tenant.tier=${tier}`, '--set', `env.storageUrl=s3://tenantry-data/${slug}/`];
 
@@ -121,6 +121,22 @@ test('without spot, no program asks for spot nodes; without a role, the service 
   const manifests = await render([...base('acme', 'trial'), '--set', 'spot.enabled=false']);
   for (const d of manifests.filter((m) => m.kind === 'Deployment')) assert.equal(d.spec.template.spec.tolerations, undefined);
   assert.equal(one(manifests, 'ServiceAccount', 'tenant').metadata.annotations, undefined);
+});
+
+test('the secret part of the environment becomes the Secret every program reads, and a change rolls the pods; an existing Secret replaces it', async () => {
+  const withSecret = (url: string) => render([...base('acme', 'trial'), '--set-json', `env.secret={"DATABASE_URL":"${url}","REDIS_PREFIX":"t:acme"}`]);
+  const manifests = await withSecret('postgres://a:one@db/acme');
+  const secret = one(manifests, 'Secret', 'tenant-acme-env');
+  assert.deepEqual(secret.stringData, { DATABASE_URL: 'postgres://a:one@db/acme', REDIS_PREFIX: 't:acme' });
+  assert.deepEqual(kubernetesValidator().validate(secret), []);
+  const checksum = (m: Manifest[]) => one(m, 'Deployment', 'user-backend').spec.template.metadata.annotations['tenantry.io/env-checksum'];
+  for (const d of manifests.filter((m) => m.kind === 'Deployment')) assert.deepEqual(d.spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'tenant-acme-env' } }]);
+  assert.notEqual(checksum(await withSecret('postgres://a:two@db/acme')), checksum(manifests));
+  const external = await render([...base('acme', 'trial'), '--set', 'env.secretName=acme-from-vault', '--set', 'env.secret.DATABASE_URL=x']);
+  assert.equal(external.find((m) => m.kind === 'Secret'), undefined);
+  assert.deepEqual(one(external, 'Deployment', 'user-backend').spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'acme-from-vault' } }]);
+  const badName = await run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'env.secret.database-url=x']);
+  assert.match(badName.stderr, /env\.secret/);
 });
 
 test('bad values are refused with a message naming them', async () => {

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@tenantry/core';
 import { fakeNode, startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
 import { k8sTool } from './tools.js';
+import { TENANT_POD_CHART } from './paths.js';
 
-const CHART = fileURLToPath(new URL('../helm/tenant-pod', import.meta.url));
+const CHART = TENANT_POD_CHART;
 let kube: TestKubernetes;
 let helm: string;
 let kubectl: string;

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
 import { storagePolicyTemplate } from '@tenantry/driver-aws';
+import { TERRAFORM_DIR } from './paths.js';
 
-const TERRAFORM = fileURLToPath(new URL('../terraform', import.meta.url));
+const TERRAFORM = TERRAFORM_DIR;
 
 type Block = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -62,10 +62,46 @@ test("tenant module: the role trusts only the tenant's service account (IRSA)", 
 });
 
 test('tenant outputs and the per-tenant root: what the driver reads, with state per tenant', () => {
-  assert.deepEqual(Object.keys(tenant.output).sort(), ['database_secret_arn', 'namespace', 'role_arn', 'storage_url']);
-  assert.deepEqual(Object.keys(tenantRoot.output).sort(), ['database_secret_arn', 'namespace', 'role_arn', 'storage_url']);
+  const outputs = ['database_secret_arn', 'database_url', 'namespace', 'redis_prefix', 'redis_url', 'role_arn', 'storage_url'];
+  assert.deepEqual(Object.keys(tenant.output).sort(), outputs);
+  assert.deepEqual(Object.keys(tenantRoot.output).sort(), outputs);
+  for (const name of ['database_url', 'redis_url']) {
+    assert.equal(tenant.output[name][0].sensitive, true, `module output ${name} is sensitive`);
+    assert.equal(tenantRoot.output[name][0].sensitive, true, `root output ${name} is sensitive`);
+  }
+  for (const name of ['namespace', 'role_arn', 'database_secret_arn', 'storage_url', 'redis_prefix']) {
+    assert.notEqual(tenantRoot.output[name][0].sensitive, true, `${name} is not secret`);
+    assert.equal(tenantRoot.output[name][0].value, `\${module.tenant.${name}}`);
+  }
+  assert.equal(tenant.output.database_url[0].value, '${local.database_url}');
+  assert.equal(tenant.resource.aws_secretsmanager_secret_version.database[0].secret_string, '${jsonencode({ DATABASE_URL = local.database_url })}', 'the secret holds the same URL');
+  assert.equal(tenant.output.redis_url[0].value, 'rediss://${aws_elasticache_user.tenant.user_name}:${random_password.redis.result}@${var.redis_address}:${var.redis_port}');
+  assert.equal(tenant.output.redis_prefix[0].value, 't:${var.slug}');
   assert.ok(tenantRoot.terraform[0].backend.s3, 'remote state (the key is given per tenant at init)');
-  assert.equal(tenantRoot.module.tenant[0].source, '../modules/tenant');
+  const module = tenantRoot.module.tenant[0];
+  assert.equal(module.source, '../modules/tenant');
+  assert.equal(module.redis_address, '${var.platform.redis.address}');
+  assert.equal(module.redis_port, '${var.platform.redis.port}');
+  assert.equal(module.redis_user_group_id, '${var.platform.redis.user_group_id}');
+  assert.match(tenantRoot.variable.platform[0].type, /redis\s*=\s*object\(\{\s*address\s*=\s*string,\s*port\s*=\s*number,\s*user_group_id\s*=\s*string\s*\}\)/);
+});
+
+test("tenant module: a Redis user of the platform's user group, limited to the tenant's prefix as the local driver's ACL is", () => {
+  const [user] = tenant.resource.aws_elasticache_user.tenant;
+  assert.equal(user.user_id, 'tenant-${var.slug}');
+  assert.equal(user.user_name, 'tenant-${var.slug}');
+  assert.equal(user.engine, 'REDIS');
+  const rules = String(user.access_string).split(' ');
+  assert.deepEqual(rules, ['on', '~t:${var.slug}:*', '&t:${var.slug}:*', '+@all', '-@admin', '-@dangerous', '+info']);
+  assert.deepEqual(rules.filter((r) => r.startsWith('~') || r.startsWith('&')), ['~t:${var.slug}:*', '&t:${var.slug}:*'], 'no other keys or channels');
+  assert.ok(!rules.some((r) => /^(allkeys|allchannels|[~&%]|%[RW]*~)\*$/.test(r)), 'no pattern matching every key or channel');
+  assert.equal(user.authentication_mode[0].type, 'password');
+  assert.deepEqual(user.authentication_mode[0].passwords, ['${random_password.redis.result}']);
+  assert.equal(tenant.resource.random_password.redis[0].special, false, 'the password goes into a URL unescaped');
+  const [association] = tenant.resource.aws_elasticache_user_group_association.tenant;
+  assert.equal(association.user_group_id, '${var.redis_user_group_id}');
+  assert.equal(association.user_id, '${aws_elasticache_user.tenant.user_id}');
+  assert.deepEqual(tenant.output.redis_url[0].depends_on, ['${aws_elasticache_user_group_association.tenant}'], 'the URL once the user can log in');
 });
 
 test('platform: VPC, EKS with on-demand and mixed-type spot groups, Redis, MSK Serverless, Keyspaces, the bucket, the trial host, certificate and DNS', () => {
@@ -83,7 +119,36 @@ test('platform: VPC, EKS with on-demand and mixed-type spot groups, Redis, MSK S
   ]) assert.ok(platform.resource[type]?.[name], `${type}.${name}`);
   assert.match(platform.resource.aws_acm_certificate.wildcard[0].domain_name, /^\*\.\$\{var\.domain\}$/);
   const tenantPlatform = platform.output.tenant_platform[0].value;
-  for (const key of ['bucket', 'eks_oidc_provider_arn', 'eks_oidc_provider_url', 'db_subnet_group_name', 'db_security_group_ids', 'trial_host', 'trial_admin_secret']) {
+  for (const key of ['bucket', 'eks_oidc_provider_arn', 'eks_oidc_provider_url', 'db_subnet_group_name', 'db_security_group_ids', 'trial_host', 'trial_admin_secret', 'redis']) {
     assert.ok(key in tenantPlatform, `tenant_platform.${key}, which the tenant root needs`);
   }
+  assert.deepEqual(tenantPlatform.redis, {
+    address: '${aws_elasticache_replication_group.redis.primary_endpoint_address}',
+    port: '${aws_elasticache_replication_group.redis.port}',
+    user_group_id: '${aws_elasticache_user_group.redis.user_group_id}',
+  });
+});
+
+test("platform: Redis uses RBAC, its user group's default user is off, the master has a login of its own", () => {
+  const [redis] = platform.resource.aws_elasticache_replication_group.redis;
+  assert.equal(redis.transit_encryption_enabled, true, 'RBAC needs TLS');
+  assert.equal(redis.auth_token, undefined, 'no shared AUTH token');
+  assert.deepEqual(redis.user_group_ids, ['${aws_elasticache_user_group.redis.user_group_id}']);
+  const [group] = platform.resource.aws_elasticache_user_group.redis;
+  assert.equal(group.engine, 'REDIS');
+  assert.deepEqual(group.lifecycle[0].ignore_changes, ['${user_ids}'], "tenants' associations are not undone by the next platform apply");
+  const users = (group.user_ids as string[]).map((ref) => {
+    const name = /^\$\{aws_elasticache_user\.(\w+)\.user_id\}$/.exec(ref)?.[1];
+    assert.ok(name, `${ref} is a user of this configuration`);
+    return platform.resource.aws_elasticache_user[name][0] as Block;
+  });
+  const defaults = users.filter((u) => u.user_name === 'default');
+  assert.equal(defaults.length, 1, 'the group has a user named default');
+  assert.deepEqual(String(defaults[0]?.access_string).split(' '), ['off', '-@all'], 'the default user is off, with no commands');
+  const admin = platform.resource.aws_elasticache_user.admin[0];
+  assert.ok(users.includes(admin), "the master's user is in the group");
+  assert.match(admin.access_string, /^on /);
+  assert.equal(admin.authentication_mode[0].type, 'password');
+  assert.match(platform.resource.aws_secretsmanager_secret_version.redis_admin[0].secret_string, /REDIS_URL = "rediss:\/\/\$\{aws_elasticache_user\.admin\.user_name\}:\$\{random_password\.redis_admin\.result\}@/);
+  for (const name of ['redis_default', 'redis_admin']) assert.equal(platform.resource.random_password[name][0].special, false);
 });

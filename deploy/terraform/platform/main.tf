@@ -112,6 +112,61 @@ resource "aws_elasticache_replication_group" "redis" {
   at_rest_encryption_enabled = true
   subnet_group_name          = aws_elasticache_subnet_group.redis.name
   security_group_ids         = [aws_security_group.data.id]
+  user_group_ids             = [aws_elasticache_user_group.redis.user_group_id]
+}
+
+# RBAC: every user group needs a user named "default". Ours is off, so every client logs in by name.
+resource "random_password" "redis_default" {
+  length  = 40
+  special = false
+}
+
+resource "aws_elasticache_user" "default" {
+  user_id       = "${var.name}-default"
+  user_name     = "default"
+  engine        = "REDIS"
+  access_string = "off -@all"
+  authentication_mode {
+    type      = "password"
+    passwords = [random_password.redis_default.result]
+  }
+}
+
+# The master's login: every key and channel.
+resource "random_password" "redis_admin" {
+  length  = 40
+  special = false # it goes into a URL as is
+}
+
+resource "aws_elasticache_user" "admin" {
+  user_id       = "${var.name}-admin"
+  user_name     = "${var.name}-admin"
+  engine        = "REDIS"
+  access_string = "on ~* &* +@all"
+  authentication_mode {
+    type      = "password"
+    passwords = [random_password.redis_admin.result]
+  }
+}
+
+resource "aws_elasticache_user_group" "redis" {
+  user_group_id = "${var.name}-redis"
+  engine        = "REDIS"
+  user_ids      = [aws_elasticache_user.default.user_id, aws_elasticache_user.admin.user_id]
+  # Each tenant's user joins from the tenant's own state (aws_elasticache_user_group_association).
+  lifecycle {
+    ignore_changes = [user_ids]
+  }
+}
+
+# The master's REDIS_URL.
+resource "aws_secretsmanager_secret" "redis_admin" {
+  name = "${var.name}/redis-admin"
+}
+
+resource "aws_secretsmanager_secret_version" "redis_admin" {
+  secret_id     = aws_secretsmanager_secret.redis_admin.id
+  secret_string = jsonencode({ REDIS_URL = "rediss://${aws_elasticache_user.admin.user_name}:${random_password.redis_admin.result}@${aws_elasticache_replication_group.redis.primary_endpoint_address}:${aws_elasticache_replication_group.redis.port}" })
 }
 
 # Kafka for analytics: one topic per tenant, IAM authentication.

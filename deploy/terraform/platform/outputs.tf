@@ -9,11 +9,17 @@ output "tenant_platform" {
     db_security_group_ids = [aws_security_group.data.id]
     trial_host            = { address = aws_db_instance.trial.address, port = aws_db_instance.trial.port }
     trial_admin_secret    = aws_secretsmanager_secret.trial_admin.arn
+    redis = {
+      address       = aws_elasticache_replication_group.redis.primary_endpoint_address
+      port          = aws_elasticache_replication_group.redis.port
+      user_group_id = aws_elasticache_user_group.redis.user_group_id
+    }
   }
 }
 
 output "cluster_name" { value = module.eks.cluster_name }
 output "redis_endpoint" { value = aws_elasticache_replication_group.redis.primary_endpoint_address }
+output "redis_admin_secret_arn" { value = aws_secretsmanager_secret.redis_admin.arn }
 output "kafka_cluster_arn" { value = aws_msk_serverless_cluster.analytics.arn }
 output "keyspace" { value = aws_keyspaces_keyspace.analytics.name }
 output "certificate_arn" { value = aws_acm_certificate_validation.wildcard.certificate_arn }

@@ -26,6 +26,7 @@ variable "platform" {
     db_security_group_ids = list(string)
     trial_host            = object({ address = string, port = number })
     trial_admin_secret    = string
+    redis                 = object({ address = string, port = number, user_group_id = string })
   })
 }
 
@@ -58,9 +59,24 @@ module "tenant" {
   db_subnet_group_name  = var.platform.db_subnet_group_name
   db_security_group_ids = var.platform.db_security_group_ids
   trial_host            = var.platform.trial_host
+  redis_address         = var.platform.redis.address
+  redis_port            = var.platform.redis.port
+  redis_user_group_id   = var.platform.redis.user_group_id
 }
 
 output "namespace" { value = module.tenant.namespace }
 output "role_arn" { value = module.tenant.role_arn }
 output "database_secret_arn" { value = module.tenant.database_secret_arn }
 output "storage_url" { value = module.tenant.storage_url }
+output "redis_prefix" { value = module.tenant.redis_prefix }
+
+# The pod's URLs, with their passwords: terraform output -json shows them, the plan and apply logs do not.
+output "database_url" {
+  value     = module.tenant.database_url
+  sensitive = true
+}
+
+output "redis_url" {
+  value     = module.tenant.redis_url
+  sensitive = true
+}

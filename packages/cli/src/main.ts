@@ -17,6 +17,9 @@ Usage:
   tenantry tenants list
   tenantry tenants get <slug>
   tenantry tenants delete <slug> [--wait]
+  tenantry tenants logs <slug> <step> [--limit <n>]
+                                               a provisioning step's log (its progress, attempts and
+                                               failures), oldest line first; --limit keeps the newest n
   tenantry migrate --all                       bring every tenant database to this build's schema version
   tenantry usage <slug> [--hours 24]           the tenant's requests, errors, p95 latency, users and jobs
   tenantry services fetch|start|stop|status [kafka] [cassandra]
@@ -44,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
         wait: { type: 'boolean', default: false },
         all: { type: 'boolean', default: false },
         hours: { type: 'string', default: '24' },
+        limit: { type: 'string' },
         tier: { type: 'string' },
         name: { type: 'string' },
         timeout: { type: 'string', default: '120' },
@@ -78,8 +82,14 @@ async function main(argv: string[]): Promise<void> {
     return runMigrateCommand({ json: values.json, url: values.url, token: values.token, domain: values.domain });
   }
   if (command !== 'tenants') throw CliErrors.usage(`unknown command "${command}"`);
-  if (!sub || !['create', 'list', 'get', 'delete'].includes(sub)) throw CliErrors.usage(`tenants needs one of: create, list, get, delete`);
-  if (extra.length > 0) throw CliErrors.usage(`unexpected argument "${extra[0]}"`);
+  if (!sub || !['create', 'list', 'get', 'delete', 'logs'].includes(sub)) throw CliErrors.usage(`tenants needs one of: create, list, get, delete, logs`);
+  const [step, ...rest] = sub === 'logs' ? extra : [undefined, ...extra];
+  if (rest.length > 0) throw CliErrors.usage(`unexpected argument "${rest[0]}"`);
+  if (sub === 'logs' && (!slug || !step)) throw CliErrors.usage('tenants logs needs a tenant slug and a step, e.g. tenantry tenants logs acme pod');
+  const limit = values.limit === undefined ? undefined : Number(values.limit);
+  if (limit !== undefined && (sub !== 'logs' || !Number.isInteger(limit) || limit < 1)) {
+    throw CliErrors.usage(sub === 'logs' ? '--limit must be a whole number of lines' : '--limit is for tenants logs');
+  }
   if (sub !== 'list') {
     if (!slug) throw CliErrors.usage(`tenants ${sub} needs a tenant slug, e.g. tenantry tenants ${sub} acme`);
     if (sub === 'create') {
@@ -92,8 +102,10 @@ async function main(argv: string[]): Promise<void> {
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw CliErrors.usage('--timeout must be a number of seconds');
   await runTenantsCommand({
-    action: sub as 'create' | 'list' | 'get' | 'delete',
+    action: sub as 'create' | 'list' | 'get' | 'delete' | 'logs',
     slug: slug ?? '',
+    step,
+    limit,
     tier: values.tier,
     name: values.name,
     json: values.json,

@@ -1,7 +1,7 @@
 /** @module The CLI's client of the tenants API, reached through the gateway at master.<domain>. */
 import { request } from 'node:http';
 import { TenantryError } from '@tenantry/core';
-import type { FleetMigrationEvent, FleetMigrationSummary, TenantResource } from '@tenantry/control-plane';
+import type { FleetMigrationEvent, FleetMigrationSummary, StepLogResource, TenantResource } from '@tenantry/control-plane';
 
 export interface TenantUsageReport {
   tenant: string;
@@ -34,6 +34,12 @@ export class PlatformClient {
 
   delete(slug: string): Promise<TenantResource> {
     return this.call('DELETE', `/admin/api/tenants/${encodeURIComponent(slug)}`);
+  }
+
+  /** A provisioning step's log: its newest `limit` lines (the API's default when not given), oldest first. */
+  stepLog(slug: string, step: string, limit?: number): Promise<StepLogResource> {
+    const query = limit === undefined ? '' : `?limit=${limit}`;
+    return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}/steps/${encodeURIComponent(step)}/log${query}`);
   }
 
   /** A tenant's usage over the last `hours`, from the master's analytics store. */

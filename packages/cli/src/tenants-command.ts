@@ -1,4 +1,4 @@
-/** @module `tenantry tenants …`: create, list, get and delete, with live step progress for --wait. */
+/** @module `tenantry tenants …`: create, list, get, delete, with live step progress for --wait, and a step's log. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { delay, tenantHost, MASTER_SLUG } from '@tenantry/core';
@@ -7,8 +7,12 @@ import { CliError, CliErrors } from './errors.js';
 import { PlatformClient } from './platform-client.js';
 
 export interface TenantsCommand {
-  action: 'create' | 'list' | 'get' | 'delete';
+  action: 'create' | 'list' | 'get' | 'delete' | 'logs';
   slug: string;
+  /** The step whose log `logs` prints. */
+  step?: string | undefined;
+  /** How many of the newest log lines `logs` prints (the API's default: all it keeps). */
+  limit?: number | undefined;
   tier?: string | undefined;
   name?: string | undefined;
   json: boolean;
@@ -45,6 +49,13 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
     case 'get': {
       const tenant = await client.get(command.slug);
       return print(describe(tenant), tenant);
+    }
+    case 'logs': {
+      const log = await client.stepLog(command.slug, command.step!, command.limit);
+      if (command.json) return print('', log);
+      if (log.truncated) process.stderr.write(`(older lines left out: showing the newest ${log.lines.length})\n`);
+      if (log.lines.length === 0) return print(`step ${log.step} of tenant ${log.slug} has logged nothing yet`, log);
+      return print(log.lines.map((l) => `${l.at}  ${l.line}`).join('\n'), log);
     }
     case 'create': {
       let tenant = await client.create(command.slug, command.tier!, command.name);
@@ -85,7 +96,9 @@ async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t
     const tenant = await client.get(command.slug);
     if (!command.json) {
       for (const step of tenant.steps) {
-        const line = `${step.state}${step.detail && step.state !== 'done' ? `: ${step.detail}` : ''}`;
+        // The detail (the step's last log line) is its live progress: shown while it works.
+        const working = step.state === 'running' || step.state === 'removing';
+        const line = `${step.state}${step.detail && working ? `: ${step.detail}` : ''}`;
         if (seen.get(step.name) !== line && step.state !== 'pending') {
           seen.set(step.name, line);
           const took = step.durationMs !== null && (step.state === 'done' || step.state === 'removed') ? ` (${step.durationMs} ms)` : '';

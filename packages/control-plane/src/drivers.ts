@@ -105,7 +105,7 @@ export interface ComputeDriver {
    * assigns) and resolves once every program passed its health check.
    */
   deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment>;
-  remove(tenant: TenantRef): Promise<void>;
+  remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
 }
 
 export interface RoutingDriver {

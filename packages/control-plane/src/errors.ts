@@ -9,6 +9,8 @@ export const ControlPlaneErrors = {
   unauthorized: () =>
     new TenantryError('UNAUTHORIZED', 401, 'missing or wrong admin token; send Authorization: Bearer <token from $TENANTRY_HOME/admin-token>'),
   tenantNotFound: (slug: string) => new TenantryError('TENANT_NOT_FOUND', 404, `tenant ${slug} does not exist`),
+  stepNotFound: (step: string, steps: readonly string[]) =>
+    new TenantryError('STEP_NOT_FOUND', 404, `step ${JSON.stringify(step)} does not exist; the steps are ${steps.join(', ')}`),
   tenantConflict: (slug: string, differences: string[]) =>
     new TenantryError('TENANT_CONFLICT', 409, `tenant ${slug} already exists with a different ${differences.join(' and ')}; delete it first or use another slug`, {
       differences,

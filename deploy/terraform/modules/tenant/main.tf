@@ -6,6 +6,8 @@ locals {
   tags      = merge(var.tags, { "tenantry.io/tenant" = var.slug, "tenantry.io/tier" = var.tier })
   db_host   = local.production ? aws_db_instance.dedicated[0].address : var.trial_host.address
   db_port   = local.production ? aws_db_instance.dedicated[0].port : var.trial_host.port
+  # The pod's DATABASE_URL: in the secret and in the outputs.
+  database_url = "postgres://${local.db_name}:${random_password.database.result}@${local.db_host}:${local.db_port}/${local.db_name}?sslmode=require"
 }
 
 resource "random_password" "database" {
@@ -71,7 +73,32 @@ resource "aws_secretsmanager_secret" "database" {
 
 resource "aws_secretsmanager_secret_version" "database" {
   secret_id     = aws_secretsmanager_secret.database.id
-  secret_string = jsonencode({ DATABASE_URL = "postgres://${local.db_name}:${random_password.database.result}@${local.db_host}:${local.db_port}/${local.db_name}?sslmode=require" })
+  secret_string = jsonencode({ DATABASE_URL = local.database_url })
+}
+
+# Redis: an RBAC user of the platform's ElastiCache that reaches only the keys and channels t:<slug>:*,
+# with the rules the local driver gives with ACL SETUSER (packages/drivers/local/src/redis-acl-queue.ts).
+resource "random_password" "redis" {
+  length  = 40
+  special = false # it goes into a URL as is
+}
+
+resource "aws_elasticache_user" "tenant" {
+  user_id       = "tenant-${var.slug}"
+  user_name     = "tenant-${var.slug}"
+  engine        = "REDIS"
+  access_string = "on ~t:${var.slug}:* &t:${var.slug}:* +@all -@admin -@dangerous +info"
+  authentication_mode {
+    type      = "password"
+    passwords = [random_password.redis.result]
+  }
+  tags = local.tags
+}
+
+# The platform's user group lists only its own users (it ignores changes to user_ids); tenants join here.
+resource "aws_elasticache_user_group_association" "tenant" {
+  user_group_id = var.redis_user_group_id
+  user_id       = aws_elasticache_user.tenant.user_id
 }
 
 # IRSA: the tenant's service account (tenant-<slug>/tenant) may assume this role, and nothing else may.

@@ -55,3 +55,18 @@ variable "tags" {
   type    = map(string)
   default = {}
 }
+
+variable "redis_address" {
+  description = "The platform's ElastiCache primary endpoint address, from the platform's outputs."
+  type        = string
+}
+
+variable "redis_port" {
+  type    = number
+  default = 6379
+}
+
+variable "redis_user_group_id" {
+  description = "The platform's ElastiCache user group: the tenant's Redis user is added to it."
+  type        = string
+}

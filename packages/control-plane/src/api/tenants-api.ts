@@ -1,7 +1,7 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { defaultTenantName, errorMessage, isTier, slugProblem, type Tier } from '@tenantry/core';
-import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
+import { STEP_LOG_MAX_LINES, type StepLog, type TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
 import { costEstimate } from './cost-estimate.js';
@@ -22,6 +22,12 @@ export interface TenantsApiOptions {
   health?: (slug: string) => TenantHealth | null;
   /** Where the master's analytics consumer stores usage (the analytics package's store). */
   analytics?: UsageStore;
+}
+
+/** `GET /admin/api/tenants/:slug/steps/:step/log`: the step's lines, oldest first. */
+export interface StepLogResource extends StepLog {
+  slug: string;
+  step: string;
 }
 
 interface UsageTotals { tenant: string; requests: number; errors: number; activeUsers: number; jobs: number; jobsFailed: number; storageBytes: number }
@@ -51,6 +57,14 @@ function usageWindow(query: Record<string, string | undefined>): { from: Date; t
   if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   return { from: new Date(to.getTime() - hours * 3_600_000), to, bucketMinutes };
+}
+
+/** `?limit=` of a step's log, checked: its newest lines, all that are kept by default. */
+function logLimit(value: string | undefined): number {
+  if (value === undefined) return STEP_LOG_MAX_LINES;
+  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(limit >= 1 && limit <= STEP_LOG_MAX_LINES)) throw ControlPlaneErrors.invalidQuery(`limit must be a whole number from 1 to ${STEP_LOG_MAX_LINES}`);
+  return limit;
 }
 
 /** A live view re-reads the catalog on every announced change, and at least this often. */
@@ -120,6 +134,19 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
     return resource(tenant);
   });
+
+  // A step's log: every line it reported (its progress, each attempt's start and failure), oldest first.
+  app.get<{ Params: { slug: string; step: string }; Querystring: Record<string, string | undefined> }>(
+    '/admin/api/tenants/:slug/steps/:step/log',
+    async (request): Promise<StepLogResource> => {
+      const { slug, step } = request.params;
+      if (!STEP_NAMES.includes(step)) throw ControlPlaneErrors.stepNotFound(step, STEP_NAMES);
+      const limit = logLimit(request.query.limit);
+      const log = await catalog.stepLog(slug, step, limit);
+      if (!log) throw ControlPlaneErrors.tenantNotFound(slug);
+      return { slug, step, lines: log.lines, truncated: log.truncated };
+    },
+  );
 
   app.delete<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request, reply) => {
     const { slug } = request.params;

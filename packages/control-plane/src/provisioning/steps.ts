@@ -88,7 +88,7 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
         ctx.progress,
       );
     },
-    remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant),
+    remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),
   },
   {
     name: 'route',

@@ -1,7 +1,8 @@
-/** @module Runs a tenant's provisioning steps in order, records progress, retries, and cleans up on failure. */
+/** @module Runs a tenant's provisioning steps in order, records their logs, retries, and cleans up on failure. */
 import { delay, errorMessage, type Logger } from '@tenantry/core';
 import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { PlatformDrivers, TenantRef } from '../drivers.js';
+import { StepLogWriter } from './step-log.js';
 import { PROVISIONING_STEPS, type ProvisioningStep, type StepContext } from './steps.js';
 
 export interface WorkflowOptions {
@@ -47,7 +48,7 @@ export class ProvisioningWorkflow {
           log.info({ status }, 'provisioning stopped: the tenant changed status');
           return;
         }
-        const result = await this.attempt(step, this.context(tenant, step, outputs), log);
+        const result = await this.attempt(step, tenant, outputs, log);
         if (!result.ok) {
           await this.catalog.stepFailed(slug, step.name, result.error);
           log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
@@ -77,21 +78,40 @@ export class ProvisioningWorkflow {
     });
   }
 
-  /** Applies a step, retrying with backoff; records each attempt in the catalog. */
-  private async attempt(step: ProvisioningStep, ctx: StepContext, log: Logger): Promise<{ ok: true; output: unknown } | { ok: false; error: string }> {
+  /**
+   * Applies a step, retrying with backoff; records each attempt in the catalog, and in the step's log
+   * its start, everything it reports, and how it ended.
+   */
+  private async attempt(
+    step: ProvisioningStep,
+    tenant: TenantRef,
+    outputs: ReadonlyMap<string, unknown>,
+    log: Logger,
+  ): Promise<{ ok: true; output: unknown } | { ok: false; error: string }> {
+    const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
+    const ctx = this.context(tenant, outputs, stepLog);
+    const of = `of ${this.stepAttempts}`;
     let lastError = '';
     for (let attempt = 1; attempt <= this.stepAttempts; attempt += 1) {
-      await this.catalog.stepStarted(ctx.tenant.slug, step.name, 'running');
+      await this.catalog.stepStarted(tenant.slug, step.name, 'running');
+      stepLog.write(`attempt ${attempt} ${of}`);
       const started = Date.now();
       try {
         const output = (await step.apply(ctx)) ?? {};
-        await this.catalog.stepFinished(ctx.tenant.slug, step.name, 'done', output);
+        stepLog.write(`done in ${Date.now() - started} ms`);
+        // The whole log is in before the step shows as done.
+        await stepLog.flush();
+        await this.catalog.stepFinished(tenant.slug, step.name, 'done', output);
         log.info({ step: step.name, ms: Date.now() - started, attempt }, 'step done');
         return { ok: true, output };
       } catch (err) {
         lastError = errorMessage(err);
         log.warn({ step: step.name, attempt, err: lastError }, 'step attempt failed');
-        if (attempt < this.stepAttempts) await delay(this.retryDelayMs * 2 ** (attempt - 1));
+        const retryInMs = attempt < this.stepAttempts ? this.retryDelayMs * 2 ** (attempt - 1) : undefined;
+        stepLog.write(`attempt ${attempt} ${of} failed: ${lastError}`);
+        if (retryInMs !== undefined) stepLog.write(`retrying in ${retryInMs} ms`);
+        await stepLog.flush();
+        if (retryInMs !== undefined) await delay(retryInMs);
       }
     }
     return { ok: false, error: lastError };
@@ -104,14 +124,21 @@ export class ProvisioningWorkflow {
   private async removeAll(tenant: TenantRef, log: Logger, failedStep?: string): Promise<boolean> {
     let complete = true;
     for (const step of [...this.steps].reverse()) {
-      const ctx = this.context(tenant, step, new Map());
+      const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
+      const ctx = this.context(tenant, new Map(), stepLog);
       const keepFailure = step.name === failedStep;
+      const started = Date.now();
       try {
         if (!keepFailure) await this.catalog.stepStarted(tenant.slug, step.name, 'removing');
+        stepLog.write(failedStep ? `removing: provisioning failed at step ${failedStep}` : 'removing: the tenant is being deleted');
         await step.remove(ctx);
+        stepLog.write(`removed in ${Date.now() - started} ms`);
+        await stepLog.flush();
         if (!keepFailure) await this.catalog.stepFinished(tenant.slug, step.name, 'removed');
       } catch (err) {
         complete = false;
+        stepLog.write(`removal failed: ${errorMessage(err)}`);
+        await stepLog.flush();
         await this.catalog.stepFailed(tenant.slug, step.name, `removal failed: ${errorMessage(err)}`);
         log.error({ step: step.name, err: errorMessage(err) }, 'removing a step failed');
       }
@@ -125,16 +152,12 @@ export class ProvisioningWorkflow {
     return complete;
   }
 
-  private context(tenant: TenantRef, step: ProvisioningStep, outputs: ReadonlyMap<string, unknown>): StepContext {
+  private context(tenant: TenantRef, outputs: ReadonlyMap<string, unknown>, stepLog: StepLogWriter): StepContext {
     return {
       tenant,
       drivers: this.drivers,
       outputs,
-      progress: (message) => {
-        this.catalog.stepProgress(tenant.slug, step.name, message).catch((err: unknown) => {
-          this.log.warn({ tenant: tenant.slug, step: step.name, err: errorMessage(err) }, 'could not record progress');
-        });
-      },
+      progress: (message) => stepLog.write(message),
       recordSchemaVersion: (version) => this.catalog.setSchemaVersion(tenant.slug, version),
     };
   }

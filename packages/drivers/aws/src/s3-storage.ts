@@ -72,12 +72,17 @@ export class S3PrefixStorage implements StorageDriver {
 
   async remove(tenant: TenantRef): Promise<void> {
     policyForTenant(this.options.bucket, tenant.slug);
-    let ContinuationToken: string | undefined;
-    do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: `${tenant.slug}/`, ContinuationToken }));
-      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-      if (keys.length > 0) await this.s3.send(new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: keys, Quiet: true } }));
-      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (ContinuationToken);
+    await deletePrefix(this.s3, this.options.bucket, `${tenant.slug}/`);
   }
+}
+
+/** Deletes every object under `prefix` (a page of up to 1,000 keys at a time); a no-op when there are none. */
+export async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promise<void> {
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken }));
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
+    ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (ContinuationToken);
 }

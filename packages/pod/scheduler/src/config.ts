@@ -4,6 +4,8 @@ import { env, readConfig } from '@tenantry/core';
 import { podEnvironment } from '@tenantry/pod-runtime';
 
 const masterOnly = {
+  /** Where tenants run: supervised processes on this machine, or Terraform and Helm. @defaultValue local */
+  TENANTRY_DRIVER: z._default(z.enum(['local', 'kubernetes'], { message: 'must be local or kubernetes' }), 'local'),
   TENANTRY_DOMAIN: z._default(z.string(), 'localhost'),
   TENANTRY_PUBLIC_PORT: env.port(8080),
   TENANTRY_MAIL_SMTP_PORT: z.optional(env.port()),
@@ -26,12 +28,37 @@ const masterOnly = {
   TENANTRY_S3_REGION: z._default(z.string(), 'us-east-1'),
   TENANTRY_S3_ACCESS_KEY_ID: z.optional(z.string().check(z.minLength(3))),
   TENANTRY_S3_SECRET_ACCESS_KEY: z.optional(z.string().check(z.minLength(8))),
+  // The kubernetes driver: terraform and helm run as child processes.
+  /** The Terraform folder with the `tenant/` root and `modules/` (the repository's deploy/terraform). */
+  TENANTRY_TERRAFORM_DIR: z.optional(z.string()),
+  /** The platform's variables for the tenant root: region and platform (the platform root's tenant_platform output). */
+  TENANTRY_TERRAFORM_VAR_FILE: z.optional(z.string()),
+  /** A backend settings file for the tenant states (bucket, region, lock table); each tenant's key is added. */
+  TENANTRY_TERRAFORM_BACKEND_CONFIG: z.optional(z.string()),
+  TENANTRY_TERRAFORM_BIN: z._default(z.string(), 'terraform'),
+  TENANTRY_TERRAFORM_TIMEOUT_SECONDS: env.integer(60, 4 * 3600, 2400),
+  /** The tenant-pod chart (deploy/helm/tenant-pod). */
+  TENANTRY_HELM_CHART: z.optional(z.string()),
+  /** The operator's values for every tenant (image, ingress, network CIDRs), comma-separated files. */
+  TENANTRY_HELM_VALUES: z.optional(z.string()),
+  TENANTRY_HELM_BIN: z._default(z.string(), 'helm'),
+  TENANTRY_KUBECTL_BIN: z._default(z.string(), 'kubectl'),
+  TENANTRY_HELM_TIMEOUT_SECONDS: env.integer(30, 3600, 600),
+  /** Where tenant releases are recorded: the master's own namespace. */
+  TENANTRY_RELEASE_NAMESPACE: z._default(z.string().check(z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name')), 'tenantry-system'),
+  /** Terraform data directories and the values files of running installs. */
+  TENANTRY_WORK_DIR: z._default(z.string(), '/tmp/tenantry-provisioning'),
+  /** The SMTP relay tenants send through, e.g. smtp://user:password@email-smtp.eu-west-1.amazonaws.com:587. */
+  TENANTRY_SMTP_RELAY_URL: z.optional(env.url(['smtp', 'smtps'])),
 };
 
-const REQUIRED_ON_MASTER = [
-  'TENANTRY_AGENT_URL', 'TENANTRY_AGENT_TOKEN', 'TENANTRY_STORAGE_ROOT', 'TENANTRY_TRIAL_DATABASE_URL', 'TENANTRY_NAMING_KEY',
-  'TENANTRY_POSTGRES_ROOT', 'TENANTRY_POSTGRES_SUPERUSER_PASSWORD', 'TENANTRY_MAIL_SMTP_PORT', 'TENANTRY_MAIL_HTTP_PORT', 'TENANTRY_MAIL_KEY',
-] as const;
+const REQUIRED_ON_MASTER = {
+  local: [
+    'TENANTRY_AGENT_URL', 'TENANTRY_AGENT_TOKEN', 'TENANTRY_STORAGE_ROOT', 'TENANTRY_TRIAL_DATABASE_URL', 'TENANTRY_NAMING_KEY',
+    'TENANTRY_POSTGRES_ROOT', 'TENANTRY_POSTGRES_SUPERUSER_PASSWORD', 'TENANTRY_MAIL_SMTP_PORT', 'TENANTRY_MAIL_HTTP_PORT', 'TENANTRY_MAIL_KEY',
+  ],
+  kubernetes: ['TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_HELM_CHART', 'TENANTRY_SMTP_RELAY_URL'],
+} as const;
 
 const tenantJobs = {
   /** Outgoing mail server, e.g. smtp://user:password@host:587 (locally the platform's catcher). */
@@ -49,8 +76,8 @@ const tenantJobs = {
 const schema = z.object({ ...podEnvironment, ...tenantJobs, ...masterOnly }).check(
   z.superRefine((config, ctx) => {
     if (!config.IS_MASTER) return;
-    for (const key of REQUIRED_ON_MASTER) {
-      if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: 'is required when IS_MASTER=true', input: config[key] });
+    for (const key of REQUIRED_ON_MASTER[config.TENANTRY_DRIVER]) {
+      if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: `is required when IS_MASTER=true with TENANTRY_DRIVER=${config.TENANTRY_DRIVER}`, input: config[key] });
     }
     if (config.TENANTRY_S3_ENDPOINT) {
       for (const key of ['TENANTRY_S3_ACCESS_KEY_ID', 'TENANTRY_S3_SECRET_ACCESS_KEY'] as const) {
@@ -61,4 +88,4 @@ const schema = z.object({ ...podEnvironment, ...tenantJobs, ...masterOnly }).che
 );
 
 export type SchedulerConfig = z.output<typeof schema>;
-export const readSchedulerConfig = () => readConfig('scheduler', schema);
+export const readSchedulerConfig = (environment: NodeJS.ProcessEnv = process.env) => readConfig('scheduler', schema, environment);

@@ -1,11 +1,12 @@
-/** @module The master scheduler's provisioning worker, wired to the local driver. */
+/** @module The master scheduler's provisioning worker, wired to the driver TENANTRY_DRIVER names (local or kubernetes). */
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
-import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog } from '@tenantry/control-plane';
+import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
+import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
 import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
-import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
+import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { SchedulerConfig } from './config.js';
 
@@ -13,17 +14,35 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   const concurrency = config.TENANTRY_PROVISIONING_CONCURRENCY;
   const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4);
   await catalog.migrate();
+  const analytics = config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS) : new RedisStreamsBusDriver();
+  const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
+  const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
+  const kubernetes = config.TENANTRY_DRIVER === 'kubernetes' ? kubernetesDrivers(config, manifest, analytics, schema) : undefined;
+  const drivers = kubernetes ?? localDrivers(config, manifest, analytics, schema);
+  // Cloud steps fail for longer than local ones (throttling, a busy state lock): wait longer between attempts.
+  const workflow = new ProvisioningWorkflow(catalog, drivers, log, kubernetes ? { retryDelayMs: 15_000 } : {});
+  const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
+  await worker.start();
+  log.info({ concurrency, driver: config.TENANTRY_DRIVER }, 'provisioning worker started');
+  return async () => {
+    await worker.close();
+    await kubernetes?.close();
+    await catalog.close();
+  };
+}
+
+function localDrivers(config: SchedulerConfig, manifest: PodManifest, analytics: AnalyticsBusDriver, schema: TenantSchema): PlatformDrivers {
   const pgRoot = config.TENANTRY_POSTGRES_ROOT!;
-  const drivers = createLocalDrivers({
+  return createLocalDrivers({
     agentUrl: config.TENANTRY_AGENT_URL!,
     agentToken: config.TENANTRY_AGENT_TOKEN!,
-    manifest: config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest(),
+    manifest,
     domain: config.TENANTRY_DOMAIN,
     publicPort: config.TENANTRY_PUBLIC_PORT,
     redisUrl: config.REDIS_URL,
     mail: { smtpPort: config.TENANTRY_MAIL_SMTP_PORT!, httpPort: config.TENANTRY_MAIL_HTTP_PORT!, key: config.TENANTRY_MAIL_KEY! },
-    analytics: config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS) : new RedisStreamsBusDriver(),
-    schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
+    analytics,
+    schema,
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
     storage: config.TENANTRY_S3_ENDPOINT
       ? new S3PrefixStorage({
@@ -42,12 +61,33 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
       superuserPassword: config.TENANTRY_POSTGRES_SUPERUSER_PASSWORD!,
     },
   });
-  const workflow = new ProvisioningWorkflow(catalog, drivers, log);
-  const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
-  await worker.start();
-  log.info({ concurrency }, 'provisioning worker started');
-  return async () => {
-    await worker.close();
-    await catalog.close();
-  };
+}
+
+/** Terraform and Helm as child processes; on AWS the master's IAM role (IRSA) gives them and the S3 client credentials. */
+function kubernetesDrivers(config: SchedulerConfig, manifest: PodManifest, analytics: AnalyticsBusDriver, schema: TenantSchema) {
+  return createKubernetesDrivers({
+    domain: config.TENANTRY_DOMAIN,
+    terraform: {
+      binary: config.TENANTRY_TERRAFORM_BIN,
+      configDir: config.TENANTRY_TERRAFORM_DIR!,
+      workDir: config.TENANTRY_WORK_DIR,
+      backendConfig: config.TENANTRY_TERRAFORM_BACKEND_CONFIG!,
+      varFile: config.TENANTRY_TERRAFORM_VAR_FILE!,
+      timeoutMs: config.TENANTRY_TERRAFORM_TIMEOUT_SECONDS * 1000,
+    },
+    helm: {
+      helm: config.TENANTRY_HELM_BIN,
+      kubectl: config.TENANTRY_KUBECTL_BIN,
+      chart: config.TENANTRY_HELM_CHART!,
+      valuesFiles: config.TENANTRY_HELM_VALUES?.split(',').map((f) => f.trim()).filter(Boolean),
+      releaseNamespace: config.TENANTRY_RELEASE_NAMESPACE,
+      programs: manifest.programs.map((p) => p.name),
+      timeoutMs: config.TENANTRY_HELM_TIMEOUT_SECONDS * 1000,
+    },
+    storage: { region: config.TENANTRY_S3_REGION, bucket: config.TENANTRY_S3_BUCKET, endpoint: config.TENANTRY_S3_ENDPOINT },
+    redisAdminUrl: config.REDIS_URL,
+    smtpRelayUrl: config.TENANTRY_SMTP_RELAY_URL!,
+    analytics,
+    schema,
+  });
 }

@@ -1,0 +1,89 @@
+/** The tenants API's step log route, on a real Postgres catalog, with the pods' error mapping. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isTenantryError } from '@tenantry/core';
+import { TenantCatalog } from '../catalog/tenant-catalog.js';
+import type { ProvisioningQueue } from '../provisioning/queue.js';
+import { STEP_NAMES } from '../provisioning/steps.js';
+import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { tenantsApi } from './tenants-api.js';
+
+let server: TestPostgres;
+let catalog: TenantCatalog;
+let app: FastifyInstance;
+
+before(async () => {
+  server = await startTestPostgres();
+  catalog = new TenantCatalog(server.adminUrl);
+  await catalog.migrate();
+  app = Fastify();
+  // As the pods' server maps errors: the catalogue's errors with their status, as JSON.
+  app.setErrorHandler(async (err, _request, reply) => {
+    if (!isTenantryError(err)) throw err;
+    reply.code(err.status);
+    return err.toJSON();
+  });
+  await app.register(tenantsApi, {
+    catalog,
+    queue: { enqueue: async () => undefined } as unknown as ProvisioningQueue,
+    authorize: async () => undefined,
+    address: { domain: 'localhost', port: 8080 },
+    schema: { latestVersion: 1, migrate: async () => ({ version: 1, applied: [] }) },
+  });
+  await app.ready();
+
+  await catalog.create({ slug: 'logged', name: 'Logged', tier: 'trial' }, STEP_NAMES);
+  await catalog.appendStepLog('logged', 'database', ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms']);
+});
+
+after(async () => {
+  await app?.close();
+  await catalog?.close();
+  await server?.stop();
+});
+
+async function get(url: string): Promise<{ status: number; json: any }> {
+  const response = await app.inject({ method: 'GET', url });
+  return { status: response.statusCode, json: response.json() };
+}
+
+test("a step's log, oldest line first, with when each line was reported", async () => {
+  const { status, json } = await get('/admin/api/tenants/logged/steps/database/log');
+  assert.equal(status, 200);
+  assert.deepEqual(Object.keys(json).sort(), ['lines', 'slug', 'step', 'truncated']);
+  assert.equal(json.slug, 'logged');
+  assert.equal(json.step, 'database');
+  assert.deepEqual(json.lines.map((l: { line: string }) => l.line), ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms']);
+  assert.ok(json.lines.every((l: { at: string }) => !Number.isNaN(Date.parse(l.at))));
+  assert.equal(json.truncated, false);
+
+  const newest = await get('/admin/api/tenants/logged/steps/database/log?limit=1');
+  assert.deepEqual(newest.json.lines.map((l: { line: string }) => l.line), ['done in 12 ms']);
+  assert.equal(newest.json.truncated, true);
+
+  const empty = await get('/admin/api/tenants/logged/steps/pod/log');
+  assert.deepEqual(empty.json, { slug: 'logged', step: 'pod', lines: [], truncated: false });
+});
+
+test('an unknown tenant or step is a 404 that says what exists', async () => {
+  const tenant = await get('/admin/api/tenants/nobody/steps/database/log');
+  assert.equal(tenant.status, 404);
+  assert.equal(tenant.json.error.code, 'TENANT_NOT_FOUND');
+  assert.match(tenant.json.error.message, /tenant nobody does not exist/);
+
+  const step = await get('/admin/api/tenants/logged/steps/dns/log');
+  assert.equal(step.status, 404);
+  assert.equal(step.json.error.code, 'STEP_NOT_FOUND');
+  assert.match(step.json.error.message, /step "dns" does not exist; the steps are database, schema, storage, queue, mail, analytics, pod, route/);
+});
+
+test('a limit that is not a whole number from 1 to 5000 is a 400 that says so', async () => {
+  for (const limit of ['0', '5001', 'abc', '1.5', '-3', '', '1e3']) {
+    const { status, json } = await get(`/admin/api/tenants/logged/steps/database/log?limit=${limit}`);
+    assert.equal(status, 400, limit);
+    assert.equal(json.error.code, 'INVALID_QUERY', limit);
+    assert.match(json.error.message, /limit must be a whole number from 1 to 5000/, limit);
+  }
+  assert.equal((await get('/admin/api/tenants/logged/steps/database/log?limit=5000')).status, 200);
+});

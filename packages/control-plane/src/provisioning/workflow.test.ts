@@ -1,0 +1,215 @@
+/** The workflow's step logs on a real Postgres catalog: progress in order, retries and removals visible. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Logger } from '@tenantry/core';
+import { TenantCatalog, type NewStepLogLine } from '../catalog/tenant-catalog.js';
+import type { PlatformDrivers } from '../drivers.js';
+import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import type { ProvisioningStep } from './steps.js';
+import { DeprovisioningIncompleteError, ProvisioningWorkflow } from './workflow.js';
+
+let server: TestPostgres;
+let catalog: TenantCatalog;
+
+/** A catalog whose appends can be made to fail, to show a step never sees that. */
+class FlakyLogCatalog extends TenantCatalog {
+  failAppendsWith: string | undefined;
+
+  override async appendStepLog(slug: string, step: string, lines: readonly NewStepLogLine[], dropped = 0): Promise<void> {
+    if (this.failAppendsWith && lines.some((l) => (typeof l === 'string' ? l : l.line).includes(this.failAppendsWith!))) {
+      throw new Error('the catalog is unreachable');
+    }
+    return super.appendStepLog(slug, step, lines, dropped);
+  }
+}
+
+/** Keeps what the workflow logs, at any depth of child loggers. */
+function recordingLogger(): { log: Logger; warnings: { fields: Record<string, unknown>; message: string }[] } {
+  const warnings: { fields: Record<string, unknown>; message: string }[] = [];
+  const log = {
+    child: () => log,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }),
+  };
+  return { log: log as unknown as Logger, warnings };
+}
+
+const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
+
+function workflow(steps: ProvisioningStep[], log = recordingLogger().log, on: TenantCatalog = catalog): ProvisioningWorkflow {
+  return new ProvisioningWorkflow(on, drivers, log, { stepAttempts: 3, retryDelayMs: 1 }, steps);
+}
+
+async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog = catalog): Promise<void> {
+  await on.create({ slug, name: slug, tier: 'trial' }, steps.map((s) => s.name));
+}
+
+async function lines(slug: string, step: string): Promise<string[]> {
+  return ((await catalog.stepLog(slug, step))?.lines ?? []).map((l) => l.line);
+}
+
+before(async () => {
+  server = await startTestPostgres();
+  catalog = new TenantCatalog(server.adminUrl);
+  await catalog.migrate();
+});
+
+after(async () => {
+  await catalog?.close();
+  await server?.stop();
+});
+
+test('many quick progress lines are kept in the order reported, however the pool spreads the appends', async () => {
+  const streamed: ProvisioningStep = {
+    name: 'stream',
+    apply: async (ctx) => {
+      for (let i = 0; i < 3000; i += 1) {
+        ctx.progress(`line ${i}`);
+        // Now and then let appends start, so many run while more lines arrive.
+        if (i % 97 === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { streamed: true };
+    },
+    remove: async () => undefined,
+  };
+  await create('wf-stream', [streamed]);
+  await workflow([streamed]).provision('wf-stream');
+
+  assert.equal(await catalog.status('wf-stream'), 'ready');
+  const log = await lines('wf-stream', 'stream');
+  assert.equal(log[0], 'attempt 1 of 3');
+  assert.deepEqual(log.slice(1, -1), Array.from({ length: 3000 }, (_, i) => `line ${i}`));
+  assert.match(log.at(-1)!, /^done in \d+ ms$/);
+  const step = (await catalog.get('wf-stream'))!.steps[0]!;
+  assert.equal(step.state, 'done');
+  assert.equal(step.detail, log.at(-1));
+});
+
+test("a retried step's log shows the failed attempt, why it failed, and the retry", async () => {
+  let calls = 0;
+  const flaky: ProvisioningStep = {
+    name: 'flaky',
+    apply: async (ctx) => {
+      calls += 1;
+      ctx.progress(`connecting (call ${calls})`);
+      if (calls === 1) throw new Error('connection refused');
+      ctx.progress('connected');
+      return {};
+    },
+    remove: async () => undefined,
+  };
+  await create('wf-retry', [flaky]);
+  await workflow([flaky]).provision('wf-retry');
+
+  assert.equal(await catalog.status('wf-retry'), 'ready');
+  const log = await lines('wf-retry', 'flaky');
+  assert.deepEqual(log.slice(0, -1), [
+    'attempt 1 of 3',
+    'connecting (call 1)',
+    'attempt 1 of 3 failed: connection refused',
+    'retrying in 1 ms',
+    'attempt 2 of 3',
+    'connecting (call 2)',
+    'connected',
+  ]);
+  assert.match(log.at(-1)!, /^done in \d+ ms$/);
+  assert.equal((await catalog.get('wf-retry'))!.steps[0]!.attempts, 2);
+});
+
+test('a step that keeps failing shows every attempt, then the clean-up of every step', async () => {
+  const made: ProvisioningStep = {
+    name: 'made',
+    apply: async (ctx) => {
+      ctx.progress('making');
+      return {};
+    },
+    remove: async (ctx) => ctx.progress('deleting what was made'),
+  };
+  const broken: ProvisioningStep = {
+    name: 'broken',
+    apply: async () => {
+      throw new Error('quota exceeded');
+    },
+    remove: async () => undefined,
+  };
+  await create('wf-failed', [made, broken]);
+  await workflow([made, broken]).provision('wf-failed');
+
+  const tenant = (await catalog.get('wf-failed'))!;
+  assert.equal(tenant.status, 'failed');
+  const brokenLog = await lines('wf-failed', 'broken');
+  assert.deepEqual(brokenLog.slice(0, -1), [
+    'attempt 1 of 3',
+    'attempt 1 of 3 failed: quota exceeded',
+    'retrying in 1 ms',
+    'attempt 2 of 3',
+    'attempt 2 of 3 failed: quota exceeded',
+    'retrying in 2 ms',
+    'attempt 3 of 3',
+    'attempt 3 of 3 failed: quota exceeded',
+    'removing: provisioning failed at step broken',
+  ]);
+  assert.match(brokenLog.at(-1)!, /^removed in \d+ ms$/);
+  const madeLog = await lines('wf-failed', 'made');
+  assert.deepEqual(madeLog.slice(-3, -1), ['removing: provisioning failed at step broken', 'deleting what was made']);
+  assert.match(madeLog.at(-1)!, /^removed in \d+ ms$/);
+  assert.equal(madeLog[1], 'making', 'the log keeps what the step did before it was removed');
+  assert.equal(tenant.steps.find((s) => s.name === 'broken')!.error, 'quota exceeded');
+
+  // Retrying the tenant keeps the log: the new attempt follows the old ones.
+  await catalog.retry('wf-failed');
+  assert.equal((await lines('wf-failed', 'broken')).length, 10);
+});
+
+test('removal progress and a failed removal are in the log of a tenant being deleted', async () => {
+  const stuck: ProvisioningStep = {
+    name: 'stuck',
+    apply: async () => ({}),
+    remove: async (ctx) => {
+      ctx.progress('terraform destroy');
+      throw new Error('state lock held by another run');
+    },
+  };
+  await create('wf-delete', [stuck]);
+  const flow = workflow([stuck]);
+  await flow.provision('wf-delete');
+  await catalog.markDeprovisioning('wf-delete');
+  await assert.rejects(flow.deprovision('wf-delete'), DeprovisioningIncompleteError);
+
+  assert.deepEqual((await lines('wf-delete', 'stuck')).slice(-3), [
+    'removing: the tenant is being deleted',
+    'terraform destroy',
+    'removal failed: state lock held by another run',
+  ]);
+});
+
+test('an append that fails is a warning, and the step goes on', async () => {
+  const flakyCatalog = new FlakyLogCatalog(server.adminUrl);
+  try {
+    flakyCatalog.failAppendsWith = 'unlucky';
+    const { log, warnings } = recordingLogger();
+    const step: ProvisioningStep = {
+      name: 'unlucky',
+      apply: async (ctx) => {
+        ctx.progress('before');
+        // Lines reported together are appended together: this one waits for the first append.
+        ctx.progress('an unlucky line');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        ctx.progress('after');
+        return {};
+      },
+      remove: async () => undefined,
+    };
+    await create('wf-warn', [step], flakyCatalog);
+    await workflow([step], log, flakyCatalog).provision('wf-warn');
+
+    assert.equal(await flakyCatalog.status('wf-warn'), 'ready');
+    assert.ok(warnings.some((w) => w.message === 'could not record progress' && w.fields.step === 'unlucky' && w.fields.err === 'the catalog is unreachable'));
+    const log2 = await lines('wf-warn', 'unlucky');
+    assert.ok(!log2.includes('an unlucky line'));
+    assert.ok(log2.includes('after'));
+  } finally {
+    await flakyCatalog.close();
+  }
+});

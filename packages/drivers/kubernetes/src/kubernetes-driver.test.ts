@@ -1,0 +1,264 @@
+/**
+ * The kubernetes driver through the provisioning workflow and the tenant catalog, against a real Kubernetes
+ * control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler built from the Go module proxy,
+ * kwok for the nodes), real helm and kubectl, a real Postgres (the catalog and the shared trial host), Redis and
+ * MinIO. Terraform is a STAND-IN (test-support/terraform-stand-in.ts): `terraform apply` against AWS cannot run
+ * here. It checks each call against the real tenant root and creates the trial database and Redis user for real.
+ */
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { RedisStreamsBusDriver } from '@tenantry/analytics';
+import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog, type PlatformDrivers } from '@tenantry/control-plane';
+import { connects } from '@tenantry/control-plane/contracts';
+import { createLogger, waitFor, type Tier } from '@tenantry/core';
+import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
+import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
+import { fakeNode, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
+import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
+import { k8sTool } from '@tenantry/deploy/tools';
+import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { installTerraformStandIn, type TerraformStandIn } from './test-support/index.js';
+import { createKubernetesDrivers, type KubernetesDriverOptions } from './index.js';
+
+const BUCKET = 'tenant-data';
+const PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
+
+let kube: TestKubernetes;
+let postgres: TestPostgres;
+let redis: TestRedis;
+let minio: TestMinio;
+let terraform: TerraformStandIn;
+let catalog: TenantCatalog;
+let work: string;
+let helm: string;
+let kubectl: string;
+let options: KubernetesDriverOptions;
+let drivers: ReturnType<typeof createKubernetesDrivers>;
+let workflow: ProvisioningWorkflow;
+const log = createLogger('kubernetes-driver-test', 'silent');
+
+before(async () => {
+  [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
+  [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
+  work = mkdtempSync(join(tmpdir(), 'tenantry-kubernetes-driver-'));
+  for (const node of [
+    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
+    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
+  ]) {
+    assert.equal(k(['apply', '-f', '-'], node).status, 0);
+  }
+  assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
+  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+
+  const admin = new pg.Client({ connectionString: postgres.adminUrl });
+  await admin.connect();
+  await admin.query('CREATE DATABASE catalog').finally(() => admin.end());
+  const catalogUrl = new URL(postgres.adminUrl);
+  catalogUrl.pathname = '/catalog';
+  catalog = new TenantCatalog(catalogUrl.toString());
+  await catalog.migrate();
+
+  terraform = installTerraformStandIn(join(work, 'stand-in'), { postgresUrl: postgres.adminUrl, redisUrl: redis.url });
+  const varFile = join(work, 'platform.auto.tfvars.json');
+  writeFileSync(varFile, JSON.stringify({
+    region: 'eu-west-1',
+    platform: {
+      bucket: BUCKET, eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST',
+      eks_oidc_provider_url: 'oidc.eks.eu-west-1.amazonaws.com/id/TEST', db_subnet_group_name: 'tenantry-db', db_security_group_ids: ['sg-1'],
+      trial_host: { address: 'trial.internal', port: 5432 }, trial_admin_secret: 'tenantry/trial-admin',
+      redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenantry-tenants' },
+    },
+  }));
+  options = {
+    domain: 'example.com',
+    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' }, varFile, env: terraform.env, timeoutMs: 60_000 },
+    helm: { helm, kubectl, env: { KUBECONFIG: kube.kubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: PROGRAMS, timeoutMs: 120_000 },
+    storage: { region: 'us-east-1', bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials },
+    redisAdminUrl: redis.url,
+    smtpRelayUrl: 'smtp://relay:secret@email-smtp.eu-west-1.amazonaws.com:587',
+    analytics: new RedisStreamsBusDriver(),
+    schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
+  };
+  drivers = createKubernetesDrivers(options);
+  workflow = new ProvisioningWorkflow(catalog, drivers, log, { retryDelayMs: 50 });
+});
+
+after(async () => {
+  await drivers?.close();
+  await catalog?.close();
+  await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop()]);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function k(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
+}
+function json(...args: string[]) {
+  const result = k([...args, '-o', 'json']);
+  assert.equal(result.status, 0, result.stderr);
+  return JSON.parse(result.stdout);
+}
+const secretEnv = (slug: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(json('get', 'secret', `tenant-${slug}-env`, '-n', `tenant-${slug}`).data as Record<string, string>).map(([name, v]) => [name, Buffer.from(v, 'base64').toString()]));
+const steps = async (slug: string) => (await catalog.get(slug))!.steps;
+const stepLog = async (slug: string, step: string) => (await catalog.stepLog(slug, step))!.lines.map((l) => l.line).join('\n');
+
+async function provision(slug: string, tier: Tier): Promise<void> {
+  await catalog.create({ slug, name: `Tenant ${slug}`, tier }, STEP_NAMES);
+  await workflow.provision(slug);
+}
+
+test('two tenants provisioned by terraform and helm: their own state, database, Redis user, namespace, Secret, host rule and Ready Deployments', async () => {
+  await Promise.all([provision('alpha', 'trial'), provision('bravo', 'production')]);
+  for (const [slug, tier] of [['alpha', 'trial'], ['bravo', 'production']] as const) {
+    const tenant = (await catalog.get(slug))!;
+    assert.equal(tenant.status, 'ready', tenant.error ?? '');
+    assert.equal(tenant.schemaVersion, LATEST_SCHEMA_VERSION, 'the schema step migrated the database terraform made');
+    assert.ok(existsSync(join(terraform.stateDir, 'tenants', `${slug}.tfstate`)), 'a state of its own in the backend');
+
+    const env = secretEnv(slug);
+    assert.equal(await connects(env.DATABASE_URL!), true, 'DATABASE_URL from the Secret logs in');
+    assert.equal(env.REDIS_PREFIX, `t:${slug}`);
+    assert.equal(env.SMTP_URL, options.smtpRelayUrl);
+    assert.equal(env.AWS_REGION, 'us-east-1');
+    assert.equal(env.TENANT_ID, undefined, 'what the chart sets itself stays out of the Secret');
+    const tenantRedis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+    try {
+      await tenantRedis.set(`t:${slug}:probe`, '1');
+      await assert.rejects(tenantRedis.set(`t:${slug === 'alpha' ? 'bravo' : 'alpha'}:probe`, '1'), /NOPERM/, "another tenant's keys are refused");
+    } finally {
+      tenantRedis.disconnect();
+    }
+
+    const ns = `tenant-${slug}`;
+    assert.equal(json('get', 'namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    assert.equal(json('get', 'ingress', 'tenant', '-n', ns).spec.rules[0].host, `${slug}.example.com`);
+    assert.equal(json('get', 'resourcequota', 'tenant', '-n', ns).metadata.labels['tenantry.io/tier'], tier);
+    assert.equal(json('get', 'serviceaccount', 'tenant', '-n', ns).metadata.annotations['eks.amazonaws.com/role-arn'], `arn:aws:iam::000000000000:role/tenantry-tenant-${slug}`);
+    const deployments = json('get', 'deployments', '-n', ns).items as { metadata: { name: string }; spec: { replicas: number; template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }; status: { readyReplicas?: number } }[];
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), [...PROGRAMS].sort());
+    for (const d of deployments) assert.equal(d.status.readyReplicas, d.spec.replicas, `${ns}/${d.metadata.name} Ready when the pod step is done (helm --wait)`);
+    const storage = deployments[0]!.spec.template.spec.containers[0]!.env.find((e) => e.name === 'STORAGE_URL');
+    assert.equal(storage?.value, `s3://${BUCKET}/${slug}/`);
+  }
+  // The release is recorded in the master's namespace, not in the tenant's.
+  const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' });
+  assert.deepEqual((JSON.parse(releases.stdout) as { name: string; status: string }[]).map((r) => `${r.name} ${r.status}`).sort(), ['tenant-alpha deployed', 'tenant-bravo deployed']);
+
+  // Each call had its own state key and data directory, and never waited for input.
+  const inits = terraform.calls().filter((c) => c.command === 'init');
+  assert.deepEqual(inits.map((c) => c.flags.find((f) => f.startsWith('-backend-config=key='))).sort(), ['-backend-config=key=tenants/alpha.tfstate', '-backend-config=key=tenants/bravo.tfstate']);
+  assert.equal(new Set(terraform.calls().map((c) => c.dataDir)).size, 2);
+  assert.ok(inits.every((c) => c.flags.includes('-backend-config=bucket=tenantry-state')));
+
+  // Every line the tools printed is stored with its step; no secret among them.
+  const database = await stepLog('alpha', 'database');
+  assert.match(database, /terraform init/);
+  assert.match(database, /Terraform has been successfully initialized!/);
+  assert.match(database, /module\.tenant\.aws_iam_role\.tenant: Creation complete/);
+  assert.match(database, /Apply complete! Resources: 5 added/);
+  assert.match(database, /database_url = <sensitive>/);
+  const pod = await stepLog('alpha', 'pod');
+  assert.match(pod, /helm upgrade --install tenant-alpha/);
+  assert.match(pod, /STATUS: deployed/);
+  const everything = (await Promise.all(STEP_NAMES.map((s) => stepLog('alpha', s)))).join('\n');
+  const secrets = secretEnv('alpha');
+  for (const name of ['DATABASE_URL', 'REDIS_URL']) assert.ok(!everything.includes(new URL(secrets[name]!).password), `the password of ${name} is not in the logs`);
+  assert.equal(readdirSync(options.terraform.workDir).filter((f) => f.endsWith('.values.json')).length, 0, 'values files with secrets are deleted after each helm run');
+});
+
+test('applying again changes nothing: the same database and password, the release upgraded in place', async () => {
+  const tenant = { slug: 'alpha', name: 'Tenant alpha', tier: 'trial' } as const;
+  const before = secretEnv('alpha');
+  const grant = await drivers.database.create(tenant, () => undefined);
+  assert.equal(grant.url, before.DATABASE_URL);
+  const env = Object.fromEntries(Object.entries(before).concat([['STORAGE_URL', `s3://${BUCKET}/alpha/`]]));
+  await drivers.compute.deploy(tenant, env, () => undefined);
+  const history = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'history', 'tenant-alpha', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' });
+  assert.equal((JSON.parse(history.stdout) as unknown[]).length, 2);
+  assert.deepEqual(secretEnv('alpha'), before);
+  assert.equal(json('get', 'deployments', '-n', 'tenant-alpha').items.length, PROGRAMS.length);
+});
+
+test('a failing apply is retried and the retry is in the log; one that hangs is stopped at its timeout and the tenant fails cleanly', async () => {
+  terraform.setFaults({ failApplies: 1 });
+  await provision('charlie', 'trial');
+  assert.equal((await catalog.get('charlie'))!.status, 'ready');
+  const database = (await steps('charlie')).find((s) => s.name === 'database')!;
+  assert.equal(database.attempts, 2);
+  assert.match(await stepLog('charlie', 'database'), /ServiceUnavailable \(stand-in fault\)[\s\S]*attempt 2 of 3[\s\S]*Apply complete!/);
+
+  terraform.setFaults({ hang: true });
+  const impatient = createKubernetesDrivers({ ...options, terraform: { ...options.terraform, timeoutMs: 1_500 } });
+  try {
+    const started = Date.now();
+    await catalog.create({ slug: 'delta', name: 'Tenant delta', tier: 'trial' }, STEP_NAMES);
+    await new ProvisioningWorkflow(catalog, impatient, log, { stepAttempts: 2, retryDelayMs: 50 }).provision('delta');
+    const delta = (await catalog.get('delta'))!;
+    assert.equal(delta.status, 'failed');
+    assert.match(delta.error ?? '', /step database failed: terraform apply timed out after 1\.5 s/);
+    assert.ok(Date.now() - started < 30_000, 'stopped at the timeout, not at some later default');
+    assert.match(await stepLog('delta', 'database'), /Still creating\.\.\.[\s\S]*no result after 1\.5 s; stopping it/);
+  } finally {
+    terraform.setFaults({});
+    await impatient.close();
+  }
+  // The failed tenant's cleanup destroyed its (empty) state and left nothing in the cluster.
+  assert.match(k(['get', 'namespace', 'tenant-delta']).stderr, /NotFound/);
+  assert.ok(!existsSync(join(terraform.stateDir, 'tenants', 'delta.tfstate')));
+});
+
+test('a helm stopped mid-install (a crashed master) leaves its release pending; the next attempt recovers it', async () => {
+  const tenant = { slug: 'echo', name: 'Tenant echo', tier: 'trial' } as const;
+  // A first install that cannot become Ready (no node matches), killed while helm waits on it.
+  const stuck = spawn(helm, ['--kubeconfig', kube.kubeconfig, 'upgrade', '--install', 'tenant-echo', TENANT_POD_CHART, '-n', 'tenantry-system', '--wait', '--timeout', '300s',
+    '--set', 'tenant.slug=echo', '--set', `env.storageUrl=s3://${BUCKET}/echo/`, '--set-json', 'spot.nodeSelector={"tenantry.io/capacity":"nowhere"}'], { stdio: 'ignore' });
+  const status = () => JSON.parse(spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'status', 'tenant-echo', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' }).stdout || '{}').info?.status;
+  await waitFor(() => status() === 'pending-install', { what: 'helm to be installing tenant-echo', timeoutMs: 60_000, intervalMs: 200 });
+  stuck.kill('SIGKILL');
+  await drivers.database.create(tenant, () => undefined);
+  const lines: string[] = [];
+  await drivers.compute.deploy(tenant, { DATABASE_URL: 'postgres://x:y@db/echo', STORAGE_URL: `s3://${BUCKET}/echo/` }, (line) => lines.push(line));
+  assert.match(lines.join('\n'), /tenant-echo was interrupted during its first install; uninstalling it to start again[\s\S]*STATUS: deployed/);
+  assert.equal(status(), 'deployed');
+  await drivers.compute.remove(tenant, () => undefined);
+  await drivers.database.remove(tenant, () => undefined);
+  assert.match(k(['get', 'namespace', 'tenant-echo']).stderr, /NotFound/);
+});
+
+test('deletion runs helm uninstall and terraform destroy: namespace, release, database, Redis user, keys and objects gone; the other tenant stays', async () => {
+  const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials });
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'alpha/files/report.pdf', Body: 'x' }));
+  const alphaEnv = secretEnv('alpha');
+  await catalog.markDeprovisioning('alpha');
+  await workflow.deprovision('alpha');
+  assert.equal(await catalog.get('alpha'), undefined);
+  assert.match(k(['get', 'namespace', 'tenant-alpha']).stderr, /NotFound/);
+  const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  assert.ok(!releases.includes('tenant-alpha') && releases.includes('tenant-bravo'));
+  assert.ok(!existsSync(join(terraform.stateDir, 'tenants', 'alpha.tfstate')), 'terraform destroy emptied the state');
+  assert.notEqual(await connects(alphaEnv.DATABASE_URL!), true);
+  assert.match(String(await connects(alphaEnv.DATABASE_URL!)), /password authentication failed|does not exist/);
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'alpha/' }));
+  assert.equal(listed.KeyCount, 0);
+  const probe = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  try {
+    assert.deepEqual(await probe.keys('t:alpha:*'), []);
+    assert.ok(!((await probe.call('ACL', 'USERS')) as string[]).includes('tenant-alpha'));
+  } finally {
+    probe.disconnect();
+  }
+  assert.equal(json('get', 'deployments', '-n', 'tenant-bravo').items.length, PROGRAMS.length);
+  // Deleting what is already gone is a no-op.
+  const alpha = { slug: 'alpha', name: 'Tenant alpha', tier: 'trial' } as const;
+  await drivers.compute.remove(alpha, () => undefined);
+  await drivers.database.remove(alpha, () => undefined);
+  assert.ok(statSync(options.terraform.workDir).isDirectory());
+});
