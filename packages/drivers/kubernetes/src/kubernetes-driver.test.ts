@@ -185,6 +185,16 @@ test('applying again changes nothing: the same database and password, the releas
   assert.equal((JSON.parse(history.stdout) as unknown[]).length, 2);
   assert.deepEqual(secretEnv('alpha'), before);
   assert.equal(json('get', 'deployments', '-n', 'tenant-alpha').items.length, PROGRAMS.length);
+  // A restarted master has no outputs in memory: it reads them from the state.
+  const restarted = createKubernetesDrivers(options);
+  try {
+    const outputs = terraform.calls().length;
+    assert.deepEqual(await restarted.queue.create(tenant), { url: before.REDIS_URL, prefix: 't:alpha' });
+    assert.equal((await restarted.storage.create(tenant)).url, `s3://${BUCKET}/alpha/`);
+    assert.deepEqual(terraform.calls().slice(outputs).map((c) => c.command), ['init', 'output']);
+  } finally {
+    await restarted.close();
+  }
 });
 
 test('a failing apply is retried and the retry is in the log; one that hangs is stopped at its timeout and the tenant fails cleanly', async () => {

@@ -54,6 +54,8 @@ export class TerraformStack {
   private readonly timeoutMs: number;
   private initQueue: Promise<unknown> = Promise.resolve();
   private readonly initialized = new Set<string>();
+  /** Each tenant's outputs since its last apply here, so later steps need no `terraform output`. */
+  private readonly known = new Map<string, TenantStackOutputs>();
 
   constructor(private readonly options: TerraformOptions) {
     this.binary = options.binary ?? 'terraform';
@@ -71,12 +73,18 @@ export class TerraformStack {
   async apply(tenant: TenantRef, progress: ProgressReporter): Promise<TenantStackOutputs> {
     await this.init(tenant, progress);
     progress(`terraform apply (state tenants/${tenant.slug}.tfstate)`);
+    this.known.delete(tenant.slug);
     await this.run(tenant, ['apply', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=5m', ...this.variables(tenant)], progress);
     return this.outputs(tenant, progress);
   }
 
-  /** The outputs of the last apply (`terraform output -json`); secrets in them never reach the log. */
+  /**
+   * The outputs of the last apply, read once with `terraform output -json` (again after a restart) and
+   * kept until the next apply or destroy. Secrets in them never reach the log.
+   */
   async outputs(tenant: TenantRef, progress: ProgressReporter): Promise<TenantStackOutputs> {
+    const kept = this.known.get(tenant.slug);
+    if (kept) return kept;
     await this.init(tenant, progress);
     const json = await this.run(tenant, ['output', '-json', '-no-color'], progress, true);
     const raw = JSON.parse(json) as Record<string, { value?: unknown }>;
@@ -86,6 +94,7 @@ export class TerraformStack {
       if (typeof value !== 'string' || value === '') throw new Error(`terraform output ${name} is missing for tenant ${tenant.slug}: has its apply run?`);
       outputs[key] = value;
     }
+    this.known.set(tenant.slug, outputs);
     return outputs;
   }
 
@@ -93,6 +102,7 @@ export class TerraformStack {
   async destroy(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     await this.init(tenant, progress);
     progress(`terraform destroy (state tenants/${tenant.slug}.tfstate)`);
+    this.known.delete(tenant.slug);
     await this.run(tenant, ['destroy', '-input=false', '-no-color', '-auto-approve', '-lock-timeout=5m', ...this.variables(tenant)], progress);
     rmSync(this.dataDir(tenant), { recursive: true, force: true });
     this.initialized.delete(tenant.slug);
