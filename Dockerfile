@@ -17,7 +17,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 # The tools of the provisioning worker, each checked against the SHA-256 sum its project publishes.
 FROM debian:bookworm-slim AS tools
 ARG TARGETARCH=amd64
-ARG TERRAFORM_VERSION=1.9.8
+ARG TERRAFORM_VERSION=1.11.4
 ARG HELM_VERSION=3.16.4
 ARG KUBECTL_VERSION=1.32.4
 WORKDIR /download

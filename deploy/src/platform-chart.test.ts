@@ -73,6 +73,7 @@ test('the scheduler provisions with the kubernetes driver: the files it runs fro
   for (const file of [env.TENANTRY_TERRAFORM_VAR_FILE, env.TENANTRY_TERRAFORM_BACKEND_CONFIG, env.TENANTRY_HELM_VALUES]) assert.ok(file.startsWith('/etc/tenantry/provisioning/'), file);
   assert.equal(mounts['/etc/tenantry/provisioning'], 'provisioning');
   assert.equal(mounts[env.TENANTRY_WORK_DIR], 'work');
+  assert.equal(pod.terminationGracePeriodSeconds, 900, 'running terraform and helm commands may finish');
   const files = manifest(manifests, 'ConfigMap', 'tenantry-provisioning').data as Record<string, string>;
   assert.deepEqual(JSON.parse(files['platform.auto.tfvars.json']!), { region: 'eu-west-1', platform: { bucket: 'acme-tenant-data' } });
   assert.equal(files['backend.hcl']!.trim(), 'bucket = "acme-tfstate"\nregion = "eu-west-1"');

@@ -51,6 +51,17 @@ test('tenant module: slug and tier are validated; a dedicated RDS instance only 
   assert.ok(tenant.resource.aws_secretsmanager_secret.database, 'credentials in Secrets Manager');
 });
 
+test('tenant module: AWS names fit any valid slug (64 characters for an IAM role, no "--" for RDS), and a deleted production tenant can come back', () => {
+  const { aws_name: awsName, db_name: dbName } = tenant.locals[0];
+  assert.match(awsName, /length\(var\.slug\) <= 40 && !strcontains\(var\.slug, "--"\) \? var\.slug : .*substr\(sha256\(var\.slug\), 0, 8\)/);
+  assert.equal(dbName, 't_${replace(local.aws_name, "-", "_")}');
+  assert.equal(tenant.resource.aws_iam_role.tenant[0].name, 'tenantry-tenant-${local.aws_name}');
+  const [dedicated] = tenant.resource.aws_db_instance.dedicated;
+  assert.equal(dedicated.identifier, 'tenantry-${local.aws_name}');
+  assert.match(dedicated.final_snapshot_identifier, /timestamp\(\)/, 'a final snapshot name of its own each time');
+  assert.deepEqual(dedicated.lifecycle[0].ignore_changes, ['${final_snapshot_identifier}']);
+});
+
 test("tenant module: the role trusts only the tenant's service account (IRSA)", () => {
   const [trust] = tenant.data.aws_iam_policy_document.trust;
   const conditions = trust.statement[0].condition as Block[];
@@ -88,8 +99,8 @@ test('tenant outputs and the per-tenant root: what the driver reads, with state 
 
 test("tenant module: a Redis user of the platform's user group, limited to the tenant's prefix as the local driver's ACL is", () => {
   const [user] = tenant.resource.aws_elasticache_user.tenant;
-  assert.equal(user.user_id, 'tenant-${var.slug}');
-  assert.equal(user.user_name, 'tenant-${var.slug}');
+  assert.equal(user.user_id, 'tenant-${local.aws_name}');
+  assert.equal(user.user_name, 'tenant-${local.aws_name}');
   assert.equal(user.engine, 'REDIS');
   const rules = String(user.access_string).split(' ');
   assert.deepEqual(rules, ['on', '~t:${var.slug}:*', '&t:${var.slug}:*', '+@all', '-@admin', '-@dangerous', '+info']);

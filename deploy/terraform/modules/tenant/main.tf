@@ -1,7 +1,10 @@
 locals {
   production = var.tier == "production"
+  # The tenant in AWS names, which are shorter than a slug may be (an IAM role name takes 64 characters) and
+  # refuse "--" (RDS): the slug itself when it fits, else its first 31 characters and a hash.
+  aws_name = length(var.slug) <= 40 && !strcontains(var.slug, "--") ? var.slug : "${trimsuffix(replace(substr(var.slug, 0, 31), "/-+/", "-"), "-")}-${substr(sha256(var.slug), 0, 8)}"
   # Postgres identifiers cannot hold hyphens.
-  db_name   = "t_${replace(var.slug, "-", "_")}"
+  db_name   = "t_${replace(local.aws_name, "-", "_")}"
   namespace = "tenant-${var.slug}"
   tags      = merge(var.tags, { "tenantry.io/tenant" = var.slug, "tenantry.io/tier" = var.tier })
   db_host   = local.production ? aws_db_instance.dedicated[0].address : var.trial_host.address
@@ -18,7 +21,7 @@ resource "random_password" "database" {
 # Production: a dedicated RDS Postgres instance.
 resource "aws_db_instance" "dedicated" {
   count                      = local.production ? 1 : 0
-  identifier                 = "tenantry-${var.slug}"
+  identifier                 = "tenantry-${local.aws_name}"
   engine                     = "postgres"
   engine_version             = "16"
   instance_class             = var.production_instance_class
@@ -33,10 +36,14 @@ resource "aws_db_instance" "dedicated" {
   publicly_accessible        = false
   backup_retention_period    = 7
   auto_minor_version_upgrade = true
-  # terraform destroy (tenant deletion) keeps a final snapshot.
+  # terraform destroy (tenant deletion) keeps a final snapshot, named for the instance's creation time so a
+  # tenant made again under the same slug can be deleted again.
   skip_final_snapshot       = false
-  final_snapshot_identifier = "tenantry-${var.slug}-final"
+  final_snapshot_identifier = "tenantry-${local.aws_name}-final-${formatdate("YYYYMMDDhhmmss", timestamp())}"
   tags                      = local.tags
+  lifecycle {
+    ignore_changes = [final_snapshot_identifier]
+  }
 }
 
 # Trial: a database and a login of its own on the shared trial host; nobody else may connect to it.
@@ -84,8 +91,8 @@ resource "random_password" "redis" {
 }
 
 resource "aws_elasticache_user" "tenant" {
-  user_id       = "tenant-${var.slug}"
-  user_name     = "tenant-${var.slug}"
+  user_id       = "tenant-${local.aws_name}"
+  user_name     = "tenant-${local.aws_name}"
   engine        = "REDIS"
   access_string = "on ~t:${var.slug}:* &t:${var.slug}:* +@all -@admin -@dangerous +info"
   authentication_mode {
@@ -123,7 +130,7 @@ data "aws_iam_policy_document" "trust" {
 }
 
 resource "aws_iam_role" "tenant" {
-  name               = "tenantry-tenant-${var.slug}"
+  name               = "tenantry-tenant-${local.aws_name}"
   assume_role_policy = data.aws_iam_policy_document.trust.json
   tags               = local.tags
 }

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export interface CommandOptions {
-  /** Environment added to the driver's own. */
+  /** Environment for the tool, besides what it needs of the master's own (see toolEnvironment). */
   env?: Record<string, string>;
   timeoutMs: number;
   /** After SIGTERM at the timeout, how long before SIGKILL. @defaultValue 10 s */
@@ -37,7 +37,7 @@ export function runCommand(command: string, args: readonly string[], options: Co
   const shown = `${command.split('/').pop()} ${args.find((a) => !a.startsWith('-')) ?? ''}`.trim();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      env: { ...process.env, ...options.env },
+      env: { ...toolEnvironment(), ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, so a timeout stops the tool and whatever it started (providers, plugins).
       detached: true,
@@ -65,18 +65,20 @@ export function runCommand(command: string, args: readonly string[], options: Co
 
     let timedOut = false;
     let killer: NodeJS.Timeout | undefined;
-    const signal = (name: NodeJS.Signals) => {
+    const killGroup = () => {
       try {
-        process.kill(-child.pid!, name);
+        process.kill(-child.pid!, 'SIGKILL');
       } catch {
         // Already gone.
       }
     };
     const timer = setTimeout(() => {
       timedOut = true;
-      options.onLine?.(`! ${shown}: no result after ${seconds(options.timeoutMs)}; stopping it`);
-      signal('SIGTERM');
-      killer = setTimeout(() => signal('SIGKILL'), options.killGraceMs ?? 10_000);
+      options.onLine?.(`! ${shown}: no result after ${seconds(options.timeoutMs)}; interrupting it`);
+      // An interrupt to the tool alone, as Ctrl-C would: terraform then stops its providers itself and
+      // releases the state lock. Whatever is left of its process group is killed after the grace period.
+      child.kill('SIGINT');
+      killer = setTimeout(killGroup, options.killGraceMs ?? 10_000);
     }, options.timeoutMs);
 
     child.on('error', (err) => {
@@ -86,13 +88,23 @@ export function runCommand(command: string, args: readonly string[], options: Co
     child.on('close', (code, exitSignal) => {
       clearTimeout(timer);
       clearTimeout(killer);
-      if (timedOut) signal('SIGKILL'); // Anything it left behind in its group.
+      if (timedOut) killGroup(); // Anything it left behind in its group.
       const output = tail.join('\n');
       if (timedOut) reject(new CommandError(`${shown} timed out after ${seconds(options.timeoutMs)}${lastWords(tail)}`, code, output));
       else if (code !== 0) reject(new CommandError(`${shown} failed (${exitSignal ? `signal ${exitSignal}` : `exit ${code}`})${lastWords(tail)}`, code, output));
       else resolve(stdout);
     });
   });
+}
+
+/**
+ * What a tool gets of the master's environment: its search path, locale and temporary folder, the
+ * cloud and cluster credentials (AWS_*, in-cluster KUBERNETES_SERVICE_*), proxies and the tools' own
+ * settings. Never the master's database URL, admin token or Redis and SMTP logins.
+ */
+export function toolEnvironment(environment: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const wanted = /^(PATH|HOME|TMPDIR|LANG|LC_\w+|TZ|AWS_\w+|KUBECONFIG|KUBERNETES_SERVICE_\w+|TF_\w+|HELM_\w+|SSL_CERT_\w+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/;
+  return Object.fromEntries(Object.entries(environment).filter((e): e is [string, string] => wanted.test(e[0]) && e[1] !== undefined));
 }
 
 function seconds(ms: number): string {

@@ -4,7 +4,7 @@
  * tenant's namespace to be gone. The secret part of the pod's environment goes to the chart in a values file
  * readable only by this process, never on a command line; the chart renders it as the Secret the programs read.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { CommandError, runCommand } from './command.js';
@@ -36,12 +36,18 @@ export interface HelmOptions {
 /** What the chart sets itself from `tenant`, `domain` and `port`: never copied into the Secret. */
 const SET_BY_CHART = new Set(['TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'TENANT_URL', 'STORAGE_URL', 'MAIL_FROM', 'PORT']);
 const PORT = 8080;
+const VALUES_SUFFIX = '.values.json';
 
 export class HelmCompute implements ComputeDriver {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: HelmOptions) {
     this.timeoutMs = options.timeoutMs ?? 10 * 60_000;
+    // Values files a crash left behind hold secrets.
+    mkdirSync(options.workDir, { recursive: true });
+    for (const file of readdirSync(options.workDir, { withFileTypes: true })) {
+      if (file.isFile() && file.name.endsWith(VALUES_SUFFIX)) rmSync(join(options.workDir, file.name), { force: true });
+    }
   }
 
   async deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment> {
@@ -58,7 +64,7 @@ export class HelmCompute implements ComputeDriver {
       },
     };
     await this.recoverInterrupted(tenant, progress);
-    const file = join(this.options.workDir, `${release}.values.json`);
+    const file = join(this.options.workDir, `${release}${VALUES_SUFFIX}`);
     writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
     try {
       progress(`helm upgrade --install ${release} (waiting for every Deployment to be Ready)`);

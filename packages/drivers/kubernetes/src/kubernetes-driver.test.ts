@@ -2,12 +2,13 @@
  * The kubernetes driver through the provisioning workflow and the tenant catalog, against a real Kubernetes
  * control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler built from the Go module proxy,
  * kwok for the nodes), real helm and kubectl, a real Postgres (the catalog and the shared trial host), Redis and
- * MinIO. Terraform is a STAND-IN (test-support/terraform-stand-in.ts): `terraform apply` against AWS cannot run
- * here. It checks each call against the real tenant root and creates the trial database and Redis user for real.
+ * MinIO. helm and kubectl act as the master's service account, with the platform chart's ClusterRole. Terraform
+ * is a STAND-IN (test-support/terraform-stand-in.ts): `terraform apply` against AWS cannot run here. It checks each
+ * call against the real tenant root and creates the trial database and Redis user for real.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,7 +20,7 @@ import { createLogger, waitFor, type Tier } from '@tenantry/core';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
 import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { fakeNode, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
-import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
+import { PLATFORM_CHART, TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { Redis } from 'ioredis';
@@ -55,6 +56,7 @@ before(async () => {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
+  const masterKubeconfig = await asMasterServiceAccount();
   await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
@@ -79,7 +81,7 @@ before(async () => {
   options = {
     domain: 'example.com',
     terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' }, varFile, env: terraform.env, timeoutMs: 60_000 },
-    helm: { helm, kubectl, env: { KUBECONFIG: kube.kubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: PROGRAMS, timeoutMs: 120_000 },
+    helm: { helm, kubectl, env: { KUBECONFIG: masterKubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: PROGRAMS, timeoutMs: 120_000 },
     storage: { region: 'us-east-1', bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials },
     redisAdminUrl: redis.url,
     smtpRelayUrl: 'smtp://relay:secret@email-smtp.eu-west-1.amazonaws.com:587',
@@ -96,6 +98,20 @@ after(async () => {
   await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** A kubeconfig for the master's service account, bound to the platform chart's ClusterRole (what the driver has in production). */
+async function asMasterServiceAccount(): Promise<string> {
+  const rbac = spawnSync(helm, ['template', 'platform', PLATFORM_CHART, '--show-only', 'templates/rbac.yaml', '--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
+    '--set', 'provisioning.backend.bucket=state', '--set', 'provisioning.backend.region=eu-west-1'], { encoding: 'utf8' });
+  assert.equal(rbac.status, 0, rbac.stderr);
+  assert.equal(k(['apply', '-f', '-'], rbac.stdout).status, 0);
+  const token = k(['create', 'token', 'tenantry-master', '-n', 'tenantry-system', '--duration', '2h']);
+  assert.equal(token.status, 0, token.stderr);
+  const file = join(work, 'master.kubeconfig');
+  writeFileSync(file, readFileSync(kube.kubeconfig, 'utf8').replace(/token: "[^"]+"/, `token: "${token.stdout.trim()}"`), { mode: 0o600 });
+  assert.equal(spawnSync(kubectl, ['--kubeconfig', file, 'auth', 'can-i', 'list', 'nodes'], { encoding: 'utf8' }).stdout.trim(), 'no', 'the master is no cluster administrator');
+  return file;
+}
 
 function k(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
@@ -215,7 +231,7 @@ test('a failing apply is retried and the retry is in the log; one that hangs is 
     assert.equal(delta.status, 'failed');
     assert.match(delta.error ?? '', /step database failed: terraform apply timed out after 1\.5 s/);
     assert.ok(Date.now() - started < 30_000, 'stopped at the timeout, not at some later default');
-    assert.match(await stepLog('delta', 'database'), /Still creating\.\.\.[\s\S]*no result after 1\.5 s; stopping it/);
+    assert.match(await stepLog('delta', 'database'), /Still creating\.\.\.[\s\S]*no result after 1\.5 s; interrupting it/);
   } finally {
     terraform.setFaults({});
     await impatient.close();

@@ -6,7 +6,7 @@
  * concurrent use.
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { runCommand } from './command.js';
 
@@ -61,9 +61,10 @@ export class TerraformStack {
     this.binary = options.binary ?? 'terraform';
     this.timeoutMs = options.timeoutMs ?? 40 * 60_000;
     // A working copy: init writes the provider lock file next to the root, and the shipped copy may be read-only.
+    // A committed .terraform.lock.hcl comes along; data directories (.terraform) do not.
     const copy = join(options.workDir, 'terraform');
     for (const name of readdirSync(options.configDir)) {
-      cpSync(join(options.configDir, name), join(copy, name), { recursive: true, filter: (source) => !source.includes('.terraform') });
+      cpSync(join(options.configDir, name), join(copy, name), { recursive: true, filter: (source) => basename(source) !== '.terraform' });
     }
     this.root = join(copy, 'tenant');
     if (!existsSync(join(this.root, 'main.tf'))) throw new Error(`${options.configDir} has no tenant/main.tf: point it at the repository's deploy/terraform folder`);
@@ -137,7 +138,7 @@ export class TerraformStack {
     mkdirSync(pluginCache, { recursive: true });
     return runCommand(this.binary, [`-chdir=${this.root}`, ...args], {
       timeoutMs: this.timeoutMs,
-      // On SIGTERM terraform stops cleanly and releases the state lock; give it time to.
+      // Interrupted, terraform stops cleanly and releases the state lock; give it time to.
       killGraceMs: 60_000,
       onLine: progress,
       quietStdout,

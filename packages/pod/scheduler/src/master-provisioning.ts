@@ -84,7 +84,10 @@ function kubernetesDrivers(config: SchedulerConfig, manifest: PodManifest, analy
       programs: manifest.programs.map((p) => p.name),
       timeoutMs: config.TENANTRY_HELM_TIMEOUT_SECONDS * 1000,
     },
-    storage: { region: config.TENANTRY_S3_REGION, bucket: config.TENANTRY_S3_BUCKET, endpoint: config.TENANTRY_S3_ENDPOINT },
+    storage: {
+      region: config.TENANTRY_S3_REGION, bucket: config.TENANTRY_S3_BUCKET, endpoint: config.TENANTRY_S3_ENDPOINT,
+      credentials: config.TENANTRY_S3_ACCESS_KEY_ID ? { accessKeyId: config.TENANTRY_S3_ACCESS_KEY_ID, secretAccessKey: config.TENANTRY_S3_SECRET_ACCESS_KEY! } : undefined,
+    },
     redisAdminUrl: config.REDIS_URL,
     smtpRelayUrl: config.TENANTRY_SMTP_RELAY_URL!,
     analytics,
