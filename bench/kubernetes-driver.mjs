@@ -54,7 +54,7 @@ async function setUp() {
   const work = mkdtempSync(join(tmpdir(), 'tenantry-bench-kubernetes-'));
   const terraform = installTerraformStandIn(join(work, 'stand-in'), { postgresUrl: postgres.adminUrl, redisUrl: redis.url });
   const varFile = join(work, 'platform.auto.tfvars.json');
-  writeFileSync(varFile, JSON.stringify({ region: 'eu-west-1', platform: { bucket: 'tenant-data', eks_oidc_provider_arn: 'arn', eks_oidc_provider_url: 'oidc', db_subnet_group_name: 'db', db_security_group_ids: [], trial_host: { address: 'trial', port: 5432 }, trial_admin_secret: 's', redis: { address: 'redis', port: 6379, user_group_id: 'g' } } }));
+  writeFileSync(varFile, JSON.stringify({ region: 'eu-west-1', platform: { bucket: 'tenant-data', eks_oidc_provider_arn: 'arn', eks_oidc_provider_url: 'oidc', db_subnet_group_name: 'db', db_security_group_ids: [], trial_host: { address: 'trial', port: 5432 }, trial_admin_secret: 's', kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/id', redis: { address: 'redis', port: 6379, user_group_id: 'g' } } }));
   const drivers = createKubernetesDrivers({
     domain: 'example.com',
     terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'state' }, varFile, env: terraform.env },

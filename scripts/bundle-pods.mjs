@@ -21,11 +21,11 @@ await Promise.all(
       target: 'node20',
       sourcemap: true,
       // Native add-ons: optional ones loaded only when present, and @node-rs/argon2, which loads the
-      // prebuilt package of its platform. The Kafka and Cassandra clients load only when configured (and
+      // prebuilt package of its platform. The Kafka and Cassandra clients (and MSK's IAM signer) load only when configured (and
       // Kafka's reads a WebAssembly file beside its own code). The frontend shares React Router with its
       // app build, so one copy loads.
       external: [
-        'pg-native', 'msgpackr-extract', '@node-rs/argon2', '@platformatic/kafka', 'cassandra-driver',
+        'pg-native', 'msgpackr-extract', '@node-rs/argon2', '@platformatic/kafka', 'aws-msk-iam-sasl-signer-js', 'cassandra-driver',
         ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : []),
       ],
       // CommonJS dependencies inside an ES module bundle need a require of their own.

@@ -30,6 +30,8 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
     assert.equal(env.IS_MASTER, 'true');
     assert.equal(env.TENANT_ID, 'master');
     assert.equal(env.KAFKA_BROKERS, 'b-1.msk.example:9098,b-2.msk.example:9098');
+    assert.equal(env.KAFKA_AUTH, 'aws-msk-iam', 'MSK Serverless takes IAM logins only');
+    assert.equal(env.AWS_REGION, 'eu-west-1');
     assert.equal(env.CASSANDRA_CONTACT_POINTS, 'cassandra.eu-west-1.amazonaws.com:9142');
     assert.equal(env.CASSANDRA_LOCAL_DC, 'eu-west-1');
     assert.deepEqual(container.args, [program]);

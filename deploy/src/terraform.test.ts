@@ -62,6 +62,15 @@ test('tenant module: AWS names fit any valid slug (64 characters for an IAM role
   assert.deepEqual(dedicated.lifecycle[0].ignore_changes, ['${final_snapshot_identifier}']);
 });
 
+test("tenant module: on MSK the tenant's role may connect and write its own topic, nothing else", () => {
+  const policy = tenant.resource.aws_iam_role_policy.analytics[0].policy as string;
+  assert.match(policy, /Action = \["kafka-cluster:Connect"\], Resource = \[var\.kafka_cluster_arn\]/);
+  assert.match(policy, /Action += \["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"\]/);
+  assert.match(policy, /replace\(var\.kafka_cluster_arn, ":cluster\/", ":topic\/"\)\}\/tenantry\.analytics\.\$\{var\.slug\}/, 'the topic the pods write (analyticsTopic)');
+  assert.doesNotMatch(policy, /ReadData|AlterTopic|CreateTopic|DeleteTopic|\*/);
+  assert.equal(tenantRoot.module.tenant[0].kafka_cluster_arn, '${var.platform.kafka_cluster_arn}');
+});
+
 test("tenant module: the role trusts only the tenant's service account (IRSA)", () => {
   const [trust] = tenant.data.aws_iam_policy_document.trust;
   const conditions = trust.statement[0].condition as Block[];

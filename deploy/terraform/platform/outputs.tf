@@ -9,6 +9,7 @@ output "tenant_platform" {
     db_security_group_ids = [aws_security_group.data.id]
     trial_host            = { address = aws_db_instance.trial.address, port = aws_db_instance.trial.port }
     trial_admin_secret    = aws_secretsmanager_secret.trial_admin.arn
+    kafka_cluster_arn     = aws_msk_serverless_cluster.analytics.arn
     redis = {
       address       = aws_elasticache_replication_group.redis.primary_endpoint_address
       port          = aws_elasticache_replication_group.redis.port

@@ -26,6 +26,7 @@ variable "platform" {
     db_security_group_ids = list(string)
     trial_host            = object({ address = string, port = number })
     trial_admin_secret    = string
+    kafka_cluster_arn     = string
     redis                 = object({ address = string, port = number, user_group_id = string })
   })
 }
@@ -62,6 +63,7 @@ module "tenant" {
   redis_address         = var.platform.redis.address
   redis_port            = var.platform.redis.port
   redis_user_group_id   = var.platform.redis.user_group_id
+  kafka_cluster_arn     = var.platform.kafka_cluster_arn
 }
 
 output "namespace" { value = module.tenant.namespace }

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { env } from '@tenantry/core';
 import { CassandraStore } from './cassandra-store.js';
 import type { BusConsumer, BusPublisher } from './bus.js';
+import { kafkaAuthFrom } from './kafka-auth.js';
 import { KafkaBusConsumer, analyticsTopic } from './kafka-bus.js';
 import { PostgresAnalyticsStore } from './postgres-store.js';
 import { RedisStreamConsumer, RedisStreamPublisher, analyticsStream } from './redis-streams-bus.js';
@@ -28,6 +29,10 @@ export const analyticsEnvironment = {
   KAFKA_BROKERS: addresses('127.0.0.1:9092'),
   /** Replicas of each tenant topic the master creates. @defaultValue 1 */
   KAFKA_REPLICAS: env.integer(1, 9, 1),
+  /** How clients log in: none (plain), or aws-msk-iam (TLS and IAM on Amazon MSK, signed for AWS_REGION). @defaultValue none */
+  KAFKA_AUTH: z._default(z.enum(['none', 'aws-msk-iam'], { message: 'must be none or aws-msk-iam' }), 'none'),
+  /** The AWS region, for signing MSK logins (also read by the AWS SDK for S3). */
+  AWS_REGION: z.optional(z.string().check(z.minLength(1))),
   /** Cassandra (or Amazon Keyspaces) contact points; unset, the store is the master's Postgres. */
   CASSANDRA_CONTACT_POINTS: addresses('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z._default(z.string().check(z.minLength(1)), 'datacenter1'),
@@ -37,11 +42,12 @@ export const analyticsEnvironment = {
 export type AnalyticsBackendConfig = z.output<z.ZodMiniObject<typeof analyticsEnvironment>>;
 
 /** What a tenant program publishes to: its Kafka topic, or the stream under its Redis prefix. */
-export function openPublisher(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS'>, tenant: string, redis: { url: string; prefix: string }): BusPublisher {
+export function openPublisher(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'>, tenant: string, redis: { url: string; prefix: string }): BusPublisher {
   const brokers = config.KAFKA_BROKERS;
   if (!brokers) return new RedisStreamPublisher(redis.url, analyticsStream(redis.prefix));
+  const auth = kafkaAuthFrom(config);
   // The Kafka client is loaded only when it is used: a pod on the embedded path does not carry it.
-  const kafka = import('./kafka-bus.js').then((bus) => new bus.KafkaPublisher(brokers, bus.analyticsTopic(tenant), `tenantry-${tenant}`));
+  const kafka = import('./kafka-bus.js').then((bus) => new bus.KafkaPublisher(brokers, bus.analyticsTopic(tenant), `tenantry-${tenant}`, auth));
   return {
     publish: async (events) => (await kafka).publish(events),
     close: async () => (await kafka).close(),
@@ -50,12 +56,12 @@ export function openPublisher(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKER
 
 /** The master's consumer of every tenant's topic or stream, in one consumer group. */
 export function openConsumer(
-  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_REPLICAS'>,
+  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_REPLICAS' | 'KAFKA_AUTH' | 'AWS_REGION'>,
   options: { redisUrl: string; group: string; consumer: string; tenants: () => Promise<string[]> },
 ): BusConsumer {
   if (config.KAFKA_BROKERS) {
     return new KafkaBusConsumer({
-      brokers: config.KAFKA_BROKERS, group: options.group, clientId: options.consumer, replicas: config.KAFKA_REPLICAS,
+      brokers: config.KAFKA_BROKERS, auth: kafkaAuthFrom(config), group: options.group, clientId: options.consumer, replicas: config.KAFKA_REPLICAS,
       topics: async () => (await options.tenants()).map((tenant) => ({ tenant, topic: analyticsTopic(tenant) })),
     });
   }

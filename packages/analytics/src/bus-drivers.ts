@@ -1,11 +1,12 @@
 /**
  * @module The provisioning step `analytics`: gives each tenant its place on the bus. With Kafka, the tenant's topic
- * is created before its pod starts, and the pod is told the brokers (on a managed cluster, this is also where
- * the tenant's write permission on that one topic would be granted). With Redis Streams there is nothing to make:
+ * is created before its pod starts, and the pod is told the brokers and how to log in (on Amazon MSK, IAM: the
+ * tenant's role, from Terraform, may write that one topic only). With Redis Streams there is nothing to make:
  * the stream lives under the tenant's Redis prefix, and the queue step's removal deletes it with every other key.
  */
 import { Admin } from '@platformatic/kafka';
 import type { AnalyticsBusDriver, AnalyticsGrant, TenantRef } from '@tenantry/control-plane';
+import { kafkaConnectionOptions, type KafkaAuth } from './kafka-auth.js';
 import { analyticsTopic, ensureTopics } from './kafka-bus.js';
 
 export class RedisStreamsBusDriver implements AnalyticsBusDriver {
@@ -19,10 +20,14 @@ export class RedisStreamsBusDriver implements AnalyticsBusDriver {
 }
 
 export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
-  constructor(private readonly brokers: readonly string[], private readonly replicas = 1) {}
+  constructor(
+    private readonly brokers: readonly string[],
+    private readonly replicas = 1,
+    private readonly auth?: KafkaAuth,
+  ) {}
 
   private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = new Admin({ clientId: 'tenantry-provisioning', bootstrapBrokers: [...this.brokers], connectTimeout: 5_000, timeout: 10_000 });
+    const admin = new Admin({ clientId: 'tenantry-provisioning', bootstrapBrokers: [...this.brokers], ...kafkaConnectionOptions(this.auth), connectTimeout: 5_000, timeout: 10_000 });
     try {
       return await work(admin);
     } finally {
@@ -33,7 +38,12 @@ export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
   async create(tenant: TenantRef): Promise<AnalyticsGrant> {
     const topic = analyticsTopic(tenant.slug);
     await this.withAdmin((admin) => ensureTopics(admin, [topic], this.replicas));
-    return { env: { KAFKA_BROKERS: this.brokers.join(',') } };
+    return { env: this.podEnvironment() };
+  }
+
+  /** What a tenant's programs are told: the brokers, and how to log in (their region comes with the storage step). */
+  podEnvironment(): Record<string, string> {
+    return { KAFKA_BROKERS: this.brokers.join(','), ...(this.auth ? { KAFKA_AUTH: this.auth.mechanism } : {}) };
   }
 
   async remove(tenant: TenantRef): Promise<void> {

@@ -4,6 +4,7 @@ export * from './bus.js';
 export * from './producer.js';
 export * from './store.js';
 export * from './redis-streams-bus.js';
+export * from './kafka-auth.js';
 export * from './kafka-bus.js';
 export * from './bus-drivers.js';
 export * from './postgres-store.js';

@@ -11,6 +11,7 @@ import { Admin, Consumer, Producer, ProduceAcks, stringDeserializers, stringSeri
 import { errorMessage } from '@tenantry/core';
 import type { BusConsumer, BusPublisher, DeliveredBatch } from './bus.js';
 import { parseEvent, type AnalyticsEvent } from './events.js';
+import { kafkaConnectionOptions, type KafkaAuth } from './kafka-auth.js';
 import { sleep } from './sleep.js';
 
 /** The topic a tenant writes to. */
@@ -22,8 +23,8 @@ const FAST = { connectTimeout: 2_000, timeout: 2_000, retries: 0 } as const;
 export class KafkaPublisher implements BusPublisher {
   private readonly producer: Producer<string, string, string, string>;
 
-  constructor(brokers: readonly string[], private readonly topic: string, clientId = 'tenantry-analytics') {
-    this.producer = new Producer({ clientId, bootstrapBrokers: [...brokers], serializers: stringSerializers, acks: ProduceAcks.LEADER, ...FAST });
+  constructor(brokers: readonly string[], private readonly topic: string, clientId = 'tenantry-analytics', auth?: KafkaAuth) {
+    this.producer = new Producer({ clientId, bootstrapBrokers: [...brokers], ...kafkaConnectionOptions(auth), serializers: stringSerializers, acks: ProduceAcks.LEADER, ...FAST });
   }
 
   async publish(events: readonly AnalyticsEvent[]): Promise<void> {
@@ -42,6 +43,8 @@ export class KafkaPublisher implements BusPublisher {
 
 export interface KafkaConsumerOptions {
   brokers: readonly string[];
+  /** TLS and IAM on Amazon MSK; unset, plain connections. */
+  auth?: KafkaAuth | undefined;
   /** The consumer group, e.g. "analytics-store". */
   group: string;
   clientId?: string;
@@ -78,7 +81,7 @@ export class KafkaBusConsumer implements BusConsumer {
   private consumer: Consumer<string, string, string, string> | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions) {
-    this.admin = new Admin({ clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers] });
+    this.admin = new Admin({ clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers], ...kafkaConnectionOptions(options.auth) });
   }
 
   /** A group member for one stream: a client that consumed once does not fetch again after its stream is closed. */
@@ -86,6 +89,7 @@ export class KafkaBusConsumer implements BusConsumer {
     return new Consumer({
       clientId: this.options.clientId ?? 'tenantry-analytics-store',
       bootstrapBrokers: [...this.options.brokers],
+      ...kafkaConnectionOptions(this.options.auth),
       groupId: this.options.group,
       deserializers: stringDeserializers,
       maxWaitTime: this.options.blockMs ?? 500,

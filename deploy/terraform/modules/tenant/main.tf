@@ -141,3 +141,21 @@ resource "aws_iam_role_policy" "storage" {
   role   = aws_iam_role.tenant.id
   policy = templatefile("${path.module}/storage-policy.json.tftpl", { bucket = var.bucket, slug = var.slug })
 }
+
+# Analytics: the pod logs in to MSK with this role and may write its own topic and nothing else (the topic ARN is
+# the cluster's, with :topic/ for :cluster/, and the topic name after its id).
+resource "aws_iam_role_policy" "analytics" {
+  name = "analytics-topic"
+  role = aws_iam_role.tenant.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["kafka-cluster:Connect"], Resource = [var.kafka_cluster_arn] },
+      {
+        Effect   = "Allow"
+        Action   = ["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"]
+        Resource = ["${replace(var.kafka_cluster_arn, ":cluster/", ":topic/")}/tenantry.analytics.${var.slug}"]
+      },
+    ]
+  })
+}

@@ -51,6 +51,11 @@ variable "trial_host" {
   type        = object({ address = string, port = number })
 }
 
+variable "kafka_cluster_arn" {
+  description = "The MSK cluster (IAM authentication); the tenant's role may write its own topic, tenantry.analytics.<slug>, only."
+  type        = string
+}
+
 variable "tags" {
   type    = map(string)
   default = {}

@@ -75,6 +75,7 @@ before(async () => {
       bucket: BUCKET, eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST',
       eks_oidc_provider_url: 'oidc.eks.eu-west-1.amazonaws.com/id/TEST', db_subnet_group_name: 'tenantry-db', db_security_group_ids: ['sg-1'],
       trial_host: { address: 'trial.internal', port: 5432 }, trial_admin_secret: 'tenantry/trial-admin',
+      kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/0f1e2d3c',
       redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenantry-tenants' },
     },
   }));

@@ -4,7 +4,7 @@ import { AnalyticsProducer, openPublisher, type AnalyticsBackendConfig } from '@
 /** Requests carrying this header (the platform's health probes) are not counted as the tenant's traffic. */
 export const PROBE_HEADER = 'x-tenantry-probe';
 
-export function startPodAnalytics(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS'> & { TENANT_ID: string; REDIS_URL: string; REDIS_PREFIX?: string | undefined }): AnalyticsProducer {
+export function startPodAnalytics(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'> & { TENANT_ID: string; REDIS_URL: string; REDIS_PREFIX?: string | undefined }): AnalyticsProducer {
   const redis = { url: config.REDIS_URL, prefix: config.REDIS_PREFIX ?? `t:${config.TENANT_ID}` };
   return new AnalyticsProducer(config.TENANT_ID, openPublisher(config, config.TENANT_ID, redis));
 }

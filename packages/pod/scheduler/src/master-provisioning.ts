@@ -1,7 +1,7 @@
 /** @module The master scheduler's provisioning worker, wired to the driver TENANTRY_DRIVER names (local or kubernetes). */
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
-import { KafkaTopicsBusDriver, RedisStreamsBusDriver } from '@tenantry/analytics';
+import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
 import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
@@ -14,7 +14,7 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   const concurrency = config.TENANTRY_PROVISIONING_CONCURRENCY;
   const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4);
   await catalog.migrate();
-  const analytics = config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS) : new RedisStreamsBusDriver();
+  const analytics = config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config)) : new RedisStreamsBusDriver();
   const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
   const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
   const kubernetes = config.TENANTRY_DRIVER === 'kubernetes' ? kubernetesDrivers(config, manifest, analytics, schema) : undefined;

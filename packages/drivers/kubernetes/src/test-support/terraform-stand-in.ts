@@ -3,7 +3,8 @@
  * this program plays it for the tenant root. It answers `init`, `apply`, `output -json` and `destroy` the
  * way terraform does (flags, messages, exit codes), keeps a state per backend key in a folder (the "remote
  * backend"), and checks the call against the real configuration: every `-var` must be a variable the root
- * declares, every required one must be given, and only outputs the root declares are printed. What it
+ * declares, every required one must be given (an object one with each attribute its type lists), and only
+ * outputs the root declares are printed. What it
  * "creates" is done for real where a local server can stand in for the AWS one: the trial database and role
  * on a Postgres (STAND_IN_POSTGRES_URL), the tenant's Redis user on a Redis (STAND_IN_REDIS_URL). Faults for
  * tests: a JSON file at STAND_IN_FAULTS, `{ "failApplies": n, "hang": true }`.
@@ -38,6 +39,10 @@ const sources = readdirSync(chdir).filter((f) => f.endsWith('.tf')).map((f) => r
 if (!sources) fail(`No configuration files in ${chdir}`);
 const declaredVariables = [...sources.matchAll(/variable\s+"(\w+)"\s*\{(.*)/g)].map(([, name, rest]) => ({ name: name!, required: !/default\s*=/.test(rest!) }));
 const declaredOutputs = [...sources.matchAll(/output\s+"(\w+)"/g)].map(([, name]) => name!);
+/** Object-typed variables and their top-level attributes (`name = type` lines of `type = object({ … })`). */
+const objectVariables = [...sources.matchAll(/variable\s+"(\w+)"\s*\{\s*type\s*=\s*object\(\{\n([\s\S]*?)\n\s*\}\)/g)].map(
+  ([, name, body]) => [name!, [...body!.matchAll(/^\s*(\w+)\s*=/gm)].map(([, attribute]) => attribute!)] as const,
+);
 
 function backendKey(): string {
   const file = join(dataDir, 'terraform.tfstate');
@@ -67,6 +72,11 @@ function variables(): Record<string, unknown> {
     if (!declaredVariables.some((v) => v.name === name)) fail(`Value for undeclared variable: a variable named "${name}" was assigned, but the root module does not declare it`);
   }
   for (const v of declaredVariables) if (v.required && values[v.name] === undefined) fail(`No value for required variable: the root module input variable "${v.name}" is not set`);
+  for (const [name, attributes] of objectVariables) {
+    for (const attribute of attributes) {
+      if ((values[name] as Record<string, unknown> | undefined)?.[attribute] === undefined) fail(`Invalid value for input variable: the given value is not suitable for var.${name}: attribute "${attribute}" is required.`);
+    }
+  }
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(String(values.slug))) fail('Invalid value for variable: slug must be lowercase letters, digits and hyphens');
   if (!['trial', 'production'].includes(String(values.tier))) fail('Invalid value for variable: tier must be trial or production.');
   return values;
