@@ -34,6 +34,7 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
     assert.equal(env.AWS_REGION, 'eu-west-1');
     assert.equal(env.CASSANDRA_CONTACT_POINTS, 'cassandra.eu-west-1.amazonaws.com:9142');
     assert.equal(env.CASSANDRA_LOCAL_DC, 'eu-west-1');
+    assert.equal(env.CASSANDRA_FLAVOR, 'keyspaces');
     assert.deepEqual(container.args, [program]);
   }
   const ingress = manifest(manifests, 'Ingress', 'master').spec.rules[0];

@@ -149,6 +149,14 @@ test('platform: VPC, EKS with on-demand and mixed-type spot groups, Redis, MSK S
   });
 });
 
+test("platform: the master's Keyspaces login is a service-specific credential of a user limited to the keyspace, kept in Secrets Manager", () => {
+  assert.equal(platform.resource.aws_iam_service_specific_credential.analytics_store[0].service_name, 'cassandra.amazonaws.com');
+  const policy = platform.resource.aws_iam_user_policy.analytics_store[0].policy as string;
+  assert.match(policy, /aws_keyspaces_keyspace\.analytics\.arn/);
+  assert.doesNotMatch(policy, /"\*"|cassandra:\*/);
+  assert.match(platform.resource.aws_secretsmanager_secret_version.analytics_store[0].secret_string, /CASSANDRA_USERNAME[\s\S]*CASSANDRA_PASSWORD/);
+});
+
 test("platform: Redis uses RBAC, its user group's default user is off, the master has a login of its own", () => {
   const [redis] = platform.resource.aws_elasticache_replication_group.redis;
   assert.equal(redis.transit_encryption_enabled, true, 'RBAC needs TLS');

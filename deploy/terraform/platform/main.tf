@@ -183,10 +183,45 @@ resource "aws_msk_serverless_cluster" "analytics" {
   }
 }
 
-# Analytics store: Amazon Keyspaces (the tables are made by the master's scheduler, with the custom
-# properties for TTL and client-side timestamps that packages/analytics/src/cassandra-store.ts lists).
+# Analytics store: Amazon Keyspaces. The master's scheduler makes the tables (CASSANDRA_FLAVOR=keyspaces:
+# the custom properties for TTL and client-side timestamps that packages/analytics/src/cassandra-store.ts lists).
 resource "aws_keyspaces_keyspace" "analytics" {
   name = "tenantry_analytics"
+}
+
+# The master logs in to Keyspaces with service-specific credentials of a user that reaches this keyspace only.
+resource "aws_iam_user" "analytics_store" {
+  name = "${var.name}-analytics-store"
+}
+
+resource "aws_iam_user_policy" "analytics_store" {
+  name = "keyspace"
+  user = aws_iam_user.analytics_store.name
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["cassandra:Select", "cassandra:Modify", "cassandra:Create", "cassandra:Alter"]
+      Resource = [aws_keyspaces_keyspace.analytics.arn, "${aws_keyspaces_keyspace.analytics.arn}/table/*"]
+    }]
+  })
+}
+
+resource "aws_iam_service_specific_credential" "analytics_store" {
+  service_name = "cassandra.amazonaws.com"
+  user_name    = aws_iam_user.analytics_store.name
+}
+
+resource "aws_secretsmanager_secret" "analytics_store" {
+  name = "${var.name}/analytics-store"
+}
+
+resource "aws_secretsmanager_secret_version" "analytics_store" {
+  secret_id = aws_secretsmanager_secret.analytics_store.id
+  secret_string = jsonencode({
+    CASSANDRA_USERNAME = aws_iam_service_specific_credential.analytics_store.service_user_name
+    CASSANDRA_PASSWORD = aws_iam_service_specific_credential.analytics_store.service_password
+  })
 }
 
 # Tenants' files: one bucket, one prefix per tenant; each tenant's IAM role reaches only its prefix.

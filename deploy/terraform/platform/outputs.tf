@@ -23,4 +23,5 @@ output "redis_endpoint" { value = aws_elasticache_replication_group.redis.primar
 output "redis_admin_secret_arn" { value = aws_secretsmanager_secret.redis_admin.arn }
 output "kafka_cluster_arn" { value = aws_msk_serverless_cluster.analytics.arn }
 output "keyspace" { value = aws_keyspaces_keyspace.analytics.name }
+output "analytics_store_secret_arn" { value = aws_secretsmanager_secret.analytics_store.arn }
 output "certificate_arn" { value = aws_acm_certificate_validation.wildcard.certificate_arn }

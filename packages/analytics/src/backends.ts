@@ -5,6 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { env } from '@tenantry/core';
+import { cassandraStoreOptions } from './cassandra-config.js';
 import { CassandraStore } from './cassandra-store.js';
 import type { BusConsumer, BusPublisher } from './bus.js';
 import { kafkaAuthFrom } from './kafka-auth.js';
@@ -37,6 +38,11 @@ export const analyticsEnvironment = {
   CASSANDRA_CONTACT_POINTS: addresses('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z._default(z.string().check(z.minLength(1)), 'datacenter1'),
   CASSANDRA_KEYSPACE: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lowercase CQL identifier such as tenantry_analytics')), 'tenantry_analytics'),
+  /** cassandra, or keyspaces (Amazon Keyspaces: TLS, its replication class and table properties, smaller batches). @defaultValue cassandra */
+  CASSANDRA_FLAVOR: z._default(z.enum(['cassandra', 'keyspaces'], { message: 'must be cassandra or keyspaces' }), 'cassandra'),
+  /** A login, e.g. Keyspaces service-specific credentials; unset, none. */
+  CASSANDRA_USERNAME: z.optional(z.string().check(z.minLength(1))),
+  CASSANDRA_PASSWORD: z.optional(z.string().check(z.minLength(1))),
 };
 
 export type AnalyticsBackendConfig = z.output<z.ZodMiniObject<typeof analyticsEnvironment>>;
@@ -71,10 +77,12 @@ export function openConsumer(
   });
 }
 
+export type CassandraConfig = Pick<AnalyticsBackendConfig, 'CASSANDRA_LOCAL_DC' | 'CASSANDRA_KEYSPACE' | 'CASSANDRA_FLAVOR' | 'CASSANDRA_USERNAME' | 'CASSANDRA_PASSWORD'>;
+
 /** The master's store: Cassandra when configured, else tables in its own Postgres. */
-export function openStore(config: Pick<AnalyticsBackendConfig, 'CASSANDRA_CONTACT_POINTS' | 'CASSANDRA_LOCAL_DC' | 'CASSANDRA_KEYSPACE'>, databaseUrl: string, poolSize?: number): AnalyticsStore {
+export function openStore(config: Pick<AnalyticsBackendConfig, 'CASSANDRA_CONTACT_POINTS'> & CassandraConfig, databaseUrl: string, poolSize?: number): AnalyticsStore {
   return config.CASSANDRA_CONTACT_POINTS
-    ? new CassandraStore({ contactPoints: config.CASSANDRA_CONTACT_POINTS, localDataCenter: config.CASSANDRA_LOCAL_DC, keyspace: config.CASSANDRA_KEYSPACE })
+    ? new CassandraStore(cassandraStoreOptions({ ...config, CASSANDRA_CONTACT_POINTS: config.CASSANDRA_CONTACT_POINTS }))
     : new PostgresAnalyticsStore(databaseUrl, poolSize);
 }
 
