@@ -2,7 +2,7 @@
  * @module @tenantry/driver-kubernetes: the provisioning steps on Kubernetes and AWS, the same steps and catalog
  * as the local driver. `terraform apply` of the tenant root (a state per tenant) makes its database, IAM role and
  * Redis user; `helm upgrade --install` of the tenant-pod chart makes its pod, Ingress and Secret. Deletion runs
- * `helm uninstall` and `terraform destroy`. Every line both tools print is stored with the step.
+ * `helm uninstall` and `terraform destroy`. What both tools print while they work is stored with the step.
  */
 import type { AnalyticsBusDriver, PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
 import { HelmCompute, type HelmOptions } from './helm-compute.js';
