@@ -4,7 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 
@@ -35,5 +37,24 @@ test('the entry point refuses an unknown program and starts a known one (which t
     const started = spawnSync(process.execPath, [ENTRY, program], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
     assert.equal(started.status, 2, `${program}: ${started.stderr}`);
     assert.match(started.stderr, new RegExp(`${program}: invalid configuration:[\\s\\S]*TENANT_ID`), program);
+  }
+});
+
+test('a tenant program loads neither the Kafka nor the Cassandra client at start-up (only when its environment asks for them)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tenantry-loads-'));
+  try {
+    // A module resolve hook that reports every Kafka, Cassandra or MSK module asked for.
+    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (/kafka|cassandra|msk-iam/.test(s)) process.stderr.write(`LOADED ${s}\\n`); return next(s, c); }\n");
+    writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
+    const run = (args: string[]) => spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH }, cwd: ROOT, timeout: 30_000 });
+    // The hook sees a load when there is one.
+    assert.match(run(['-e', "await import('@platformatic/kafka')", '--input-type=module']).stderr, /LOADED @platformatic\/kafka/);
+    for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
+      const started = run([ENTRY, program]);
+      assert.equal(started.status, 2, `${program}: ${started.stderr}`);
+      assert.doesNotMatch(started.stderr, /LOADED/, program);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

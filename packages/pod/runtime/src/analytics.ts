@@ -1,5 +1,5 @@
 /** @module Every pod program's analytics producer: events to its tenant's own topic or stream, never in a request's way. */
-import { AnalyticsProducer, openPublisher, type AnalyticsBackendConfig } from '@tenantry/analytics';
+import { AnalyticsProducer, openPublisher, type AnalyticsBackendConfig } from '@tenantry/analytics/pod';
 
 /** Requests carrying this header (the platform's health probes) are not counted as the tenant's traffic. */
 export const PROBE_HEADER = 'x-tenantry-probe';
@@ -9,4 +9,4 @@ export function startPodAnalytics(config: Pick<AnalyticsBackendConfig, 'KAFKA_BR
   return new AnalyticsProducer(config.TENANT_ID, openPublisher(config, config.TENANT_ID, redis));
 }
 
-export type { AnalyticsProducer } from '@tenantry/analytics';
+export type { AnalyticsProducer } from '@tenantry/analytics/pod';

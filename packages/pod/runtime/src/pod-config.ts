@@ -1,6 +1,6 @@
 /** @module The pod environment contract, validated at start-up by every tenant-pod program. */
 import * as z from 'zod/mini';
-import { analyticsEnvironment } from '@tenantry/analytics';
+import { analyticsEnvironment } from '@tenantry/analytics/pod';
 import { TIERS, env } from '@tenantry/core';
 
 /** The variables every program of a pod gets (locally from the compute driver, on Kubernetes from the chart). */
