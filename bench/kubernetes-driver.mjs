@@ -57,7 +57,7 @@ async function setUp() {
   writeFileSync(varFile, JSON.stringify({ region: 'eu-west-1', platform: { bucket: 'tenant-data', eks_oidc_provider_arn: 'arn', eks_oidc_provider_url: 'oidc', db_subnet_group_name: 'db', db_security_group_ids: [], trial_host: { address: 'trial', port: 5432 }, trial_admin_secret: 's', kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/id', redis: { address: 'redis', port: 6379, user_group_id: 'g' } } }));
   const drivers = createKubernetesDrivers({
     domain: 'example.com',
-    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'state' }, varFile, env: terraform.env },
+    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'state' }, varFile },
     helm: { helm, kubectl, env: { KUBECONFIG: kube.kubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: ['user-backend', 'admin-backend', 'scheduler', 'frontend'] },
     storage: { region: 'us-east-1', bucket: 'tenant-data', endpoint: minio.endpoint, credentials: minio.credentials },
     redisAdminUrl: redis.url,

@@ -81,7 +81,7 @@ before(async () => {
   }));
   options = {
     domain: 'example.com',
-    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' }, varFile, env: terraform.env, timeoutMs: 60_000 },
+    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' }, varFile, timeoutMs: 60_000 },
     helm: { helm, kubectl, env: { KUBECONFIG: masterKubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: PROGRAMS, timeoutMs: 120_000 },
     storage: { region: 'us-east-1', bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials },
     redisAdminUrl: redis.url,

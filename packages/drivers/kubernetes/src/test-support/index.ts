@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface TerraformStandIn {
-  /** The executable to give the driver as its terraform binary. */
+  /** The executable to give the driver as its terraform binary (its settings are written into it). */
   binary: string;
-  /** Environment the driver must pass to it (TerraformOptions.env). */
-  env: Record<string, string>;
   /** The "remote backend": one state file per key. */
   stateDir: string;
   /** Makes the next applies fail (`failApplies`) or hang until killed (`hang`). */
@@ -22,20 +20,22 @@ export function installTerraformStandIn(dir: string, servers: { postgresUrl?: st
   mkdirSync(stateDir, { recursive: true });
   const binary = join(dir, 'terraform');
   const script = fileURLToPath(new URL('./terraform-stand-in.js', import.meta.url));
-  writeFileSync(binary, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
-  chmodSync(binary, 0o755);
   const faultsFile = join(dir, 'faults.json');
   writeFileSync(faultsFile, '{}');
   writeFileSync(join(stateDir, 'calls.log'), '');
+  // The settings go into the executable: the driver passes terraform only an allowlist of its environment.
+  const settings = {
+    STAND_IN_STATE_DIR: stateDir,
+    STAND_IN_FAULTS: faultsFile,
+    ...(servers.postgresUrl ? { STAND_IN_POSTGRES_URL: servers.postgresUrl } : {}),
+    ...(servers.redisUrl ? { STAND_IN_REDIS_URL: servers.redisUrl } : {}),
+  };
+  const exports = Object.entries(settings).map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'\n`).join('');
+  writeFileSync(binary, `#!/bin/sh\n${exports}exec "${process.execPath}" "${script}" "$@"\n`);
+  chmodSync(binary, 0o755);
   return {
     binary,
     stateDir,
-    env: {
-      STAND_IN_STATE_DIR: stateDir,
-      STAND_IN_FAULTS: faultsFile,
-      ...(servers.postgresUrl ? { STAND_IN_POSTGRES_URL: servers.postgresUrl } : {}),
-      ...(servers.redisUrl ? { STAND_IN_REDIS_URL: servers.redisUrl } : {}),
-    },
     setFaults: (faults) => writeFileSync(faultsFile, JSON.stringify(faults)),
     calls: () => readFileSync(join(stateDir, 'calls.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
   };
