@@ -16,7 +16,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { RedisStreamsBusDriver } from '@tenantry/analytics';
 import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
 import { createLogger } from '@tenantry/core';
-import { fakeNode, startTestKubernetes } from '@tenantry/deploy/kubernetes';
+import { platformTestNodes, startTestKubernetes } from '@tenantry/deploy/kubernetes';
 import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
 import { startTestMinio } from '@tenantry/driver-aws/test-support';
@@ -37,8 +37,7 @@ async function setUp() {
   const [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
   onCleanup(() => Promise.all([kube.stop(), postgres.stop(), redis.stop(), minio.stop()]));
   const kubectlRun = (args, input) => spawnSync(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', input });
-  kubectlRun(['apply', '-f', '-'], fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }));
-  kubectlRun(['apply', '-f', '-'], fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }));
+  for (const node of platformTestNodes()) kubectlRun(['apply', '-f', '-'], node);
   kubectlRun(['create', 'namespace', 'tenantry-system']);
   await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: 'tenant-data' }));
 

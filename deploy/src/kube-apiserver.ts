@@ -168,3 +168,14 @@ export function fakeNode(name: string, options: { zone: string; labels?: Record<
     status: { allocatable: resources, capacity: resources },
   });
 }
+
+/**
+ * The platform's two node groups in small: `spot-1` (labelled and tainted as the spot group, which the
+ * stateless programs select and tolerate) and `on-demand-1`, in two zones.
+ */
+export function platformTestNodes(): string[] {
+  return [
+    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
+    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
+  ];
+}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@tenantry/core';
-import { fakeNode, startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
+import { platformTestNodes, startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
 import { k8sTool } from './tools.js';
 import { TENANT_POD_CHART } from './paths.js';
 
@@ -21,10 +21,7 @@ let kubectl: string;
 before(async () => {
   [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
   kube = await startTestKubernetes();
-  for (const node of [
-    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
-    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
-  ]) {
+  for (const node of platformTestNodes()) {
     const applied = run(kubectl, ['apply', '-f', '-'], node);
     assert.equal(applied.status, 0, applied.stderr);
   }

@@ -19,7 +19,7 @@ import { connects } from '@tenantry/control-plane/contracts';
 import { createLogger, waitFor, type Tier } from '@tenantry/core';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
 import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
-import { fakeNode, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
+import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
 import { PLATFORM_CHART, TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
@@ -49,10 +49,7 @@ before(async () => {
   [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
   [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-kubernetes-driver-'));
-  for (const node of [
-    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
-    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
-  ]) {
+  for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);

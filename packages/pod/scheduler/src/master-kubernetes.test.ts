@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ProvisioningQueue, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
 import { freePort, waitFor } from '@tenantry/core';
-import { fakeNode, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
+import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
 import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
@@ -39,10 +39,7 @@ before(async () => {
   kubectl = await k8sTool('kubectl');
   [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-master-kubernetes-'));
-  for (const node of [
-    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
-    fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
-  ]) {
+  for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
