@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { helmRun, helmTemplate, manifest } from './chart-support.js';
 import { kubernetesValidator } from './kubernetes-openapi.js';
-import { PLATFORM_CHART } from './paths.js';
+import { PLATFORM_CHART as CHART } from './paths.js';
 
-const CHART = PLATFORM_CHART;
 // What every install gives the provisioning worker (from the platform root's outputs).
 const PROVISIONING = ['--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"acme-tenant-data"}}', '--set', 'provisioning.backend.bucket=acme-tfstate', '--set', 'provisioning.backend.region=eu-west-1'];
 const ENDPOINTS = ['--set', 'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098', '--set', 'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142', '--set', 'endpoints.cassandraLocalDc=eu-west-1'];

@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './chart-support.js';
 import { kubernetesValidator } from './kubernetes-openapi.js';
-import { TENANT_POD_CHART } from './paths.js';
+import { TENANT_POD_CHART as CHART } from './paths.js';
 
-const CHART = TENANT_POD_CHART;
 
 const base = (slug: string, tier: 'trial' | 'production') => ['--set', `tenant.slug=${slug}`, '--set', `tenant.tier=${tier}`, '--set', `env.storageUrl=s3://tenantry-data/${slug}/`];
 

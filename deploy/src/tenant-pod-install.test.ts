@@ -11,9 +11,8 @@ import { after, before, test } from 'node:test';
 import { waitFor } from '@tenantry/core';
 import { platformTestNodes, startTestKubernetes, type TestKubernetes } from './kube-apiserver.js';
 import { k8sTool } from './tools.js';
-import { TENANT_POD_CHART } from './paths.js';
+import { TENANT_POD_CHART as CHART } from './paths.js';
 
-const CHART = TENANT_POD_CHART;
 let kube: TestKubernetes;
 let helm: string;
 let kubectl: string;

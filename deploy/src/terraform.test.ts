@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
 import { storagePolicyTemplate } from '@tenantry/driver-aws';
-import { TERRAFORM_DIR } from './paths.js';
+import { TERRAFORM_DIR as TERRAFORM } from './paths.js';
 
-const TERRAFORM = TERRAFORM_DIR;
 
 type Block = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

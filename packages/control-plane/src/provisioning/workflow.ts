@@ -161,10 +161,6 @@ export class ProvisioningWorkflow {
       recordSchemaVersion: (version) => this.catalog.setSchemaVersion(tenant.slug, version),
     };
   }
-
-  private async outputOf(slug: string, step: string): Promise<unknown> {
-    return (await this.catalog.stepOutputs(slug)).get(step)?.output;
-  }
 }
 
 function toRef(record: TenantRecord): TenantRef {
