@@ -36,7 +36,8 @@ RUN set -eu; mkdir /out \
  && install -m 755 kubectl /out/kubectl
 
 FROM node:24-bookworm-slim AS tenant-pod
-ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache
+# HOST: every interface, where probes and Services reach a program at the pod IP (the charts set it too).
+ENV NODE_ENV=production NODE_COMPILE_CACHE=/tmp/node-compile-cache HOST=0.0.0.0
 WORKDIR /app
 # Only what runs: production dependencies, the packages' built output and manifests, the entry point.
 COPY --from=build /src/package.json ./

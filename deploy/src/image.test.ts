@@ -1,14 +1,20 @@
 /**
  * The tenant-pod image, as far as it can be checked without a Docker engine: the Dockerfile's shape (multi-stage,
- * Node 24 LTS, non-root), and the entry point it runs, started here on the built bundles.
+ * Node 24 LTS, non-root), and the entry point it runs, started here on the built bundles with the environment the
+ * tenant chart renders.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { waitFor } from '@tenantry/core';
+import { freePort, startTestPostgres, startTestRedis } from '@tenantry/driver-local/test-support';
+import { migrateTenantDatabase } from '@tenantry/tenant-schema';
+import { helmTemplate, manifest } from './chart-support.js';
+import { TENANT_POD_CHART } from './paths.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ENTRY = fileURLToPath(new URL('../docker/pod-entry.mjs', import.meta.url));
@@ -58,3 +64,60 @@ test('a tenant program loads neither the Kafka nor the Cassandra client at start
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("each program started from the image's entry point with the environment the tenant chart renders answers /healthz at an address other than loopback", async (t) => {
+  const stops: Array<() => Promise<void>> = [];
+  t.after(async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => t.diagnostic(`cleanup: ${String(err)}`));
+  });
+  const postgres = await startTestPostgres();
+  stops.push(() => postgres.stop());
+  const redis = await startTestRedis();
+  stops.push(() => redis.stop());
+  await migrateTenantDatabase(postgres.adminUrl);
+
+  // No S3 call is made before a file is stored, so the bucket need not exist.
+  const grants = { DATABASE_URL: postgres.adminUrl, REDIS_URL: redis.url, REDIS_PREFIX: 't:acme', SMTP_URL: 'smtp://acme:secret@127.0.0.1:2525', AWS_REGION: 'eu-west-1' };
+  const manifests = await helmTemplate(TENANT_POD_CHART, ['--set', 'tenant.slug=acme', '--set', 'env.storageUrl=s3://tenantry-data/acme/', '--set-json', `env.secret=${JSON.stringify(grants)}`]);
+  const secret = manifest(manifests, 'Secret', 'tenant-acme-env').stringData as Record<string, string>;
+  // The image's ENTRYPOINT, as the Dockerfile declares it, run from the repository root (the image's /app).
+  const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(`${ROOT}/Dockerfile`, 'utf8'))![1]!) as string[];
+  assert.equal(entrypoint[0], 'node');
+  const address = nonLoopbackAddress();
+  t.diagnostic(`probing at ${address}`);
+
+  for (const deployment of manifests.filter((m) => m.kind === 'Deployment')) {
+    const program = deployment.metadata.name;
+    const container = deployment.spec.template.spec.containers[0];
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production' };
+    for (const e of container.env as Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { key: string } } }>) {
+      const value = e.valueFrom ? secret[e.valueFrom.secretKeyRef.key] : e.value;
+      if (value !== undefined) env[e.name] = value;
+    }
+    // The one change: a port from the OS instead of the container's 8080.
+    env.PORT = String(await freePort());
+    const child = spawn(process.execPath, [...entrypoint.slice(1), ...container.args], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    stops.push(async () => {
+      child.kill('SIGTERM');
+      await exited;
+    });
+    const health = await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${program} exited with ${child.exitCode}: ${stderr}`);
+        const res = await fetch(`http://${address.includes(':') ? `[${address}]` : address}:${env.PORT}/healthz`).catch(() => undefined);
+        return res?.status === 200 ? ((await res.json()) as { program: string }) : undefined;
+      },
+      { what: `${program}'s /healthz at ${address}`, timeoutMs: 30_000 },
+    );
+    assert.equal(health.program, program);
+  }
+});
+
+/** An address of this machine that is not loopback (traffic to it never leaves the machine), else 127.0.0.2. */
+function nonLoopbackAddress(): string {
+  const addresses = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4');
+  return addresses[0]?.address ?? '127.0.0.2';
+}

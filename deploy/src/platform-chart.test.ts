@@ -28,6 +28,7 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
     const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
     assert.equal(env.IS_MASTER, 'true');
     assert.equal(env.TENANT_ID, 'master');
+    assert.equal(env.HOST, '0.0.0.0', 'every program listens on the pod IP, where probes and Services reach it');
     assert.equal(env.KAFKA_BROKERS, 'b-1.msk.example:9098,b-2.msk.example:9098');
     assert.equal(env.KAFKA_AUTH, 'aws-msk-iam', 'MSK Serverless takes IAM logins only');
     assert.equal(env.AWS_REGION, 'eu-west-1');

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { BUILT_IN_READS, POD_VARIABLES, isPodVariable } from '@tenantry/pod-contract';
 import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './chart-support.js';
 import { kubernetesValidator } from './kubernetes-openapi.js';
 import { TENANT_POD_CHART as CHART } from './paths.js';
@@ -76,11 +77,18 @@ for (const tier of ['trial', 'production'] as const) {
           assert.deepEqual(container.securityContext.capabilities.drop, ['ALL']);
           assert.ok(container.resources.limits.memory && container.resources.requests.cpu);
           const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+          const program = deployment.metadata.name as keyof typeof BUILT_IN_READS;
+          // Only what the program reads, as the pod manifest declares it; grants from the tenant's Secret, key by key.
+          assert.deepEqual(container.env.map((e: { name: string }) => e.name).filter(isPodVariable).sort(), [...BUILT_IN_READS[program]].sort(), program);
+          assert.equal(container.envFrom, undefined);
+          for (const e of container.env.filter((e: { name: string }) => isPodVariable(e.name) && POD_VARIABLES[e.name].from === 'grant')) {
+            assert.deepEqual(e.valueFrom, { secretKeyRef: { name: `tenant-${slug}-env`, key: e.name, optional: true } }, e.name);
+          }
+          assert.equal(env.HOST, '0.0.0.0', 'every program listens on the pod IP, where probes and Services reach it');
           assert.equal(env.TENANT_ID, slug);
           assert.equal(env.TENANT_TIER, tier);
-          assert.equal(env.STORAGE_URL, `s3://tenantry-data/${slug}/`);
+          if (BUILT_IN_READS[program].includes('STORAGE_URL')) assert.equal(env.STORAGE_URL, `s3://tenantry-data/${slug}/`);
           assert.equal(env.TENANT_URL, `https://${slug}.example.com/`);
-          assert.deepEqual(container.envFrom, [{ secretRef: { name: `tenant-${slug}-env` } }]);
           if (deployment.metadata.name !== 'user-backend') assert.equal(env.USER_BACKEND_URL, `http://user-backend.tenant-${slug}.svc:8080`);
         }
       }
@@ -122,18 +130,20 @@ test('without spot, no program asks for spot nodes; without a role, the service 
   assert.equal(one(manifests, 'ServiceAccount', 'tenant').metadata.annotations, undefined);
 });
 
-test('the secret part of the environment becomes the Secret every program reads, and a change rolls the pods; an existing Secret replaces it', async () => {
+test('the secret part of the environment becomes the Secret each program reads its keys of, and a change rolls the pods; an existing Secret replaces it', async () => {
   const withSecret = (url: string) => render([...base('acme', 'trial'), '--set-json', `env.secret={"DATABASE_URL":"${url}","REDIS_PREFIX":"t:acme"}`]);
   const manifests = await withSecret('postgres://a:one@db/acme');
   const secret = one(manifests, 'Secret', 'tenant-acme-env');
   assert.deepEqual(secret.stringData, { DATABASE_URL: 'postgres://a:one@db/acme', REDIS_PREFIX: 't:acme' });
   assert.deepEqual(kubernetesValidator().validate(secret), []);
   const checksum = (m: Manifest[]) => one(m, 'Deployment', 'user-backend').spec.template.metadata.annotations['tenantry.io/env-checksum'];
-  for (const d of manifests.filter((m) => m.kind === 'Deployment')) assert.deepEqual(d.spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'tenant-acme-env' } }]);
+  const secretOf = (d: Manifest, name: string) => d.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef?.name;
+  for (const d of manifests.filter((m) => m.kind === 'Deployment' && m.metadata.name !== 'frontend')) assert.equal(secretOf(d, 'DATABASE_URL'), 'tenant-acme-env');
+  assert.equal(secretOf(one(manifests, 'Deployment', 'frontend'), 'DATABASE_URL'), undefined, 'the frontend holds no database login');
   assert.notEqual(checksum(await withSecret('postgres://a:two@db/acme')), checksum(manifests));
   const external = await render([...base('acme', 'trial'), '--set', 'env.secretName=acme-from-vault', '--set', 'env.secret.DATABASE_URL=x']);
   assert.equal(external.find((m) => m.kind === 'Secret'), undefined);
-  assert.deepEqual(one(external, 'Deployment', 'user-backend').spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'acme-from-vault' } }]);
+  assert.equal(secretOf(one(external, 'Deployment', 'user-backend'), 'DATABASE_URL'), 'acme-from-vault');
   const badName = await run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'env.secret.database-url=x']);
   assert.match(badName.stderr, /env\.secret/);
 });

@@ -13,15 +13,24 @@ const addresses = (example: string) =>
     ),
   );
 
-export const analyticsEnvironment = {
+/** What every program's producer reads: the bus. */
+export const analyticsPublisherEnvironment = {
   /** Kafka bootstrap brokers; unset, the bus is Redis Streams. */
   KAFKA_BROKERS: addresses('127.0.0.1:9092'),
-  /** Replicas of each tenant topic the master creates. @defaultValue 1 */
-  KAFKA_REPLICAS: env.integer(1, 9, 1),
   /** How clients log in: none (plain), or aws-msk-iam (TLS and IAM on Amazon MSK, signed for AWS_REGION). @defaultValue none */
   KAFKA_AUTH: z._default(z.enum(['none', 'aws-msk-iam'], { message: 'must be none or aws-msk-iam' }), 'none'),
   /** The AWS region, for signing MSK logins (also read by the AWS SDK for S3). */
   AWS_REGION: z.optional(z.string().check(z.minLength(1))),
+};
+
+/** What the master's provisioning reads to create tenant topics. */
+export const analyticsTopicsEnvironment = {
+  /** Replicas of each tenant topic the master creates. @defaultValue 1 */
+  KAFKA_REPLICAS: env.integer(1, 9, 1),
+};
+
+/** What the master's consumer and its usage API read: the store. */
+export const analyticsStoreEnvironment = {
   /** Cassandra (or Amazon Keyspaces) contact points; unset, the store is the master's Postgres. */
   CASSANDRA_CONTACT_POINTS: addresses('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z._default(z.string().check(z.minLength(1)), 'datacenter1'),
@@ -32,5 +41,7 @@ export const analyticsEnvironment = {
   CASSANDRA_USERNAME: z.optional(z.string().check(z.minLength(1))),
   CASSANDRA_PASSWORD: z.optional(z.string().check(z.minLength(1))),
 };
+
+export const analyticsEnvironment = { ...analyticsPublisherEnvironment, ...analyticsTopicsEnvironment, ...analyticsStoreEnvironment };
 
 export type AnalyticsBackendConfig = z.output<z.ZodMiniObject<typeof analyticsEnvironment>>;

@@ -10,7 +10,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import { connects } from '@tenantry/control-plane/contracts';
-import { POD_ENV_CONTRACT } from '@tenantry/pod-manifest';
+import { isPodVariable } from '@tenantry/pod-contract';
+import { defaultPodManifest } from '@tenantry/pod-manifest';
 import { postgresLayout } from './backing-services/embedded-postgres.js';
 import { isAlive, PlatformProcess } from './test-support/platform-process.js';
 
@@ -57,7 +58,14 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
     assert.match(page.text, new RegExp(`<h1>${name}</h1>`));
   }
   const env = platform.podEnv('prod');
-  for (const key of POD_ENV_CONTRACT) assert.ok(env[key], key);
+  for (const key of ['TENANT_ID', 'TENANT_URL', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'HOST', 'PORT'] as const) assert.ok(env[key], key);
+  // Each program gets only the part of the contract its manifest entry reads: the frontend no database, storage or mail.
+  for (const program of defaultPodManifest().programs) {
+    const given = Object.keys(platform.podEnv('prod', program.name)).filter(isPodVariable);
+    assert.deepEqual(given.filter((name) => !program.reads.includes(name)), [], program.name);
+  }
+  assert.deepEqual(['DATABASE_URL', 'STORAGE_URL', 'SMTP_URL', 'MAIL_INBOX_URL'].filter((name) => name in platform.podEnv('prod', 'frontend')), []);
+  assert.ok(platform.podEnv('prod', 'scheduler').SMTP_URL);
   assert.equal(env.TENANT_ID, 'prod');
   assert.equal(env.IS_MASTER, 'false');
   assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');

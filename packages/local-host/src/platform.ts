@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { createLogger, randomSecret, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable } from '@tenantry/gateway';
+import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import { CatcherMail, podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
@@ -127,27 +128,23 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
     const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
     const masterMail = await new CatcherMail({ ...mail, key: mailKey, domain: config.TENANTRY_DOMAIN }).create({ slug: MASTER_SLUG, name: 'Tenantry', tier: 'production' });
-    const masterEnv: Record<string, string> = {
-      TENANT_ID: MASTER_SLUG,
-      TENANT_NAME: 'Tenantry',
-      TENANT_TIER: 'production',
-      IS_MASTER: 'true',
-      DATABASE_URL: catalogUrl,
-      REDIS_URL: redisUrl,
-      STORAGE_URL: `file://${join(home, 'storage', MASTER_SLUG)}/`,
-      TENANT_URL: tenantUrl(MASTER_SLUG, config.TENANTRY_DOMAIN, config.PORT),
-      SMTP_URL: masterMail.url,
-      MAIL_FROM: masterMail.from,
-      MAIL_INBOX_URL: masterMail.inboxUrl!,
-      LOG_LEVEL: config.LOG_LEVEL,
-      TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
-      ...analyticsEnv,
-    };
+    const masterEnv = podEnvironment({
+      tenant: { slug: MASTER_SLUG, name: 'Tenantry', tier: 'production' },
+      isMaster: true,
+      url: tenantUrl(MASTER_SLUG, config.TENANTRY_DOMAIN, config.PORT),
+      logLevel: config.LOG_LEVEL,
+      database: { url: catalogUrl },
+      queue: { url: redisUrl },
+      storage: { url: `file://${join(home, 'storage', MASTER_SLUG)}/` },
+      mail: masterMail,
+      platform: analyticsEnv,
+    });
     // Each secret goes only to the program that uses it: the API checks the admin token, the
     // provisioning worker drives the node agent and the databases.
     const masterProgramEnv: Record<string, Record<string, string>> = {
-      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_PUBLIC_PORT: String(config.PORT) },
+      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_PUBLIC_PORT: String(config.PORT), TENANTRY_DOMAIN: config.TENANTRY_DOMAIN },
       scheduler: {
+        TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
         TENANTRY_AGENT_URL: agentUrl,
         TENANTRY_AGENT_TOKEN: agentToken,
         TENANTRY_STORAGE_ROOT: join(home, 'storage'),

@@ -1,5 +1,6 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
 import type { AnalyticsGrant, DatabaseGrant, JobQueueGrant, MailGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+import { podEnvironment } from '@tenantry/pod-contract';
 
 export interface StepContext {
   tenant: TenantRef;
@@ -69,22 +70,15 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
       const mail = outputOf<MailGrant>(ctx, 'mail');
       return ctx.drivers.compute.deploy(
         ctx.tenant,
-        {
-          TENANT_ID: ctx.tenant.slug,
-          TENANT_NAME: ctx.tenant.name,
-          TENANT_TIER: ctx.tenant.tier,
-          IS_MASTER: 'false',
-          DATABASE_URL: outputOf<DatabaseGrant>(ctx, 'database').url,
-          REDIS_URL: outputOf<JobQueueGrant>(ctx, 'queue').url,
-          REDIS_PREFIX: outputOf<JobQueueGrant>(ctx, 'queue').prefix,
-          STORAGE_URL: outputOf<StorageGrant>(ctx, 'storage').url,
-          ...outputOf<StorageGrant>(ctx, 'storage').env,
-          TENANT_URL: ctx.drivers.routing.publicUrl(ctx.tenant),
-          SMTP_URL: mail.url,
-          MAIL_FROM: mail.from,
-          ...(mail.inboxUrl ? { MAIL_INBOX_URL: mail.inboxUrl } : {}),
-          ...outputOf<AnalyticsGrant>(ctx, 'analytics').env,
-        },
+        podEnvironment({
+          tenant: ctx.tenant,
+          url: ctx.drivers.routing.publicUrl(ctx.tenant),
+          database: outputOf<DatabaseGrant>(ctx, 'database'),
+          queue: outputOf<JobQueueGrant>(ctx, 'queue'),
+          storage: outputOf<StorageGrant>(ctx, 'storage'),
+          mail,
+          analytics: outputOf<AnalyticsGrant>(ctx, 'analytics'),
+        }),
         ctx.progress,
       );
     },

@@ -6,6 +6,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { CommandError, runCommand } from './command.js';
 
@@ -33,8 +34,8 @@ export interface HelmOptions {
   roleArn: (tenant: TenantRef) => Promise<string>;
 }
 
-/** What the chart sets itself from `tenant`, `domain` and `port`: never copied into the Secret. */
-const SET_BY_CHART = new Set(['TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'TENANT_URL', 'STORAGE_URL', 'MAIL_FROM', 'PORT']);
+/** The grants (credentials among them) go into the tenant's Secret; the chart sets the rest itself from its values. */
+const IN_SECRET = variablesFrom('grant');
 const PORT = 8080;
 const VALUES_SUFFIX = '.values.json';
 
@@ -60,7 +61,7 @@ export class HelmCompute implements ComputeDriver {
       env: {
         storageUrl: env.STORAGE_URL,
         ...(env.MAIL_FROM ? { mailFrom: env.MAIL_FROM } : {}),
-        secret: Object.fromEntries(Object.entries(env).filter(([name]) => !SET_BY_CHART.has(name))),
+        secret: environmentFor(env, IN_SECRET),
       },
     };
     await this.recoverInterrupted(tenant, progress);

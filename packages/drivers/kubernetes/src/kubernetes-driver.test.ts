@@ -16,7 +16,7 @@ import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client }
 import { RedisStreamsBusDriver } from '@tenantry/analytics';
 import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog, type PlatformDrivers } from '@tenantry/control-plane';
 import { connects } from '@tenantry/control-plane/contracts';
-import { createLogger, waitFor, type Tier } from '@tenantry/core';
+import { createLogger, startAll, waitFor, type Tier } from '@tenantry/core';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
 import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
@@ -47,7 +47,7 @@ const log = createLogger('kubernetes-driver-test', 'silent');
 
 before(async () => {
   [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
-  [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
+  [kube, postgres, redis, minio] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-kubernetes-driver-'));
   for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);

@@ -1,7 +1,8 @@
 /** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
 import { join } from 'node:path';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
-import { programUrlVariable, type PodManifest } from '@tenantry/pod-manifest';
+import { LOOPBACK_HOST, environmentFor, programUrlVariable } from '@tenantry/pod-contract';
+import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
 import type { WorkloadSpecInput } from './agent/protocol.js';
 
@@ -12,7 +13,7 @@ export function podWorkloadName(slug: string): string {
 export interface PodWorkloadOptions {
   slug: string;
   manifest: PodManifest;
-  /** The pod environment contract, without PORT. */
+  /** The pod's environment (the contract, without HOST and PORT): each program gets the part it reads. */
   env: Record<string, string>;
   /** More environment for some programs only, by program name (least privilege for secrets). */
   programEnv?: Record<string, Record<string, string>>;
@@ -26,7 +27,10 @@ export interface PodWorkloadOptions {
   compileCacheDir?: string | undefined;
 }
 
-/** Builds the workload of a pod: every program with the pod's environment, its own PORT and its siblings' URLs. */
+/**
+ * Builds the workload of a pod: every program with the part of the pod's environment its manifest entry reads,
+ * its own HOST and PORT (loopback: only the gateway and its siblings reach it) and its siblings' URLs.
+ */
 export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer = 'pod', compileCacheDir }: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
@@ -44,8 +48,9 @@ export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer
           ...(compileCacheDir ? { NODE_COMPILE_CACHE: join(compileCacheDir, slug) } : {}),
           ...program.env,
           ...siblings,
-          ...env,
+          ...environmentFor(env, program.reads),
           ...programEnv[program.name],
+          HOST: LOOPBACK_HOST,
           PORT: String(port),
         },
         health: { kind: 'http', port, path: program.healthPath },

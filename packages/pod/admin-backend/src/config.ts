@@ -1,10 +1,12 @@
 /** @module Configuration of the admin backend; on the master it also needs the control plane's settings. */
 import * as z from 'zod/mini';
 import { env, readConfig } from '@tenantry/core';
-import { podEnvironment } from '@tenantry/pod-runtime';
+import { podAnalyticsStoreEnvironment, podBaseEnvironment, podDatabaseEnvironment } from '@tenantry/pod-runtime/config';
 
-const schema = z.object({
-  ...podEnvironment,
+export const adminBackendConfigSchema = z.object({
+  ...podBaseEnvironment,
+  ...podDatabaseEnvironment,
+  ...podAnalyticsStoreEnvironment,
   /** Connections to the tenant database. @defaultValue 3 */
   DATABASE_POOL_SIZE: env.integer(1, 50, 3),
   /** Where the tenant's sent mail can be read back (the local platform's SMTP catcher). */
@@ -18,5 +20,5 @@ const schema = z.object({
   z.refine((c) => !c.IS_MASTER || Boolean(c.ADMIN_TOKEN), { message: 'is required when IS_MASTER=true', path: ['ADMIN_TOKEN'] }),
 );
 
-export type AdminBackendConfig = z.output<typeof schema>;
-export const readAdminBackendConfig = () => readConfig('admin-backend', schema);
+export type AdminBackendConfig = z.output<typeof adminBackendConfigSchema>;
+export const readAdminBackendConfig = () => readConfig('admin-backend', adminBackendConfigSchema);

@@ -61,7 +61,7 @@ runMain(async () => {
     return { tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend', schemaVersion: migrated.version };
   });
   for (const routes of [userRoutes, settingsRoutes, operationsRoutes]) await app.register(async (scope) => routes(scope, ctx));
-  await servePod(app, config.PORT, async () => {
+  await servePod(app, config, async () => {
     for (const close of closers) await close();
     await Promise.all([queues.mail.close(), queues.maintenance.close()]);
     connection.disconnect();

@@ -11,17 +11,9 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
-import * as z from 'zod/mini';
-import { createLogger, env, readConfig, runMain } from '@tenantry/core';
-// Only the environment contract: the rest of the runtime (database, jobs, sessions) is the backends'.
-import { podEnvironment } from '@tenantry/pod-runtime/config';
+import { createLogger, runMain } from '@tenantry/core';
 import { PROBE_HEADER, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
-
-const schema = z.object({
-  ...podEnvironment,
-  USER_BACKEND_URL: env.url(['http', 'https']),
-  ADMIN_BACKEND_URL: env.url(['http', 'https']),
-});
+import { readFrontendConfig } from './config.js';
 
 /** The app built by `react-router build`, beside this program's package. */
 const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url));
@@ -49,7 +41,7 @@ async function serveAsset(pathname: string, res: ServerResponse): Promise<boolea
 }
 
 runMain(async () => {
-  const config = readConfig('frontend', schema);
+  const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
   const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
   const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL };
@@ -85,7 +77,7 @@ runMain(async () => {
         res.end('internal error in the frontend; see its log\n');
       });
   });
-  server.listen(config.PORT, process.env.HOST ?? '127.0.0.1', () => log.info({ port: config.PORT }, 'frontend listening'));
+  server.listen(config.PORT, config.HOST, () => log.info({ port: config.PORT }, 'frontend listening'));
   const stop = () => server.close(() => void analytics.close().finally(() => process.exit(0)));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -8,6 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { BUILT_IN_READS, POD_VARIABLE_NAMES, type PodVariable } from '@tenantry/pod-contract';
+
+export { programUrlVariable } from '@tenantry/pod-contract';
 
 const programSchema = z.object({
   /** Program name, unique in the pod; also its Deployment name on Kubernetes. */
@@ -19,6 +22,11 @@ const programSchema = z.object({
   healthPath: z.string().startsWith('/'),
   /** Path prefixes at the tenant's host that the gateway sends to this program (longest prefix wins). */
   routes: z.array(z.string().startsWith('/')).default([]),
+  /**
+   * The variables of the pod environment contract this program reads: it is given only those (a frontend gets
+   * no database login). @defaultValue every variable of the contract
+   */
+  reads: z.array(z.enum(POD_VARIABLE_NAMES as [PodVariable, ...PodVariable[]])).default(POD_VARIABLE_NAMES),
   /** Extra environment for this program, on top of the pod contract. */
   env: z.record(z.string(), z.string()).default({}),
   /**
@@ -32,17 +40,6 @@ const manifestSchema = z.object({ programs: z.array(programSchema).min(1) });
 
 export type PodProgram = z.output<typeof programSchema>;
 export type PodManifest = z.output<typeof manifestSchema>;
-
-/**
- * The environment contract every program of a pod receives (and a Kubernetes Deployment sets):
- * TENANT_ID, TENANT_NAME, TENANT_TIER, IS_MASTER, DATABASE_URL, REDIS_URL (a login limited to
- * REDIS_PREFIX), REDIS_PREFIX, STORAGE_URL, TENANT_URL (its public origin), PORT, plus
- * SMTP_URL and MAIL_FROM (its outgoing mail), MAIL_INBOX_URL (locally: its mailbox in the SMTP catcher), and
- * `<PROGRAM>_URL` (e.g. USER_BACKEND_URL) for each sibling program, for server-to-server calls.
- */
-export const POD_ENV_CONTRACT = [
-  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'DATABASE_URL', 'REDIS_URL', 'REDIS_PREFIX', 'STORAGE_URL', 'TENANT_URL', 'SMTP_URL', 'MAIL_FROM', 'PORT',
-] as const;
 
 function programMain(pkg: string): string {
   return fileURLToPath(import.meta.resolve(`${pkg}/main`));
@@ -58,10 +55,10 @@ const NODE_FLAGS = ['--max-semi-space-size=1'];
 export function defaultPodManifest(): PodManifest {
   return manifestSchema.parse({
     programs: [
-      { name: 'user-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 256 },
-      { name: 'admin-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 256 },
-      { name: 'scheduler', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 256 },
-      { name: 'frontend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 256 },
+      { name: 'user-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 256, reads: BUILT_IN_READS['user-backend'] },
+      { name: 'admin-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 256, reads: BUILT_IN_READS['admin-backend'] },
+      { name: 'scheduler', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 256, reads: BUILT_IN_READS.scheduler },
+      { name: 'frontend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 256, reads: BUILT_IN_READS.frontend },
     ],
   });
 }
@@ -82,9 +79,4 @@ export function loadPodManifest(file: string): PodManifest {
   const names = new Set(result.data.programs.map((p) => p.name));
   if (names.size !== result.data.programs.length) throw new Error(`pod manifest ${file}: program names must be unique`);
   return result.data;
-}
-
-/** The environment variable through which siblings reach a program: "user-backend" → USER_BACKEND_URL. */
-export function programUrlVariable(program: string): string {
-  return `${program.replace(/-/g, '_').toUpperCase()}_URL`;
 }

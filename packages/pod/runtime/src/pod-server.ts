@@ -79,9 +79,9 @@ function readableFastifyMessage(err: FastifyError): string {
   }
 }
 
-/** Listens on loopback-or-all (HOST) and stops cleanly on SIGTERM/SIGINT. */
-export async function servePod(app: FastifyInstance, port: number, onStop: () => Promise<void> = async () => undefined): Promise<void> {
-  await app.listen({ port, host: process.env.HOST ?? '127.0.0.1' });
+/** Listens on the pod's HOST and PORT and stops cleanly on SIGTERM/SIGINT. */
+export async function servePod(app: FastifyInstance, config: { HOST: string; PORT: number }, onStop: () => Promise<void> = async () => undefined): Promise<void> {
+  await app.listen({ port: config.PORT, host: config.HOST });
   const stop = () => {
     app
       .close()

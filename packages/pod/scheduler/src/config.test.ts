@@ -2,11 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError } from '@tenantry/core';
-import { readSchedulerConfig } from './config.js';
+import { BUILT_IN_READS } from '@tenantry/pod-contract';
+import { contractVariablesOf } from '@tenantry/pod-runtime/config';
+import { readSchedulerConfig, schedulerConfigSchema } from './config.js';
 
 const MASTER = {
   TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: 'postgres://m:p@db/master', REDIS_URL: 'rediss://admin:p@redis:6379',
-  STORAGE_URL: 'file:///tmp/master-storage/', TENANT_URL: 'https://master.example.com/', PORT: '8080',
+  STORAGE_URL: 'file:///tmp/master-storage/', TENANT_URL: 'https://master.example.com/', HOST: '0.0.0.0', PORT: '8080',
   SMTP_URL: 'smtp://relay:p@smtp.example.com:587', MAIL_FROM: 'no-reply@example.com',
 };
 
@@ -37,4 +39,8 @@ test('the local driver is the default and asks for its own settings; a bad drive
   assert.ok(problems(MASTER).some((p) => /^TENANTRY_AGENT_URL: is required when IS_MASTER=true with TENANTRY_DRIVER=local/.test(p)));
   assert.ok(problems({ ...MASTER, TENANTRY_DRIVER: 'nomad' }).some((p) => /^TENANTRY_DRIVER: must be local or kubernetes/.test(p)));
   assert.ok(problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_HELM_TIMEOUT_SECONDS: '5' }).some((p) => /^TENANTRY_HELM_TIMEOUT_SECONDS: must be at least 30/.test(p)));
+});
+
+test('the scheduler reads exactly the variables of the pod environment its manifest entry declares (and is given only those)', () => {
+  assert.deepEqual(contractVariablesOf(schedulerConfigSchema), [...BUILT_IN_READS.scheduler].sort());
 });

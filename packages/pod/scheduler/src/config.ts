@@ -1,7 +1,7 @@
 /** @module Configuration of the job scheduler; on the master it also configures the provisioning worker and its driver. */
 import * as z from 'zod/mini';
 import { env, readConfig } from '@tenantry/core';
-import { podEnvironment } from '@tenantry/pod-runtime';
+import { podAnalyticsStoreEnvironment, podBaseEnvironment, podDatabaseEnvironment, podStorageEnvironment, podTopicsEnvironment } from '@tenantry/pod-runtime/config';
 
 const masterOnly = {
   /** Where tenants run: supervised processes on this machine, or Terraform and Helm. @defaultValue local */
@@ -73,7 +73,9 @@ const tenantJobs = {
   MAIL_CONCURRENCY: env.integer(1, 50, 4),
 };
 
-const schema = z.object({ ...podEnvironment, ...tenantJobs, ...masterOnly }).check(
+export const schedulerConfigSchema = z.object({
+  ...podBaseEnvironment, ...podDatabaseEnvironment, ...podStorageEnvironment, ...podTopicsEnvironment, ...podAnalyticsStoreEnvironment, ...tenantJobs, ...masterOnly,
+}).check(
   z.superRefine((config, ctx) => {
     if (!config.IS_MASTER) return;
     for (const key of REQUIRED_ON_MASTER[config.TENANTRY_DRIVER]) {
@@ -87,5 +89,5 @@ const schema = z.object({ ...podEnvironment, ...tenantJobs, ...masterOnly }).che
   }),
 );
 
-export type SchedulerConfig = z.output<typeof schema>;
-export const readSchedulerConfig = (environment: NodeJS.ProcessEnv = process.env) => readConfig('scheduler', schema, environment);
+export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
+export const readSchedulerConfig = (environment: NodeJS.ProcessEnv = process.env) => readConfig('scheduler', schedulerConfigSchema, environment);

@@ -15,7 +15,7 @@ runMain(async () => {
     stops.push(await (await import('./master-provisioning.js')).startProvisioning(config, log));
     stops.push(await (await import('./master-analytics.js')).startAnalyticsConsumer(config, log));
   }
-  await servePod(app, config.PORT, async () => {
+  await servePod(app, config, async () => {
     for (const stop of stops.reverse()) await stop();
   });
 });

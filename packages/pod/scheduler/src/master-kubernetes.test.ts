@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ProvisioningQueue, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
-import { freePort, waitFor } from '@tenantry/core';
+import { freePort, startAll, waitFor } from '@tenantry/core';
 import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
 import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
@@ -37,7 +37,7 @@ let master: ChildProcess | undefined;
 before(async () => {
   const helm = await k8sTool('helm');
   kubectl = await k8sTool('kubectl');
-  [kube, postgres, redis, minio] = await Promise.all([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
+  [kube, postgres, redis, minio] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-master-kubernetes-'));
   for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
@@ -65,7 +65,7 @@ before(async () => {
   master = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH, HOME: join(work, 'home'), KUBECONFIG: kube.kubeconfig, LOG_LEVEL: 'warn',
-      TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: catalogUrl, REDIS_URL: redis.url, PORT: String(port),
+      TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: catalogUrl, REDIS_URL: redis.url, HOST: '127.0.0.1', PORT: String(port),
       STORAGE_URL: pathToFileURL(`${work}/master-storage/`).toString(), TENANT_URL: 'https://master.example.com/',
       SMTP_URL: 'smtp://master:secret@127.0.0.1:2525', MAIL_FROM: 'no-reply@example.com',
       TENANTRY_DRIVER: 'kubernetes', TENANTRY_DOMAIN: 'example.com',

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
-import { waitFor } from '@tenantry/core';
+import { startAll, waitFor } from '@tenantry/core';
 import { freePort, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { mailCredentials, startMailCatcher, type MailCatcher } from '@tenantry/mail-catcher';
 import { jobConnection, QUEUES } from '@tenantry/pod-runtime';
@@ -38,7 +38,7 @@ function openQueue(name: string, prefix: string): Queue {
 }
 
 before(async () => {
-  [postgres, redis] = await Promise.all([startTestPostgres(), startTestRedis()]);
+  [postgres, redis] = await startAll([startTestPostgres(), startTestRedis()]);
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
   await admin.connect();
   await admin.query('CREATE DATABASE jobs_tenant');
@@ -56,8 +56,8 @@ after(async () => {
     child.kill('SIGTERM');
   })));
   for (const connection of connections) connection.disconnect();
-  await catcher.close();
-  await Promise.all([postgres.stop(), redis.stop()]);
+  await catcher?.close();
+  await Promise.all([postgres?.stop(), redis?.stop()]);
 });
 
 async function startScheduler(tenant: string, smtpUrl: string): Promise<void> {
@@ -65,7 +65,7 @@ async function startScheduler(tenant: string, smtpUrl: string): Promise<void> {
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH, TENANT_ID: tenant, TENANT_NAME: 'Jobs Inc', DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: `t:${tenant}`,
-      STORAGE_URL: pathToFileURL(`${storage}/`).toString(), TENANT_URL: `http://${tenant}.localhost:8080/`, PORT: String(port),
+      STORAGE_URL: pathToFileURL(`${storage}/`).toString(), TENANT_URL: `http://${tenant}.localhost:8080/`, HOST: '127.0.0.1', PORT: String(port),
       SMTP_URL: smtpUrl, MAIL_FROM: `no-reply@${tenant}.localhost`, SOFT_DELETE_RETENTION_DAYS: '30', LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -1,10 +1,12 @@
 /** @module Configuration of the user backend: the pod contract plus its own limits. */
 import * as z from 'zod/mini';
 import { env, readConfig } from '@tenantry/core';
-import { podEnvironment } from '@tenantry/pod-runtime';
+import { podBaseEnvironment, podDatabaseEnvironment, podStorageEnvironment } from '@tenantry/pod-runtime/config';
 
-const schema = z.object({
-  ...podEnvironment,
+export const userBackendConfigSchema = z.object({
+  ...podBaseEnvironment,
+  ...podDatabaseEnvironment,
+  ...podStorageEnvironment,
   /** Connections to the tenant database. @defaultValue 8 */
   DATABASE_POOL_SIZE: env.integer(1, 100, 8),
   /** How long a sign-in lasts, in hours. @defaultValue 168 (a week) */
@@ -13,5 +15,5 @@ const schema = z.object({
   FILE_MAX_MB: env.integer(1, 1024, 10),
 });
 
-export type UserBackendConfig = z.output<typeof schema>;
-export const readUserBackendConfig = () => readConfig('user-backend', schema);
+export type UserBackendConfig = z.output<typeof userBackendConfigSchema>;
+export const readUserBackendConfig = () => readConfig('user-backend', userBackendConfigSchema);

@@ -18,7 +18,7 @@ runMain(async () => {
   const analytics = startPodAnalytics(config);
   const throttle = new LoginThrottle(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
   const app = await buildUserBackend({ config, pool, sessions, jobs, store, features: new FeatureSwitches(pool), analytics, throttle });
-  await servePod(app, config.PORT, async () => {
+  await servePod(app, config, async () => {
     await jobs.close();
     await analytics.close();
     throttle.close();

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDir, freePort, randomSecret, waitFor } from '@tenantry/core';
+import { cacheDir, freePort, randomSecret, readyOrStopped, waitFor } from '@tenantry/core';
 
 /** The MinIO release built (the newest the Go module proxy serves as a version). */
 export const MINIO_MODULE = 'github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c';
@@ -42,14 +42,11 @@ export async function startTestMinio(): Promise<TestMinio> {
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const endpoint = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${endpoint}/minio/health/ready`).catch(() => undefined))?.ok, { what: 'MinIO to be ready', timeoutMs: 30_000, intervalMs: 100 });
-  return {
-    endpoint,
-    credentials,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
   };
+  await readyOrStopped(waitFor(async () => (await fetch(`${endpoint}/minio/health/ready`).catch(() => undefined))?.ok, { what: 'MinIO to be ready', timeoutMs: 30_000, intervalMs: 100 }), stop);
+  return { endpoint, credentials, stop };
 }

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, randomSecret, waitFor } from '@tenantry/core';
+import { freePort, randomSecret, readyOrStopped, waitFor } from '@tenantry/core';
 import { postgresBinaries, postgresServiceUser } from '../postgres/binaries.js';
 import { INSTANCE_SIZES, SUPERUSER, initTemplateCluster, postgresUrl, postgresWorkload } from '../postgres/cluster.js';
 
@@ -16,6 +16,15 @@ export interface TestPostgres {
 export async function startTestPostgres(): Promise<TestPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'tenantry-pg-'));
   chmodSync(root, 0o755);
+  try {
+    return await startIn(root);
+  } catch (err) {
+    rmSync(root, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function startIn(root: string): Promise<TestPostgres> {
   const binaries = postgresBinaries();
   const user = postgresServiceUser();
   const password = randomSecret();
@@ -26,7 +35,12 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const child = spawn(spec.command, spec.args ?? [], { cwd: dataDir, stdio: 'ignore', ...(user ? { uid: user.uid, gid: user.gid } : {}) });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const adminUrl = postgresUrl(port, SUPERUSER, password, 'postgres');
-  await waitFor(
+  const stop = async () => {
+    child.kill('SIGINT');
+    await exited;
+    rmSync(root, { recursive: true, force: true });
+  };
+  await readyOrStopped(waitFor(
     async () => {
       const client = new pg.Client({ connectionString: adminUrl });
       try {
@@ -37,13 +51,6 @@ export async function startTestPostgres(): Promise<TestPostgres> {
       }
     },
     { what: 'the test Postgres to accept connections', timeoutMs: 30_000 },
-  );
-  return {
-    adminUrl,
-    stop: async () => {
-      child.kill('SIGINT');
-      await exited;
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
+  ), stop);
+  return { adminUrl, stop };
 }

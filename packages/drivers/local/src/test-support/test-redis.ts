@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { freePort, waitFor } from '@tenantry/core';
+import { freePort, readyOrStopped, waitFor } from '@tenantry/core';
 
 export interface TestRedis {
   url: string;
@@ -17,7 +17,12 @@ export async function startTestRedis(): Promise<TestRedis> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `redis://127.0.0.1:${port}`;
-  await waitFor(
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await readyOrStopped(waitFor(
     async () => {
       const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       client.on('error', () => undefined);
@@ -29,13 +34,6 @@ export async function startTestRedis(): Promise<TestRedis> {
       }
     },
     { what: 'the test redis-server to answer', timeoutMs: 15_000 },
-  );
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  ), stop);
+  return { url, stop };
 }
