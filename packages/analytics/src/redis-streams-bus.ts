@@ -183,5 +183,8 @@ export class RedisStreamConsumer implements BusConsumer {
   }
 }
 
-/** Redis's answer when a stream read names a key or group that does not exist. */
-const isNoGroup = (err: unknown) => errorMessage(err).startsWith('NOGROUP');
+/**
+ * Redis's answers when a stream of a read has no group: it names a key or group that does not exist (NOGROUP),
+ * or the key or group was removed while the read was blocked on it (UNBLOCKED).
+ */
+const isNoGroup = (err: unknown) => /^(NOGROUP|UNBLOCKED)/.test(errorMessage(err));
