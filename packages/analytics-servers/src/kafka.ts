@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Artifact } from './maven-cache.js';
 import { javaCommand, type Launch } from './launch.js';
+import { kafkaClusterId, kafkaFormatArgs } from './kafka-cluster-id.js';
 
 export const KAFKA_VERSION = '4.1.1';
 
@@ -26,6 +26,8 @@ export interface KafkaOptions {
   /** The KRaft controller port. */
   controllerPort: number;
   heapMb?: number;
+  /** The id the storage is formatted with the first time. @defaultValue a new random one */
+  clusterId?: string;
 }
 
 function properties(options: KafkaOptions): string {
@@ -85,9 +87,7 @@ export async function prepareKafka(options: KafkaOptions): Promise<Launch> {
   const config = join(options.dataDir, 'server.properties');
   writeFileSync(config, properties(options));
   if (!existsSync(join(options.dataDir, 'logs', 'meta.properties'))) {
-    // A KRaft cluster id is 16 random bytes in URL-safe base64 without padding.
-    const clusterId = randomBytes(16).toString('base64url');
-    const format = java(options.libsDir, 256, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', config]);
+    const format = java(options.libsDir, 256, 'kafka.tools.StorageTool', kafkaFormatArgs(options.clusterId ?? kafkaClusterId(), config));
     await run(format.command, format.args);
   }
   return { ...java(options.libsDir, heapMb, 'kafka.Kafka', [config]), env: {}, host: options.host ?? '127.0.0.1', port: options.port };

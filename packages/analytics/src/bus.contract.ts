@@ -1,7 +1,9 @@
 /**
  * The contract every analytics bus keeps, run against each real backend (Redis Streams, Kafka): events of
  * several tenants all arrive, a batch whose handler fails or whose consumer dies is delivered again, an event in
- * tenant A's stream that claims to be B's is refused, and with the bus away the producer neither waits nor throws.
+ * tenant A's stream that claims to be B's is refused, a tenant's stream or topic removed under the consumer (the
+ * tenant deleted, or the stream deleted by anyone) stops nobody else's events, and with the bus away the producer
+ * neither waits nor throws.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -17,6 +19,8 @@ export interface BusHarness {
   consumer(tenants: string[], name: string, group: string): BusConsumer;
   /** A publisher whose bus is not running. */
   unreachablePublisher(tenant: string): Promise<BusPublisher>;
+  /** Deletes `tenant`'s stream or topic on the server, as a tenant's removal (or anyone with access) does. */
+  removeStream(tenant: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +92,41 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
         await consumer.close();
       }
     });
+
+    for (const [scenario, unlist] of [['its tenant deleted', true], ['deleted by someone, its tenant still listed', false]] as const) {
+      test(`a stream removed under the consumer (${scenario}) does not stop the other tenants' events`, async () => {
+        const [gone, kept] = unlist ? ['lima', 'mike'] : ['november', 'oscar'];
+        const tenants = [gone, kept];
+        const consumer = bus.consumer(tenants, 'store-1', `removal-${gone}`);
+        const seen = new Map<string, number>();
+        let failure: unknown;
+        const abort = new AbortController();
+        const running = consumer.run(async (batch) => {
+          for (const event of batch.events) seen.set(event.tenantId, (seen.get(event.tenantId) ?? 0) + 1);
+        }, abort.signal).catch((err: unknown) => {
+          failure = err;
+        });
+        const publishers = [await bus.publisher(gone), await bus.publisher(kept)];
+        try {
+          await Promise.all([publishers[0]!.publish([request(gone)]), publishers[1]!.publish([request(kept)])]);
+          await waitFor(() => seen.get(gone) === 1 && seen.get(kept) === 1, { what: "both tenants' first events", timeoutMs: 30_000 });
+          if (unlist) tenants.splice(0, 1);
+          await bus.removeStream(gone);
+          // The other tenant keeps producing; each of its events arrives, one after the other, within a deadline.
+          for (let i = 2; i <= 4; i++) {
+            await publishers[1]!.publish([request(kept)]);
+            await waitFor(() => failure !== undefined || seen.get(kept) === i, { what: `event ${i} of the tenant still there`, timeoutMs: 20_000 });
+            assert.equal(failure, undefined, `the consumer stopped: ${String(failure)}`);
+          }
+        } finally {
+          abort.abort();
+          await running;
+          await Promise.all(publishers.map((p) => p.close()));
+          await consumer.close();
+        }
+        assert.equal(failure, undefined);
+      });
+    }
 
     test('a backlog far larger than a batch is read to its end', async () => {
       const publisher = await bus.publisher('kilo');

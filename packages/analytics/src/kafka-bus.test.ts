@@ -24,6 +24,9 @@ analyticsBusContract('Kafka', async () => {
         topics: async () => tenants.map((tenant) => ({ tenant, topic: topic(tenant) })),
       }),
     unreachablePublisher: async (tenant) => new KafkaPublisher([`127.0.0.1:${await freePort()}`], topic(tenant)),
+    removeStream: async (tenant) => {
+      await admin.deleteTopics({ topics: [topic(tenant)] });
+    },
     close: async () => {
       await admin.close();
       await kafka.stop();

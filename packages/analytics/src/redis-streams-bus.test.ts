@@ -1,4 +1,5 @@
 /** The bus contract against a real redis-server. */
+import { Redis } from 'ioredis';
 import { freePort } from '@tenantry/core';
 import { startTestRedis } from '@tenantry/driver-local/test-support';
 import { analyticsBusContract } from './bus.contract.js';
@@ -15,6 +16,14 @@ analyticsBusContract('Redis Streams', async () => {
         streams: async () => tenants.map((tenant) => ({ tenant, stream: stream(tenant) })),
       }),
     unreachablePublisher: async (tenant) => new RedisStreamPublisher(`redis://127.0.0.1:${await freePort()}`, stream(tenant)),
+    removeStream: async (tenant) => {
+      const client = new Redis(redis.url);
+      try {
+        await client.del(stream(tenant));
+      } finally {
+        client.disconnect();
+      }
+    },
     close: () => redis.stop(),
   };
 });

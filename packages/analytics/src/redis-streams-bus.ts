@@ -73,14 +73,31 @@ export class RedisStreamConsumer implements BusConsumer {
     });
   }
 
-  private async refresh(): Promise<void> {
-    for (const { tenant, stream } of await this.options.streams()) {
-      if (this.known.has(stream)) continue;
+  /**
+   * Reads the list of streams again: streams no longer listed (a deleted tenant) are dropped, new ones get the
+   * group. With `repair`, every listed stream whose group is gone (its key deleted, the group destroyed) gets it
+   * again: one stream's loss must not stop the reads of the others, as one read covers them all.
+   */
+  private async refresh(repair = false): Promise<void> {
+    const listed = await this.options.streams();
+    const wanted = new Set(listed.map(({ stream }) => stream));
+    for (const stream of [...this.known.keys()]) if (!wanted.has(stream)) this.known.delete(stream);
+    for (const { tenant, stream } of listed) {
+      if (this.known.has(stream) && !(repair && !(await this.hasGroup(stream)))) continue;
       await this.redis.xgroup('CREATE', stream, this.options.group, '0', 'MKSTREAM').catch((err: unknown) => {
         if (!errorMessage(err).includes('BUSYGROUP')) throw err;
       });
       this.known.set(stream, tenant);
     }
+  }
+
+  private async hasGroup(stream: string): Promise<boolean> {
+    const groups = (await this.redis.call('XINFO', 'GROUPS', stream).catch((err: unknown) => {
+      // The key is gone (or was replaced by another type): the group has to be made again.
+      if (/no such key|WRONGTYPE/i.test(errorMessage(err))) return [];
+      throw err;
+    })) as unknown[][];
+    return groups.some((fields) => fields[fields.indexOf('name') + 1] === this.options.group);
   }
 
   /** Turns a read into a batch (with the ids to acknowledge per stream). */
@@ -103,7 +120,10 @@ export class RedisStreamConsumer implements BusConsumer {
   private async claimAbandoned(): Promise<void> {
     const { group, consumer, claimIdleMs = 30_000 } = this.options;
     for (const stream of this.known.keys()) {
-      await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', 1_000);
+      await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, '0-0', 'COUNT', 1_000).catch((err: unknown) => {
+        // Its stream or group was removed since the refresh: the next read repairs it.
+        if (!isNoGroup(err)) throw err;
+      });
     }
   }
 
@@ -125,9 +145,20 @@ export class RedisStreamConsumer implements BusConsumer {
         continue;
       }
       const from = pendingFirst ? '0' : '>';
-      const reply = (await this.redis.call(
-        'XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, ...(pendingFirst ? [] : ['BLOCK', blockMs]), 'STREAMS', ...streams, ...streams.map(() => from),
-      )) as StreamReply | null;
+      let reply: StreamReply | null;
+      try {
+        reply = (await this.redis.call(
+          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, ...(pendingFirst ? [] : ['BLOCK', blockMs]), 'STREAMS', ...streams, ...streams.map(() => from),
+        )) as StreamReply | null;
+      } catch (err) {
+        if (!isNoGroup(err)) throw err;
+        // A stream of the read lost its group (its tenant deleted, its key or group removed): drop or recreate
+        // that one now, and read the others again at once.
+        await this.refresh(true);
+        refreshedAt = Date.now();
+        pendingFirst = true;
+        continue;
+      }
       const { batch, ids } = this.toBatch(reply);
       if (ids.size === 0) {
         pendingFirst = false;
@@ -151,3 +182,9 @@ export class RedisStreamConsumer implements BusConsumer {
     this.redis.disconnect();
   }
 }
+
+/**
+ * Redis's answers when a stream of a read has no group: it names a key or group that does not exist (NOGROUP),
+ * or the key or group was removed while the read was blocked on it (UNBLOCKED).
+ */
+const isNoGroup = (err: unknown) => /^(NOGROUP|UNBLOCKED)/.test(errorMessage(err));

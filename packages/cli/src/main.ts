@@ -1,7 +1,7 @@
 /** @module The `tenantry` command: `up` runs the platform; `tenants …`, `migrate` and `usage` work through the master's API; `services` runs Kafka and Cassandra. */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, isTier, slugProblem, TIERS } from '@tenantry/core';
+import { ConfigError, isTier, slugProblem, TIERS, USAGE_MAX_HOURS } from '@tenantry/core';
 import { CliError, CliErrors, EXIT } from './errors.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { runServicesCommand } from './services-command.js';
@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<void> {
     if (!sub) throw CliErrors.usage('usage needs a tenant slug, e.g. tenantry usage acme');
     if (slug) throw CliErrors.usage(`unexpected argument "${slug}"`);
     const hours = Number(values.hours);
-    if (!Number.isInteger(hours) || hours < 1) throw CliErrors.usage('--hours must be a whole number of hours');
+    if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS) throw CliErrors.usage(`--hours must be a whole number of hours from 1 to ${USAGE_MAX_HOURS}`);
     return runUsageCommand({ slug: sub, hours, json: values.json, url: values.url, token: values.token, domain: values.domain });
   }
   if (command === 'migrate') {

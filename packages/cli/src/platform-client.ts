@@ -42,9 +42,9 @@ export class PlatformClient {
     return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}/steps/${encodeURIComponent(step)}/log${query}`);
   }
 
-  /** A tenant's usage over the last `hours`, from the master's analytics store. */
-  usage(slug: string, hours: number): Promise<TenantUsageReport> {
-    return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}/usage?hours=${hours}`);
+  /** A tenant's usage over the last `hours` in buckets of `bucketMinutes`, from the master's analytics store. */
+  usage(slug: string, hours: number, bucketMinutes = 60): Promise<TenantUsageReport> {
+    return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}/usage?hours=${hours}&bucketMinutes=${bucketMinutes}`);
   }
 
   /** Runs the fleet migration, calling `onEvent` for each progress line; resolves with the summary. */

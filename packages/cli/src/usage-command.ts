@@ -1,5 +1,14 @@
 /** @module `tenantry usage <slug>`: a tenant's requests, errors, latency, users and jobs, from the master's analytics. */
+import { USAGE_MAX_BUCKETS } from '@tenantry/core';
 import { clientFor } from './tenants-command.js';
+
+/** Hourly buckets, or the smallest of these sizes that keeps a long window within what the master answers. */
+const BUCKET_MINUTES = [60, 360, 1440] as const;
+
+/** The bucket size for a window of `hours`: the series stays within USAGE_MAX_BUCKETS. */
+export function usageBucketMinutes(hours: number): number {
+  return BUCKET_MINUTES.find((minutes) => (hours * 60) / minutes <= USAGE_MAX_BUCKETS) ?? 1440;
+}
 
 export interface UsageCommand {
   slug: string;
@@ -11,7 +20,7 @@ export interface UsageCommand {
 }
 
 export async function runUsageCommand(command: UsageCommand): Promise<void> {
-  const report = await clientFor(command).usage(command.slug, command.hours);
+  const report = await clientFor(command).usage(command.slug, command.hours, usageBucketMinutes(command.hours));
   if (command.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return;

@@ -9,3 +9,4 @@ export * from './http.js';
 export * from './free-port.js';
 export * from './cache-dir.js';
 export * from './servers.js';
+export * from './usage-limits.js';

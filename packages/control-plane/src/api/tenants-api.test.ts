@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { isTenantryError } from '@tenantry/core';
+import { isTenantryError, USAGE_MAX_BUCKETS } from '@tenantry/core';
 import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
@@ -30,6 +30,9 @@ before(async () => {
     authorize: async () => undefined,
     address: { domain: 'localhost', port: 8080 },
     schema: { latestVersion: 1, migrate: async () => ({ version: 1, applied: [] }) },
+    // A stand-in store that holds no events (the analytics package, which depends on this one, has the real
+    // stores): the buckets of a series are made here, one per bucket of the window, empty ones included.
+    analytics: { usage: async () => [], tenants: async () => [] },
   });
   await app.ready();
 
@@ -86,4 +89,23 @@ test('a limit that is not a whole number from 1 to 5000 is a 400 that says so', 
     assert.match(json.error.message, /limit must be a whole number from 1 to 5000/, limit);
   }
   assert.equal((await get('/admin/api/tenants/logged/steps/database/log?limit=5000')).status, 200);
+});
+
+test('a usage series of more than USAGE_MAX_BUCKETS buckets is a 400 that says the limit; the largest allowed one answers', async () => {
+  assert.equal(USAGE_MAX_BUCKETS, 2_000);
+  for (const query of ['hours=9600&bucketMinutes=1', 'hours=34&bucketMinutes=1', 'hours=9600&bucketMinutes=60', 'hours=2001']) {
+    const { status, json } = await get(`/admin/api/tenants/logged/usage?${query}`);
+    assert.equal(status, 400, query);
+    assert.equal(json.error.code, 'INVALID_QUERY', query);
+    assert.match(json.error.message, /at most 2000 buckets per answer \(hours × 60 \/ bucketMinutes\)/, query);
+  }
+  for (const [query, buckets] of [['hours=100&bucketMinutes=3', 2_000], ['hours=2000', 2_000], ['hours=9600&bucketMinutes=1440', 400]] as const) {
+    const { status, json } = await get(`/admin/api/tenants/logged/usage?${query}`);
+    assert.equal(status, 200, query);
+    // A window that does not start on a bucket boundary touches one more bucket.
+    assert.ok(json.series.length === buckets || json.series.length === buckets + 1, `${query}: ${json.series.length} buckets`);
+  }
+  // The platform's totals have no series: its whole window is one answer per tenant.
+  assert.equal((await get('/admin/api/platform/usage?hours=9600')).status, 200);
+  assert.equal((await get('/admin/api/platform/usage?hours=9601')).status, 400);
 });

@@ -1,6 +1,6 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { defaultTenantName, errorMessage, isTier, slugProblem, type Tier } from '@tenantry/core';
+import { defaultTenantName, errorMessage, isTier, slugProblem, usageBuckets, USAGE_MAX_BUCKETS, USAGE_MAX_HOURS, type Tier } from '@tenantry/core';
 import { STEP_LOG_MAX_LINES, type StepLog, type TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
@@ -49,12 +49,20 @@ function fillBuckets(points: { at: string }[], window: { from: Date; to: Date; b
   return filled;
 }
 
-/** `?hours=&bucketMinutes=` of the usage views, checked. */
-function usageWindow(query: Record<string, string | undefined>): { from: Date; to: Date; bucketMinutes: number } {
+/**
+ * `?hours=&bucketMinutes=` of the usage views, checked. A series (`series`) may not have more than
+ * USAGE_MAX_BUCKETS buckets: each is a row read, kept and answered, and one request must not exhaust the master.
+ */
+function usageWindow(query: Record<string, string | undefined>, series: boolean): { from: Date; to: Date; bucketMinutes: number } {
   const hours = query.hours === undefined ? 24 : Number(query.hours);
   const bucketMinutes = query.bucketMinutes === undefined ? 60 : Number(query.bucketMinutes);
-  if (!Number.isInteger(hours) || hours < 1 || hours > 24 * 400) throw ControlPlaneErrors.invalidQuery('hours must be a whole number from 1 to 9600');
+  if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS) throw ControlPlaneErrors.invalidQuery(`hours must be a whole number from 1 to ${USAGE_MAX_HOURS}`);
   if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
+  if (series && usageBuckets(hours, bucketMinutes) > USAGE_MAX_BUCKETS) {
+    throw ControlPlaneErrors.invalidQuery(
+      `at most ${USAGE_MAX_BUCKETS} buckets per answer (hours × 60 / bucketMinutes): ${hours} h in buckets of ${bucketMinutes} min is ${usageBuckets(hours, bucketMinutes)}; ask fewer hours or larger buckets (at least ${Math.ceil((hours * 60) / USAGE_MAX_BUCKETS)} min for ${hours} h)`,
+    );
+  }
   const to = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
   return { from: new Date(to.getTime() - hours * 3_600_000), to, bucketMinutes };
 }
@@ -177,7 +185,7 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     const { slug } = request.params;
     const tenant = await catalog.get(slug);
     if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
-    const window = usageWindow(request.query);
+    const window = usageWindow(request.query, true);
     const [points, [totals]] = await fromStore((store) => Promise.all([store.usage(slug, window), store.tenants({ ...window, tenants: [slug] })]));
     const series = fillBuckets(points as { at: string }[], window);
     return {
@@ -188,7 +196,7 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     };
   });
   app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/platform/usage', async (request) => {
-    const window = usageWindow(request.query);
+    const window = usageWindow(request.query, false);
     const [usage, records] = await Promise.all([fromStore((store) => store.tenants(window)), catalog.list()]);
     const tiers = new Map(records.map((r) => [r.slug, r.tier]));
     // The master's own traffic is the platform's, not a tenant's.
