@@ -6,6 +6,7 @@
 export * from './drivers.js';
 export * from './errors.js';
 export * from './catalog/tenant-catalog.js';
+export * from './catalog/output-seal.js';
 export * from './provisioning/steps.js';
 export * from './provisioning/workflow.js';
 export * from './provisioning/queue.js';

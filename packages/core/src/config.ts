@@ -5,6 +5,7 @@
  * and zod/mini costs about 2 ms there where the full zod costs about 28 ms per process.
  */
 import * as z from 'zod/mini';
+import { parseSecretKey, SECRET_KEY_MESSAGE } from './platform-key.js';
 
 export class ConfigError extends Error {
   constructor(readonly program: string, readonly problems: string[]) {
@@ -72,5 +73,7 @@ export const env = {
         }
       }, `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`),
     ),
+  /** The platform key (see platform-key.ts), kept as its text. */
+  secretKey: () => z.string().check(z.refine((value: string) => parseSecretKey(value) !== undefined, SECRET_KEY_MESSAGE)),
   logLevel: () => z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'),
 };

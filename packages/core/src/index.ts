@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './logger.js';
 export * from './wait.js';
 export * from './secrets.js';
+export * from './platform-key.js';
 export * from './http.js';
 export * from './free-port.js';
 export * from './cache-dir.js';

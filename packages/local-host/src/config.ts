@@ -58,6 +58,8 @@ const schema = z
     S3_ACCESS_KEY_ID: z.optional(z.string()),
     S3_SECRET_ACCESS_KEY: z.optional(z.string()),
     TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
+    /** The platform key that seals secrets in the tenant catalog; unset, one is made on first start in TENANTRY_HOME/secrets/secret-key. */
+    TENANTRY_SECRET_KEY: z.optional(env.secretKey()),
     TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
     LOG_LEVEL: env.logLevel(),
   })

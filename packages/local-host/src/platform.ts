@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, randomSecret, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
+import { createLogger, newSecretKey, randomSecret, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
@@ -26,10 +26,10 @@ export interface RunningPlatform {
 }
 
 /** Reads a secret kept in TENANTRY_HOME, making it on first use. */
-function persistentSecret(file: string): string {
+function persistentSecret(file: string, make: () => string = randomSecret): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
-  const secret = randomSecret();
+  const secret = make();
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
@@ -122,6 +122,8 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
 
     const adminTokenFile = join(home, 'admin-token');
     const adminToken = persistentSecret(adminTokenFile);
+    // Seals the secrets of the tenant catalog: from the environment, else made on first start and kept.
+    const secretKey = config.TENANTRY_SECRET_KEY ?? persistentSecret(join(secrets, 'secret-key'), newSecretKey);
     const masterName = podWorkloadName(MASTER_SLUG);
     const ports = await agent.leasePorts(masterName, masterManifest.programs.map((p) => p.name));
     const compileCacheDir = join(home, 'cache', 'node-compile');
@@ -142,9 +144,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // Each secret goes only to the program that uses it: the API checks the admin token, the
     // provisioning worker drives the node agent and the databases.
     const masterProgramEnv: Record<string, Record<string, string>> = {
-      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_PUBLIC_PORT: String(config.PORT), TENANTRY_DOMAIN: config.TENANTRY_DOMAIN },
+      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_SECRET_KEY: secretKey, TENANTRY_PUBLIC_PORT: String(config.PORT), TENANTRY_DOMAIN: config.TENANTRY_DOMAIN },
       scheduler: {
         TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
+        TENANTRY_SECRET_KEY: secretKey,
         TENANTRY_AGENT_URL: agentUrl,
         TENANTRY_AGENT_TOKEN: agentToken,
         TENANTRY_STORAGE_ROOT: join(home, 'storage'),

@@ -2,6 +2,7 @@
 import pg from 'pg';
 import type { TenantStatus, Tier } from '@tenantry/core';
 import { ControlPlaneErrors } from '../errors.js';
+import { isSealed, type OutputSeal } from './output-seal.js';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'removing' | 'removed';
 
@@ -140,7 +141,11 @@ const SCHEMA_LOCK = 7_366_181;
 export class TenantCatalog {
   readonly pool: pg.Pool;
 
-  constructor(databaseUrl: string, poolSize = 10) {
+  /**
+   * `seal` seals every step output written and opens those read; the master's programs always pass
+   * one (made from the platform key). Without it outputs are stored as given: for tests only.
+   */
+  constructor(databaseUrl: string, poolSize = 10, private readonly seal?: OutputSeal) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on next use.
@@ -152,10 +157,29 @@ export class TenantCatalog {
     try {
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
       await client.query(SCHEMA);
+      if (this.seal) await this.sealPlainOutputs(client, this.seal);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
       client.release();
     }
+  }
+
+  /**
+   * Seals the outputs a catalog from before sealing holds in clear, and checks that the key opens
+   * those already sealed (a wrong key stops the start-up with SecretKeyError, not the first tenant).
+   */
+  private async sealPlainOutputs(client: pg.PoolClient, seal: OutputSeal): Promise<void> {
+    const { rows } = await client.query<{ slug: string; name: string; output: unknown }>(
+      'SELECT slug, name, output FROM tenant_steps WHERE output IS NOT NULL ORDER BY slug, name',
+    );
+    const sealed = rows.find((row) => isSealed(row.output));
+    if (sealed) seal.open(sealed.slug, sealed.name, sealed.output);
+    const plain = rows.filter((r) => !isSealed(r.output));
+    for (const row of plain) {
+      await client.query('UPDATE tenant_steps SET output = $3 WHERE slug = $1 AND name = $2', [row.slug, row.name, JSON.stringify(seal.seal(row.slug, row.name, row.output))]);
+    }
+    // The updated rows' old versions still hold the secrets in the table's files: rewrite them away.
+    if (plain.length > 0) await client.query('VACUUM FULL tenant_steps');
   }
 
   async close(): Promise<void> {
@@ -307,16 +331,22 @@ export class TenantCatalog {
 
   /** The tenant database's URL, from its database step, or undefined before that step is done. */
   async databaseUrl(slug: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ url: string | null }>(
-      `SELECT output->>'url' AS url FROM tenant_steps WHERE slug = $1 AND name = 'database' AND state = 'done'`,
+    const { rows } = await this.pool.query<{ output: unknown }>(
+      `SELECT output FROM tenant_steps WHERE slug = $1 AND name = 'database' AND state = 'done'`,
       [slug],
     );
-    return rows[0]?.url ?? undefined;
+    if (!rows[0]) return undefined;
+    const grant = this.opened(slug, 'database', rows[0].output) as { url?: unknown } | null;
+    return typeof grant?.url === 'string' ? grant.url : undefined;
   }
 
   async stepOutputs(slug: string): Promise<Map<string, { state: StepState; output: unknown }>> {
     const { rows } = await this.pool.query('SELECT name, state, output FROM tenant_steps WHERE slug = $1', [slug]);
-    return new Map(rows.map((r) => [r.name as string, { state: r.state as StepState, output: r.output as unknown }]));
+    return new Map(rows.map((r) => [r.name as string, { state: r.state as StepState, output: this.opened(slug, r.name as string, r.output) }]));
+  }
+
+  private opened(slug: string, step: string, stored: unknown): unknown {
+    return this.seal && stored !== null ? this.seal.open(slug, step, stored) : stored;
   }
 
   async stepStarted(slug: string, step: string, state: 'running' | 'removing'): Promise<void> {
@@ -381,7 +411,7 @@ export class TenantCatalog {
   async stepFinished(slug: string, step: string, state: 'done' | 'removed', output: unknown = null): Promise<void> {
     await this.pool.query(
       `UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4 WHERE slug = $1 AND name = $2`,
-      [slug, step, state, output === null ? null : JSON.stringify(output)],
+      [slug, step, state, output === null ? null : JSON.stringify(this.seal ? this.seal.seal(slug, step, output) : output)],
     );
   }
 

@@ -26,7 +26,7 @@ runMain(async () => {
   let requireAdmin: AdminBackendContext['requireAdmin'] = (request) => sessions.authenticate(request, 'admin');
   if (config.IS_MASTER) {
     // Loaded only on the master, so a tenant's admin backend starts without the control plane.
-    const { ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
+    const { OutputSeal, ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
     const { OperatorAuth } = await import('./operator.js');
     const { gatewayProbe } = await import('./health-probe.js');
     const { openStore } = await import('@tenantry/analytics');
@@ -35,7 +35,7 @@ runMain(async () => {
     const usage = openStore(config, config.DATABASE_URL, 2);
     const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
     requireAdmin = (request) => operator.require(request);
-    const catalog = new TenantCatalog(config.DATABASE_URL);
+    const catalog = new TenantCatalog(config.DATABASE_URL, 10, new OutputSeal(config.TENANTRY_SECRET_KEY!));
     await catalog.migrate();
     const provisioning = new ProvisioningQueue(config.REDIS_URL);
     const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;

@@ -1,6 +1,6 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
-import { isTenantryError } from '@tenantry/core';
+import { isTenantryError, LOG_REDACTION } from '@tenantry/core';
 import { PROBE_HEADER, type AnalyticsProducer } from './analytics.js';
 
 export interface PodServerOptions {
@@ -20,7 +20,7 @@ export interface PodServerOptions {
  */
 export function createPodServer(options: PodServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant } },
+    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant }, redact: LOG_REDACTION },
     // One log line per request would dominate the cost of a small request; the gateway sees them all.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,

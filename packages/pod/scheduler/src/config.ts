@@ -6,6 +6,8 @@ import { podAnalyticsStoreEnvironment, podBaseEnvironment, podDatabaseEnvironmen
 const masterOnly = {
   /** Where tenants run: supervised processes on this machine, or Terraform and Helm. @defaultValue local */
   TENANTRY_DRIVER: z._default(z.enum(['local', 'kubernetes'], { message: 'must be local or kubernetes' }), 'local'),
+  /** The platform key that seals secrets in the tenant catalog. */
+  TENANTRY_SECRET_KEY: z.optional(env.secretKey()),
   TENANTRY_DOMAIN: z._default(z.string(), 'localhost'),
   TENANTRY_PUBLIC_PORT: env.port(8080),
   TENANTRY_MAIL_SMTP_PORT: z.optional(env.port()),
@@ -54,10 +56,10 @@ const masterOnly = {
 
 const REQUIRED_ON_MASTER = {
   local: [
-    'TENANTRY_AGENT_URL', 'TENANTRY_AGENT_TOKEN', 'TENANTRY_STORAGE_ROOT', 'TENANTRY_TRIAL_DATABASE_URL', 'TENANTRY_NAMING_KEY',
+    'TENANTRY_SECRET_KEY', 'TENANTRY_AGENT_URL', 'TENANTRY_AGENT_TOKEN', 'TENANTRY_STORAGE_ROOT', 'TENANTRY_TRIAL_DATABASE_URL', 'TENANTRY_NAMING_KEY',
     'TENANTRY_POSTGRES_ROOT', 'TENANTRY_POSTGRES_SUPERUSER_PASSWORD', 'TENANTRY_MAIL_SMTP_PORT', 'TENANTRY_MAIL_HTTP_PORT', 'TENANTRY_MAIL_KEY',
   ],
-  kubernetes: ['TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_HELM_CHART', 'TENANTRY_SMTP_RELAY_URL'],
+  kubernetes: ['TENANTRY_SECRET_KEY', 'TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_HELM_CHART', 'TENANTRY_SMTP_RELAY_URL'],
 } as const;
 
 const tenantJobs = {

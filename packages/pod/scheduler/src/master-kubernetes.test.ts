@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ProvisioningQueue, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
-import { freePort, startAll, waitFor } from '@tenantry/core';
+import { freePort, newSecretKey, startAll, waitFor } from '@tenantry/core';
 import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
 import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
@@ -68,7 +68,7 @@ before(async () => {
       TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: catalogUrl, REDIS_URL: redis.url, HOST: '127.0.0.1', PORT: String(port),
       STORAGE_URL: pathToFileURL(`${work}/master-storage/`).toString(), TENANT_URL: 'https://master.example.com/',
       SMTP_URL: 'smtp://master:secret@127.0.0.1:2525', MAIL_FROM: 'no-reply@example.com',
-      TENANTRY_DRIVER: 'kubernetes', TENANTRY_DOMAIN: 'example.com',
+      TENANTRY_DRIVER: 'kubernetes', TENANTRY_DOMAIN: 'example.com', TENANTRY_SECRET_KEY: newSecretKey(),
       TENANTRY_TERRAFORM_BIN: terraform.binary, TENANTRY_TERRAFORM_DIR: TERRAFORM_DIR,
       TENANTRY_TERRAFORM_VAR_FILE: join(work, 'platform.auto.tfvars.json'), TENANTRY_TERRAFORM_BACKEND_CONFIG: join(work, 'backend.hcl'),
       TENANTRY_HELM_BIN: helm, TENANTRY_KUBECTL_BIN: kubectl, TENANTRY_HELM_CHART: TENANT_POD_CHART, TENANTRY_HELM_TIMEOUT_SECONDS: '120',

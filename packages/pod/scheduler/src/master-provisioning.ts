@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
-import { ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
+import { OutputSeal, ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
 import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
@@ -12,7 +12,7 @@ import type { SchedulerConfig } from './config.js';
 
 export async function startProvisioning(config: SchedulerConfig, log: Logger): Promise<() => Promise<void>> {
   const concurrency = config.TENANTRY_PROVISIONING_CONCURRENCY;
-  const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4);
+  const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4, new OutputSeal(config.TENANTRY_SECRET_KEY!));
   await catalog.migrate();
   const analytics = config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config)) : new RedisStreamsBusDriver();
   const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
