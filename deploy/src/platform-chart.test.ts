@@ -43,14 +43,26 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
   });
 });
 
-test('only the scheduler (the provisioning worker) gets an API token, and its role reaches only what a tenant release holds', async () => {
+test('only the scheduler (the provisioning worker) gets an API token; cluster-wide it may only make tenant namespaces and bind itself there', async () => {
   const manifests = await helmTemplate(CHART, PROVISIONING);
   for (const program of ['user-backend', 'admin-backend', 'frontend']) assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.automountServiceAccountToken, false);
   assert.equal(manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.automountServiceAccountToken, true);
-  const rules = (manifest(manifests, 'ClusterRole', 'tenantry-provisioner') as unknown as { rules: { resources: string[] }[] }).rules;
-  const resources = rules.flatMap((r) => r.resources);
-  for (const kind of ['namespaces', 'deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'resourcequotas', 'poddisruptionbudgets', 'secrets']) assert.ok(resources.includes(kind), kind);
-  assert.ok(!resources.includes('*') && !resources.includes('clusterroles') && !resources.includes('nodes'), 'nothing cluster-wide beyond namespaces');
+  type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
+  const rulesOf = (kind: string, name: string) => (manifest(manifests, kind, name) as unknown as { rules: Rule[] }).rules;
+  // Cluster-wide: tenant namespaces and binding the one tenant-release role, no Secret, nothing else.
+  const cluster = rulesOf('ClusterRole', 'tenantry-provisioner');
+  assert.deepEqual(cluster.flatMap((r) => r.resources).sort(), ['clusterroles', 'namespaces', 'rolebindings']);
+  assert.deepEqual(cluster.find((r) => r.resources.includes('clusterroles')), { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['tenantry-tenant-release'] });
+  // What a tenant release holds, bound by the master in each tenant namespace only (never by a ClusterRoleBinding).
+  const release = rulesOf('ClusterRole', 'tenantry-tenant-release').flatMap((r) => r.resources);
+  for (const kind of ['deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'resourcequotas', 'poddisruptionbudgets', 'secrets']) assert.ok(release.includes(kind), kind);
+  assert.ok(!release.includes('*') && !release.includes('pods/exec') && !release.includes('rolebindings'));
+  const bindings = manifests.filter((m) => m.kind === 'ClusterRoleBinding') as unknown as { roleRef: { name: string } }[];
+  assert.deepEqual(bindings.map((b) => b.roleRef.name), ['tenantry-provisioner']);
+  const policy = manifest(manifests, 'ValidatingAdmissionPolicy', 'tenantry-master-confinement') as unknown as { spec: { failurePolicy: string; matchConditions: { expression: string }[] } };
+  assert.equal(policy.spec.failurePolicy, 'Fail');
+  assert.match(policy.spec.matchConditions[0]!.expression, /system:serviceaccount:tenantry-system:tenantry-master/);
+  assert.deepEqual((manifest(manifests, 'ValidatingAdmissionPolicyBinding', 'tenantry-master-confinement') as unknown as { spec: object }).spec, { policyName: 'tenantry-master-confinement', validationActions: ['Deny'] });
 });
 
 test('without analytics endpoints the master runs the embedded path; bad endpoints are refused', async () => {
