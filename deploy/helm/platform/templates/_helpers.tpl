@@ -10,3 +10,7 @@ tenantry.io/tenant: master
 {{- define "platform.tenantNamespacePrefix" -}}tenant-{{- end -}}
 {{- define "platform.masterServiceAccount" -}}tenantry-master{{- end -}}
 {{- define "platform.tenantReleaseRole" -}}tenantry-tenant-release{{- end -}}
+{{/* The image by digest (repository@sha256:...) when image.digest is set, else by tag. */}}
+{{- define "platform.image" -}}
+{{- if .Values.image.digest -}}{{ .Values.image.repository }}@{{ .Values.image.digest }}{{- else -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
+{{- end -}}
