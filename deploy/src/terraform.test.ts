@@ -179,3 +179,36 @@ test("platform: Redis uses RBAC, its user group's default user is off, the maste
   assert.match(platform.resource.aws_secretsmanager_secret_version.redis_admin[0].secret_string, /REDIS_URL = "rediss:\/\/\$\{aws_elasticache_user\.admin\.user_name\}:\$\{random_password\.redis_admin\.result\}@/);
   for (const name of ['redis_default', 'redis_admin']) assert.equal(platform.resource.random_password[name][0].special, false);
 });
+
+test('AWS settings with safe defaults: private EKS endpoint, multi-AZ production databases, deletion protection, bucket versioning, TLS only, access logs, RDS log exports', () => {
+  const variable = (root: Block, name: string) => root.variable[name][0];
+  // EKS: private endpoint; public only from the CIDRs given.
+  const eks = platform.module.eks[0];
+  assert.equal(eks.cluster_endpoint_private_access, true);
+  assert.match(eks.cluster_endpoint_public_access, /length\(var\.cluster_endpoint_public_access_cidrs\) > 0/);
+  assert.equal(eks.cluster_endpoint_public_access_cidrs, '${var.cluster_endpoint_public_access_cidrs}');
+  assert.deepEqual(variable(platform, 'cluster_endpoint_public_access_cidrs').default, []);
+  // The shared trial host.
+  const trial = platform.resource.aws_db_instance.trial[0];
+  assert.equal(trial.deletion_protection, '${var.trial_deletion_protection}');
+  assert.equal(variable(platform, 'trial_deletion_protection').default, true);
+  assert.equal(trial.enabled_cloudwatch_logs_exports, '${var.rds_log_exports}');
+  assert.deepEqual(variable(platform, 'rds_log_exports').default, ['postgresql', 'upgrade']);
+  // Production tenants' instances.
+  const dedicated = tenant.resource.aws_db_instance.dedicated[0];
+  assert.equal(dedicated.multi_az, '${var.production_multi_az}');
+  assert.equal(variable(tenant, 'production_multi_az').default, true);
+  assert.equal(dedicated.enabled_cloudwatch_logs_exports, '${var.rds_log_exports}');
+  assert.deepEqual(variable(tenant, 'rds_log_exports').default, ['postgresql', 'upgrade']);
+  // The tenant-data bucket.
+  assert.match(platform.resource.aws_s3_bucket_versioning.tenant_data[0].versioning_configuration[0].status, /var\.tenant_data_versioning \? "Enabled"/);
+  assert.equal(variable(platform, 'tenant_data_versioning').default, true);
+  const tls = platform.resource.aws_s3_bucket_policy.tenant_data_tls_only[0].policy;
+  assert.match(tls, /Effect += "Deny"/);
+  assert.match(tls, /"aws:SecureTransport" = "false"/);
+  assert.match(tls, /aws_s3_bucket\.tenant_data\.arn\}\/\*/);
+  const logging = platform.resource.aws_s3_bucket_logging.tenant_data[0];
+  assert.equal(logging.target_bucket, '${aws_s3_bucket.access_logs[0].id}');
+  assert.equal(variable(platform, 's3_access_logs').default, true);
+  assert.ok(platform.resource.aws_s3_bucket_public_access_block.access_logs, 'the log bucket is private');
+});

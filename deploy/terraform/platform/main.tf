@@ -40,7 +40,10 @@ module "eks" {
   vpc_id                                   = module.vpc.vpc_id
   subnet_ids                               = module.vpc.private_subnets
   enable_irsa                              = true
-  cluster_endpoint_public_access           = true
+  # The API endpoint is private (reached from the VPC); public only from the CIDRs given.
+  cluster_endpoint_private_access          = true
+  cluster_endpoint_public_access           = length(var.cluster_endpoint_public_access_cidrs) > 0
+  cluster_endpoint_public_access_cidrs     = var.cluster_endpoint_public_access_cidrs
   enable_cluster_creator_admin_permissions = true
 
   eks_managed_node_groups = {
@@ -229,6 +232,49 @@ resource "aws_s3_bucket" "tenant_data" {
   bucket_prefix = "${var.name}-tenant-data-"
 }
 
+resource "aws_s3_bucket_versioning" "tenant_data" {
+  bucket = aws_s3_bucket.tenant_data.id
+  versioning_configuration { status = var.tenant_data_versioning ? "Enabled" : "Suspended" }
+}
+
+# Every request over TLS only.
+resource "aws_s3_bucket_policy" "tenant_data_tls_only" {
+  bucket = aws_s3_bucket.tenant_data.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyInsecureTransport"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.tenant_data.arn, "${aws_s3_bucket.tenant_data.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+}
+
+# Server access logs of the tenant bucket, in a bucket of their own.
+resource "aws_s3_bucket" "access_logs" {
+  count         = var.s3_access_logs ? 1 : 0
+  bucket_prefix = "${var.name}-access-logs-"
+}
+
+resource "aws_s3_bucket_public_access_block" "access_logs" {
+  count                   = var.s3_access_logs ? 1 : 0
+  bucket                  = aws_s3_bucket.access_logs[0].id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_logging" "tenant_data" {
+  count         = var.s3_access_logs ? 1 : 0
+  bucket        = aws_s3_bucket.tenant_data.id
+  target_bucket = aws_s3_bucket.access_logs[0].id
+  target_prefix = "tenant-data/"
+}
+
 resource "aws_s3_bucket_public_access_block" "tenant_data" {
   bucket                  = aws_s3_bucket.tenant_data.id
   block_public_acls       = true
@@ -269,6 +315,8 @@ resource "aws_db_instance" "trial" {
   vpc_security_group_ids  = [aws_security_group.data.id]
   multi_az                = true
   backup_retention_period = 7
+  deletion_protection     = var.trial_deletion_protection
+  enabled_cloudwatch_logs_exports = var.rds_log_exports
   skip_final_snapshot     = false
   final_snapshot_identifier = "${var.name}-trial-final"
 }

@@ -39,3 +39,33 @@ variable "trial_instance_class" {
   type    = string
   default = "db.t4g.medium"
 }
+
+variable "cluster_endpoint_public_access_cidrs" {
+  description = "CIDRs that may reach the EKS API endpoint from the internet; empty (the default) keeps it private to the VPC."
+  type        = list(string)
+  default     = []
+}
+
+variable "trial_deletion_protection" {
+  description = "Deletion protection on the shared trial RDS host (every trial tenant's database)."
+  type        = bool
+  default     = true
+}
+
+variable "rds_log_exports" {
+  description = "RDS logs exported to CloudWatch (the trial host; tenants' instances take the tenant module's)."
+  type        = list(string)
+  default     = ["postgresql", "upgrade"]
+}
+
+variable "tenant_data_versioning" {
+  description = "Object versioning on the tenant-data bucket (a deleted or overwritten file can be recovered)."
+  type        = bool
+  default     = true
+}
+
+variable "s3_access_logs" {
+  description = "Server access logs of the tenant-data bucket, in a bucket of their own."
+  type        = bool
+  default     = true
+}

@@ -6,3 +6,11 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
 tenantry.io/tenant: master
 {{- end -}}
 {{- define "platform.host" -}}master.{{ .Values.domain }}{{- end -}}
+{{/* The names the kubernetes driver uses too (packages/drivers/kubernetes/src/tenant-namespace.ts; its test checks them). */}}
+{{- define "platform.tenantNamespacePrefix" -}}tenant-{{- end -}}
+{{- define "platform.masterServiceAccount" -}}tenantry-master{{- end -}}
+{{- define "platform.tenantReleaseRole" -}}tenantry-tenant-release{{- end -}}
+{{/* The image by digest (repository@sha256:...) when image.digest is set, else by tag. */}}
+{{- define "platform.image" -}}
+{{- if .Values.image.digest -}}{{ .Values.image.repository }}@{{ .Values.image.digest }}{{- else -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
+{{- end -}}

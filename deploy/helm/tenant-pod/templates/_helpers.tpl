@@ -58,3 +58,7 @@ maximum without saying why.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{/* The image by digest (repository@sha256:...) when image.digest is set, else by tag. */}}
+{{- define "tenant-pod.image" -}}
+{{- if .Values.image.digest -}}{{ .Values.image.repository }}@{{ .Values.image.digest }}{{- else -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
+{{- end -}}

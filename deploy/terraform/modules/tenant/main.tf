@@ -34,6 +34,8 @@ resource "aws_db_instance" "dedicated" {
   db_subnet_group_name       = var.db_subnet_group_name
   vpc_security_group_ids     = var.db_security_group_ids
   publicly_accessible        = false
+  multi_az                   = var.production_multi_az
+  enabled_cloudwatch_logs_exports = var.rds_log_exports
   backup_retention_period    = 7
   auto_minor_version_upgrade = true
   # terraform destroy (tenant deletion) keeps a final snapshot, named for the instance's creation time so a

@@ -75,3 +75,15 @@ variable "redis_user_group_id" {
   description = "The platform's ElastiCache user group: the tenant's Redis user is added to it."
   type        = string
 }
+
+variable "production_multi_az" {
+  description = "A production tenant's RDS instance in two availability zones (a standby that takes over)."
+  type        = bool
+  default     = true
+}
+
+variable "rds_log_exports" {
+  description = "RDS logs of a production tenant's instance exported to CloudWatch."
+  type        = list(string)
+  default     = ["postgresql", "upgrade"]
+}

@@ -3,12 +3,16 @@
  * `tenant-<slug>`, waiting until every Deployment is Ready; removal is `helm uninstall` and waiting for the
  * tenant's namespace to be gone. The secret part of the pod's environment goes to the chart in a values file
  * readable only by this process, never on a command line; the chart renders it as the Secret the programs read.
+ * The master holds no rights inside namespaces until it binds them: before helm runs, it creates the tenant's
+ * namespace (marked as the release's, so helm adopts it) and binds itself the tenant-release ClusterRole there.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { waitFor } from '@tenantry/core';
 import { CommandError, runCommand } from './command.js';
+import { MASTER_SERVICE_ACCOUNT, releaseName, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace } from './tenant-namespace.js';
 
 export interface HelmOptions {
   /** @defaultValue helm (on PATH) */
@@ -64,7 +68,9 @@ export class HelmCompute implements ComputeDriver {
         secret: environmentFor(env, IN_SECRET),
       },
     };
-    await this.recoverInterrupted(tenant, progress);
+    // The master needs its binding to recover an interrupted release too; an uninstall removes the namespace.
+    await this.claimNamespace(tenant, progress);
+    if (await this.recoverInterrupted(tenant, progress)) await this.claimNamespace(tenant, progress);
     const file = join(this.options.workDir, `${release}${VALUES_SUFFIX}`);
     writeFileSync(file, JSON.stringify(values), { mode: 0o600 });
     try {
@@ -80,20 +86,26 @@ export class HelmCompute implements ComputeDriver {
     } finally {
       rmSync(file, { force: true });
     }
-    const namespace = `tenant-${tenant.slug}`;
+    const namespace = tenantNamespace(tenant);
     return { endpoints: Object.fromEntries(this.options.programs.map((p) => [p, `http://${p}.${namespace}.svc:${PORT}`])) };
   }
 
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     const release = releaseName(tenant);
     try {
-      await this.helm(['uninstall', release, '--namespace', this.options.releaseNamespace, '--wait', '--timeout', `${Math.ceil(this.timeoutMs / 1000)}s`], progress, this.timeoutMs + 30_000);
+      // No --wait: helm deletes the namespace too, and with it the master's binding there, so helm could not
+      // watch the rest go; waiting for the namespace to be gone (below) is waiting for everything in it.
+      await this.helm(['uninstall', release, '--namespace', this.options.releaseNamespace, '--timeout', `${Math.ceil(this.timeoutMs / 1000)}s`], progress, this.timeoutMs + 30_000);
     } catch (err) {
       if (!(err instanceof CommandError && /not found/i.test(err.output))) throw err;
       progress(`${release} is not installed`);
     }
     // The namespace goes last, once everything in it is deleted; nothing of the tenant is left after this.
-    await runCommand(this.options.kubectl ?? 'kubectl', ['delete', 'namespace', `tenant-${tenant.slug}`, '--ignore-not-found', '--wait', `--timeout=${Math.ceil(this.timeoutMs / 1000)}s`], {
+    await this.deleteNamespace(tenant, progress);
+  }
+
+  private async deleteNamespace(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+    await runCommand(this.options.kubectl ?? 'kubectl', ['delete', 'namespace', tenantNamespace(tenant), '--ignore-not-found', '--wait', `--timeout=${Math.ceil(this.timeoutMs / 1000)}s`], {
       env: this.options.env, timeoutMs: this.timeoutMs + 30_000, onLine: progress,
     });
   }
@@ -101,31 +113,91 @@ export class HelmCompute implements ComputeDriver {
   /**
    * A helm that was stopped mid-operation (timeout, crash of the master) leaves its release "pending", and
    * every later operation is refused. A pending first install is uninstalled, a pending upgrade rolled back.
+   * Returns whether the release (and so its namespace) was uninstalled.
    */
-  private async recoverInterrupted(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+  private async recoverInterrupted(tenant: TenantRef, progress: ProgressReporter): Promise<boolean> {
     const release = releaseName(tenant);
     let status: string;
     try {
       const json = await this.helm(['status', release, '--namespace', this.options.releaseNamespace, '-o', 'json'], () => undefined, 60_000, true);
       status = (JSON.parse(json) as { info?: { status?: string } }).info?.status ?? '';
     } catch (err) {
-      if (err instanceof CommandError && /not found/i.test(err.output)) return;
+      if (err instanceof CommandError && /not found/i.test(err.output)) return false;
       throw err;
     }
     if (status === 'pending-install') {
       progress(`${release} was interrupted during its first install; uninstalling it to start again`);
-      await this.helm(['uninstall', release, '--namespace', this.options.releaseNamespace, '--wait', '--timeout', '300s'], progress, 330_000);
-    } else if (status === 'pending-upgrade' || status === 'pending-rollback') {
+      // Without --wait, as in remove(); then the namespace (and the master's binding in it) must be gone before
+      // claimNamespace makes them again.
+      await this.helm(['uninstall', release, '--namespace', this.options.releaseNamespace, '--timeout', '300s'], progress, 330_000);
+      await this.deleteNamespace(tenant, progress);
+      return true;
+    }
+    if (status === 'pending-upgrade' || status === 'pending-rollback') {
       progress(`${release} was interrupted (${status}); rolling back to its last release before upgrading`);
       await this.helm(['rollback', release, '--namespace', this.options.releaseNamespace, '--wait', '--timeout', '300s'], progress, 330_000);
     }
+    return false;
+  }
+
+  /**
+   * The tenant's namespace, labelled and annotated as helm's own (helm adopts it, and uninstall removes it), and a
+   * RoleBinding there of the tenant-release ClusterRole to the master, which may bind that role and nothing else.
+   * Returns once the API server authorizes the master in the namespace (RBAC is applied asynchronously).
+   */
+  private async claimNamespace(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+    const namespace = tenantNamespace(tenant);
+    const manifest = {
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'v1', kind: 'Namespace',
+          metadata: {
+            name: namespace,
+            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+            annotations: { 'meta.helm.sh/release-name': releaseName(tenant), 'meta.helm.sh/release-namespace': this.options.releaseNamespace },
+          },
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+          metadata: { name: MASTER_SERVICE_ACCOUNT, namespace },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TENANT_RELEASE_CLUSTER_ROLE },
+          subjects: [{ kind: 'ServiceAccount', name: MASTER_SERVICE_ACCOUNT, namespace: this.options.releaseNamespace }],
+        },
+      ],
+    };
+    const file = join(this.options.workDir, `${namespace}.namespace.json`);
+    writeFileSync(file, JSON.stringify(manifest), { mode: 0o600 });
+    const kubectl = (args: string[]) => runCommand(this.options.kubectl ?? 'kubectl', args, { env: this.options.env, timeoutMs: 60_000, onLine: progress });
+    try {
+      progress(`binding ${TENANT_RELEASE_CLUSTER_ROLE} to the master in ${namespace}`);
+      // A namespace removed just before (a recovered install) may still be terminating.
+      await waitFor(async () => {
+        try {
+          await kubectl(['apply', '-f', file]);
+          return true;
+        } catch (err) {
+          if (err instanceof CommandError && /being terminated|is terminating/i.test(err.output)) return false;
+          throw err;
+        }
+      }, { what: `namespace ${namespace} to be created`, timeoutMs: this.timeoutMs, intervalMs: 500 });
+    } finally {
+      rmSync(file, { force: true });
+    }
+    await waitFor(async () => {
+      const answer = await runCommand(this.options.kubectl ?? 'kubectl', ['auth', 'can-i', 'create', 'secrets', '--namespace', namespace], {
+        env: this.options.env, timeoutMs: 60_000, onLine: () => undefined, quietStdout: true,
+      }).catch((err: unknown) => {
+        // can-i answers "no" with exit code 1 while the binding is not yet in the authorizer's cache.
+        if (err instanceof CommandError && err.exitCode === 1) return 'no';
+        throw err;
+      });
+      return answer.trim() === 'yes';
+    }, { what: `the master to be authorized in ${namespace}`, timeoutMs: 60_000, intervalMs: 200 });
   }
 
   private helm(args: string[], progress: ProgressReporter, timeoutMs: number, quietStdout = false): Promise<string> {
     return runCommand(this.options.helm ?? 'helm', args, { env: this.options.env, timeoutMs, onLine: progress, quietStdout });
   }
-}
-
-export function releaseName(tenant: TenantRef): string {
-  return `tenant-${tenant.slug}`;
 }

@@ -17,6 +17,7 @@ export * from './terraform-grants.js';
 export * from './helm-compute.js';
 export * from './ingress-routing.js';
 export * from './relay-mail.js';
+export * from './tenant-namespace.js';
 
 export interface KubernetesDriverOptions {
   domain: string;

@@ -6,6 +6,7 @@
  */
 import type { PodDeployment, RoutingDriver, TenantRef } from '@tenantry/control-plane';
 import { runCommand } from './command.js';
+import { tenantNamespace } from './tenant-namespace.js';
 
 export interface IngressRoutingOptions {
   domain: string;
@@ -20,12 +21,12 @@ export class IngressRouting implements RoutingDriver {
   async reserve(): Promise<void> {}
 
   async publish(tenant: TenantRef, _deployment: PodDeployment): Promise<void> {
-    const json = await runCommand(this.options.kubectl ?? 'kubectl', ['get', 'ingress', 'tenant', '--namespace', `tenant-${tenant.slug}`, '-o', 'json'], {
+    const json = await runCommand(this.options.kubectl ?? 'kubectl', ['get', 'ingress', 'tenant', '--namespace', tenantNamespace(tenant), '-o', 'json'], {
       env: this.options.env, timeoutMs: 60_000, quietStdout: true,
     });
     const hosts = ((JSON.parse(json) as { spec?: { rules?: { host?: string }[] } }).spec?.rules ?? []).map((r) => r.host);
     const host = `${tenant.slug}.${this.options.domain}`;
-    if (!hosts.includes(host)) throw new Error(`the Ingress of tenant-${tenant.slug} routes ${hosts.join(', ') || 'no host'}, not ${host}`);
+    if (!hosts.includes(host)) throw new Error(`the Ingress of ${tenantNamespace(tenant)} routes ${hosts.join(', ') || 'no host'}, not ${host}`);
   }
 
   /** The Ingress goes with the pod's release. */

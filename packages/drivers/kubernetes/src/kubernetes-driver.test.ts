@@ -26,7 +26,7 @@ import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-s
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { installTerraformStandIn, type TerraformStandIn } from './test-support/index.js';
-import { createKubernetesDrivers, type KubernetesDriverOptions } from './index.js';
+import { createKubernetesDrivers, MASTER_SERVICE_ACCOUNT, TENANT_NAMESPACE_PREFIX, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace, type KubernetesDriverOptions } from './index.js';
 
 const BUCKET = 'tenant-data';
 const PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
@@ -40,6 +40,7 @@ let catalog: TenantCatalog;
 let work: string;
 let helm: string;
 let kubectl: string;
+let masterKubeconfig: string;
 let options: KubernetesDriverOptions;
 let drivers: ReturnType<typeof createKubernetesDrivers>;
 let workflow: ProvisioningWorkflow;
@@ -53,7 +54,7 @@ before(async () => {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
-  const masterKubeconfig = await asMasterServiceAccount();
+  masterKubeconfig = await asMasterServiceAccount();
   await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: BUCKET }));
 
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
@@ -102,13 +103,19 @@ async function asMasterServiceAccount(): Promise<string> {
   const rbac = spawnSync(helm, ['template', 'platform', PLATFORM_CHART, '--show-only', 'templates/rbac.yaml', '--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
     '--set', 'provisioning.backend.bucket=state', '--set', 'provisioning.backend.region=eu-west-1'], { encoding: 'utf8' });
   assert.equal(rbac.status, 0, rbac.stderr);
-  assert.equal(k(['apply', '-f', '-'], rbac.stdout).status, 0);
+  const applied = k(['apply', '-f', '-'], rbac.stdout);
+  assert.equal(applied.status, 0, applied.stderr);
   const token = k(['create', 'token', 'tenantry-master', '-n', 'tenantry-system', '--duration', '2h']);
   assert.equal(token.status, 0, token.stderr);
   const file = join(work, 'master.kubeconfig');
   writeFileSync(file, readFileSync(kube.kubeconfig, 'utf8').replace(/token: "[^"]+"/, `token: "${token.stdout.trim()}"`), { mode: 0o600 });
   assert.equal(spawnSync(kubectl, ['--kubeconfig', file, 'auth', 'can-i', 'list', 'nodes'], { encoding: 'utf8' }).stdout.trim(), 'no', 'the master is no cluster administrator');
   return file;
+}
+
+/** kubectl as the master's service account. */
+function asMaster(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync(kubectl, ['--kubeconfig', masterKubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
 }
 
 function k(args: string[], input?: string): { status: number | null; stdout: string; stderr: string } {
@@ -186,6 +193,63 @@ test('two tenants provisioned by terraform and helm: their own state, database, 
   const secrets = secretEnv('alpha');
   for (const name of ['DATABASE_URL', 'REDIS_URL']) assert.ok(!everything.includes(new URL(secrets[name]!).password), `the password of ${name} is not in the logs`);
   assert.equal(readdirSync(options.terraform.workDir).filter((f) => f.endsWith('.values.json')).length, 0, 'values files with secrets are deleted after each helm run');
+});
+
+test("the master's service account is confined to tenant namespaces: no Secret, pod, Deployment or binding elsewhere, kube-system included", async () => {
+  const manifest = (kind: string, namespace: string, extra: object) => JSON.stringify({ metadata: { name: 'probe', namespace }, kind, ...extra });
+  const deployment = (namespace: string, serviceAccountName: string) => manifest('Deployment', namespace, {
+    apiVersion: 'apps/v1',
+    spec: { selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { serviceAccountName, containers: [{ name: 'c', image: 'busybox' }] } } },
+  });
+  const binding = (namespace: string, role: { kind: string; name: string }, subject: { name: string; namespace: string }) => JSON.stringify({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'probe', namespace },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...role }, subjects: [{ kind: 'ServiceAccount', ...subject }],
+  });
+  const refused = (what: string, result: { status: number | null; stderr: string }, why: RegExp) => {
+    assert.notEqual(result.status, 0, `${what} is refused`);
+    assert.match(result.stderr, why, what);
+  };
+  const forbidden = /Forbidden|forbidden/;
+  const releaseRole = { kind: 'ClusterRole', name: TENANT_RELEASE_CLUSTER_ROLE };
+  const master = { name: MASTER_SERVICE_ACCOUNT, namespace: 'tenantry-system' };
+  // The admission policy becomes active a moment after it is applied.
+  await waitFor(() => /denied request/.test(asMaster(['create', 'namespace', 'kube-probe']).stderr), { what: 'the admission policy to refuse the master', timeoutMs: 60_000, intervalMs: 500 });
+
+  // Reading: RBAC grants no Secret outside the namespaces the master bound (403).
+  refused('reading Secrets in kube-system', asMaster(['get', 'secrets', '-n', 'kube-system']), /secrets is forbidden/);
+  refused('reading Secrets cluster-wide', asMaster(['get', 'secrets', '-A']), /secrets is forbidden/);
+  assert.equal(asMaster(['auth', 'can-i', 'get', 'secrets', '-n', 'kube-system']).stdout.trim(), 'no');
+  assert.equal(asMaster(['auth', 'can-i', 'get', 'secrets', '-n', 'tenant-alpha']).stdout.trim(), 'yes');
+  // Writing outside tenant namespaces.
+  refused('creating a Secret in kube-system', asMaster(['create', 'secret', 'generic', 'probe', '-n', 'kube-system', '--from-literal=a=b']), forbidden);
+  refused('creating a pod in kube-system', asMaster(['create', '-f', '-'], manifest('Pod', 'kube-system', { apiVersion: 'v1', spec: { containers: [{ name: 'c', image: 'busybox' }] } })), forbidden);
+  refused('a Deployment in kube-system as one of its service accounts', asMaster(['create', '-f', '-'], deployment('kube-system', 'namespace-controller')), forbidden);
+  refused('a Deployment in kube-system, even tried server-side only', asMaster(['create', '--dry-run=server', '-f', '-'], deployment('kube-system', 'namespace-controller')), forbidden);
+  refused('a pod in a tenant namespace, made directly', asMaster(['create', '-f', '-'], manifest('Pod', 'tenant-alpha', { apiVersion: 'v1', spec: { serviceAccountName: 'tenant', containers: [{ name: 'c', image: 'busybox' }] } })), forbidden);
+  refused('a namespace not named tenant-*', asMaster(['create', 'namespace', 'kube-probe']), /denied request/);
+  refused("deleting the master's own namespace", asMaster(['delete', 'namespace', 'tenantry-system', '--wait=false']), /denied request/);
+  refused("changing the master's own Secret", asMaster(['patch', 'secret', 'tenantry-master-env', '-n', 'tenantry-system', '-p', '{"data":{"a":"Yg=="}}']), /denied request|not found/);
+  // Escalation through bindings.
+  refused('binding the tenant-release role in kube-system', asMaster(['create', '-f', '-'], binding('kube-system', releaseRole, master)), /denied request/);
+  refused('binding cluster-admin in a tenant namespace', asMaster(['create', '-f', '-'], binding('tenant-alpha', { kind: 'ClusterRole', name: 'cluster-admin' }, master)), forbidden);
+  refused("binding the tenant-release role to a tenant's service account", asMaster(['create', '-f', '-'], binding('tenant-alpha', releaseRole, { name: 'tenant', namespace: 'tenant-alpha' })), /denied request: the platform master binds only/);
+  refused('a ClusterRoleBinding', asMaster(['create', 'clusterrolebinding', 'probe', '--clusterrole', TENANT_RELEASE_CLUSTER_ROLE, '--serviceaccount', 'tenantry-system:tenantry-master']), forbidden);
+  // What it may do: a Deployment in a tenant namespace it bound, a tenant namespace of its own making.
+  const allowed = asMaster(['create', '--dry-run=server', '-f', '-'], deployment('tenant-alpha', 'tenant'));
+  assert.equal(allowed.status, 0, allowed.stderr);
+  const created = asMaster(['create', 'namespace', tenantNamespace({ slug: 'probe' })]);
+  assert.equal(created.status, 0, created.stderr);
+  assert.equal(asMaster(['delete', 'namespace', 'tenant-probe', '--wait=false']).status, 0);
+  for (const name of ['kube-probe', 'probe']) assert.match(k(['get', 'namespace', name]).stderr, /NotFound/);
+
+  // The chart's names are the driver's.
+  const rbac = spawnSync(helm, ['template', 'platform', PLATFORM_CHART, '--show-only', 'templates/rbac.yaml', '--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
+    '--set', 'provisioning.backend.bucket=state', '--set', 'provisioning.backend.region=eu-west-1'], { encoding: 'utf8' }).stdout;
+  assert.match(rbac, new RegExp(`expression: "'${TENANT_NAMESPACE_PREFIX}'"`));
+  assert.match(rbac, new RegExp(`kind: ClusterRole\\nmetadata:\\n  name: ${TENANT_RELEASE_CLUSTER_ROLE}\\n`));
+  assert.match(rbac, new RegExp(`system:serviceaccount:tenantry-system:${MASTER_SERVICE_ACCOUNT}'`));
+  const tenantNs = spawnSync(helm, ['template', 'x', TENANT_POD_CHART, '--show-only', 'templates/namespace.yaml', '--set', 'tenant.slug=probe', '--set', `env.storageUrl=s3://${BUCKET}/probe/`], { encoding: 'utf8' });
+  assert.match(tenantNs.stdout, new RegExp(`name: ${tenantNamespace({ slug: 'probe' })}\\n`), tenantNs.stderr);
 });
 
 test('applying again changes nothing: the same database and password, the release upgraded in place', async () => {
