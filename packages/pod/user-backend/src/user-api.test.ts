@@ -203,7 +203,17 @@ test('the OpenAPI document comes from the schemas that validate requests', async
   }
   const signup = doc.json.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema;
   assert.equal(signup.properties.password.minLength, 10, 'the same limit the validator enforces');
-  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);
+  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);  // Every operation documents the errors the pod server's mapping can answer, with the error body.
+  for (const [path, operations] of Object.entries(doc.json.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const statuses = ['400', '403', '503', ...(method === 'get' ? [] : ['413', '415'])];
+      for (const status of statuses) assert.ok(operation.responses[status]?.content?.['application/json'], `${method} ${path} documents ${status}`);
+    }
+  }
+  const limit = doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+  assert.equal(limit.required, false, 'limit has a default, so it is optional');
+  assert.ok(doc.json.paths['/api/files/{id}'].get.responses['200'].content['*/*'], 'the download documents its answer');
+  assert.ok(doc.json.paths['/api/files'].post.requestBody.content['image/png'], 'the upload documents its body');
 });
 
 test('bad input is a 4xx with an error body that says what to fix, never a 5xx: NUL and control characters, forged cursors, impossible dates', async () => {
