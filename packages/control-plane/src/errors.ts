@@ -18,6 +18,7 @@ export const ControlPlaneErrors = {
   tenantBeingDeleted: (slug: string) =>
     new TenantryError('TENANT_BEING_DELETED', 409, `tenant ${slug} is being deleted; create it again once the deletion finished`),
   invalidQuery: (problem: string) => new TenantryError('INVALID_QUERY', 400, problem),
+  invalidParam: (problem: string) => new TenantryError('INVALID_PARAMETER', 400, problem),
   noAnalytics: () => new TenantryError('NO_ANALYTICS', 503, 'this platform runs no analytics store'),
   analyticsUnavailable: (detail: string) =>
     new TenantryError('ANALYTICS_UNAVAILABLE', 503, `the analytics store did not answer (${detail}); the master's scheduler creates its tables at start-up, try again shortly`),

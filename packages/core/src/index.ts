@@ -11,3 +11,4 @@ export * from './free-port.js';
 export * from './cache-dir.js';
 export * from './servers.js';
 export * from './usage-limits.js';
+export * from './input-text.js';

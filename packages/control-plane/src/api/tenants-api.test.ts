@@ -109,3 +109,19 @@ test('a usage series of more than USAGE_MAX_BUCKETS buckets is a 400 that says t
   assert.equal((await get('/admin/api/platform/usage?hours=9600')).status, 200);
   assert.equal((await get('/admin/api/platform/usage?hours=9601')).status, 400);
 });
+
+test('a NUL or another control character in a slug, a step or a name is a 400 that says so, before the catalog is asked', async () => {
+  for (const [method, url] of [
+    ['GET', '/admin/api/tenants/%00'], ['GET', '/admin/api/tenants/a%01b'], ['DELETE', '/admin/api/tenants/%00'],
+    ['GET', '/admin/api/tenants/%00/usage'], ['GET', '/admin/api/tenants/%00/steps/database/log'], ['GET', '/admin/api/tenants/logged/steps/%00/log'],
+  ] as const) {
+    const response = await app.inject({ method, url });
+    assert.equal(response.statusCode, 400, `${method} ${url}: ${response.body}`);
+    assert.equal(response.json().error.code, 'INVALID_PARAMETER');
+    assert.match(response.json().error.message, /control characters/);
+  }
+  const created = await app.inject({ method: 'POST', url: '/admin/api/tenants', payload: { slug: 'nulname', tier: 'trial', name: 'N\u0000' } });
+  assert.equal(created.statusCode, 400, created.body);
+  assert.match(created.json().error.message, /name must not contain control characters/);
+  assert.equal(await catalog.get('nulname'), undefined);
+});

@@ -1,6 +1,6 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { defaultTenantName, errorMessage, isTier, slugProblem, usageBuckets, USAGE_MAX_BUCKETS, USAGE_MAX_HOURS, type Tier } from '@tenantry/core';
+import { defaultTenantName, errorMessage, isTier, slugProblem, textProblem, usageBuckets, USAGE_MAX_BUCKETS, USAGE_MAX_HOURS, type Tier } from '@tenantry/core';
 import { STEP_LOG_MAX_LINES, type StepLog, type TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
@@ -100,6 +100,8 @@ export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name
   if (name !== undefined && (typeof name !== 'string' || name.trim().length === 0 || name.length > 100)) {
     throw ControlPlaneErrors.invalidBody('name must be a non-empty string of at most 100 characters');
   }
+  const nameProblem = typeof name === 'string' ? textProblem('name', name) : undefined;
+  if (nameProblem) throw ControlPlaneErrors.invalidBody(nameProblem);
   return { slug: slug as string, tier, name: typeof name === 'string' ? name.trim() : defaultTenantName(slug as string) };
 }
 
@@ -118,6 +120,16 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   });
 
   app.addHook('onRequest', options.authorize);
+  // Every `:slug` and `:step` reaches the catalog (a database): one that could never name a tenant is
+  // a 400 here, not a database error.
+  app.addHook('preHandler', async (request) => {
+    const params = (request.params ?? {}) as Record<string, unknown>;
+    for (const field of ['slug', 'step'] as const) {
+      const value = params[field];
+      const problem = typeof value === 'string' ? textProblem(field, value) : undefined;
+      if (problem) throw ControlPlaneErrors.invalidParam(problem);
+    }
+  });
 
   app.post('/admin/api/tenants', async (request, reply) => {
     const input = parseCreateBody(request.body);

@@ -1,7 +1,8 @@
 /** @module The admin API's schemas (TypeBox): request validation and response serialisation. */
 import { Type, type Static } from '@sinclair/typebox';
+import { Text, Uuid } from '@tenantry/pod-runtime';
 
-export const Id = Type.String({ format: 'uuid' });
+export const Id = Uuid();
 export const IdParams = Type.Object({ id: Id });
 export const Role = Type.Union([Type.Literal('admin'), Type.Literal('member')]);
 
@@ -16,20 +17,20 @@ export const AdminUser = Type.Object({
 });
 export const NewUser = Type.Object({
   email: Type.String({ format: 'email', maxLength: 254 }),
-  name: Type.String({ minLength: 1, maxLength: 120 }),
+  name: Text({ minLength: 1, maxLength: 120 }),
   role: Type.Optional(Role),
-  password: Type.String({ minLength: 10, maxLength: 200 }),
+  password: Text({ minLength: 10, maxLength: 200 }),
 }, { additionalProperties: false });
 export const UserChanges = Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  name: Type.Optional(Text({ minLength: 1, maxLength: 120 })),
   role: Type.Optional(Role),
   disabled: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Settings = Type.Object({
-  displayName: Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  displayName: Type.Union([Text({ minLength: 1, maxLength: 100 }), Type.Null()]),
   primaryColor: Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour such as #2563eb' }),
-  logoUrl: Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]),
+  logoUrl: Type.Union([Text({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]),
   features: Type.Object({ projects: Type.Boolean(), files: Type.Boolean(), signup: Type.Boolean() }, { additionalProperties: false }),
 }, { additionalProperties: false });
 export const SettingsChanges = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
@@ -39,7 +40,7 @@ export const JobQuery = Type.Object({
   state: Type.Optional(Type.Union(JOB_STATES.map((s) => Type.Literal(s)))),
   limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
 }, { additionalProperties: false });
-export const JobParams = Type.Object({ queue: Type.Union([Type.Literal('mail'), Type.Literal('maintenance')]), id: Type.String({ maxLength: 100 }) });
+export const JobParams = Type.Object({ queue: Type.Union([Type.Literal('mail'), Type.Literal('maintenance')]), id: Text({ maxLength: 100 }) });
 export const MailParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
 
 export type { Static };

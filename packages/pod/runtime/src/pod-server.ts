@@ -51,6 +51,13 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
       reply.code(err.status);
       return err.toJSON();
     }
+    const input = postgresInputProblem(err);
+    if (input) {
+      // A safety net: validation should have refused this input; the log says which route let it through.
+      request.log.warn({ code: (err as { code?: string }).code, route: request.routeOptions.url }, 'input refused by the database');
+      reply.code(400);
+      return { error: { code: 'INVALID_INPUT', message: input } };
+    }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       reply.code(status);
@@ -61,6 +68,24 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     return { error: { code: 'INTERNAL', message: `internal error in ${options.program}; see its log` } };
   });
   return app;
+}
+
+/** Postgres error classes that only bad input causes (SQLSTATE class 22, data exception), with what to fix. */
+const POSTGRES_INPUT_ERRORS: Record<string, string> = {
+  '22P02': 'a value is not of the expected form (such as an id that is not a UUID)',
+  '22007': 'a date or time is not valid; send a calendar date such as 2026-01-31',
+  '22008': 'a date or time is out of range; use a year from 1 to 9999',
+  '22021': 'a text value holds a NUL character or bytes that are not UTF-8; remove them',
+  '22001': 'a text value is too long',
+  '22003': 'a number is out of range',
+};
+
+/** The 400 message for a database error that stems from the request's input, or undefined for any other error. */
+export function postgresInputProblem(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  // pg's DatabaseError carries the SQLSTATE as `code` and the server's `severity`; nothing else has both.
+  if (typeof code !== 'string' || typeof (err as { severity?: unknown }).severity !== 'string') return undefined;
+  return POSTGRES_INPUT_ERRORS[code];
 }
 
 function readableFastifyMessage(err: FastifyError): string {

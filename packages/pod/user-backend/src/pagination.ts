@@ -2,6 +2,7 @@
  * @module Keyset pagination, newest first: the cursor is the (created_at, id) of the last row,
  * with created_at at Postgres' full precision, so pages never skip or repeat a row.
  */
+import { isValidCalendarDate } from '@tenantry/core';
 import { UserErrors } from './errors.js';
 
 export interface PageRow {
@@ -9,12 +10,25 @@ export interface PageRow {
   cursor_ts: string;
 }
 
+const CURSOR_TS = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d{1,6})?([+-])(\d\d)(?::(\d\d))?$/;
+const CURSOR_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Decodes a cursor and checks every part (a real calendar date and time, a UTC offset, a UUID), so a
+ * forged cursor is a 400 here, never a database error.
+ */
 export function decodeCursor(cursor: string | undefined): { ts: string; id: string } | undefined {
   if (!cursor) return undefined;
-  const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor)) throw UserErrors.invalidCursor();
+  const parts = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const [ts, id] = parts;
   // Postgres' text form of a timestamptz, e.g. "2026-11-26 19:50:12.123456+00".
-  if (!ts || !id || !/^[0-9a-f-]{36}$/.test(id) || !/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?[+-]\d\d(:\d\d)?$/.test(ts)) throw UserErrors.invalidCursor();
-  return { ts, id };
+  const time = parts.length === 2 && ts && id && CURSOR_ID.test(id) ? CURSOR_TS.exec(ts) : null;
+  if (!time) throw UserErrors.invalidCursor();
+  const [year, month, day, hour, minute, second, , , offsetHours, offsetMinutes] = time.slice(1).map((part) => Number(part ?? 0));
+  const valid = isValidCalendarDate(year!, month!, day!) && hour! < 24 && minute! < 60 && second! < 60 && offsetHours! <= 15 && offsetMinutes! < 60;
+  if (!valid) throw UserErrors.invalidCursor();
+  return { ts: ts!, id: id! };
 }
 
 /** Appends the cursor condition, ordering and limit (one extra row to know whether a next page exists). */

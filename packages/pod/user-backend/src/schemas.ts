@@ -3,16 +3,16 @@
  * serialises responses with them, and the OpenAPI document is generated from the same objects.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DateOnly as CalendarDate, ErrorBody, MultilineText, Text, Uuid } from '@tenantry/pod-runtime';
 
-export const Id = Type.String({ format: 'uuid' });
+export const Id = Uuid();
 export const IdParams = Type.Object({ id: Id });
 export const Email = Type.String({ format: 'email', maxLength: 254 });
-export const Password = Type.String({ minLength: 10, maxLength: 200, description: 'at least 10 characters' });
+export const Password = Text({ minLength: 10, maxLength: 200, description: 'at least 10 characters' });
 const Timestamp = Type.String({ format: 'date-time' });
 
-export const ErrorBody = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Any()) }),
-}, { $id: 'Error' });
+/** The error body every error answer carries (shared by the pod APIs). */
+export { ErrorBody };
 
 export const TenantConfig = Type.Object({
   slug: Type.String(),
@@ -30,11 +30,11 @@ export const User = Type.Object({
   role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
 });
 
-export const SignUp = Type.Object({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
-export const Login = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+export const SignUp = Type.Object({ email: Email, password: Password, name: Text({ minLength: 1, maxLength: 120 }) }, { additionalProperties: false });
+export const Login = Type.Object({ email: Email, password: Text({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 export const Session = Type.Object({ token: Type.String(), expiresAt: Timestamp, user: User });
 export const ResetRequest = Type.Object({ email: Email }, { additionalProperties: false });
-export const ResetConfirm = Type.Object({ token: Type.String({ minLength: 10, maxLength: 200 }), password: Password }, { additionalProperties: false });
+export const ResetConfirm = Type.Object({ token: Text({ minLength: 10, maxLength: 200 }), password: Password }, { additionalProperties: false });
 
 export const ProjectStatus = Type.Union([Type.Literal('active'), Type.Literal('archived')]);
 export const Project = Type.Object({
@@ -47,14 +47,14 @@ export const Project = Type.Object({
   updatedAt: Timestamp,
 });
 export const NewProject = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 200 }),
-  description: Type.Optional(Type.String({ maxLength: 5000 })),
+  name: Text({ minLength: 1, maxLength: 200 }),
+  description: Type.Optional(MultilineText({ maxLength: 5000 })),
   status: Type.Optional(ProjectStatus),
 }, { additionalProperties: false });
 export const ProjectChanges = Type.Partial(NewProject, { additionalProperties: false, minProperties: 1 });
 
 export const TaskStatus = Type.Union([Type.Literal('todo'), Type.Literal('doing'), Type.Literal('done')]);
-export const DateOnly = Type.String({ format: 'date' });
+export const DateOnly = CalendarDate();
 export const Task = Type.Object({
   id: Id,
   projectId: Id,
@@ -66,7 +66,7 @@ export const Task = Type.Object({
   updatedAt: Timestamp,
 });
 export const NewTask = Type.Object({
-  title: Type.String({ minLength: 1, maxLength: 300 }),
+  title: Text({ minLength: 1, maxLength: 300 }),
   status: Type.Optional(TaskStatus),
   assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
   dueDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
@@ -83,16 +83,17 @@ export const FileInfo = Type.Object({
 });
 
 /** `?limit=&cursor=` on every list: newest first, keyset-paginated. */
+export const PAGE_LIMIT_DEFAULT = 20;
 export const PageQuery = {
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ maxLength: 200, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: PAGE_LIMIT_DEFAULT })),
+  cursor: Type.Optional(Text({ maxLength: 200, description: 'nextCursor of the previous page' })),
 };
 export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
 export const ProjectQuery = Type.Object({
   ...PageQuery,
   status: Type.Optional(ProjectStatus),
-  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'matches the name, case-insensitive' })),
+  q: Type.Optional(Text({ minLength: 1, maxLength: 100, description: 'matches the name, case-insensitive' })),
 }, { additionalProperties: false });
 export const TaskQuery = Type.Object({
   ...PageQuery,
@@ -100,6 +101,6 @@ export const TaskQuery = Type.Object({
   assigneeId: Type.Optional(Id),
 }, { additionalProperties: false });
 export const FileQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
-export const UploadQuery = Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) });
+export const UploadQuery = Type.Object({ name: Text({ minLength: 1, maxLength: 200 }) });
 
 export type { Static };

@@ -203,5 +203,63 @@ test('the OpenAPI document comes from the schemas that validate requests', async
   }
   const signup = doc.json.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema;
   assert.equal(signup.properties.password.minLength, 10, 'the same limit the validator enforces');
-  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);
+  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);  // Every operation documents the errors the pod server's mapping can answer, with the error body.
+  for (const [path, operations] of Object.entries(doc.json.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const statuses = ['400', '403', '503', ...(method === 'get' ? [] : ['413', '415'])];
+      for (const status of statuses) assert.ok(operation.responses[status]?.content?.['application/json'], `${method} ${path} documents ${status}`);
+    }
+  }
+  const limit = doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+  assert.equal(limit.required, false, 'limit has a default, so it is optional');
+  assert.ok(doc.json.paths['/api/files/{id}'].get.responses['200'].content['*/*'], 'the download documents its answer');
+  assert.ok(doc.json.paths['/api/files'].post.requestBody.content['image/png'], 'the upload documents its body');
+});
+
+test('bad input is a 4xx with an error body that says what to fix, never a 5xx: NUL and control characters, forged cursors, impossible dates', async () => {
+  const token = await signUp('alpha', 'input@alpha.test', 'Input');
+  const project = await call('alpha', '/api/projects', { token, body: { name: 'Inputs' } });
+  assert.equal(project.status, 201, project.text);
+  const task = await call('alpha', `/api/projects/${project.json.id}/tasks`, { token, body: { title: 'Inputs' } });
+  assert.equal(task.status, 201, task.text);
+  const uuid = '6f1c2f8e-9d52-4c1e-8a57-3b0d7c1f2a90';
+  const cursor = (text: string) => Buffer.from(text).toString('base64url');
+  const user = (method: string, path: string, body?: unknown) => () => call('alpha', path, { method, token, ...(body === undefined ? {} : { body }) });
+  const master = (method: string, path: string, body?: unknown) => () => platform.api(method, path, body);
+  const cases: [string, () => Promise<HttpAnswer>][] = [
+    ['NUL in a path parameter', user('GET', '/api/projects/%00')],
+    ['a urn: UUID in a path parameter', user('GET', `/api/tasks/urn:uuid:${uuid}`)],
+    ['NUL in the q query', user('GET', '/api/projects?q=a%00b')],
+    ['a tab in the q query', user('GET', '/api/projects?q=a%09b')],
+    ['NUL in a cursor', user('GET', '/api/projects?cursor=a%00b')],
+    ['a cursor whose id is all dashes', user('GET', `/api/projects?cursor=${cursor('2026-01-01 10:00:00+00|------------------------------------')}`)],
+    ['a cursor on February 30th', user('GET', `/api/projects?cursor=${cursor(`2026-02-30 10:00:00+00|${uuid}`)}`)],
+    ['a cursor in year 0', user('GET', `/api/files?cursor=${cursor(`0000-01-01 10:00:00+00|${uuid}`)}`)],
+    ['a cursor at hour 25', user('GET', `/api/projects/${project.json.id}/tasks?cursor=${cursor(`2026-01-01 25:00:00+00|${uuid}`)}`)],
+    ['a cursor with a third part', user('GET', `/api/projects?cursor=${cursor(`2026-01-01 10:00:00+00|${uuid}|x`)}`)],
+    ['NUL in a body field', user('POST', '/api/projects', { name: 'a\u0000b' })],
+    ['NUL in a multi-line body field', user('POST', '/api/projects', { name: 'Fine', description: 'line\nline\u0000' })],
+    ['NUL in a changed field', user('PATCH', `/api/projects/${project.json.id}`, { name: '\u0000' })],
+    ['a due date in year 0', user('POST', `/api/projects/${project.json.id}/tasks`, { title: 'Zero', dueDate: '0000-01-01' })],
+    ['a due date on February 30th', user('POST', `/api/projects/${project.json.id}/tasks`, { title: 'Never', dueDate: '2026-02-30' })],
+    ['a changed due date in year 0', user('PATCH', `/api/tasks/${task.json.id}`, { dueDate: '0000-01-01' })],
+    ['NUL in a task title', user('PATCH', `/api/tasks/${task.json.id}`, { title: 'x\u0000' })],
+    ['NUL in a file name', () => call('alpha', '/api/files?name=a%00b.txt', { token, raw: 'hello', headers: { 'content-type': 'text/plain' } })],
+    ['NUL in the sign-up name', () => call('alpha', '/api/auth/signup', { body: { email: 'nul@alpha.test', password: 'a long enough password', name: 'N\u0000' } })],
+    ['NUL in a password', () => call('alpha', '/api/auth/login', { body: { email: 'input@alpha.test', password: 'a\u0000' } })],
+    ["NUL in the tenants API's slug", master('GET', '/admin/api/tenants/%00')],
+    ["NUL in the tenants API's slug (delete)", master('DELETE', '/admin/api/tenants/a%00b')],
+    ["NUL in the tenants API's slug (usage)", master('GET', '/admin/api/tenants/%00/usage')],
+    ["NUL in the tenants API's slug (step log)", master('GET', '/admin/api/tenants/%00/steps/database/log')],
+    ['NUL in a new tenant\'s name', master('POST', '/admin/api/tenants', { slug: 'nulname', tier: 'trial', name: 'N\u0000' })],
+  ];
+  for (const [what, send] of cases) {
+    const answer = await send();
+    assert.ok(answer.status >= 400 && answer.status < 500, `${what}: HTTP ${answer.status} ${answer.text}`);
+    assert.equal(typeof answer.json?.error?.code, 'string', `${what}: error code in ${answer.text}`);
+    assert.ok(answer.json.error.message.length > 10, `${what}: a message that says what to fix`);
+    assert.doesNotMatch(answer.text, /at \w+ \(/, `${what}: no stack trace`);
+  }
+  // The creation that was refused created nothing.
+  assert.equal((await platform.api('GET', '/admin/api/tenants/nulname')).status, 404);
 });

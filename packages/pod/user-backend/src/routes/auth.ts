@@ -12,6 +12,9 @@ const tokenHash = (token: string) => createHash('sha256').update(token).digest('
 
 type UserRow = { id: string; email: string; name: string; role: 'admin' | 'member' };
 
+/** No sign-in needed: the operation overrides the document's default security. */
+const PUBLIC: Record<string, string[]>[] = [];
+
 export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext): Promise<void> {
   const { pool, sessions, config } = ctx;
   const ttlSeconds = config.SESSION_TTL_HOURS * 3600;
@@ -23,7 +26,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   };
 
   app.post<{ Body: Static<typeof SignUp> }>('/api/auth/signup', {
-    schema: { tags, summary: 'Create an account; the first one becomes the admin', body: SignUp, response: { 201: Session, 403: ErrorBody, 409: ErrorBody } },
+    schema: { tags, summary: 'Create an account; the first one becomes the admin', security: PUBLIC, body: SignUp, response: { 201: Session, 403: ErrorBody, 409: ErrorBody } },
   }, async (request, reply) => {
     const { email, password, name } = request.body;
     // The master's accounts are operators: only an operator creates them (POST /admin/api/users).
@@ -55,7 +58,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   });
 
   app.post<{ Body: Static<typeof Login> }>('/api/auth/login', {
-    schema: { tags, summary: 'Sign in; the token also comes as an HttpOnly cookie (10 wrong passwords lock the account for 15 minutes)', body: Login, response: { 200: Session, 401: ErrorBody, 429: ErrorBody } },
+    schema: { tags, summary: 'Sign in; the token also comes as an HttpOnly cookie (10 wrong passwords lock the account for 15 minutes)', security: PUBLIC, body: Login, response: { 200: Session, 401: ErrorBody, 429: ErrorBody } },
   }, async (request, reply) => {
     await ctx.throttle.check(request.body.email).catch((err: unknown) => {
       if (err instanceof TenantryError && err.details?.retryAfterSeconds) reply.header('retry-after', String(err.details.retryAfterSeconds));
@@ -94,7 +97,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   });
 
   app.post<{ Body: Static<typeof ResetRequest> }>('/api/auth/password-reset', {
-    schema: { tags, summary: 'Mail a reset link; answers 202 whether or not the account exists', body: ResetRequest, response: { 202: { type: 'object', properties: { status: { type: 'string' } } } } },
+    schema: { tags, summary: 'Mail a reset link; answers 202 whether or not the account exists', security: PUBLIC, body: ResetRequest, response: { 202: { type: 'object', properties: { status: { type: 'string' } } } } },
   }, async (request, reply) => {
     const { rows } = await pool.query<UserRow>('SELECT id, email, name, role FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL', [request.body.email]);
     const user = rows[0];
@@ -114,7 +117,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   });
 
   app.post<{ Body: Static<typeof ResetConfirm> }>('/api/auth/password-reset/confirm', {
-    schema: { tags, summary: 'Set a new password with the token from the mail; signs out every session', body: ResetConfirm, response: { 204: { type: 'null' }, 400: ErrorBody } },
+    schema: { tags, summary: 'Set a new password with the token from the mail; signs out every session', security: PUBLIC, body: ResetConfirm, response: { 204: { type: 'null' }, 400: ErrorBody } },
   }, async (request, reply) => {
     const hash = await hashPassword(request.body.password);
     await inTransaction(pool, async (client) => {

@@ -6,7 +6,7 @@ import type { UserBackendContext } from '../context.js';
 import { UserErrors } from '../errors.js';
 import { featureGuard } from '../features.js';
 import { pageClause, toPage, type PageRow } from '../pagination.js';
-import { ErrorBody, FileInfo, FileQuery, IdParams, Page, UploadQuery, type Static } from '../schemas.js';
+import { ErrorBody, FileInfo, FileQuery, IdParams, PAGE_LIMIT_DEFAULT, Page, UploadQuery, type Static } from '../schemas.js';
 
 /** Accepted types, with the leading bytes the content must start with where the format has them. */
 const FILE_TYPES: Record<string, Buffer[] | null> = {
@@ -70,6 +70,8 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
       tags: ['files'],
       summary: `Upload a file: the raw bytes as the body, its type as Content-Type (${ACCEPTED_FILE_TYPES.join(', ')}), at most ${config.FILE_MAX_MB} MiB`,
       querystring: UploadQuery,
+      // Documents the raw body per accepted type; `{}` validates nothing (the bytes are checked as they stream).
+      body: { content: Object.fromEntries(ACCEPTED_FILE_TYPES.map((type) => [type, { schema: {} }])) },
       response: { 201: FileInfo, 400: ErrorBody, 401: ErrorBody, 413: ErrorBody, 415: ErrorBody },
     },
   }, async (request, reply) => {
@@ -108,14 +110,17 @@ export async function fileRoutes(app: FastifyInstance, ctx: UserBackendContext):
     schema: { tags: ['files'], summary: 'List files, newest first', querystring: FileQuery, response: { 200: Page(FileInfo), 401: ErrorBody } },
   }, async (request) => {
     await authenticate(request);
-    const { limit, cursor } = request.query;
+    const { limit = PAGE_LIMIT_DEFAULT, cursor } = request.query;
     const params: unknown[] = [];
     const { rows } = await pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files ${pageClause(['deleted_at IS NULL'], params, cursor, limit)}`, params);
     return toPage(rows, limit, fileInfo);
   });
 
   app.get<{ Params: Static<typeof IdParams> }>('/api/files/:id', {
-    schema: { tags: ['files'], summary: 'Download a file', params: IdParams, response: { 404: ErrorBody, 401: ErrorBody } },
+    schema: {
+      tags: ['files'], summary: 'Download a file: its bytes, with the Content-Type it was uploaded with', params: IdParams,
+      response: { 200: { description: 'the file', content: { '*/*': { schema: { type: 'string', format: 'binary' } } } }, 404: ErrorBody, 401: ErrorBody },
+    },
   }, async (request, reply) => {
     await authenticate(request);
     const { rows } = await pool.query<FileRow>(`SELECT ${FILE_COLUMNS} FROM files WHERE id = $1 AND deleted_at IS NULL`, [request.params.id]);

@@ -5,7 +5,7 @@ import { UserErrors } from '../errors.js';
 import { featureGuard } from '../features.js';
 import { pageClause, toPage, type PageRow } from '../pagination.js';
 import {
-  ErrorBody, IdParams, NewProject, NewTask, Page, Project, ProjectChanges, ProjectQuery, Task, TaskChanges, TaskQuery, type Static,
+  ErrorBody, IdParams, NewProject, PAGE_LIMIT_DEFAULT, NewTask, Page, Project, ProjectChanges, ProjectQuery, Task, TaskChanges, TaskQuery, type Static,
 } from '../schemas.js';
 
 type ProjectRow = PageRow & { name: string; description: string; status: string; created_by: string | null; created_at: Date; updated_at: Date };
@@ -43,7 +43,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
     schema: { tags: ['projects'], summary: 'List projects, newest first', querystring: ProjectQuery, response: { 200: Page(Project), ...unauthorized } },
   }, async (request) => {
     await authenticate(request);
-    const { limit, cursor, status, q } = request.query;
+    const { limit = PAGE_LIMIT_DEFAULT, cursor, status, q } = request.query;
     const where = ['deleted_at IS NULL'];
     const params: unknown[] = [];
     if (status) where.push(`status = $${params.push(status)}`);
@@ -102,7 +102,7 @@ export async function projectRoutes(app: FastifyInstance, ctx: UserBackendContex
   }, async (request) => {
     await authenticate(request);
     await liveProject(request.params.id);
-    const { limit, cursor, status, assigneeId } = request.query;
+    const { limit = PAGE_LIMIT_DEFAULT, cursor, status, assigneeId } = request.query;
     const params: unknown[] = [request.params.id];
     const where = ['project_id = $1', 'deleted_at IS NULL'];
     if (status) where.push(`status = $${params.push(status)}`);

@@ -7,7 +7,7 @@ import { TenantConfig } from '../schemas.js';
 export async function tenantConfigRoutes(app: FastifyInstance, ctx: UserBackendContext): Promise<void> {
   const { config, pool } = ctx;
   app.get('/api/user/config', {
-    schema: { tags: ['tenant'], summary: 'The tenant\'s name, branding and enabled features (no sign-in needed)', response: { 200: TenantConfig } },
+    schema: { tags: ['tenant'], summary: 'The tenant\'s name, branding and enabled features (no sign-in needed)', security: [], response: { 200: TenantConfig } },
   }, async () => {
     const { rows } = await pool.query<{ display_name: string | null; primary_color: string; logo_url: string | null; features: Record<string, boolean> }>(
       'SELECT display_name, primary_color, logo_url, features FROM tenant_settings',
