@@ -129,7 +129,7 @@ test('the master: operator by admin token or master admin, never by a tenant adm
   const list = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${login.json.token}` } });
   assert.equal(list.status, 200);
   const acmeRecord = list.json.tenants.find((t: { slug: string }) => t.slug === 'acme');
-  assert.equal(acmeRecord.schemaVersion, 3);
+  assert.equal(acmeRecord.schemaVersion, 4);
   await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/acme')).json.health?.ok === true, { what: 'acme to be probed healthy', timeoutMs: 15_000 });
   // Sign-up on the master is for nobody: its accounts come from operators.
   const signup = await platform.http('master.localhost', '/api/auth/signup', { token: null, method: 'POST', body: JSON.stringify({ email: 'x@evil.test', password: 'a long enough password', name: 'X' }) });
@@ -140,6 +140,24 @@ test('the master: operator by admin token or master admin, never by a tenant adm
   assert.match(String(session.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
   const wrong = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: 'guess' }) });
   assert.equal(wrong.status, 401);
+});
+
+test('the operator cookie is a server-side session: after sign-out the captured cookie is refused', async () => {
+  const origin = `http://master.localhost:${platform.port}`;
+  const session = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: platform.token }) });
+  assert.equal(session.status, 204, session.text);
+  const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+  assert.doesNotMatch(cookie, new RegExp(platform.token), 'the cookie never holds the admin token');
+  assert.equal((await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { cookie } })).status, 200);
+  // A change from a sibling tenant's page (same site) or over another scheme is refused.
+  for (const foreign of [`http://acme.localhost:${platform.port}`, `https://master.localhost:${platform.port}`]) {
+    const planted = await platform.http('master.localhost', '/admin/api/users', { token: null, method: 'POST', headers: { cookie, origin: foreign }, body: JSON.stringify({ email: 'planted@tenantry.test', name: 'P', role: 'admin', password: 'a long enough password' }) });
+    assert.equal(planted.status, 403, `${foreign}: ${planted.text}`);
+  }
+  const out = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'DELETE', headers: { cookie, origin } });
+  assert.equal(out.status, 204, out.text);
+  const after = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { cookie } });
+  assert.equal(after.status, 401, 'the cookie captured before sign-out no longer works');
 });
 
 test('live tenant events: provisioning shows step by step over server-sent events', async () => {

@@ -19,7 +19,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
 
   const openSession = async (user: UserRow) => {
     const { token, expiresAt } = await sessions.issue(user.id, ttlSeconds);
-    return { token, expiresAt, cookie: sessionCookie(token, expiresAt), user };
+    return { token, expiresAt, cookie: sessionCookie(config.TENANT_URL, token, expiresAt), user };
   };
 
   app.post<{ Body: Static<typeof SignUp> }>('/api/auth/signup', {
@@ -83,7 +83,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
   }, async (request, reply) => {
     const me = await sessions.authenticate(request);
     await sessions.revoke(me.sessionId);
-    reply.code(204).header('set-cookie', sessionCookie(undefined));
+    reply.code(204).header('set-cookie', sessionCookie(config.TENANT_URL, undefined));
   });
 
   app.get('/api/auth/me', {
