@@ -7,3 +7,5 @@ export * from './sessions.js';
 export * from './jobs.js';
 export * from './passwords.js';
 export * from './analytics.js';
+export * from './client-address.js';
+export * from './account-tokens.js';
