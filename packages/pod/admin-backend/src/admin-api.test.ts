@@ -54,6 +54,10 @@ test('users and roles: promote, disable (its sessions end), and never lose the l
   const created = await acme('/admin/api/users', { token: admin, body: { email: 'new@acme.test', name: 'New', password: 'a long enough password' } });
   assert.equal(created.status, 201);
   assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'NEW@acme.test', name: 'Again', password: 'a long enough password' } })).status, 409);
+  for (const name of ['Two\nlines', 'Bell\u0007']) {
+    assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'ctl@acme.test', name, password: 'a long enough password' } })).status, 400, JSON.stringify(name));
+  }
+  assert.equal((await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { displayName: 'Acme\r\nBcc: x' } })).status, 400);
   assert.equal((await acme(`/admin/api/users/${memberId}`, { method: 'PATCH', token: admin, body: { role: 'owner' } })).status, 400);
 
   const boss = users.json.users[0].id as string;
@@ -104,7 +108,8 @@ test('jobs, mail and usage: the welcome mails were really sent and can be read',
   const welcome = inbox.json.messages.find((m: { to: string[] }) => m.to.includes('max@acme.test'));
   assert.equal(welcome.subject, 'Welcome to Acme');
   const message = await acme(`/admin/api/mail/${welcome.id}`, { token: admin });
-  assert.match(message.json.text, /Hello Max/);
+  assert.match(message.json.text, /your account at Acme is ready/);
+  assert.doesNotMatch(message.json.text, /Max/, "nothing the sign-up typed is mailed");
   assert.equal((await acme('/admin/api/mail/..%2F..%2Fetc', { token: admin })).status, 400);
   const usage = await acme('/admin/api/usage', { token: admin });
   assert.equal(usage.json.users, 3);

@@ -50,7 +50,9 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       );
       const user = inserted.rows[0];
       const verifyUrl = user && verify ? await issueAccountToken(client, 'emailVerification', user.id, config.TENANT_URL) : undefined;
-      return { user, verify, verifyUrl };
+      // The owner of a taken address is written to at the address as stored, not as typed.
+      const owner = user ? undefined : (await client.query<{ email: string }>('SELECT email FROM users WHERE lower(email) = lower($1)', [email])).rows[0]?.email;
+      return { user, verify, verifyUrl, owner };
     });
     const signInUrl = new URL('/login', config.TENANT_URL).toString();
     // Mail that cannot be queued is logged, not an error: the answer must not depend on it.
@@ -61,7 +63,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
         await queue({ template: 'email-verification', to: outcome.user.email, verifyUrl: outcome.verifyUrl!, expiresInMinutes: ACCOUNT_TOKENS.emailVerification.minutes });
         ctx.analytics.record('signup', { userId: outcome.user.id });
       } else {
-        await queue({ template: 'account-exists', to: email, signInUrl, resetUrl: new URL('/forgot-password', config.TENANT_URL).toString() });
+        await queue({ template: 'account-exists', to: outcome.owner ?? email, signInUrl, resetUrl: new URL('/forgot-password', config.TENANT_URL).toString() });
       }
       reply.code(202);
       return pending;
