@@ -283,7 +283,7 @@ test('with verified addresses required: sign-up answers alike for a taken and a 
 
   const inbox = async (to: string, subject: RegExp) => waitFor(async () => {
     const list = await call('bravo', '/admin/api/mail', { token: admin });
-    return list.json.messages.find((m: { subject: string; to: string[] }) => subject.test(m.subject) && m.to.includes(to));
+    return list.json.messages.find((m: { subject: string; to: string[] }) => subject.test(m.subject) && m.to.some((t) => t.toLowerCase() === to));
   }, { what: `the mail to ${to}`, timeoutMs: 15_000 });
   const verification = await call('bravo', `/admin/api/mail/${(await inbox('new@bravo.test', /^Confirm/)).id}`, { token: admin });
   const warning = await call('bravo', `/admin/api/mail/${(await inbox('ada@alpha.test', /tried to sign up/)).id}`, { token: admin });
