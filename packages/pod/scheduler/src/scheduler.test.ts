@@ -78,7 +78,7 @@ test('a mail job is really sent over SMTP', async () => {
   const { user, password } = mailCredentials(KEY, 'jobs');
   await startScheduler('jobs', `smtp://${user}:${password}@127.0.0.1:${catcher.smtpPort}`);
   const queue = openQueue(QUEUES.mail, 't:jobs');
-  await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', name: 'Ann', signInUrl: 'http://jobs.localhost:8080/login' });
+  await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', signInUrl: 'http://jobs.localhost:8080/login' });
   const inbox = await waitFor(async () => {
     const response = await fetch(`http://127.0.0.1:${catcher.httpPort}/mailboxes/jobs/messages`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
     const { messages } = (await response.json()) as { messages: { subject: string; to: string[]; from: string }[] };
@@ -93,7 +93,7 @@ test('a mail that cannot be sent is retried with backoff, then kept as failed', 
   const closedPort = await freePort();
   await startScheduler('down', `smtp://u:p@127.0.0.1:${closedPort}`);
   const queue = openQueue(QUEUES.mail, 't:down');
-  const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', name: 'Bob', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
+  const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
   const failed = await waitFor(async () => ((await job.getState()) === 'failed' ? await queue.getJob(job.id!) : undefined), { what: 'the job to fail for good', timeoutMs: 30_000 });
   assert.equal(failed!.attemptsMade, 3);
   assert.match(failed!.failedReason, /ECONNREFUSED/);

@@ -48,8 +48,9 @@ export class LoginThrottle {
       .hmget(account, digest(address), TOTAL).ttl(account)
       .get(from).ttl(from)
       .exec().catch(() => null);
+    // Redis away (or a command refused): counted as no failures, so sign-in stays open.
     if (!read || read.some(([err]) => err)) return;
-    const [[, counts], [, accountTtl], [, fromAddress], [, addressTtl]] = read as [unknown, unknown][] as [[null, (string | null)[]], [null, number], [null, string | null], [null, number]];
+    const [counts, accountTtl, fromAddress, addressTtl] = read.map(([, value]) => value) as [(string | null)[], number, string | null, number];
     if (Number(counts[0]) >= LOGIN_LIMITS.accountFromAddress || Number(counts[1]) >= LOGIN_LIMITS.account) throw ThrottleErrors.tooMany(Math.max(1, accountTtl));
     if (Number(fromAddress) >= LOGIN_LIMITS.address) throw ThrottleErrors.tooMany(Math.max(1, addressTtl));
   }
