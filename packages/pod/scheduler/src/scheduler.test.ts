@@ -106,6 +106,7 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   await db.connect();
   const user = (await db.query(`INSERT INTO users (email, name, password_hash) VALUES ('c@jobs.test', 'C', 'x') RETURNING id`)).rows[0].id;
   await db.query(`INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() - interval '1 hour'), ($1, now() + interval '1 day')`, [user]);
+  await db.query(`INSERT INTO operator_sessions (token_hash, expires_at) VALUES ('expired', now() - interval '1 hour'), ('live', now() + interval '1 hour')`);
   const old = (await db.query(`INSERT INTO projects (name, deleted_at) VALUES ('old', now() - interval '40 days'), ('recent', now() - interval '1 day'), ('live', NULL) RETURNING id`)).rows;
   await db.query(`INSERT INTO tasks (project_id, title, deleted_at) VALUES ($1, 'old task', now() - interval '40 days')`, [old[2].id]);
   mkdirSync(join(storage, 'files'), { recursive: true });
@@ -116,7 +117,7 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   const queue = openQueue(QUEUES.maintenance, 't:jobs');
   const job = await queue.add('cleanup', { retentionDays: 30 });
   const result = await waitFor(async () => ((await job.getState()) === 'completed' ? (await queue.getJob(job.id!))!.returnvalue : undefined), { what: 'the cleanup job to finish', timeoutMs: 15_000 });
-  assert.deepEqual(result, { sessions: 1, passwordResets: 0, projects: 1, tasks: 1, files: 1 });
+  assert.deepEqual(result, { sessions: 2, passwordResets: 0, emailVerifications: 0, projects: 1, tasks: 1, files: 1 });
   assert.deepEqual((await db.query('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name), ['live', 'recent']);
   assert.deepEqual(readdirSync(join(storage, 'files')), ['kept']);
   const scheduled = await queue.getJobSchedulers();
