@@ -12,3 +12,4 @@ export * from './cache-dir.js';
 export * from './servers.js';
 export * from './usage-limits.js';
 export * from './input-text.js';
+export * from './redirect.js';

@@ -54,6 +54,10 @@ test('users and roles: promote, disable (its sessions end), and never lose the l
   const created = await acme('/admin/api/users', { token: admin, body: { email: 'new@acme.test', name: 'New', password: 'a long enough password' } });
   assert.equal(created.status, 201);
   assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'NEW@acme.test', name: 'Again', password: 'a long enough password' } })).status, 409);
+  for (const name of ['Two\nlines', 'Bell\u0007']) {
+    assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'ctl@acme.test', name, password: 'a long enough password' } })).status, 400, JSON.stringify(name));
+  }
+  assert.equal((await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { displayName: 'Acme\r\nBcc: x' } })).status, 400);
   assert.equal((await acme(`/admin/api/users/${memberId}`, { method: 'PATCH', token: admin, body: { role: 'owner' } })).status, 400);
 
   const boss = users.json.users[0].id as string;
@@ -104,7 +108,8 @@ test('jobs, mail and usage: the welcome mails were really sent and can be read',
   const welcome = inbox.json.messages.find((m: { to: string[] }) => m.to.includes('max@acme.test'));
   assert.equal(welcome.subject, 'Welcome to Acme');
   const message = await acme(`/admin/api/mail/${welcome.id}`, { token: admin });
-  assert.match(message.json.text, /Hello Max/);
+  assert.match(message.json.text, /your account at Acme is ready/);
+  assert.doesNotMatch(message.json.text, /Max/, "nothing the sign-up typed is mailed");
   assert.equal((await acme('/admin/api/mail/..%2F..%2Fetc', { token: admin })).status, 400);
   const usage = await acme('/admin/api/usage', { token: admin });
   assert.equal(usage.json.users, 3);
@@ -114,7 +119,7 @@ test('jobs, mail and usage: the welcome mails were really sent and can be read',
 test('migrations: recorded, current, and run again on request as a no-op', async () => {
   const state = await acme('/admin/api/migrations', { token: admin });
   assert.equal(state.json.version, state.json.latest);
-  assert.deepEqual(state.json.applied.map((m: { version: number }) => m.version), [1, 2, 3]);
+  assert.deepEqual(state.json.applied.map((m: { version: number }) => m.version), [1, 2, 3, 4]);
   const run = await acme('/admin/api/migrations/run', { method: 'POST', token: admin });
   assert.deepEqual(run.json, { version: state.json.latest, applied: [] });
 });
@@ -129,7 +134,7 @@ test('the master: operator by admin token or master admin, never by a tenant adm
   const list = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${login.json.token}` } });
   assert.equal(list.status, 200);
   const acmeRecord = list.json.tenants.find((t: { slug: string }) => t.slug === 'acme');
-  assert.equal(acmeRecord.schemaVersion, 3);
+  assert.equal(acmeRecord.schemaVersion, 4);
   await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/acme')).json.health?.ok === true, { what: 'acme to be probed healthy', timeoutMs: 15_000 });
   // Sign-up on the master is for nobody: its accounts come from operators.
   const signup = await platform.http('master.localhost', '/api/auth/signup', { token: null, method: 'POST', body: JSON.stringify({ email: 'x@evil.test', password: 'a long enough password', name: 'X' }) });
@@ -140,6 +145,24 @@ test('the master: operator by admin token or master admin, never by a tenant adm
   assert.match(String(session.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
   const wrong = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: 'guess' }) });
   assert.equal(wrong.status, 401);
+});
+
+test('the operator cookie is a server-side session: after sign-out the captured cookie is refused', async () => {
+  const origin = `http://master.localhost:${platform.port}`;
+  const session = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: platform.token }) });
+  assert.equal(session.status, 204, session.text);
+  const cookie = String(session.headers['set-cookie']).split(';')[0]!;
+  assert.doesNotMatch(cookie, new RegExp(platform.token), 'the cookie never holds the admin token');
+  assert.equal((await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { cookie } })).status, 200);
+  // A change from a sibling tenant's page (same site) or over another scheme is refused.
+  for (const foreign of [`http://acme.localhost:${platform.port}`, `https://master.localhost:${platform.port}`]) {
+    const planted = await platform.http('master.localhost', '/admin/api/users', { token: null, method: 'POST', headers: { cookie, origin: foreign }, body: JSON.stringify({ email: 'planted@tenantry.test', name: 'P', role: 'admin', password: 'a long enough password' }) });
+    assert.equal(planted.status, 403, `${foreign}: ${planted.text}`);
+  }
+  const out = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'DELETE', headers: { cookie, origin } });
+  assert.equal(out.status, 204, out.text);
+  const after = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { cookie } });
+  assert.equal(after.status, 401, 'the cookie captured before sign-out no longer works');
 });
 
 test('live tenant events: provisioning shows step by step over server-sent events', async () => {
@@ -197,7 +220,7 @@ test('tenantry migrate --all: every tenant brought to the latest version; a fail
     assert.match((await platform.api('GET', '/admin/api/tenants/live')).json.schemaError, /not permitted to log in/);
     const human = platform.cli('migrate', '--all');
     assert.equal(human.status, 1);
-    assert.match(human.stdout, /acme\s+version 3/);
+    assert.match(human.stdout, /acme\s+version 4/);
     assert.match(human.stderr, /1 tenant\(s\) failed to migrate: live/);
   } finally {
     await superuser.query(`ALTER ROLE ${login} LOGIN`);

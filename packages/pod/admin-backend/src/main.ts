@@ -14,7 +14,7 @@ runMain(async () => {
   // The pod's migrations run here at start-up (a no-op when provisioning or a fleet run got there first).
   const migrated = await migrateTenantDatabase(config.DATABASE_URL);
   const pool = openTenantPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
+  const sessions = await SessionAuthority.load(pool, config.TENANT_ID, config.TENANT_URL);
   const connection = jobConnection(config.REDIS_URL);
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
   const queues = { mail: new Queue(QUEUES.mail, { connection, prefix }), maintenance: new Queue(QUEUES.maintenance, { connection, prefix }) };
@@ -33,7 +33,7 @@ runMain(async () => {
     // Read only: the master's scheduler, which writes, creates the tables (two programs creating
     // Cassandra tables at once can end with two versions of a table).
     const usage = openStore(config, config.DATABASE_URL, 2);
-    const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions);
+    const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions, pool, config.TENANT_URL);
     requireAdmin = (request) => operator.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL, 10, new OutputSeal(config.TENANTRY_SECRET_KEY!));
     await catalog.migrate();

@@ -1,13 +1,14 @@
 /**
  * @module Who may operate the platform (the master only): the admin token as a bearer token, an
- * operator session the dashboard got for it (an HttpOnly cookie that expires), or a session of one
- * of the master's admin users.
+ * operator session the dashboard got for it (a random HttpOnly cookie backed by a row of the
+ * master's database, so signing out ends it at once), or a session of one of the master's admin users.
  */
-import { createHmac } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import { secretsEqual, TenantryError } from '@tenantry/core';
 import {
-  AuthErrors, firstHeader, isChange, readCookie, sameOrigin, type Principal, type SessionAuthority, type SessionRequest,
+  AuthErrors, cookieAttributes, firstHeader, isChange, readCookie, sameOrigin, type Principal, type SessionAuthority, type SessionRequest,
 } from '@tenantry/pod-runtime';
 import * as z from 'zod/mini';
 
@@ -22,17 +23,36 @@ const OperatorErrors = {
   body: () => new TenantryError('INVALID_BODY', 400, 'send {"token": "<admin token>"}'),
 } as const;
 
-export class OperatorAuth {
-  constructor(private readonly adminToken: string, private readonly sessions: SessionAuthority) {}
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-  /** The cookie value: its expiry and a MAC of it under the admin token (never the token itself). */
-  private session(expires: number): string {
-    return `${expires}.${createHmac('sha256', this.adminToken).update(`operator-session:${expires}`).digest('base64url')}`;
+export class OperatorAuth {
+  private readonly cookieAttributes: string;
+
+  constructor(
+    private readonly adminToken: string,
+    private readonly sessions: SessionAuthority,
+    private readonly pool: pg.Pool,
+    publicUrl: string,
+  ) {
+    this.cookieAttributes = cookieAttributes(publicUrl, 'Strict');
   }
 
-  private validSession(value: string): boolean {
-    const expires = Number(value.split('.')[0]);
-    return Number.isInteger(expires) && expires * 1000 > Date.now() && secretsEqual(value, this.session(expires));
+  /** Opens an operator session; the browser keeps the token, the database only its hash. */
+  private async openSession(): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.pool.query(
+      `INSERT INTO operator_sessions (token_hash, expires_at) VALUES ($1, now() + make_interval(secs => $2))`,
+      [tokenHash(token), OPERATOR_SESSION_SECONDS],
+    );
+    return token;
+  }
+
+  private async validSession(token: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      'SELECT 1 FROM operator_sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()',
+      [tokenHash(token)],
+    );
+    return rowCount === 1;
   }
 
   /** The admin of a request: the operator or a master admin user; 401/403 otherwise. */
@@ -40,8 +60,8 @@ export class OperatorAuth {
     const bearer = firstHeader(request.headers.authorization)?.match(/^Bearer\s+(.+)$/)?.[1]?.trim();
     if (bearer && secretsEqual(bearer, this.adminToken)) return 'operator';
     const cookie = readCookie(firstHeader(request.headers.cookie), OPERATOR_COOKIE);
-    if (!bearer && cookie && this.validSession(cookie)) {
-      if (isChange(request) && !sameOrigin(request)) throw AuthErrors.crossSite();
+    if (!bearer && cookie && (await this.validSession(cookie))) {
+      if (isChange(request) && !sameOrigin(request, this.sessions.publicOrigin)) throw AuthErrors.crossSite();
       return 'operator';
     }
     try {
@@ -59,12 +79,17 @@ export class OperatorAuth {
       const parsed = body.safeParse(request.body);
       if (!parsed.success) throw OperatorErrors.body();
       if (!secretsEqual(parsed.data.token, this.adminToken)) throw OperatorErrors.wrongToken();
-      const expires = Math.floor(Date.now() / 1000) + OPERATOR_SESSION_SECONDS;
-      const secure = firstHeader(request.headers['x-forwarded-proto']) === 'https' ? '; Secure' : '';
-      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=${this.session(expires)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${OPERATOR_SESSION_SECONDS}${secure}`);
+      const token = await this.openSession();
+      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=${token}; ${this.cookieAttributes}; Max-Age=${OPERATOR_SESSION_SECONDS}`);
     });
-    app.delete('/admin/api/operator/session', async (_request, reply) => {
-      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    app.delete('/admin/api/operator/session', async (request, reply) => {
+      const cookie = readCookie(firstHeader(request.headers.cookie), OPERATOR_COOKIE);
+      if (cookie) {
+        // Signing out is a change: only the dashboard's own pages may end its session.
+        if (!sameOrigin(request, this.sessions.publicOrigin)) throw AuthErrors.crossSite();
+        await this.pool.query('UPDATE operator_sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash(cookie)]);
+      }
+      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=; ${this.cookieAttributes}; Max-Age=0`);
     });
   }
 }

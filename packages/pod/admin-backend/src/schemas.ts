@@ -1,6 +1,8 @@
 /** @module The admin API's schemas (TypeBox): request validation and response serialisation. */
 import { Type, type Static } from '@sinclair/typebox';
-import { Text, Uuid } from '@tenantry/pod-runtime';
+import { DISPLAY_NAME_PATTERN, DISPLAY_NAME_RULE, Text, Uuid } from '@tenantry/pod-runtime';
+
+const PersonName = Type.String({ minLength: 1, maxLength: 120, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE });
 
 export const Id = Uuid();
 export const IdParams = Type.Object({ id: Id });
@@ -17,21 +19,22 @@ export const AdminUser = Type.Object({
 });
 export const NewUser = Type.Object({
   email: Type.String({ format: 'email', maxLength: 254 }),
-  name: Text({ minLength: 1, maxLength: 120 }),
+  name: PersonName,
   role: Type.Optional(Role),
   password: Text({ minLength: 10, maxLength: 200 }),
 }, { additionalProperties: false });
 export const UserChanges = Type.Object({
-  name: Type.Optional(Text({ minLength: 1, maxLength: 120 })),
+  name: Type.Optional(PersonName),
   role: Type.Optional(Role),
   disabled: Type.Optional(Type.Boolean()),
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Settings = Type.Object({
-  displayName: Type.Union([Text({ minLength: 1, maxLength: 100 }), Type.Null()]),
+  displayName: Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE }), Type.Null()]),
   primaryColor: Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour such as #2563eb' }),
   logoUrl: Type.Union([Text({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]),
   features: Type.Object({ projects: Type.Boolean(), files: Type.Boolean(), signup: Type.Boolean() }, { additionalProperties: false }),
+  requireEmailVerification: Type.Boolean({ description: 'new accounts must confirm their address from a mailed link before they can sign in' }),
 }, { additionalProperties: false });
 export const SettingsChanges = Type.Partial(Settings, { additionalProperties: false, minProperties: 1 });
 

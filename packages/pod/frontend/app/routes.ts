@@ -6,6 +6,7 @@ export default [
   route('login', 'routes/login.tsx'),
   route('forgot-password', 'routes/forgot-password.tsx'),
   route('reset-password', 'routes/reset-password.tsx'),
+  route('verify-email', 'routes/verify-email.tsx'),
   route('projects', 'routes/projects.tsx'),
   route('projects/:id', 'routes/project.tsx'),
   route('files', 'routes/files.tsx'),

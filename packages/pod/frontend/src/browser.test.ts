@@ -59,7 +59,7 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   assert.equal(await row.locator('[data-step]').count(), 8);
   assert.equal(await row.locator('[data-step].ok').count(), 8, 'every step shown done');
   await row.getByTestId('health').filter({ hasText: 'healthy' }).waitFor({ timeout: 20_000 });
-  assert.equal(await row.locator('td').nth(3).innerText(), '3', 'schema version shown');
+  assert.equal(await row.locator('td').nth(3).innerText(), '4', 'schema version shown');
   await shot(page, '2-dashboard-ready');
 
   // The tenant's own host: the first HTML already carries its name (rendered on the server).
@@ -83,7 +83,9 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   for (let i = 0; i < 50 && (await subject.count()) === 0; i++) await page.reload();
   await shot(page, '4-admin');
   await subject.click();
-  await page.getByRole('article', { name: 'Mail message' }).getByText('Hello Sam').waitFor();
+  const welcome = page.getByRole('article', { name: 'Mail message' });
+  await welcome.getByText('your account at Shop Inc is ready').waitFor();
+  assert.doesNotMatch(await welcome.innerText(), /Sam/, 'nothing the sign-up typed is mailed');
   await shot(page, '4-welcome-mail');
 
   // A project and a task.
@@ -122,4 +124,19 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   await page.getByRole('img', { name: 'Requests per hour and p95 latency' }).waitFor();
   await shot(page, '7-usage');
   await context.close();
+
+  // After sign-in the browser follows `next` only within the tenant, however it is spelled.
+  for (const next of ['/%09/evil.example/', '/%0A/evil.example/', '/%0D/evil.example/', '//evil.example/', '/%5Cevil.example/', '%5C%5Cevil.example/', 'https://evil.example/']) {
+    const visitor = await browser.newContext();
+    const signIn = await visitor.newPage();
+    signIn.setDefaultTimeout(30_000);
+    await signIn.goto(`${tenant}/login?next=${next}`);
+    await signIn.waitForLoadState('networkidle');
+    await signIn.getByLabel('Email').fill('sam@shop.test');
+    await signIn.getByLabel('Password').fill('a long enough password');
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await signIn.waitForURL((url) => url.pathname !== '/login');
+    assert.equal(new URL(signIn.url()).origin, tenant, `next=${next} left for ${signIn.url()}`);
+    await visitor.close();
+  }
 });

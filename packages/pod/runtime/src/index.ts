@@ -9,3 +9,5 @@ export * from './passwords.js';
 export * from './analytics.js';
 export * from './input-schemas.js';
 export * from './api-document.js';
+export * from './client-address.js';
+export * from './account-tokens.js';

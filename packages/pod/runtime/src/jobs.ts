@@ -8,9 +8,20 @@ import { Redis } from 'ioredis';
 export const QUEUES = { mail: 'mail', maintenance: 'maintenance' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/**
+ * What the tenant mails. No template carries text a user typed (names included): the address may
+ * not be verified yet, and whoever typed it must not be able to write to its owner in the tenant's name.
+ */
 export type MailJob =
-  | { template: 'welcome'; to: string; name: string; signInUrl: string }
-  | { template: 'password-reset'; to: string; name: string; resetUrl: string; expiresInMinutes: number };
+  | { template: 'welcome'; to: string; signInUrl: string }
+  | { template: 'email-verification'; to: string; verifyUrl: string; expiresInMinutes: number }
+  | { template: 'account-exists'; to: string; signInUrl: string; resetUrl: string }
+  | { template: 'password-reset'; to: string; resetUrl: string; expiresInMinutes: number }
+  /**
+   * A reset asked for an address, known or not: the scheduler looks the account up, so the request
+   * does the same work (one enqueue) either way and its answer says nothing about the address.
+   */
+  | { template: 'password-reset-request'; to: string };
 
 export interface CleanupJob {
   /** Soft-deleted rows older than this many days are purged. */

@@ -42,13 +42,15 @@ export class SessionAuthority {
     private readonly tenant: string,
     private readonly keyId: string,
     private readonly keys: Map<string, Uint8Array>,
+    /** The tenant's public origin (from TENANT_URL): the only Origin a cookie-authenticated change may come from. */
+    readonly publicOrigin: string,
   ) {}
 
   /** Loads the tenant's signing keys; the newest signs, every one still verifies (rotation). */
-  static async load(pool: pg.Pool, tenant: string): Promise<SessionAuthority> {
+  static async load(pool: pg.Pool, tenant: string, publicUrl: string): Promise<SessionAuthority> {
     const { rows } = await pool.query<{ id: string; secret: Buffer }>('SELECT id, secret FROM signing_keys ORDER BY created_at DESC');
     if (rows.length === 0) throw new Error('the tenant database has no signing key; run its migrations');
-    return new SessionAuthority(pool, tenant, rows[0]!.id, new Map(rows.map((r) => [r.id, new Uint8Array(r.secret)])));
+    return new SessionAuthority(pool, tenant, rows[0]!.id, new Map(rows.map((r) => [r.id, new Uint8Array(r.secret)])), new URL(publicUrl).origin);
   }
 
   /** Opens a session for the user and returns its bearer token. */
@@ -99,8 +101,8 @@ export class SessionAuthority {
 
   /**
    * The principal of a request, from its bearer token or session cookie. A change (not GET/HEAD)
-   * authenticated by the cookie must carry an Origin of the same host: other tenants' pages are
-   * same-site, so SameSite alone would not stop them.
+   * authenticated by the cookie must carry the tenant's own Origin (scheme, host and port): other
+   * tenants' pages are same-site, so SameSite alone would not stop them.
    */
   async authenticate(request: SessionRequest, role?: Role): Promise<Principal> {
     const header = firstHeader(request.headers.authorization);
@@ -108,7 +110,7 @@ export class SessionAuthority {
     if (header?.startsWith('Bearer ')) token = header.slice(7).trim();
     else {
       token = readCookie(firstHeader(request.headers.cookie), SESSION_COOKIE);
-      if (token && isChange(request) && !sameOrigin(request)) throw AuthErrors.crossSite();
+      if (token && isChange(request) && !sameOrigin(request, this.publicOrigin)) throw AuthErrors.crossSite();
     }
     if (!token) throw AuthErrors.unauthenticated();
     const principal = await this.verify(token);
@@ -135,24 +137,33 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-/** Whether the request's Origin is the host it was sent to (a page of the same tenant). */
-export function sameOrigin(request: SessionRequest): boolean {
+/**
+ * Whether the request's Origin is the tenant's public origin, scheme and port included: a page
+ * served over plain http (or on another port) of the same host is another origin.
+ */
+export function sameOrigin(request: SessionRequest, publicOrigin: string): boolean {
   const origin = firstHeader(request.headers.origin);
-  const host = firstHeader(request.headers['x-forwarded-host']) ?? firstHeader(request.headers.host);
-  if (!origin || !host) return false;
+  if (!origin) return false;
   try {
-    return new URL(origin).host === host;
-  } catch {
-    return false;
+    return new URL(origin).origin === new URL(publicOrigin).origin;
+  } catch (err) {
+    if (err instanceof TypeError) return false;
+    throw err;
   }
 }
 
 /** Whether a request changes something (so a cookie alone must not authorise it from another site). */
 export const isChange = (request: SessionRequest) => !['GET', 'HEAD', 'OPTIONS'].includes(request.method);
 
+/** The cookie attributes for a tenant served at `publicUrl`: Secure whenever it is served over https. */
+export function cookieAttributes(publicUrl: string, sameSite: 'Lax' | 'Strict'): string {
+  return `Path=/; HttpOnly; SameSite=${sameSite}${new URL(publicUrl).protocol === 'https:' ? '; Secure' : ''}`;
+}
+
 /** The Set-Cookie value that stores (or, with no token, clears) the session in the browser. */
-export function sessionCookie(token: string | undefined, expiresAt?: Date): string {
-  if (!token) return `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`;
+export function sessionCookie(publicUrl: string, token: string | undefined, expiresAt?: Date): string {
+  const attributes = cookieAttributes(publicUrl, 'Lax');
+  if (!token) return `${SESSION_COOKIE}=; ${attributes}; Max-Age=0`;
   const maxAge = Math.max(0, Math.floor(((expiresAt?.getTime() ?? Date.now()) - Date.now()) / 1000));
-  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}`;
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}; ${attributes}; Max-Age=${maxAge}`;
 }

@@ -78,7 +78,7 @@ test('a mail job is really sent over SMTP', async () => {
   const { user, password } = mailCredentials(KEY, 'jobs');
   await startScheduler('jobs', `smtp://${user}:${password}@127.0.0.1:${catcher.smtpPort}`);
   const queue = openQueue(QUEUES.mail, 't:jobs');
-  await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', name: 'Ann', signInUrl: 'http://jobs.localhost:8080/login' });
+  await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', signInUrl: 'http://jobs.localhost:8080/login' });
   const inbox = await waitFor(async () => {
     const response = await fetch(`http://127.0.0.1:${catcher.httpPort}/mailboxes/jobs/messages`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
     const { messages } = (await response.json()) as { messages: { subject: string; to: string[]; from: string }[] };
@@ -93,7 +93,7 @@ test('a mail that cannot be sent is retried with backoff, then kept as failed', 
   const closedPort = await freePort();
   await startScheduler('down', `smtp://u:p@127.0.0.1:${closedPort}`);
   const queue = openQueue(QUEUES.mail, 't:down');
-  const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', name: 'Bob', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
+  const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
   const failed = await waitFor(async () => ((await job.getState()) === 'failed' ? await queue.getJob(job.id!) : undefined), { what: 'the job to fail for good', timeoutMs: 30_000 });
   assert.equal(failed!.attemptsMade, 3);
   assert.match(failed!.failedReason, /ECONNREFUSED/);
@@ -106,6 +106,7 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   await db.connect();
   const user = (await db.query(`INSERT INTO users (email, name, password_hash) VALUES ('c@jobs.test', 'C', 'x') RETURNING id`)).rows[0].id;
   await db.query(`INSERT INTO sessions (user_id, expires_at) VALUES ($1, now() - interval '1 hour'), ($1, now() + interval '1 day')`, [user]);
+  await db.query(`INSERT INTO operator_sessions (token_hash, expires_at) VALUES ('expired', now() - interval '1 hour'), ('live', now() + interval '1 hour')`);
   const old = (await db.query(`INSERT INTO projects (name, deleted_at) VALUES ('old', now() - interval '40 days'), ('recent', now() - interval '1 day'), ('live', NULL) RETURNING id`)).rows;
   await db.query(`INSERT INTO tasks (project_id, title, deleted_at) VALUES ($1, 'old task', now() - interval '40 days')`, [old[2].id]);
   mkdirSync(join(storage, 'files'), { recursive: true });
@@ -116,7 +117,7 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   const queue = openQueue(QUEUES.maintenance, 't:jobs');
   const job = await queue.add('cleanup', { retentionDays: 30 });
   const result = await waitFor(async () => ((await job.getState()) === 'completed' ? (await queue.getJob(job.id!))!.returnvalue : undefined), { what: 'the cleanup job to finish', timeoutMs: 15_000 });
-  assert.deepEqual(result, { sessions: 1, passwordResets: 0, projects: 1, tasks: 1, files: 1 });
+  assert.deepEqual(result, { sessions: 2, passwordResets: 0, emailVerifications: 0, projects: 1, tasks: 1, files: 1 });
   assert.deepEqual((await db.query('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name), ['live', 'recent']);
   assert.deepEqual(readdirSync(join(storage, 'files')), ['kept']);
   const scheduled = await queue.getJobSchedulers();

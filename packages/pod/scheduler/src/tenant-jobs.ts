@@ -4,7 +4,7 @@ import { defaultTenantName, type Logger } from '@tenantry/core';
 import { JOB_DEFAULTS, QUEUES, jobConnection, jobPrefix, openObjectStore, openTenantPool, type AnalyticsProducer, type CleanupJob, type MailJob } from '@tenantry/pod-runtime';
 import { runCleanup } from './cleanup.js';
 import type { SchedulerConfig } from './config.js';
-import { MailSender } from './mail.js';
+import { MailSender, resolveMail } from './mail.js';
 
 export async function startTenantJobs(config: SchedulerConfig, log: Logger, analytics: AnalyticsProducer): Promise<() => Promise<void>> {
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);
@@ -13,7 +13,10 @@ export async function startTenantJobs(config: SchedulerConfig, log: Logger, anal
   const mail = new MailSender(config.SMTP_URL, config.MAIL_FROM, config.TENANT_NAME ?? defaultTenantName(config.TENANT_ID));
   const connections = [jobConnection(config.REDIS_URL), jobConnection(config.REDIS_URL), jobConnection(config.REDIS_URL)];
 
-  const mailWorker = new Worker<MailJob>(QUEUES.mail, async (job: Job<MailJob>) => mail.send(job.data), {
+  const mailWorker = new Worker<MailJob>(QUEUES.mail, async (job: Job<MailJob>) => {
+    const sendable = await resolveMail(job.data, pool, config.TENANT_URL);
+    return sendable ? mail.send(sendable) : { messageId: null };
+  }, {
     connection: connections[0]!, prefix, concurrency: config.MAIL_CONCURRENCY,
   });
   const maintenance = new Queue<CleanupJob>(QUEUES.maintenance, { connection: connections[1]!, prefix, defaultJobOptions: JOB_DEFAULTS });

@@ -12,7 +12,7 @@ runMain(async () => {
   const pool = openTenantPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   // Normally a no-op (provisioning and the admin backend migrate first); it makes the program safe to start alone.
   await migrateTenantDatabase(config.DATABASE_URL);
-  const sessions = await SessionAuthority.load(pool, config.TENANT_ID);
+  const sessions = await SessionAuthority.load(pool, config.TENANT_ID, config.TENANT_URL);
   const jobs = new JobProducer(config.REDIS_URL, jobPrefix(config.REDIS_PREFIX, config.TENANT_ID));
   const store = await openObjectStore(config.STORAGE_URL);
   const analytics = startPodAnalytics(config);

@@ -3,6 +3,7 @@
  * catcher and gateway), including what one tenant's credentials and ids are worth on another.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { waitFor } from '@tenantry/core';
 import { PlatformProcess, type HttpAnswer } from '@tenantry/local-host/test-support';
@@ -23,6 +24,24 @@ function call(slug: string, path: string, options: Call = {}): Promise<HttpAnswe
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return platform.http(`${slug}.localhost:${platform.port}`, path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) });
+}
+
+/** A sign-in sent from another loopback address, as a client elsewhere would (the gateway forwards its peer address). */
+function signInFrom(address: string, slug: string, email: string, password: string): Promise<{ status: number; code?: string }> {
+  const body = JSON.stringify({ email, password });
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: '127.0.0.1', port: platform.port, localAddress: address, path: '/api/auth/login', method: 'POST', agent: false,
+      // A client's own X-Forwarded-For is dropped by the gateway: it cannot pose as another address.
+      headers: { host: `${slug}.localhost:${platform.port}`, 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.3' },
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString('utf8'))?.error?.code }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const accounts = new Map<string, string>();
@@ -85,12 +104,48 @@ test('ten wrong passwords lock the account for a while (429 with Retry-After); o
   assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } })).status, 200);
 });
 
+test('wrong passwords from one address never lock the account for its owner elsewhere; that address is throttled', async () => {
+  await signUp('alpha', 'victim@alpha.test', 'Victim');
+  const attacker = '127.0.0.2';
+  const owner = '127.0.0.3';
+  for (let i = 0; i < 12; i++) {
+    const guess = await signInFrom(attacker, 'alpha', 'victim@alpha.test', `guess ${i}`);
+    assert.equal(guess.status, i < 10 ? 401 : 429, `guess ${i}`);
+  }
+  assert.equal((await signInFrom(attacker, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 429, 'the attacker waits, even with the right password');
+  assert.equal((await signInFrom(owner, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 200, 'the owner signs in from elsewhere');
+  // An address spraying many accounts (known or not) is stopped too.
+  const sprayer = '127.0.0.4';
+  let refused: { status: number; code?: string } | undefined;
+  for (let i = 0; i < 60 && !refused; i++) {
+    const answer = await signInFrom(sprayer, 'alpha', `nobody-${i}@alpha.test`, 'a guess');
+    if (answer.status === 429) refused = answer;
+    else assert.equal(answer.status, 401);
+  }
+  assert.equal(refused?.code, 'TOO_MANY_ATTEMPTS', 'the spraying address is throttled');
+  assert.equal((await signInFrom(sprayer, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 429);
+  assert.equal((await signInFrom(owner, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 200);
+});
+
+test('names are one line: control characters and newlines are refused at sign-up', async () => {
+  for (const name of ['Eve\nSubject: you won', 'Eve\r\nBcc: x@evil.test', 'Tab\there', 'Nul\u0000', 'Line\u2028break']) {
+    const answer = await call('alpha', '/api/auth/signup', { body: { email: 'eve@alpha.test', password: 'a long enough password', name } });
+    assert.equal(answer.status, 400, JSON.stringify(name));
+  }
+  assert.equal((await call('alpha', '/api/auth/signup', { body: { email: 'eve@alpha.test', password: 'a long enough password', name: 'Ève O\'Brien-Łukasz 李' } })).status, 201);
+});
+
 test('a cookie-authenticated change from another origin is refused', async () => {
   const login = await call('alpha', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } });
   const cookie = String(login.headers['set-cookie']).split(';')[0]!;
   const foreign = await call('alpha', '/api/projects', { body: { name: 'Planted' }, headers: { cookie, origin: `http://bravo.localhost:${platform.port}` } });
   assert.equal(foreign.status, 403);
   assert.equal(foreign.json.error.code, 'CROSS_SITE_REQUEST');
+  // The same host over another scheme or port is another origin.
+  for (const origin of [`https://alpha.localhost:${platform.port}`, `http://alpha.localhost:${platform.port + 1}`, 'null']) {
+    assert.equal((await call('alpha', '/api/projects', { body: { name: 'Planted' }, headers: { cookie, origin } })).status, 403, origin);
+  }
+  assert.doesNotMatch(String(login.headers['set-cookie']), /Secure/, 'the tenant is served over http here');
   const same = await call('alpha', '/api/projects', { body: { name: 'From the page' }, headers: { cookie, origin: `http://alpha.localhost:${platform.port}` } });
   assert.equal(same.status, 201);
 });
@@ -155,9 +210,17 @@ test('files: upload, list, download; size, type and content checked; nothing kep
 
 test('password reset by mail: the link works once, and signs out every session', async () => {
   const oldToken = await signUp('alpha', 'rita@alpha.test', 'Rita');
-  assert.equal((await call('alpha', '/api/auth/password-reset', { body: { email: 'rita@alpha.test' } })).status, 202);
-  assert.equal((await call('alpha', '/api/auth/password-reset', { body: { email: 'nobody@alpha.test' } })).status, 202, 'no hint whether the account exists');
+  const known = await call('alpha', '/api/auth/password-reset', { body: { email: 'rita@alpha.test' } });
+  const unknown = await call('alpha', '/api/auth/password-reset', { body: { email: 'nobody@alpha.test' } });
+  assert.equal(known.status, 202);
+  assert.deepEqual([unknown.status, unknown.text], [known.status, known.text], 'no hint whether the account exists');
   const admin = accounts.get('alpha/ada@alpha.test')!;
+  // The request does no per-account work: both became the same job, the account is looked up later.
+  const jobs = await call('alpha', '/admin/api/jobs?limit=200', { token: admin });
+  assert.equal(jobs.status, 200, jobs.text);
+  const requests = jobs.text.match(/"name":"password-reset-request"/g) ?? [];
+  assert.ok(requests.length >= 2, jobs.text);
+  assert.doesNotMatch(jobs.text, /"name":"password-reset"/, 'no reset link was made while answering');
   const mail = await waitFor(async () => {
     const inbox = await call('alpha', '/admin/api/mail', { token: admin });
     return inbox.json.messages.find((m: { subject: string; to: string[] }) => m.subject.startsWith('Reset') && m.to.includes('rita@alpha.test'));
@@ -262,4 +325,29 @@ test('bad input is a 4xx with an error body that says what to fix, never a 5xx: 
   }
   // The creation that was refused created nothing.
   assert.equal((await platform.api('GET', '/admin/api/tenants/nulname')).status, 404);
+});
+
+test('with verified addresses required: sign-up answers alike for a taken and a new address, and mails hold no typed text', async () => {
+  const admin = accounts.get('bravo/ada@alpha.test') ?? await signUp('bravo', 'ada@alpha.test', 'Ada of Bravo');
+  const turnedOn = await call('bravo', '/admin/api/settings', { method: 'PATCH', token: admin, body: { requireEmailVerification: true } });
+  assert.equal(turnedOn.status, 200, turnedOn.text);
+  assert.equal(turnedOn.json.requireEmailVerification, true);
+  const fresh = await call('bravo', '/api/auth/signup', { body: { email: 'new@bravo.test', password: 'a long enough password', name: 'Click here http://evil.example' } });
+  const taken = await call('bravo', '/api/auth/signup', { body: { email: 'ADA@alpha.test', password: 'a long enough password', name: 'Click here http://evil.example' } });
+  assert.equal(fresh.status, 202, fresh.text);
+  assert.deepEqual([taken.status, taken.text], [fresh.status, fresh.text], 'the same answer for a taken address');
+  assert.doesNotMatch(fresh.text, /token/);
+  assert.equal((await call('bravo', '/api/auth/login', { body: { email: 'new@bravo.test', password: 'a long enough password' } })).json.error.code, 'EMAIL_NOT_VERIFIED');
+
+  const inbox = async (to: string, subject: RegExp) => waitFor(async () => {
+    const list = await call('bravo', '/admin/api/mail', { token: admin });
+    return list.json.messages.find((m: { subject: string; to: string[] }) => subject.test(m.subject) && m.to.some((t) => t.toLowerCase() === to));
+  }, { what: `the mail to ${to}`, timeoutMs: 15_000 });
+  const verification = await call('bravo', `/admin/api/mail/${(await inbox('new@bravo.test', /^Confirm/)).id}`, { token: admin });
+  const warning = await call('bravo', `/admin/api/mail/${(await inbox('ada@alpha.test', /tried to sign up/)).id}`, { token: admin });
+  for (const mail of [verification, warning]) assert.doesNotMatch(JSON.stringify(mail.json), /evil\.example|Click here/, 'nothing the sign-up typed is mailed');
+  const token = new URL(verification.json.text.match(/http\S+verify-email\S+/)[0]).searchParams.get('token')!;
+  assert.equal((await call('bravo', '/api/auth/verify-email', { body: { token } })).status, 204);
+  assert.equal((await call('bravo', '/api/auth/verify-email', { body: { token } })).status, 400, 'used once');
+  assert.equal((await call('bravo', '/api/auth/login', { body: { email: 'new@bravo.test', password: 'a long enough password' } })).status, 200);
 });

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminBackendContext } from '../context.js';
 import { Settings, SettingsChanges, type Static } from '../schemas.js';
 
-type SettingsRow = { display_name: string | null; primary_color: string; logo_url: string | null; features: Static<typeof Settings>['features'] };
-const settings = (r: SettingsRow) => ({ displayName: r.display_name, primaryColor: r.primary_color, logoUrl: r.logo_url, features: r.features });
+type SettingsRow = { display_name: string | null; primary_color: string; logo_url: string | null; features: Static<typeof Settings>['features']; require_email_verification: boolean };
+const settings = (r: SettingsRow) => ({ displayName: r.display_name, primaryColor: r.primary_color, logoUrl: r.logo_url, features: r.features, requireEmailVerification: r.require_email_verification });
+const COLUMNS = 'display_name, primary_color, logo_url, features, require_email_verification';
 
 export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendContext): Promise<void> {
   const { pool } = ctx;
@@ -13,7 +14,7 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
   });
 
   app.get('/admin/api/settings', { schema: { response: { 200: Settings } } }, async () => {
-    const { rows } = await pool.query<SettingsRow>('SELECT display_name, primary_color, logo_url, features FROM tenant_settings');
+    const { rows } = await pool.query<SettingsRow>(`SELECT ${COLUMNS} FROM tenant_settings`);
     return settings(rows[0]!);
   });
 
@@ -25,9 +26,10 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
          primary_color = coalesce($3, primary_color),
          logo_url = CASE WHEN $4 THEN $5 ELSE logo_url END,
          features = features || coalesce($6::jsonb, '{}'),
+         require_email_verification = coalesce($7, require_email_verification),
          updated_at = now()
-       RETURNING display_name, primary_color, logo_url, features`,
-      ['displayName' in b, b.displayName ?? null, b.primaryColor ?? null, 'logoUrl' in b, b.logoUrl ?? null, b.features ? JSON.stringify(b.features) : null],
+       RETURNING ${COLUMNS}`,
+      ['displayName' in b, b.displayName ?? null, b.primaryColor ?? null, 'logoUrl' in b, b.logoUrl ?? null, b.features ? JSON.stringify(b.features) : null, b.requireEmailVerification ?? null],
     );
     return settings(rows[0]!);
   });

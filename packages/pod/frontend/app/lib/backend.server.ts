@@ -3,6 +3,7 @@
  * environment), forwarding the browser's cookies so the page renders as the signed-in user.
  */
 import { data, redirect } from 'react-router';
+import { sameOriginTarget } from '@tenantry/core/redirect';
 import type { FrontendContext } from '../context.js';
 
 export interface TenantConfig {
@@ -44,6 +45,9 @@ export const currentUser = (context: FrontendContext, request: Request) => backe
 /** The signed-in user, or a redirect to the sign-in page that comes back here. */
 export async function requireUser(context: FrontendContext, request: Request): Promise<Me> {
   const me = await currentUser(context, request);
-  if (!me) throw redirect(`/login?next=${encodeURIComponent(new URL(request.url).pathname)}`);
+  if (!me) {
+    const here = new URL(request.url);
+    throw redirect(`/login?next=${encodeURIComponent(sameOriginTarget(`${here.pathname}${here.search}`, here.origin, '/projects'))}`);
+  }
   return me;
 }

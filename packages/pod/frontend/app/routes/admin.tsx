@@ -4,7 +4,7 @@ import { api } from '../lib/api.js';
 import { backendGet, requireUser } from '../lib/backend.server.js';
 import { useAction } from '../lib/use-action.js';
 
-interface Settings { displayName: string | null; primaryColor: string; logoUrl: string | null; features: { projects: boolean; files: boolean; signup: boolean } }
+interface Settings { displayName: string | null; primaryColor: string; logoUrl: string | null; features: { projects: boolean; files: boolean; signup: boolean }; requireEmailVerification: boolean }
 interface AdminUser { id: string; email: string; name: string; role: 'admin' | 'member'; disabled: boolean; lastLoginAt: string | null }
 interface Job { id: string; name: string; state: string; attempts: number; maxAttempts: number; failedReason: string | null; createdAt: string; to?: string }
 interface Jobs { queues: { name: string; counts: Record<string, number>; jobs: Job[] }[] }
@@ -39,6 +39,7 @@ export default function Admin({ loaderData }: { loaderData: Awaited<ReturnType<t
         primaryColor: d.get('primaryColor'),
         logoUrl: String(d.get('logoUrl') || '') || null,
         features: { projects: d.has('projects'), files: d.has('files'), signup: d.has('signup') },
+        requireEmailVerification: d.has('requireEmailVerification'),
       },
     });
     await revalidate();
@@ -80,6 +81,7 @@ export default function Admin({ loaderData }: { loaderData: Awaited<ReturnType<t
           <label><input name="projects" type="checkbox" defaultChecked={settings.features.projects} /> Projects</label>
           <label><input name="files" type="checkbox" defaultChecked={settings.features.files} /> Files</label>
           <label><input name="signup" type="checkbox" defaultChecked={settings.features.signup} /> Anyone may sign up</label>
+          <label><input name="requireEmailVerification" type="checkbox" defaultChecked={settings.requireEmailVerification} /> New accounts confirm their address first</label>
           <button disabled={save.busy}>Save settings</button>
         </form>
       </section>

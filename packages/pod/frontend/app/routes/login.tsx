@@ -1,16 +1,15 @@
 import { Link, useSearchParams } from 'react-router';
+import { sameOriginTarget } from '@tenantry/core/redirect';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
 
 export default function Login() {
   const [params] = useSearchParams();
-  // Only a path of this site: "//evil.example" or "/\\evil.example" would leave it.
-  const asked = params.get('next') ?? '';
-  const next = /^\/(?![/\\])/.test(asked) ? asked : '/projects';
+  const asked = params.get('next');
   const { busy, error, act } = useAction(async (form: FormData) => {
     await api('/api/auth/login', { json: { email: form.get('email'), password: form.get('password') } });
     // A full load: the header and every loader render again as the signed-in user.
-    window.location.assign(next);
+    window.location.assign(sameOriginTarget(asked, window.location.origin, '/projects'));
   });
   return (
     <section>
