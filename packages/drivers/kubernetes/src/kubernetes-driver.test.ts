@@ -166,8 +166,10 @@ test('two tenants provisioned by terraform and helm: their own state, database, 
     const deployments = json('get', 'deployments', '-n', ns).items as { metadata: { name: string }; spec: { replicas: number; template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }; status: { readyReplicas?: number } }[];
     assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), [...PROGRAMS].sort());
     for (const d of deployments) assert.equal(d.status.readyReplicas, d.spec.replicas, `${ns}/${d.metadata.name} Ready when the pod step is done (helm --wait)`);
-    const storage = deployments[0]!.spec.template.spec.containers[0]!.env.find((e) => e.name === 'STORAGE_URL');
+    const envOf = (program: string) => deployments.find((d) => d.metadata.name === program)!.spec.template.spec.containers[0]!.env.map((e) => e.name);
+    const storage = deployments.find((d) => d.metadata.name === 'user-backend')!.spec.template.spec.containers[0]!.env.find((e) => e.name === 'STORAGE_URL');
     assert.equal(storage?.value, `s3://${BUCKET}/${slug}/`);
+    assert.ok(!envOf('frontend').some((name) => ['DATABASE_URL', 'SMTP_URL', 'MAIL_INBOX_URL', 'STORAGE_URL', 'AWS_SECRET_ACCESS_KEY'].includes(name)), 'the frontend gets none of the backends\' secrets');
   }
   // The release is recorded in the master's namespace, not in the tenant's.
   const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' });

@@ -24,11 +24,11 @@ function problems(environment: NodeJS.ProcessEnv): string[] {
 
 test('the kubernetes driver asks for its Terraform, Helm and relay settings by name, and not for the local ones', () => {
   const missing = problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes' });
-  assert.deepEqual(missing.map((p) => p.split(':')[0]).sort(), ['TENANTRY_HELM_CHART', 'TENANTRY_SMTP_RELAY_URL', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE']);
+  assert.deepEqual(missing.map((p) => p.split(':')[0]).sort(), ['TENANTRY_HELM_CHART', 'TENANTRY_SECRET_KEY', 'TENANTRY_SMTP_RELAY_URL', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE']);
   assert.match(missing[0]!, /is required when IS_MASTER=true with TENANTRY_DRIVER=kubernetes/);
   const config = readSchedulerConfig({
     ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_TERRAFORM_DIR: '/app/deploy/terraform', TENANTRY_TERRAFORM_VAR_FILE: '/etc/p.json',
-    TENANTRY_TERRAFORM_BACKEND_CONFIG: '/etc/backend.hcl', TENANTRY_HELM_CHART: '/app/deploy/helm/tenant-pod', TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay:587',
+    TENANTRY_TERRAFORM_BACKEND_CONFIG: '/etc/backend.hcl', TENANTRY_HELM_CHART: '/app/deploy/helm/tenant-pod', TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay:587', TENANTRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   });
   assert.equal(config.TENANTRY_DRIVER, 'kubernetes');
   assert.equal(config.TENANTRY_TERRAFORM_TIMEOUT_SECONDS, 2400);
