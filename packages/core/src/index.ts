@@ -8,3 +8,4 @@ export * from './secrets.js';
 export * from './http.js';
 export * from './free-port.js';
 export * from './cache-dir.js';
+export * from './redis-tenant-acl.js';
