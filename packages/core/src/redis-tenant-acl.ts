@@ -62,6 +62,14 @@ export function tenantRedisAccessString(prefix: string): string {
   return ['on', ...tenantRedisRules(prefix)].join(' ');
 }
 
+/**
+ * The arguments of `ACL SETUSER` that give an existing tenant login today's rules, keeping its
+ * passwords (`-@all`, `resetkeys` and `resetchannels` drop every earlier command, key and channel).
+ */
+export function tenantRedisReconfineArgs(slug: string): string[] {
+  return ['SETUSER', tenantRedisUser(slug), 'resetkeys', 'resetchannels', ...tenantRedisRules(tenantRedisPrefix(slug))];
+}
+
 /** The arguments of `ACL SETUSER` that (re)create a tenant's login from nothing. */
 export function tenantRedisSetUserArgs(slug: string, password: string): string[] {
   return ['SETUSER', tenantRedisUser(slug), 'reset', 'on', `>${password}`, ...tenantRedisRules(tenantRedisPrefix(slug))];

@@ -140,3 +140,15 @@ test("what the tenant's programs use still works on its own keys", async () => {
   await acme.xautoclaim('t:acme:analytics', 'g', 'c', 0, '0-0', 'COUNT', 10);
   assert.equal(await acme.xack('t:acme:analytics', 'g', read[0]![1][0]![0]), 1);
 });
+
+test('a login made with earlier rules gets the allowlist at start-up, and keeps its password', async () => {
+  await admin.call('ACL', 'SETUSER', tenantRedisUser('old'), 'reset', 'on', '>old-password', '~t:old:*', '&t:old:*', '+@all', '-@admin', '-@dangerous', '+info');
+  const oldUrl = Object.assign(new URL(server!.url), { username: tenantRedisUser('old'), password: 'old-password' }).toString();
+  const before = connect(oldUrl);
+  assert.equal(await refusal(before, 'SCAN', '0'), undefined, 'the earlier rules let it scan');
+  assert.ok((await logins!.reconfineExisting()) >= 3, 'every tenant login on the server');
+  const after = connect(oldUrl);
+  assert.ok(await refusal(after, 'SCAN', '0'), 'SCAN refused now');
+  assert.equal(await after.set('t:old:k', 'v'), 'OK', 'the same password still logs in, to its own keys');
+  assert.equal(String(await admin.call('ACL', 'DRYRUN', tenantRedisUser('old'), 'select', '0')).startsWith('OK'), false);
+});

@@ -2,7 +2,7 @@
  * @module Job queues: a Redis user per tenant that reaches only its own key prefix, with only the
  * commands its programs use (the local stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
  */
-import { randomSecret, tenantRedisPrefix, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
+import { randomSecret, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
 import type { JobQueueDriver, JobQueueGrant, TenantRef } from '@tenantry/control-plane';
 import { Redis } from 'ioredis';
 
@@ -37,6 +37,18 @@ export class RedisAclQueue implements JobQueueDriver {
     } while (cursor !== '0');
     await this.admin.call('ACL', 'DELUSER', tenantRedisUser(tenant.slug));
     await this.save();
+  }
+
+  /**
+   * Gives every tenant login already on the server (kept in its ACL file from an earlier version)
+   * today's rules, passwords kept; returns how many. Run at start-up, before any tenant program.
+   */
+  async reconfineExisting(): Promise<number> {
+    const users = (await this.admin.call('ACL', 'USERS')) as string[];
+    const slugs = users.filter((u) => u.startsWith(tenantRedisUser(''))).map((u) => u.slice(tenantRedisUser('').length));
+    for (const slug of slugs) await this.admin.call('ACL', ...tenantRedisReconfineArgs(slug));
+    if (slugs.length > 0) await this.save();
+    return slugs.length;
   }
 
   async close(): Promise<void> {
