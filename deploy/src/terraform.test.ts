@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
+import { tenantRedisAccessString, tenantRedisPrefix } from '@tenantry/core';
 import { storagePolicyTemplate } from '@tenantry/driver-aws';
 import { TERRAFORM_DIR as TERRAFORM } from './paths.js';
 
@@ -111,7 +112,9 @@ test("tenant module: a Redis user of the platform's user group, limited to the t
   assert.equal(user.user_name, 'tenant-${local.aws_name}');
   assert.equal(user.engine, 'REDIS');
   const rules = String(user.access_string).split(' ');
-  assert.deepEqual(rules, ['on', '~t:${var.slug}:*', '&t:${var.slug}:*', '+@all', '-@admin', '-@dangerous', '+info']);
+  assert.equal(tenantRedisPrefix('${var.slug}'), 't:${var.slug}', 'the prefix the outputs give');
+  assert.deepEqual(rules, tenantRedisAccessString('t:${var.slug}').split(' '), 'the allowlist of @tenantry/core, nothing more');
+  assert.ok(!rules.some((r) => /^\+@/.test(r)), 'no command category, only named commands');
   assert.deepEqual(rules.filter((r) => r.startsWith('~') || r.startsWith('&')), ['~t:${var.slug}:*', '&t:${var.slug}:*'], 'no other keys or channels');
   assert.ok(!rules.some((r) => /^(allkeys|allchannels|[~&%]|%[RW]*~)\*$/.test(r)), 'no pattern matching every key or channel');
   assert.equal(user.authentication_mode[0].type, 'password');

@@ -13,3 +13,4 @@ export * from './servers.js';
 export * from './usage-limits.js';
 export * from './input-text.js';
 export * from './redirect.js';
+export * from './redis-tenant-acl.js';

@@ -8,7 +8,7 @@ import { createLogger, newSecretKey, randomSecret, tenantHost, tenantUrl, MASTER
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
-import { CatcherMail, podRoute, podWorkload, podWorkloadName } from '@tenantry/driver-local';
+import { CatcherMail, podRoute, podWorkload, podWorkloadName, RedisAclQueue } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { startAnalyticsBackends } from './backing-services/analytics-servers.js';
 import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
@@ -110,6 +110,13 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     }
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
+    // Logins made by an earlier version keep the rules they were made with until given today's.
+    const redisLogins = new RedisAclQueue(redisUrl);
+    try {
+      await redisLogins.reconfineExisting();
+    } finally {
+      await redisLogins.close();
+    }
     say(`storage: ${config.TENANTRY_STORAGE === 's3' ? `S3 prefixes in ${config.S3_BUCKET} on ${config.S3_ENDPOINT}` : `a folder per tenant in ${join(home, 'storage')}`}`);
     const analyticsEnv = await startAnalyticsBackends(agent, home, config, say);
     const mailKey = persistentSecret(join(secrets, 'mail-key'));

@@ -86,7 +86,8 @@ resource "aws_secretsmanager_secret_version" "database" {
 }
 
 # Redis: an RBAC user of the platform's ElastiCache that reaches only the keys and channels t:<slug>:*,
-# with the rules the local driver gives with ACL SETUSER (packages/drivers/local/src/redis-acl-queue.ts).
+# and only the commands the tenant's programs use: the rules of packages/core/src/redis-tenant-acl.ts,
+# which deploy/src/terraform.test.ts checks this string against.
 resource "random_password" "redis" {
   length  = 40
   special = false # it goes into a URL as is
@@ -96,7 +97,7 @@ resource "aws_elasticache_user" "tenant" {
   user_id       = "tenant-${local.aws_name}"
   user_name     = "tenant-${local.aws_name}"
   engine        = "REDIS"
-  access_string = "on ~t:${var.slug}:* &t:${var.slug}:* +@all -@admin -@dangerous +info"
+  access_string = "on ~t:${var.slug}:* &t:${var.slug}:* -@all +auth +hello +ping +echo +quit +info +client|setname +client|getname +client|id +client|info +multi +exec +discard +watch +unwatch +eval +evalsha +time +exists +del +unlink +type +ttl +pttl +expire +pexpire +pexpireat +persist +rename +get +set +incr +incrby +hget +hset +hmset +hmget +hgetall +hincrby +hdel +hexists +hlen +lpush +rpush +lpop +rpop +lrem +llen +lrange +ltrim +lpos +lindex +lset +rpoplpush +sadd +srem +smembers +scard +sismember +zadd +zrem +zscore +zincrby +zrange +zrangebyscore +zrangebylex +zrevrange +zrevrangebyscore +zcard +zcount +zlexcount +zremrangebyscore +zremrangebyrank +zpopmin +bzpopmin +xadd +xtrim +xdel +xlen +xrange +xrevrange +xread +xreadgroup +xack +xautoclaim +xgroup|create"
   authentication_mode {
     type      = "password"
     passwords = [random_password.redis.result]

@@ -1,18 +1,10 @@
 /**
- * @module Job queues: a Redis user per tenant that reaches only its own key prefix (the local
- * stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
+ * @module Job queues: a Redis user per tenant that reaches only its own key prefix, with only the
+ * commands its programs use (the local stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
  */
-import { randomSecret } from '@tenantry/core';
+import { randomSecret, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
 import type { JobQueueDriver, JobQueueGrant, TenantRef } from '@tenantry/control-plane';
 import { Redis } from 'ioredis';
-
-export function tenantRedisUser(slug: string): string {
-  return `tenant-${slug}`;
-}
-
-export function tenantKeyPrefix(slug: string): string {
-  return `t:${slug}`;
-}
 
 export class RedisAclQueue implements JobQueueDriver {
   private readonly admin: Redis;
@@ -24,11 +16,10 @@ export class RedisAclQueue implements JobQueueDriver {
 
   async create(tenant: TenantRef): Promise<JobQueueGrant> {
     const user = tenantRedisUser(tenant.slug);
-    const prefix = tenantKeyPrefix(tenant.slug);
+    const prefix = tenantRedisPrefix(tenant.slug);
     const password = randomSecret();
-    // Only its own keys and channels; no administration, no commands that reach every key (KEYS,
-    // FLUSHALL, …); INFO stays, as queue clients read the server version from it.
-    await this.admin.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, `~${prefix}:*`, `&${prefix}:*`, '+@all', '-@admin', '-@dangerous', '+info');
+    // Only its own keys, and only the commands its programs use (see @tenantry/core's allowlist).
+    await this.admin.call('ACL', ...tenantRedisSetUserArgs(tenant.slug, password));
     await this.save();
     const url = new URL(this.adminUrl);
     url.username = user;
@@ -37,7 +28,7 @@ export class RedisAclQueue implements JobQueueDriver {
   }
 
   async remove(tenant: TenantRef): Promise<void> {
-    const prefix = tenantKeyPrefix(tenant.slug);
+    const prefix = tenantRedisPrefix(tenant.slug);
     let cursor = '0';
     do {
       const [next, keys] = await this.admin.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
@@ -46,6 +37,18 @@ export class RedisAclQueue implements JobQueueDriver {
     } while (cursor !== '0');
     await this.admin.call('ACL', 'DELUSER', tenantRedisUser(tenant.slug));
     await this.save();
+  }
+
+  /**
+   * Gives every tenant login already on the server (kept in its ACL file from an earlier version)
+   * today's rules, passwords kept; returns how many. Run at start-up, before any tenant program.
+   */
+  async reconfineExisting(): Promise<number> {
+    const users = (await this.admin.call('ACL', 'USERS')) as string[];
+    const slugs = users.filter((u) => u.startsWith(tenantRedisUser(''))).map((u) => u.slice(tenantRedisUser('').length));
+    for (const slug of slugs) await this.admin.call('ACL', ...tenantRedisReconfineArgs(slug));
+    if (slugs.length > 0) await this.save();
+    return slugs.length;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The scheduler program against real Postgres, Redis and an SMTP catcher: mail really sent,
- * failures retried with backoff and kept, and the cleanup job purging what is past retention.
+ * failures retried with backoff and kept, and the cleanup job purging what is past retention. The
+ * program and the test's queues log in to Redis as the tenant, with the login the `queue` step makes.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { startAll, waitFor } from '@tenantry/core';
+import { RedisAclQueue } from '@tenantry/driver-local';
 import { freePort, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { mailCredentials, startMailCatcher, type MailCatcher } from '@tenantry/mail-catcher';
 import { jobConnection, QUEUES } from '@tenantry/pod-runtime';
@@ -29,16 +31,25 @@ let storage: string;
 const children: ChildProcess[] = [];
 
 const connections: Redis[] = [];
+let logins: RedisAclQueue;
+const tenantUrls = new Map<string, string>();
 
-/** A queue on a connection of its own, disconnected after the tests. */
-function openQueue(name: string, prefix: string): Queue {
-  const connection = jobConnection(redis.url);
+/** The tenant's own Redis login (as the `queue` step makes it), made once per tenant. */
+async function tenantRedisUrl(tenant: string): Promise<string> {
+  if (!tenantUrls.has(tenant)) tenantUrls.set(tenant, (await logins.create({ slug: tenant, name: tenant, tier: 'trial' })).url);
+  return tenantUrls.get(tenant)!;
+}
+
+/** A queue on a connection of its own, logged in as the tenant, disconnected after the tests. */
+async function openQueue(name: string, tenant: string): Promise<Queue> {
+  const connection = jobConnection(await tenantRedisUrl(tenant));
   connections.push(connection);
-  return new Queue(name, { connection, prefix });
+  return new Queue(name, { connection, prefix: `t:${tenant}` });
 }
 
 before(async () => {
   [postgres, redis] = await startAll([startTestPostgres(), startTestRedis()]);
+  logins = new RedisAclQueue(redis.url);
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
   await admin.connect();
   await admin.query('CREATE DATABASE jobs_tenant');
@@ -56,6 +67,7 @@ after(async () => {
     child.kill('SIGTERM');
   })));
   for (const connection of connections) connection.disconnect();
+  await logins?.close();
   await catcher?.close();
   await Promise.all([postgres?.stop(), redis?.stop()]);
 });
@@ -64,7 +76,7 @@ async function startScheduler(tenant: string, smtpUrl: string): Promise<void> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      PATH: process.env.PATH, TENANT_ID: tenant, TENANT_NAME: 'Jobs Inc', DATABASE_URL: databaseUrl, REDIS_URL: redis.url, REDIS_PREFIX: `t:${tenant}`,
+      PATH: process.env.PATH, TENANT_ID: tenant, TENANT_NAME: 'Jobs Inc', DATABASE_URL: databaseUrl, REDIS_URL: await tenantRedisUrl(tenant), REDIS_PREFIX: `t:${tenant}`,
       STORAGE_URL: pathToFileURL(`${storage}/`).toString(), TENANT_URL: `http://${tenant}.localhost:8080/`, HOST: '127.0.0.1', PORT: String(port),
       SMTP_URL: smtpUrl, MAIL_FROM: `no-reply@${tenant}.localhost`, SOFT_DELETE_RETENTION_DAYS: '30', LOG_LEVEL: 'warn',
     },
@@ -77,7 +89,7 @@ async function startScheduler(tenant: string, smtpUrl: string): Promise<void> {
 test('a mail job is really sent over SMTP', async () => {
   const { user, password } = mailCredentials(KEY, 'jobs');
   await startScheduler('jobs', `smtp://${user}:${password}@127.0.0.1:${catcher.smtpPort}`);
-  const queue = openQueue(QUEUES.mail, 't:jobs');
+  const queue = await openQueue(QUEUES.mail, 'jobs');
   await queue.add('welcome', { template: 'welcome', to: 'ann@jobs.test', signInUrl: 'http://jobs.localhost:8080/login' });
   const inbox = await waitFor(async () => {
     const response = await fetch(`http://127.0.0.1:${catcher.httpPort}/mailboxes/jobs/messages`, { headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } });
@@ -92,7 +104,7 @@ test('a mail job is really sent over SMTP', async () => {
 test('a mail that cannot be sent is retried with backoff, then kept as failed', async () => {
   const closedPort = await freePort();
   await startScheduler('down', `smtp://u:p@127.0.0.1:${closedPort}`);
-  const queue = openQueue(QUEUES.mail, 't:down');
+  const queue = await openQueue(QUEUES.mail, 'down');
   const job = await queue.add('welcome', { template: 'welcome', to: 'bob@down.test', signInUrl: 'http://down.localhost:8080/login' }, { attempts: 3, backoff: { type: 'exponential', delay: 100 }, removeOnFail: false });
   const failed = await waitFor(async () => ((await job.getState()) === 'failed' ? await queue.getJob(job.id!) : undefined), { what: 'the job to fail for good', timeoutMs: 30_000 });
   assert.equal(failed!.attemptsMade, 3);
@@ -114,7 +126,7 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   writeFileSync(join(storage, 'files', 'kept'), 'recent bytes');
   await db.query(`INSERT INTO files (name, content_type, size, storage_key, deleted_at) VALUES ('gone.txt', 'text/plain', 9, 'files/gone', now() - interval '40 days'), ('kept.txt', 'text/plain', 12, 'files/kept', now() - interval '2 days')`);
 
-  const queue = openQueue(QUEUES.maintenance, 't:jobs');
+  const queue = await openQueue(QUEUES.maintenance, 'jobs');
   const job = await queue.add('cleanup', { retentionDays: 30 });
   const result = await waitFor(async () => ((await job.getState()) === 'completed' ? (await queue.getJob(job.id!))!.returnvalue : undefined), { what: 'the cleanup job to finish', timeoutMs: 15_000 });
   assert.deepEqual(result, { sessions: 2, passwordResets: 0, emailVerifications: 0, projects: 1, tasks: 1, files: 1 });

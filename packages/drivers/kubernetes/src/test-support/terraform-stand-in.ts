@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { tenantRedisPrefix, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
 
 interface State {
   passwords: { database: string; redis: string };
@@ -142,15 +143,15 @@ async function apply(): Promise<void> {
     await client.query(`REVOKE ALL ON DATABASE ${name} FROM PUBLIC`);
   });
   const redisAdmin = process.env.STAND_IN_REDIS_URL ? new URL(process.env.STAND_IN_REDIS_URL) : new URL('redis://localhost:6379');
-  await withRedis((redis) => redis.call('ACL', 'SETUSER', `tenant-${slug}`, 'reset', 'on', `>${passwords.redis}`, `~t:${slug}:*`, `&t:${slug}:*`, '+@all', '-@admin', '-@dangerous', '+info'));
+  await withRedis((redis) => redis.call('ACL', ...tenantRedisSetUserArgs(slug, passwords.redis)));
   const all: Record<string, string> = {
     namespace: `tenant-${slug}`,
     role_arn: `arn:aws:iam::000000000000:role/tenantry-tenant-${slug}`,
     database_secret_arn: `arn:aws:secretsmanager:${String(values.region)}:000000000000:secret:tenantry/${slug}/database`,
     storage_url: `s3://${platform.bucket}/${slug}/`,
     database_url: `postgres://${name}:${passwords.database}@${admin.host}/${name}`,
-    redis_url: `redis://tenant-${slug}:${passwords.redis}@${redisAdmin.host}`,
-    redis_prefix: `t:${slug}`,
+    redis_url: `redis://${tenantRedisUser(slug)}:${passwords.redis}@${redisAdmin.host}`,
+    redis_prefix: tenantRedisPrefix(slug),
   };
   const outputs = Object.fromEntries(declaredOutputs.filter((o) => all[o] !== undefined).map((o) => [o, all[o]!]));
   const resources = ['random_password.database', 'aws_iam_role.tenant', 'aws_iam_role_policy.storage', 'aws_secretsmanager_secret.database', 'aws_elasticache_user.tenant'];
@@ -178,7 +179,7 @@ async function destroy(): Promise<void> {
     await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     await client.query(`DROP ROLE IF EXISTS ${name}`);
   });
-  await withRedis((redis) => redis.call('ACL', 'DELUSER', `tenant-${slug}`));
+  await withRedis((redis) => redis.call('ACL', 'DELUSER', tenantRedisUser(slug)));
   rmSync(statePath(key));
   process.stdout.write('\nDestroy complete! Resources: 5 destroyed.\n');
 }

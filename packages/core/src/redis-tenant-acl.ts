@@ -1,0 +1,76 @@
+/**
+ * @module The Redis rules of a tenant's login, written once: the commands the tenant's programs
+ * use (an allowlist) and its key prefix. The local driver, the Terraform stand-in and the tests of
+ * the ElastiCache user Terraform makes all build their rules here.
+ */
+
+/** A tenant's key prefix in Redis: every key (and channel) it may reach starts with `<prefix>:`. */
+export function tenantRedisPrefix(slug: string): string {
+  return `t:${slug}`;
+}
+
+/** A tenant's Redis login name. */
+export function tenantRedisUser(slug: string): string {
+  return `tenant-${slug}`;
+}
+
+/**
+ * Every command a tenant's programs send, and nothing else. An allowlist, not a denylist: a command
+ * a new Redis version adds stays refused. Kept out on purpose, as each reaches past the prefix or
+ * affects every tenant: SELECT, SCAN, KEYS, RANDOMKEY (key names of others), CLIENT LIST/KILL/
+ * TRACKING/PAUSE, MONITOR, SCRIPT and FUNCTION (the script and function caches are server-wide),
+ * pub/sub, MEMORY, CONFIG, DEBUG, FLUSH*, WAIT, OBJECT, SORT.
+ */
+export const TENANT_REDIS_COMMANDS = {
+  /** ioredis on connect: AUTH, the ready check (INFO), the connection name BullMQ sets. */
+  connection: ['auth', 'hello', 'ping', 'echo', 'quit', 'info', 'client|setname', 'client|getname', 'client|id', 'client|info'],
+  /** BullMQ (MULTI pipelines and Lua scripts: ioredis sends EVALSHA, then EVAL when the script is not cached). */
+  transactions: ['multi', 'exec', 'discard', 'watch', 'unwatch', 'eval', 'evalsha', 'time'],
+  /** What BullMQ's scripts and client call (redis.call in its .lua files), the login throttle's counters. */
+  keys: ['exists', 'del', 'unlink', 'type', 'ttl', 'pttl', 'expire', 'pexpire', 'pexpireat', 'persist', 'rename'],
+  strings: ['get', 'set', 'incr', 'incrby'],
+  hashes: ['hget', 'hset', 'hmset', 'hmget', 'hgetall', 'hincrby', 'hdel', 'hexists', 'hlen'],
+  lists: ['lpush', 'rpush', 'lpop', 'rpop', 'lrem', 'llen', 'lrange', 'ltrim', 'lpos', 'lindex', 'lset', 'rpoplpush'],
+  sets: ['sadd', 'srem', 'smembers', 'scard', 'sismember'],
+  sortedSets: [
+    'zadd', 'zrem', 'zscore', 'zincrby', 'zrange', 'zrangebyscore', 'zrangebylex', 'zrevrange', 'zrevrangebyscore', 'zcard', 'zcount',
+    'zlexcount', 'zremrangebyscore', 'zremrangebyrank', 'zpopmin', 'bzpopmin',
+  ],
+  /** BullMQ's event stream; the analytics stream (produced by every program, consumed in a group). */
+  streams: ['xadd', 'xtrim', 'xdel', 'xlen', 'xrange', 'xrevrange', 'xread', 'xreadgroup', 'xack', 'xautoclaim', 'xgroup|create'],
+} as const;
+
+/** The allowlist as one flat list of command names (`name` or `name|subcommand`), lower case. */
+export const TENANT_REDIS_ALLOWLIST: readonly string[] = Object.values(TENANT_REDIS_COMMANDS).flat();
+
+/**
+ * The ACL rules of a tenant's login, without its password and without `on`/`reset`: no command
+ * but the allowlist, no key nor channel outside `<prefix>:*`. `prefix` may be a Terraform
+ * expression (`t:${var.slug}`), so the ElastiCache access string is checked against the same rules.
+ */
+export function tenantRedisRules(prefix: string): string[] {
+  return [`~${prefix}:*`, `&${prefix}:*`, '-@all', ...TENANT_REDIS_ALLOWLIST.map((command) => `+${command}`)];
+}
+
+/**
+ * The access string of an ElastiCache RBAC user (the same rules, enabled). ElastiCache refuses
+ * `reset` and passwords in an access string (it sets the password itself), and refuses commands it
+ * disables (CONFIG, DEBUG, …): none is here. Every command of the allowlist exists from Redis OSS
+ * 6.2 (XAUTOCLAIM is the newest) and in Valkey 7.2 and 8.
+ */
+export function tenantRedisAccessString(prefix: string): string {
+  return ['on', ...tenantRedisRules(prefix)].join(' ');
+}
+
+/**
+ * The arguments of `ACL SETUSER` that give an existing tenant login today's rules, keeping its
+ * passwords (`-@all`, `resetkeys` and `resetchannels` drop every earlier command, key and channel).
+ */
+export function tenantRedisReconfineArgs(slug: string): string[] {
+  return ['SETUSER', tenantRedisUser(slug), 'resetkeys', 'resetchannels', ...tenantRedisRules(tenantRedisPrefix(slug))];
+}
+
+/** The arguments of `ACL SETUSER` that (re)create a tenant's login from nothing. */
+export function tenantRedisSetUserArgs(slug: string, password: string): string[] {
+  return ['SETUSER', tenantRedisUser(slug), 'reset', 'on', `>${password}`, ...tenantRedisRules(tenantRedisPrefix(slug))];
+}
