@@ -6,5 +6,6 @@ export * from './logger.js';
 export * from './wait.js';
 export * from './secrets.js';
 export * from './http.js';
+export * from './host-header.js';
 export * from './free-port.js';
 export * from './cache-dir.js';

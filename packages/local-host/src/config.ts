@@ -59,6 +59,10 @@ const schema = z
     S3_SECRET_ACCESS_KEY: z.optional(z.string()),
     TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
     TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
+    TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: env.integer(100, 3_600_000, 30_000),
+    TENANTRY_GATEWAY_BODY_TIMEOUT_MS: env.integer(100, 86_400_000, 300_000),
+    TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS: env.integer(100, 600_000, 5_000),
+    TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.integer(1, 1_000_000, 256),
     LOG_LEVEL: env.logLevel(),
   })
   .check(

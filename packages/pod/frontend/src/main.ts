@@ -12,10 +12,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
 import * as z from 'zod/mini';
-import { createLogger, env, readConfig, runMain } from '@tenantry/core';
+import { createLogger, env, readConfig, requestHostProblem, runMain } from '@tenantry/core';
 // Only the environment contract: the rest of the runtime (database, jobs, sessions) is the backends'.
 import { podEnvironment } from '@tenantry/pod-runtime/config';
-import { PROBE_HEADER, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
+import { isMetered, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
 
 const schema = z.object({
   ...podEnvironment,
@@ -57,7 +57,7 @@ runMain(async () => {
   const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
-    if (pathname !== '/healthz' && !pathname.startsWith('/assets/') && !req.headers[PROBE_HEADER]) {
+    if (isMetered(pathname) && !pathname.startsWith('/assets/')) {
       const started = performance.now();
       res.once('finish', () => {
         analytics.record('request', {
@@ -68,6 +68,12 @@ runMain(async () => {
           latencyMs: Math.round((performance.now() - started) * 100) / 100,
         });
       });
+    }
+    // React Router builds the request URL from Host: a malformed one is the client's error, not a 500.
+    const hostProblem = requestHostProblem(req.rawHeaders);
+    if (hostProblem) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'BAD_HOST', message: hostProblem } }));
+      return;
     }
     if (pathname === '/favicon.ico') {
       res.writeHead(204).end();
