@@ -7,6 +7,7 @@ export * from './wait.js';
 export * from './secrets.js';
 export * from './platform-key.js';
 export * from './http.js';
+export * from './host-header.js';
 export * from './free-port.js';
 export * from './cache-dir.js';
 export * from './servers.js';

@@ -1,9 +1,10 @@
 /** @module The gateway's complete HTTP path (node:http server, undici client pools). */
+import { Transform, pipeline } from 'node:stream';
 import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
-import { decide, DROPPED_REQUEST_HEADERS, DROPPED_RESPONSE_HEADERS, refusalBody } from './decision.js';
+import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts } from './decision.js';
 import type { RouteTable } from './route-table.js';
 
 export interface CompletePathOptions {
@@ -15,6 +16,8 @@ export interface CompletePathOptions {
   upstreamTimeoutMs?: number;
   /** Keep-alive connections at most per upstream program. @defaultValue 128 */
   maxConnectionsPerUpstream?: number;
+  /** Deadlines for a request body to arrive (node:http's requestTimeout does not watch connections handed over by the fast path). */
+  body: BodyTimeouts;
 }
 
 /** Errors that mean the tenant's program is not listening (restarting): answered 503 with Retry-After. */
@@ -55,17 +58,51 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
     const headers: string[] = [];
     const raw = req.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      if (!DROPPED_REQUEST_HEADERS.has(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
+      if (!isDroppedRequestHeader(raw[i]!.toLowerCase())) headers.push(raw[i]!, raw[i + 1]!);
     }
     headers.push('x-forwarded-for', req.socket.remoteAddress ?? '', 'x-forwarded-host', rawHost, 'x-forwarded-proto', 'http');
     const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
 
     const abort = new AbortController();
+    let timedOut = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let totalTimer: NodeJS.Timeout | undefined;
+    let body: Transform | null = null;
+    const clearBodyTimers = () => {
+      clearTimeout(idleTimer);
+      clearTimeout(totalTimer);
+    };
+    if (hasBody) {
+      const onBodyTimeout = () => {
+        clearBodyTimers();
+        timedOut = true;
+        if (res.headersSent) res.destroy();
+        else {
+          res.setHeader('connection', 'close');
+          reply(res, GatewayErrors.bodyTimeout());
+        }
+        abort.abort();
+      };
+      idleTimer = setTimeout(onBodyTimeout, options.body.idleMs);
+      totalTimer = setTimeout(onBodyTimeout, options.body.totalMs);
+      // A 'data' listener on req would start the flow before undici reads it: the body passes through a watcher instead.
+      body = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          idleTimer!.refresh();
+          done(null, chunk);
+        },
+      });
+      pipeline(req, body, (err) => {
+        if (err && !timedOut) log.debug({ tenant: route.tenant, err: err.message }, 'request body ended early');
+      });
+      req.once('end', clearBodyTimers);
+    }
     res.on('close', () => {
+      clearBodyTimers();
       if (!res.writableFinished) abort.abort();
     });
     poolFor(upstream.port).stream(
-      { path: url, method: req.method as Dispatcher.HttpMethod, headers, body: hasBody ? req : null, signal: abort.signal },
+      { path: url, method: req.method as Dispatcher.HttpMethod, headers, body, signal: abort.signal },
       ({ statusCode, headers: upstreamHeaders }) => {
         const responseHeaders: OutgoingHttpHeaders = {};
         for (const name in upstreamHeaders) {
@@ -76,7 +113,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
         return res;
       },
       (err: (Error & { code?: string }) | null) => {
-        if (!err) return;
+        if (!err || timedOut) return;
         if (res.headersSent || abort.signal.aborted) {
           res.destroy();
           return;

@@ -1,7 +1,7 @@
 /** @module What the gateway does with a request, decided the same way on its fast and its complete path. */
-import type { TenantryError } from '@tenantry/core';
+import { parseHostHeader, type TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
-import { normalizeHost, selectUpstream, type Route, type RouteTable, type Upstream } from './route-table.js';
+import { selectUpstream, type Route, type RouteTable, type Upstream } from './route-table.js';
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
 export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
@@ -12,7 +12,21 @@ export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
   'x-forwarded-server', 'x-real-ip', 'x-original-host', 'x-host', 'x-original-url', 'x-rewrite-url',
 ]);
 
+/** The prefix of the platform's own headers: set only inside the platform, never accepted from a client. */
+export const INTERNAL_HEADER_PREFIX = 'x-tenantry-';
+
+/** Whether a client's request header (lowercased name) is removed before the request goes to a tenant. */
+export function isDroppedRequestHeader(name: string): boolean {
+  return DROPPED_REQUEST_HEADERS.has(name) || name.startsWith(INTERNAL_HEADER_PREFIX);
+}
+
 export const DROPPED_RESPONSE_HEADERS: ReadonlySet<string> = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade']);
+
+/** The deadlines both paths apply to a request body: between two of its bytes, and for all of it. */
+export interface BodyTimeouts {
+  idleMs: number;
+  totalMs: number;
+}
 
 export type Decision =
   | { kind: 'proxy'; route: Route; upstream: Upstream }
@@ -23,9 +37,10 @@ export function decide(routes: RouteTable, target: string, hosts: readonly strin
   if (target.charCodeAt(0) !== 47) return { kind: 'refuse', error: GatewayErrors.absoluteForm() };
   if (hosts.length === 0 || !hosts[0]) return { kind: 'refuse', error: GatewayErrors.missingHost() };
   if (hosts.length > 1) return { kind: 'refuse', error: GatewayErrors.ambiguousHost() };
-  const host = normalizeHost(hosts[0]);
-  const route = routes.get(host);
-  if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(host || hosts[0]) };
+  const parsed = parseHostHeader(hosts[0]);
+  if (!parsed.ok) return { kind: 'refuse', error: GatewayErrors.badHost(parsed.problem) };
+  const route = routes.get(parsed.hostname);
+  if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(parsed.hostname) };
   if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
   const upstream = selectUpstream(route, target);
   if (!upstream) return { kind: 'refuse', error: GatewayErrors.noProgram(route.tenant, target) };

@@ -9,7 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Logger, TenantryError } from '@tenantry/core';
-import { decide, refusalBody } from './decision.js';
+import { decide, refusalBody, type BodyTimeouts } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
 import { FramingError, ResponseFramer } from './response-framer.js';
@@ -31,6 +31,8 @@ export interface FastPathOptions {
   keepAliveTimeoutMs?: number;
   /** Time for the upstream to answer, and between its bytes. @defaultValue 60000 */
   upstreamTimeoutMs?: number;
+  /** Deadlines for a request body to arrive. */
+  body: BodyTimeouts;
 }
 
 /** What an upstream connection reports to the exchange that currently uses it. */
@@ -122,6 +124,8 @@ export class FastPathConnection {
   private phase: 'head' | 'waiting' | 'body' | 'response' | 'done' = 'head';
   private bodyLeft = 0;
   private headTimer: NodeJS.Timeout | undefined;
+  private bodyIdleTimer: NodeJS.Timeout | undefined;
+  private bodyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: Socket,
@@ -140,8 +144,12 @@ export class FastPathConnection {
     if (this.phase === 'body') {
       const take = Math.min(this.bodyLeft, chunk.length);
       this.bodyLeft -= take;
+      this.bodyIdleTimer?.refresh();
       this.exchange?.forwardBody(chunk.subarray(0, take));
-      if (this.bodyLeft === 0) this.phase = 'response';
+      if (this.bodyLeft === 0) {
+        this.phase = 'response';
+        this.clearBodyTimers();
+      }
       if (take === chunk.length) return;
       chunk = chunk.subarray(take);
     }
@@ -160,6 +168,7 @@ export class FastPathConnection {
   private readonly onClientGone = (): void => {
     this.phase = 'done';
     clearTimeout(this.headTimer);
+    this.clearBodyTimers();
     this.exchange?.abandon();
     this.exchange = undefined;
   };
@@ -250,9 +259,34 @@ export class FastPathConnection {
     this.unread = this.unread.subarray(inHand);
     this.bodyLeft = contentLength - inHand;
     this.phase = this.bodyLeft > 0 ? 'body' : 'response';
-    if (this.phase === 'body') this.client.resume();
+    if (this.phase === 'body') {
+      this.bodyIdleTimer = setTimeout(this.onBodyTimeout, this.options.body.idleMs);
+      this.bodyTimer = setTimeout(this.onBodyTimeout, this.options.body.totalMs);
+      this.client.resume();
+    }
     return part;
   }
+
+  private clearBodyTimers(): void {
+    clearTimeout(this.bodyIdleTimer);
+    clearTimeout(this.bodyTimer);
+    this.bodyIdleTimer = this.bodyTimer = undefined;
+  }
+
+  /** The body stalled or is too slow: the upstream exchange is dropped, and the client told so if it has had no answer yet. */
+  private readonly onBodyTimeout = (): void => {
+    this.clearBodyTimers();
+    if (this.phase !== 'body') return;
+    const answered = this.exchange?.answered ?? false;
+    this.exchange?.abandon();
+    this.exchange = undefined;
+    if (answered) {
+      this.phase = 'done';
+      this.client.destroy();
+      return;
+    }
+    this.refuse(GatewayErrors.bodyTimeout(), undefined, true);
+  };
 
   get bodyStillComing(): boolean {
     return this.phase === 'body';
@@ -261,6 +295,7 @@ export class FastPathConnection {
   /** The exchange is over: keep the connection for the next request, or close it. */
   finish(close: boolean): void {
     this.exchange = undefined;
+    this.clearBodyTimers();
     if (this.phase === 'done') return;
     if (close || this.phase === 'body') {
       this.phase = 'done';
@@ -275,6 +310,7 @@ export class FastPathConnection {
   /** The exchange failed: answer with `error` if nothing was sent yet, else cut the connection. */
   failed(error: TenantryError, retryAfter: number | undefined, sentToClient: boolean): void {
     this.exchange = undefined;
+    this.clearBodyTimers();
     if (this.phase === 'done') return;
     if (sentToClient) {
       this.phase = 'done';
@@ -327,6 +363,11 @@ class Exchange implements UpstreamListener {
     const head = `${request.method} ${request.target} HTTP/1.1\r\n${request.forwarded.join('\r\n')}\r\nx-forwarded-for: ${this.client.remoteAddress ?? ''}\r\nx-forwarded-host: ${request.hosts[0]}\r\nx-forwarded-proto: http\r\n\r\n`;
     if (bodyPart.length > 0) upstream.socket.write(Buffer.concat([Buffer.from(head, 'latin1'), bodyPart]));
     else upstream.socket.write(head, 'latin1');
+  }
+
+  /** Whether any byte of the response has gone to the client. */
+  get answered(): boolean {
+    return this.sentToClient;
   }
 
   forwardBody(bytes: Buffer): void {

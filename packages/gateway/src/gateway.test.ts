@@ -270,3 +270,58 @@ test('a large upload streams through while the upstream connection is being made
   assert.equal(answer.status, 200);
   assert.equal((answer.json.body as string).length, body.length);
 });
+
+test('internal x-tenantry-* headers never reach a tenant, on either path and in pipelined requests', async () => {
+  const internal = { 'x-tenantry-probe': '1', 'X-Tenantry-Tenant': 'beta', 'x-tenantry-anything': 'y' };
+  // Fast path.
+  const fast = await send(port, { path: '/api/x', headers: { host: 'alpha.localhost', ...internal } });
+  const fastSeen = fast.json.headers as Record<string, string>;
+  for (const name of Object.keys(fastSeen)) assert.ok(!name.startsWith('x-tenantry-'), `fast path forwarded ${name}`);
+  // Complete path (a chunked upload is handed over).
+  const complete = await send(port, { method: 'POST', path: '/api/x', headers: { host: 'alpha.localhost', 'transfer-encoding': 'chunked', ...internal }, body: 'b' });
+  assert.equal(complete.json.body, 'b');
+  const completeSeen = complete.json.headers as Record<string, string>;
+  for (const name of Object.keys(completeSeen)) assert.ok(!name.startsWith('x-tenantry-'), `complete path forwarded ${name}`);
+  // Pipelined, the second request handed over mid-connection (HTTP/1.0).
+  const text = await raw(
+    port,
+    [
+      'GET /api/a HTTP/1.1\r\nHost: alpha.localhost\r\nX-Tenantry-Probe: 1\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n' +
+        'GET /api/b HTTP/1.0\r\nHost: beta.localhost\r\nx-tenantry-probe: 1\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: alpha.localhost\r\n\r\n',
+    ],
+    () => false,
+  );
+  const bodies = [...text.matchAll(/\{"tenant".*?"body":""\}/g)].map((m) => JSON.parse(m[0]) as { tenant: string; headers: Record<string, string> });
+  assert.deepEqual(bodies.map((b) => b.tenant), ['alpha:api', 'beta:api']);
+  for (const { headers } of bodies) {
+    assert.equal(headers['x-tenantry-probe'], undefined);
+    assert.equal(headers['x-forwarded-for'], '127.0.0.1');
+    assert.equal(headers['x-forwarded-proto'], 'http');
+  }
+  assert.equal(bodies[1]!.headers['x-forwarded-host'], 'beta.localhost');
+});
+
+test('a malformed Host is refused with 400 and a JSON reason, on either path', async () => {
+  const cases: [string[], RegExp][] = [
+    [['Host', 'alpha.localhost:x'], /port "x"/],
+    [['Host', 'alpha.localhost:99999'], /port "99999"/],
+    [['Host', 'alpha.localhost:0'], /port "0"/],
+    [['Host', ':@beta.localhost'], /user information/],
+    [['Host', 'user@beta.localhost'], /user information/],
+    [['Host', ''], /no Host header|empty/],
+    [['Host', 'alpha .localhost'], /spaces/],
+    [['Host', '[::1'], /never closes/],
+    [['Host', '[::g]:80'], /IPv6/],
+    [['Host', 'alpha.localhost', 'Host', 'beta.localhost'], /more than one Host/],
+  ];
+  for (const [rawHeaders, message] of cases) {
+    for (const via of ['fast', 'complete']) {
+      const extra = via === 'complete' ? ['Transfer-Encoding', 'chunked'] : [];
+      const answer = await send(port, { method: via === 'complete' ? 'POST' : 'GET', path: '/api/x', rawHeaders: [...rawHeaders, ...extra], ...(via === 'complete' ? { body: 'b' } : {}) });
+      assert.equal(answer.status, 400, `${via}: ${rawHeaders.join(' ')}`);
+      const error = answer.json.error as { code: string; message: string };
+      assert.match(error.message, message, `${via}: ${rawHeaders.join(' ')}`);
+    }
+  }
+  assert.equal((await send(port, { path: '/api/x', headers: { host: 'alpha.localhost:65535' } })).json.tenant, 'alpha:api');
+});

@@ -3,6 +3,8 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import type { Logger } from '@tenantry/core';
 import { createCompletePathServer } from './complete-path.js';
 import { FastPathConnection, UpstreamSockets } from './fast-path.js';
+import { refusalBody, type BodyTimeouts } from './decision.js';
+import { GatewayErrors } from './errors.js';
 import type { RouteTable } from './route-table.js';
 
 export interface GatewayOptions {
@@ -12,18 +14,36 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   /** Time for a tenant's program to answer, and between its bytes. @defaultValue 60000 */
   upstreamTimeoutMs?: number;
+  /** Longest pause between two bytes of a request body, on both paths (then 408). @defaultValue 30000 */
+  bodyIdleTimeoutMs?: number;
+  /** Time for a whole request body to arrive, on both paths (then 408). @defaultValue 300000 */
+  bodyTimeoutMs?: number;
+  /** Once the gateway has closed its side, time left to the client to close its own before the socket is destroyed. @defaultValue 5000 */
+  halfClosedTimeoutMs?: number;
+  /** Open connections at most per client address; more are answered 429 and closed. @defaultValue 256 */
+  maxConnectionsPerClient?: number;
 }
+
+const TOO_MANY_CONNECTIONS = (() => {
+  const body = refusalBody(GatewayErrors.tooManyConnections());
+  return `HTTP/1.1 429 Too Many Requests\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`;
+})();
 
 export class Gateway {
   private readonly tcp: TcpServer;
   private readonly sockets = new Set<Socket>();
   private readonly upstreams = new UpstreamSockets();
+  private readonly perClient = new Map<string, number>();
 
   constructor(options: GatewayOptions) {
-    const complete = createCompletePathServer(options);
+    const body: BodyTimeouts = { idleMs: options.bodyIdleTimeoutMs ?? 30_000, totalMs: options.bodyTimeoutMs ?? 300_000 };
+    const halfClosedMs = options.halfClosedTimeoutMs ?? 5_000;
+    const maxPerClient = options.maxConnectionsPerClient ?? 256;
+    const complete = createCompletePathServer({ ...options, body });
     const fastOptions = {
       routes: options.routes,
       log: options.log,
+      body,
       ...(options.upstreamTimeoutMs ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),
       handOver: (socket: Socket, unread: Buffer) => {
         socket.pause();
@@ -34,7 +54,29 @@ export class Gateway {
     };
     this.tcp = createTcpServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
+      const client = socket.remoteAddress ?? '';
+      const open = (this.perClient.get(client) ?? 0) + 1;
+      this.perClient.set(client, open);
+      let halfClosed: NodeJS.Timeout | undefined;
+      socket.once('close', () => {
+        this.sockets.delete(socket);
+        clearTimeout(halfClosed);
+        const left = (this.perClient.get(client) ?? 1) - 1;
+        if (left === 0) this.perClient.delete(client);
+        else this.perClient.set(client, left);
+      });
+      // Whichever path closed its side, a client that never closes its own must not keep the socket (FIN-WAIT-2) for ever.
+      socket.once('finish', () => {
+        halfClosed = setTimeout(() => socket.destroy(), halfClosedMs);
+      });
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ECONNRESET' && err.code !== 'EPIPE') options.log.debug({ client, err: err.message }, 'client connection failed');
+      });
+      if (open > maxPerClient) {
+        options.log.warn({ client, open, max: maxPerClient }, 'client over its connection limit: refused');
+        socket.end(TOO_MANY_CONNECTIONS);
+        return;
+      }
       new FastPathConnection(socket, this.upstreams, fastOptions);
     });
     this.complete = complete;
@@ -50,6 +92,11 @@ export class Gateway {
         resolve();
       });
     });
+  }
+
+  /** Client connections open now (refused ones included until they close). */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   get port(): number {

@@ -3,7 +3,7 @@
  * requests qualify; anything else (another version, chunked or expect-continue uploads, upgrades,
  * any doubtful byte) returns undefined and is served by the complete path instead.
  */
-import { DROPPED_REQUEST_HEADERS } from './decision.js';
+import { isDroppedRequestHeader } from './decision.js';
 
 export interface RequestHead {
   method: string;
@@ -57,7 +57,7 @@ export function readRequestHead(text: string): RequestHead | undefined {
         if (/(^|,)\s*close\s*(,|$)/i.test(value)) close = true;
         break;
     }
-    if (!DROPPED_REQUEST_HEADERS.has(name)) forwarded.push(`${rawName}: ${value}`);
+    if (!isDroppedRequestHeader(name)) forwarded.push(`${rawName}: ${value}`);
   }
   return { method: match[1]!, target: match[2]!, hosts, forwarded, contentLength: Number(contentLength ?? 0), close };
 }

@@ -9,6 +9,10 @@ test('defaults when nothing is set', () => {
   assert.equal(config.TENANTRY_DOMAIN, 'localhost');
   assert.deepEqual(config.TENANTRY_PORTS, { first: 20000, last: 29999 });
   assert.equal(config.TENANTRY_PROVISIONING_CONCURRENCY, 4);
+  assert.equal(config.TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS, 30_000);
+  assert.equal(config.TENANTRY_GATEWAY_BODY_TIMEOUT_MS, 300_000);
+  assert.equal(config.TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS, 5_000);
+  assert.equal(config.TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT, 256);
   assert.ok(config.TENANTRY_HOME.endsWith('.tenantry'));
 });
 
@@ -24,6 +28,8 @@ test('a bad variable fails fast with a message naming it', () => {
     [{ TENANTRY_DOMAIN: 'Example.com' }, /TENANTRY_DOMAIN: must be a lowercase domain/],
     [{ TENANTRY_PROVISIONING_CONCURRENCY: '0' }, /TENANTRY_PROVISIONING_CONCURRENCY: must be at least 1/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
+    [{ TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: '0' }, /TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: must be at least 100/],
+    [{ TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT: 'many' }, /TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT/],
     [{ TRIAL_DATABASE_URL: 'postgres://x/y' }, /TRIAL_DATABASE_URL: TRIAL_DATABASE_URL needs DATABASE_URL/],
     [{ TENANTRY_STORAGE: 's3' }, /TENANTRY_STORAGE: TENANTRY_STORAGE=s3 needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
     [{ TENANTRY_STORAGE: 'bucket' }, /TENANTRY_STORAGE/],

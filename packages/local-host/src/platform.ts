@@ -81,7 +81,14 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
 
-    gateway = new Gateway({ routes, log });
+    gateway = new Gateway({
+      routes,
+      log,
+      bodyIdleTimeoutMs: config.TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS,
+      bodyTimeoutMs: config.TENANTRY_GATEWAY_BODY_TIMEOUT_MS,
+      halfClosedTimeoutMs: config.TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS,
+      maxConnectionsPerClient: config.TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT,
+    });
     await gateway.listen(config.PORT, config.HOST).catch((err: NodeJS.ErrnoException) => {
       throw err.code === 'EADDRINUSE' ? new Error(`port ${config.PORT} is in use; stop what uses it or set PORT`) : err;
     });

@@ -2,7 +2,7 @@
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
 import { tenantHost } from '@tenantry/core';
-import { PROBE_HEADER } from '@tenantry/pod-runtime';
+import { HEALTH_PROBE_PATH } from '@tenantry/pod-runtime';
 
 export function gatewayProbe(entryUrl: string, domain: string, publicPort: number, timeoutMs = 2_000) {
   const entry = new URL(entryUrl);
@@ -11,7 +11,7 @@ export function gatewayProbe(entryUrl: string, domain: string, publicPort: numbe
     new Promise<{ ok: boolean; detail: string }>((resolve, reject) => {
       const started = performance.now();
       const host = `${tenantHost(slug, domain)}${publicPort === 80 ? '' : `:${publicPort}`}`;
-      const req = send({ host: entry.hostname, port: entry.port, path: '/admin/api/status', headers: { host, [PROBE_HEADER]: '1' }, timeout: timeoutMs }, (res) => {
+      const req = send({ host: entry.hostname, port: entry.port, path: HEALTH_PROBE_PATH, headers: { host }, timeout: timeoutMs }, (res) => {
         res.resume();
         res.once('end', () => {
           const ms = Math.round(performance.now() - started);

@@ -1,7 +1,7 @@
 /** @module The tenant's admin backend (/admin/api); on the master pod it also serves the control plane's tenants API. */
 import { Queue } from 'bullmq';
 import { runMain } from '@tenantry/core';
-import { QUEUES, SessionAuthority, createPodServer, jobConnection, jobPrefix, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
+import { QUEUES, SessionAuthority, createPodServer, HEALTH_PROBE_PATH, jobConnection, jobPrefix, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { readAdminBackendConfig } from './config.js';
 import type { AdminBackendContext } from './context.js';
@@ -57,7 +57,7 @@ runMain(async () => {
   }
   const ctx: AdminBackendContext = { config, pool, queues, requireAdmin };
   // A probe for operators and monitors: nothing in it is secret.
-  app.get('/admin/api/status', async () => {
+  app.get(HEALTH_PROBE_PATH, async () => {
     return { tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend', schemaVersion: migrated.version };
   });
   for (const routes of [userRoutes, settingsRoutes, operationsRoutes]) await app.register(async (scope) => routes(scope, ctx));

@@ -11,8 +11,8 @@ import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
-import { createLogger, runMain } from '@tenantry/core';
-import { PROBE_HEADER, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
+import { createLogger, requestHostProblem, runMain } from '@tenantry/core';
+import { isMetered, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
 import { readFrontendConfig } from './config.js';
 
 /** The app built by `react-router build`, beside this program's package. */
@@ -49,7 +49,7 @@ runMain(async () => {
   const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
-    if (pathname !== '/healthz' && !pathname.startsWith('/assets/') && !req.headers[PROBE_HEADER]) {
+    if (isMetered(pathname) && !pathname.startsWith('/assets/')) {
       const started = performance.now();
       res.once('finish', () => {
         analytics.record('request', {
@@ -60,6 +60,12 @@ runMain(async () => {
           latencyMs: Math.round((performance.now() - started) * 100) / 100,
         });
       });
+    }
+    // React Router builds the request URL from Host: a malformed one is the client's error, not a 500.
+    const hostProblem = requestHostProblem(req.rawHeaders);
+    if (hostProblem) {
+      res.writeHead(400, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'BAD_HOST', message: hostProblem } }));
+      return;
     }
     if (pathname === '/favicon.ico') {
       res.writeHead(204).end();

@@ -1,7 +1,7 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
-import { isTenantryError, LOG_REDACTION } from '@tenantry/core';
-import { PROBE_HEADER, type AnalyticsProducer } from './analytics.js';
+import { isTenantryError, LOG_REDACTION, requestHostProblem } from '@tenantry/core';
+import { isMetered, type AnalyticsProducer } from './analytics.js';
 
 export interface PodServerOptions {
   program: string;
@@ -28,12 +28,17 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     // Unknown fields are an error that names them, not silently dropped (Fastify's default).
     ajv: { customOptions: { removeAdditional: false } },
   });
+  // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
+  app.addHook('onRequest', async (request, reply) => {
+    const problem = requestHostProblem(request.raw.rawHeaders);
+    if (problem) return reply.code(400).send({ error: { code: 'BAD_HOST', message: problem } });
+  });
   const { analytics } = options;
   // The producer's counters (published, dropped, buffered) are the program's analytics metrics.
   app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant, ...(analytics ? { analytics: analytics.stats() } : {}) }));
   if (analytics) {
     app.addHook('onResponse', async (request, reply) => {
-      if (request.url === '/healthz' || request.headers[PROBE_HEADER]) return;
+      if (!isMetered(request.url.split('?')[0]!)) return;
       analytics.record('request', {
         route: request.routeOptions.url ?? '(no route)',
         method: request.method,
