@@ -1,5 +1,5 @@
 /** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
-import { chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { programUrlVariable, type PodManifest } from '@tenantry/pod-manifest';
@@ -84,6 +84,7 @@ export class ProcessCompute implements ComputeDriver {
       // The tenant's own compile cache, writable by its user only.
       const dir = join(compileCacheDir, tenant.slug);
       await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(compileCacheDir, 0o711);
       await chown(dir, user.uid, user.gid);
     }
     progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}${user ? ` as OS user ${user.name} (uid ${user.uid})` : ''}`);
