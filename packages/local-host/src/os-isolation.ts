@@ -37,10 +37,13 @@ export class UnreachableForTenantsError extends Error {
 }
 
 /** As root: refuses a layout other users cannot reach (a checkout under a 0700 /root), with one line saying what to do. */
-export function checkReachableByTenants(home: string, code: string = CHECKOUT_DIR): void {
+export function checkReachableByTenants(home: string, code: string = CHECKOUT_DIR, node: string = process.execPath): void {
   if (!runsAsRoot()) return;
   const closedCode = closedAncestor(code);
   if (closedCode) throw new UnreachableForTenantsError('the platform code in', code, closedCode);
+  // e.g. a Node.js installed by nvm under /root: tenants' programs could not be started.
+  const closedNode = closedAncestor(dirname(node));
+  if (closedNode) throw new UnreachableForTenantsError('Node.js at', node, closedNode);
   const closedHome = closedAncestor(dirname(resolve(home)));
   if (closedHome) throw new UnreachableForTenantsError('TENANTRY_HOME', home, closedHome);
 }

@@ -92,6 +92,7 @@ test('as root, a layout other users cannot enter (a checkout under a 0700 folder
   assert.throws(() => checkReachableByTenants(join(closed, 'checkout', '.tenantry'), '/usr'), (err: unknown) =>
     err instanceof UnreachableForTenantsError && err.message.includes(`cannot enter ${closed} (mode 700)`) && err.message.includes(`chmod o+x ${closed}`) && !err.message.includes('\n'));
   assert.throws(() => checkReachableByTenants(join(dir, 'home'), join(closed, 'checkout')), UnreachableForTenantsError);
+  assert.throws(() => checkReachableByTenants(join(dir, 'home'), '/usr', join(closed, 'checkout', 'node')), /to reach Node\.js at/);
   chmodSync(closed, 0o711);
   checkReachableByTenants(join(closed, 'checkout', '.tenantry'), join(closed, 'checkout'));
 });

@@ -86,8 +86,18 @@ export class SupervisedProcess extends EventEmitter {
       logFile.close();
       throw err;
     }
-    child.stdout?.on('data', (chunk: Buffer) => logFile.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => logFile.write(chunk));
+    let logFailed = false;
+    const writeLog = (chunk: Buffer) => {
+      try {
+        logFile.write(chunk);
+      } catch (err) {
+        // A full disk must not stop the platform; say it once per start, keep the program running.
+        if (!logFailed) this.log.warn({ process: this.spec.name, err }, 'could not write the process log; its output is dropped');
+        logFailed = true;
+      }
+    };
+    child.stdout?.on('data', writeLog);
+    child.stderr?.on('data', writeLog);
     // 'close' comes after both pipes ended, so no output is written after the file is closed.
     child.once('close', () => logFile.close());
     this.child = child;
