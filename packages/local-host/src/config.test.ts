@@ -13,6 +13,9 @@ test('defaults when nothing is set', () => {
   assert.equal(config.TENANTRY_GATEWAY_BODY_TIMEOUT_MS, 300_000);
   assert.equal(config.TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS, 5_000);
   assert.equal(config.TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT, 256);
+  assert.equal(config.TENANTRY_TENANT_UIDS, '200000-299999');
+  assert.equal(config.TENANTRY_LOG_MAX_MB, 10);
+  assert.equal(config.TENANTRY_LOG_FILES, 5);
   assert.ok(config.TENANTRY_HOME.endsWith('.tenantry'));
 });
 
@@ -30,6 +33,9 @@ test('a bad variable fails fast with a message naming it', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
     [{ TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: '0' }, /TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: must be at least 100/],
     [{ TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT: 'many' }, /TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT/],
+    [{ TENANTRY_TENANT_UIDS: '0-99999' }, /TENANTRY_TENANT_UIDS: must be a range of at least 16 uids within 1000-/],
+    [{ TENANTRY_LOG_MAX_MB: '0' }, /TENANTRY_LOG_MAX_MB: must be at least 1/],
+    [{ TENANTRY_LOG_FILES: 'many' }, /TENANTRY_LOG_FILES/],
     [{ TRIAL_DATABASE_URL: 'postgres://x/y' }, /TRIAL_DATABASE_URL: TRIAL_DATABASE_URL needs DATABASE_URL/],
     [{ TENANTRY_STORAGE: 's3' }, /TENANTRY_STORAGE: TENANTRY_STORAGE=s3 needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY/],
     [{ TENANTRY_STORAGE: 'bucket' }, /TENANTRY_STORAGE/],

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { env, readConfig } from '@tenantry/core';
+import { DEFAULT_TENANT_UIDS, parseUidRange, UID_RANGE_RULE } from '@tenantry/driver-local';
 
 /** The ports the kernel hands to outgoing connections (Linux); tenant ports must stay out of it. */
 function ephemeralPorts(): { first: number; last: number } | undefined {
@@ -65,6 +66,11 @@ const schema = z
     TENANTRY_GATEWAY_BODY_TIMEOUT_MS: env.integer(100, 86_400_000, 300_000),
     TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS: env.integer(100, 600_000, 5_000),
     TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.integer(1, 1_000_000, 256),
+    /** Each process's log is rotated at this size (MiB), keeping this many files. */
+    TENANTRY_LOG_MAX_MB: env.integer(1, 10_240, 10),
+    TENANTRY_LOG_FILES: env.integer(1, 100, 5),
+    /** As root, each tenant gets an OS user with a uid (and gid) from this range. */
+    TENANTRY_TENANT_UIDS: z._default(z.string().check(z.refine((r: string) => parseUidRange(r) !== undefined, UID_RANGE_RULE)), `${DEFAULT_TENANT_UIDS.first}-${DEFAULT_TENANT_UIDS.last}`),
     LOG_LEVEL: env.logLevel(),
   })
   .check(

@@ -3,12 +3,14 @@
  * the master pod and tenant pods as OS processes. One platform serves the tests in order.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
+import { tenantUserName } from '@tenantry/driver-local';
 import { connects } from '@tenantry/control-plane/contracts';
 import { isPodVariable } from '@tenantry/pod-contract';
 import { defaultPodManifest } from '@tenantry/pod-manifest';
@@ -252,6 +254,13 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   const pids = ['user-backend', 'admin-backend', 'scheduler', 'frontend'].map((p) => platform.pid('pod-bravo', p));
   const prodPostgres = platform.pid('db-prod', 'postgres');
   assert.ok(existsSync(prodInstance));
+  const bravoUser = tenantUserName('bravo');
+  if (process.getuid?.() === 0) {
+    // As root, each tenant's pod runs as its own OS user, which leaves with the tenant.
+    const uid = Number(execFileSync('id', ['-u', bravoUser], { encoding: 'utf8' }).trim());
+    for (const pid of pids) assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`^Uid:\\s+${uid}\\s`, 'm'));
+    assert.equal(statSync(join(platform.home, 'storage', 'bravo')).uid, uid);
+  }
 
   for (const slug of ['bravo', 'prod']) {
     const deleted = platform.cli('tenants', 'delete', slug, '--wait', '--json');
@@ -268,6 +277,7 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   assert.equal(state.routes['bravo.localhost'], undefined);
   assert.ok(!existsSync(join(platform.home, 'storage', 'bravo')));
   assert.ok(!existsSync(prodInstance));
+  assert.equal(spawnSync('id', ['-u', bravoUser]).status, 1, "bravo's OS user is gone");
   for (const pid of [...pids, prodPostgres]) await waitFor(() => !isAlive(pid), { what: `process ${pid} to exit`, timeoutMs: 10_000 });
   const admin = new pg.Client({ connectionString: trialAdmin });
   await admin.connect();

@@ -15,6 +15,7 @@ import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, 
 import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
 import { startMailCatcherService } from './backing-services/mail-catcher.js';
 import type { HostConfig } from './config.js';
+import { checkReachableByTenants, closePlatformHome, isolationLine } from './os-isolation.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
 export interface RunningPlatform {
@@ -54,10 +55,17 @@ function acquireHome(home: string): () => void {
 
 export async function startPlatform(config: HostConfig, say: (line: string) => void): Promise<RunningPlatform> {
   const home = config.TENANTRY_HOME;
-  mkdirSync(join(home, 'logs'), { recursive: true });
+  checkReachableByTenants(home);
+  mkdirSync(join(home, 'logs'), { recursive: true, mode: 0o700 });
+  closePlatformHome(home);
   const release = acquireHome(home);
   const log: Logger = createLogger('tenantry-host', config.LOG_LEVEL);
-  const supervisor = new Supervisor({ logRoot: join(home, 'logs'), runDir: join(home, 'run'), log });
+  const supervisor = new Supervisor({
+    logRoot: join(home, 'logs'),
+    runDir: join(home, 'run'),
+    logRotation: { maxBytes: config.TENANTRY_LOG_MAX_MB * 1024 * 1024, files: config.TENANTRY_LOG_FILES },
+    log,
+  });
   const routes = new RouteTable();
   const agentToken = randomSecret();
   const agent = new NodeAgent({
@@ -78,6 +86,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
 
   try {
     const redisServer = config.REDIS_URL ? undefined : findRedisServer();
+    say(isolationLine());
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
 
@@ -166,6 +175,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_AGENT_TOKEN: agentToken,
         TENANTRY_STORAGE_ROOT: join(home, 'storage'),
         TENANTRY_COMPILE_CACHE_DIR: compileCacheDir,
+        TENANTRY_TENANT_UIDS: config.TENANTRY_TENANT_UIDS,
         TENANTRY_TRIAL_DATABASE_URL: trialAdminUrl,
         TENANTRY_NAMING_KEY: persistentSecret(join(secrets, 'naming-key')),
         TENANTRY_POSTGRES_ROOT: layout.root,
@@ -186,6 +196,8 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       },
     };
     mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
+    // Again, now that every platform folder exists: tenants' users pass through, read nothing of the platform's.
+    closePlatformHome(home);
     await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }), false);
     await agent.waitReadyLocal(masterName, 60_000);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };

@@ -14,6 +14,7 @@ import { ProcessCompute } from './process-compute.js';
 import { RedisAclQueue } from './redis-acl-queue.js';
 import { SharedInstanceDatabase } from './shared-instance-database.js';
 import { TierDatabase } from './tier-database.js';
+import { TenantUsers, type UidRange } from './tenant-users.js';
 
 export * from './agent/protocol.js';
 export * from './agent/agent-client.js';
@@ -28,6 +29,7 @@ export * from './process-compute.js';
 export * from './gateway-routing.js';
 export * from './redis-acl-queue.js';
 export * from './catcher-mail.js';
+export * from './tenant-users.js';
 
 export interface LocalDriverOptions {
   agentUrl: string;
@@ -46,6 +48,8 @@ export interface LocalDriverOptions {
   storageRoot: string;
   /** NODE_COMPILE_CACHE for pod programs (Node 22+). */
   compileCacheDir?: string | undefined;
+  /** The uids (and gids) tenants' OS users get when the platform runs as root. */
+  tenantUids?: UidRange | undefined;
   trialAdminUrl: string;
   namingKey: string;
   postgres: {
@@ -59,13 +63,14 @@ export interface LocalDriverOptions {
 
 export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers {
   const agent = new AgentClient(options.agentUrl, options.agentToken);
+  const users = new TenantUsers(options.tenantUids);
   return {
     database: new TierDatabase({
       trial: new SharedInstanceDatabase({ adminUrl: options.trialAdminUrl, namingKey: options.namingKey }),
       production: new DedicatedInstanceDatabase({ agent, namingKey: options.namingKey, ...options.postgres }),
     }),
-    storage: options.storage ?? new FolderStorage(options.storageRoot),
-    compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir }),
+    storage: options.storage ?? new FolderStorage(options.storageRoot, users),
+    compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir, users }),
     routing: new GatewayRouting(agent, options.manifest, options.domain, options.publicPort),
     queue: new RedisAclQueue(options.redisUrl),
     mail: new CatcherMail({ ...options.mail, domain: options.domain }),

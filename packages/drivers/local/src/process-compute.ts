@@ -1,10 +1,13 @@
 /** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { LOOPBACK_HOST, environmentFor, programUrlVariable } from '@tenantry/pod-contract';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
 import type { WorkloadSpecInput } from './agent/protocol.js';
+import type { ServiceUser } from './postgres/binaries.js';
+import type { TenantUsers } from './tenant-users.js';
 
 export function podWorkloadName(slug: string): string {
   return `pod-${slug}`;
@@ -25,13 +28,15 @@ export interface PodWorkloadOptions {
    * its own folder: a cache shared across tenants would let one tenant's process plant code in another's.
    */
   compileCacheDir?: string | undefined;
+  /** The tenant's own OS user, every program runs as (when the platform runs as root). */
+  user?: ServiceUser | undefined;
 }
 
 /**
  * Builds the workload of a pod: every program with the part of the pod's environment its manifest entry reads,
  * its own HOST and PORT (loopback: only the gateway and its siblings reach it) and its siblings' URLs.
  */
-export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer = 'pod', compileCacheDir }: PodWorkloadOptions): WorkloadSpecInput {
+export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer = 'pod', compileCacheDir, user }: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
     name: podWorkloadName(slug),
@@ -53,6 +58,7 @@ export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer
           HOST: LOOPBACK_HOST,
           PORT: String(port),
         },
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
         health: { kind: 'http', port, path: program.healthPath },
         ...(program.memoryMb ? { memoryLimitMb: program.memoryMb } : {}),
       };
@@ -66,6 +72,8 @@ export interface ProcessComputeOptions {
   /** @defaultValue 30000 */
   readyTimeoutMs?: number;
   compileCacheDir?: string | undefined;
+  /** OS users per tenant; without it (or not as root) every pod runs as the platform's user. */
+  users?: TenantUsers | undefined;
 }
 
 export class ProcessCompute implements ComputeDriver {
@@ -75,13 +83,25 @@ export class ProcessCompute implements ComputeDriver {
     const { agent, manifest } = this.options;
     const name = podWorkloadName(tenant.slug);
     const ports = await agent.leasePorts(name, manifest.programs.map((p) => p.name));
-    progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}`);
-    await agent.applyWorkload(podWorkload({ slug: tenant.slug, manifest, env, ports, compileCacheDir: this.options.compileCacheDir }));
+    const user = await this.options.users?.ensure(tenant.slug);
+    const { compileCacheDir } = this.options;
+    if (user && compileCacheDir) {
+      // The tenant's own compile cache, writable by its user only.
+      const dir = join(compileCacheDir, tenant.slug);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await chmod(compileCacheDir, 0o711);
+      await chown(dir, user.uid, user.gid);
+    }
+    progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}${user ? ` as OS user ${user.name} (uid ${user.uid})` : ''}`);
+    await agent.applyWorkload(podWorkload({ slug: tenant.slug, manifest, env, ports, compileCacheDir, user }));
     await agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
     return { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
   }
 
   async remove(tenant: TenantRef): Promise<void> {
     await this.options.agent.deleteWorkload(podWorkloadName(tenant.slug));
+    // Nothing the tenant's uid owned may outlive its user: a later tenant may get the same uid.
+    if (this.options.compileCacheDir) await rm(join(this.options.compileCacheDir, tenant.slug), { recursive: true, force: true });
+    await this.options.users?.remove(tenant.slug);
   }
 }

@@ -1,11 +1,12 @@
 /** @module One OS process kept running: spawn, health, restart with backoff, graceful stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { probe } from './health.js';
+import { RotatingLog, type LogRotation } from './rotating-log.js';
 import type { ProcessSpec, ProcessState, ProcessStatus } from '@tenantry/driver-local';
 
 /** Restart delays grow from the first to the last and reset after a process has run this long. */
@@ -28,6 +29,8 @@ export interface ProcessPaths {
   runDir: string;
   /** Time between liveness probes (health and memory) of a ready process. @defaultValue 5000 */
   livenessIntervalMs?: number;
+  /** Size and count of each process's log files. @defaultValue 10 MiB × 5 */
+  logRotation?: LogRotation;
 }
 
 export class SupervisedProcess extends EventEmitter {
@@ -67,20 +70,36 @@ export class SupervisedProcess extends EventEmitter {
 
   start(): void {
     if (this.state !== 'stopped' && this.state !== 'backoff') return;
-    mkdirSync(this.paths.logDir, { recursive: true });
-    const logFd = openSync(join(this.paths.logDir, `${this.spec.name}.log`), 'a');
+    // Only the supervisor's user can read the logs: a tenant's program must not read another's.
+    mkdirSync(this.paths.logDir, { recursive: true, mode: 0o700 });
+    const logFile = new RotatingLog(join(this.paths.logDir, `${this.spec.name}.log`), this.paths.logRotation);
     let child: ChildProcess;
     try {
       child = spawn(executable(this.spec.command), this.spec.args, {
         env: this.spec.env,
         cwd: this.spec.cwd,
-        stdio: ['ignore', logFd, logFd],
+        stdio: ['ignore', 'pipe', 'pipe'],
         ...(this.spec.uid !== undefined ? { uid: this.spec.uid } : {}),
         ...(this.spec.gid !== undefined ? { gid: this.spec.gid } : {}),
       });
-    } finally {
-      closeSync(logFd);
+    } catch (err) {
+      logFile.close();
+      throw err;
     }
+    let logFailed = false;
+    const writeLog = (chunk: Buffer) => {
+      try {
+        logFile.write(chunk);
+      } catch (err) {
+        // A full disk must not stop the platform; say it once per start, keep the program running.
+        if (!logFailed) this.log.warn({ process: this.spec.name, err }, 'could not write the process log; its output is dropped');
+        logFailed = true;
+      }
+    };
+    child.stdout?.on('data', writeLog);
+    child.stderr?.on('data', writeLog);
+    // 'close' comes after both pipes ended, so no output is written after the file is closed.
+    child.once('close', () => logFile.close());
     this.child = child;
     this.startedAt = Date.now();
     this.setState('starting');
@@ -92,6 +111,7 @@ export class SupervisedProcess extends EventEmitter {
       // A program that cannot be started (e.g. a missing binary) emits no 'exit': treat it as one.
       child.once('error', (err) => {
         if (child.pid !== undefined) return;
+        logFile.close();
         this.log.error({ process: this.spec.name, err: err.message }, 'process could not be spawned');
         this.onExit(child, null, null);
         resolve();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -68,4 +68,28 @@ test('a process above its memory limit is killed and restarted, like a container
   }, { what: 'the memory limit to kill the process', timeoutMs: 10_000 });
   assert.equal(restarted.lastExit?.signal, 'SIGKILL');
   await supervisor.remove('hog');
+});
+
+test('a process log is rotated by size and count, so a chatty program cannot fill the disk', async () => {
+  const port = await freePort();
+  const logRoot = join(root, 'rotated-logs');
+  const small = new Supervisor({ logRoot, runDir: join(root, 'run-rotated'), log: createLogger('test', 'silent'), logRotation: { maxBytes: 64 * 1024, files: 3 } });
+  try {
+    // Writes 1 MiB (16 times the cap), then serves.
+    const chatty = `const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 1024; i++) process.stdout.write(line); ${server(port)}`;
+    await small.apply(workloadSpecSchema.parse({ name: 'chatty', processes: [{ name: 'p', command: 'node', args: ['-e', chatty], health: { kind: 'http', port, path: '/' } }] }));
+    await small.waitReady('chatty', 10_000);
+    const dir = join(logRoot, 'chatty');
+    const files = await waitFor(() => {
+      const names = readdirSync(dir).sort();
+      return names.length === 3 ? names : undefined;
+    }, { what: 'three log files', timeoutMs: 10_000 });
+    assert.deepEqual(files, ['p.log', 'p.log.1', 'p.log.2']);
+    const total = files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
+    assert.ok(total <= 3 * 64 * 1024, `logs take ${total} bytes, more than 3 × 64 KiB`);
+    assert.equal(statSync(join(dir, 'p.log.1')).size, 64 * 1024);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+  } finally {
+    await small.stopAll();
+  }
 });

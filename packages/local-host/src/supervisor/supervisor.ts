@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { WaitTimeoutError, type Logger } from '@tenantry/core';
 import { executable, SupervisedProcess } from './supervised-process.js';
+import type { LogRotation } from './rotating-log.js';
 import type { ProcessStatus, WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
 
 /** A process that exited this many times without ever passing its health check is crash-looping. */
@@ -30,6 +31,8 @@ export interface SupervisorOptions {
   runDir: string;
   /** Time between liveness probes of ready processes. @defaultValue 5000 */
   livenessIntervalMs?: number;
+  /** Size and count of each process's log files. @defaultValue 10 MiB × 5 */
+  logRotation?: LogRotation;
   log: Logger;
 }
 
@@ -38,7 +41,8 @@ export class Supervisor extends EventEmitter {
 
   constructor(private readonly options: SupervisorOptions) {
     super();
-    mkdirSync(options.runDir, { recursive: true });
+    mkdirSync(options.runDir, { recursive: true, mode: 0o700 });
+    mkdirSync(options.logRoot, { recursive: true, mode: 0o700 });
   }
 
   /**
@@ -75,7 +79,7 @@ export class Supervisor extends EventEmitter {
     if (existing) await this.remove(spec.name);
     const log = this.options.log.child({ workload: spec.name, ...(spec.labels.tenant ? { tenant: spec.labels.tenant } : {}) });
     const processes = spec.processes.map(
-      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir, ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}) }, log),
+      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir, ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}), ...(this.options.logRotation ? { logRotation: this.options.logRotation } : {}) }, log),
     );
     this.workloads.set(spec.name, { spec, processes });
     for (const p of processes) {

@@ -17,6 +17,7 @@ const masterOnly = {
   TENANTRY_AGENT_TOKEN: z.optional(z.string()),
   TENANTRY_STORAGE_ROOT: z.optional(z.string()),
   TENANTRY_COMPILE_CACHE_DIR: z.optional(z.string()),
+  TENANTRY_TENANT_UIDS: z.optional(z.string()),
   TENANTRY_TRIAL_DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
   TENANTRY_NAMING_KEY: z.optional(z.string()),
   TENANTRY_POSTGRES_ROOT: z.optional(z.string()),

@@ -5,7 +5,7 @@ import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@ten
 import { S3PrefixStorage } from '@tenantry/driver-aws';
 import { OutputSeal, ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
-import { createLocalDrivers, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
+import { createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { SchedulerConfig } from './config.js';
@@ -51,6 +51,7 @@ function localDrivers(config: SchedulerConfig, manifest: PodManifest, analytics:
         })
       : undefined,
     compileCacheDir: config.TENANTRY_COMPILE_CACHE_DIR,
+    tenantUids: config.TENANTRY_TENANT_UIDS ? parseUidRange(config.TENANTRY_TENANT_UIDS) : undefined,
     trialAdminUrl: config.TENANTRY_TRIAL_DATABASE_URL!,
     namingKey: config.TENANTRY_NAMING_KEY!,
     postgres: {
