@@ -24,6 +24,16 @@ const TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json',
 };
 
+/** The decoded path, or undefined when its percent-encoding is malformed (`%`, `%zz`, a broken UTF-8 sequence). */
+function decodePath(pathname: string): string | undefined {
+  try {
+    return decodeURIComponent(pathname);
+  } catch (err) {
+    if (err instanceof URIError) return undefined;
+    throw err;
+  }
+}
+
 /** Serves a built asset (hashed names, so cached for a year); false when the path is not one. */
 async function serveAsset(pathname: string, res: ServerResponse): Promise<boolean> {
   if (!pathname.startsWith('/assets/')) return false;
@@ -44,7 +54,7 @@ runMain(async () => {
   const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
   const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
-  const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL };
+  const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL, log };
   const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
   const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
@@ -73,6 +83,11 @@ runMain(async () => {
     }
     if (pathname === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok', program: 'frontend', tenant: config.TENANT_ID }));
+      return;
+    }
+    // React Router decodes the path too, and would fail on the same input with a 500.
+    if (decodePath(pathname) === undefined) {
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('the path has a malformed percent-encoding (a % must be followed by two hex digits)\n');
       return;
     }
     serveAsset(pathname, res)

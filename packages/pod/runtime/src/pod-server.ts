@@ -1,5 +1,6 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
 import { isTenantryError, LOG_REDACTION, requestHostProblem } from '@tenantry/core';
 import { isMetered, type AnalyticsProducer } from './analytics.js';
 
@@ -11,6 +12,8 @@ export interface PodServerOptions {
   bodyLimit?: number;
   /** Records every request (route, status, latency), except health checks and the platform's probes. */
   analytics?: AnalyticsProducer;
+  /** Where the log lines go. @defaultValue standard output */
+  logDestination?: { write(line: string): void };
 }
 
 /**
@@ -20,7 +23,7 @@ export interface PodServerOptions {
  */
 export function createPodServer(options: PodServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant }, redact: LOG_REDACTION },
+    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant }, redact: LOG_REDACTION, ...(options.logDestination ? { stream: options.logDestination } : {}) },
     // One log line per request would dominate the cost of a small request; the gateway sees them all.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -68,6 +71,12 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
       reply.code(status);
       return { error: { code: err.code ?? 'BAD_REQUEST', message: readableFastifyMessage(err) } };
     }
+    // A client that goes away mid-request (an upload cut short) is no fault of the server: one line.
+    if (isClientGone(request.raw, err)) {
+      request.log.info({ method: request.method, url: request.url.split('?')[0], code: err.code }, `request abandoned by the client: ${err.message}`);
+      reply.code(400);
+      return { error: { code: 'REQUEST_ABORTED', message: 'the request was closed before its body was complete' } };
+    }
     request.log.error({ err }, 'request failed');
     reply.code(500);
     return { error: { code: 'INTERNAL', message: `internal error in ${options.program}; see its log` } };
@@ -91,6 +100,13 @@ export function postgresInputProblem(err: unknown): string | undefined {
   // pg's DatabaseError carries the SQLSTATE as `code` and the server's `severity`; nothing else has both.
   if (typeof code !== 'string' || typeof (err as { severity?: unknown }).severity !== 'string') return undefined;
   return POSTGRES_INPUT_ERRORS[code];
+}
+
+const CLIENT_GONE_CODES = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+/** True when the error comes from the client closing its connection, not from the program. */
+function isClientGone(raw: IncomingMessage, err: FastifyError): boolean {
+  return raw.destroyed || raw.aborted || raw.socket?.destroyed === true || CLIENT_GONE_CODES.has(err.code);
 }
 
 function readableFastifyMessage(err: FastifyError): string {
