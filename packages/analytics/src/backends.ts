@@ -4,6 +4,7 @@
  * Postgres. Every program spreads `analyticsEnvironment` into its configuration schema. This is the master's side;
  * a tenant program's (the publisher) is in publisher.ts, which never loads the Kafka or Cassandra client unless used.
  */
+import { tenantRedisPrefix } from '@tenantry/core';
 import { cassandraStoreOptions } from './cassandra-config.js';
 import { CassandraStore } from './cassandra-store.js';
 import type { BusConsumer } from './bus.js';
@@ -31,7 +32,7 @@ export function openConsumer(
   }
   return new RedisStreamConsumer({
     redisUrl: options.redisUrl, group: options.group, consumer: options.consumer,
-    streams: async () => (await options.tenants()).map((tenant) => ({ tenant, stream: analyticsStream(`t:${tenant}`) })),
+    streams: async () => (await options.tenants()).map((tenant) => ({ tenant, stream: analyticsStream(tenantRedisPrefix(tenant)) })),
   });
 }
 

@@ -8,6 +8,12 @@
 export const TEXT_PATTERN = '^[^\\u0000-\\u001F\\u007F]*$';
 /** JSON Schema `pattern` of a string that may span lines: tabs and line breaks, no other control character. */
 export const MULTILINE_TEXT_PATTERN = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$';
+/**
+ * JSON Schema `pattern` of a person's name (or a display name): no control characters, newlines or
+ * line and paragraph separators, so a name can never add lines or headers to anything it is shown in.
+ */
+export const DISPLAY_NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$';
+export const DISPLAY_NAME_RULE = 'one line of text, without control characters';
 /** JSON Schema `pattern` of a calendar date Postgres accepts (`format: date` checks month and day): years 0001 to 9999. */
 export const DATE_PATTERN = '^(?!0000)\\d{4}-\\d{2}-\\d{2}$';
 

@@ -6,16 +6,13 @@
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runsAsRoot } from '@tenantry/driver-local';
 
 /** The repository root of this build, where the pod programs and the Postgres binaries are. */
 export const CHECKOUT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Folders of TENANTRY_HOME that tenants' users pass through to reach their own sub-folder. */
 const TRAVERSABLE_BY_TENANTS = ['storage', 'cache', 'postgres'];
-
-export function runsAsRoot(): boolean {
-  return process.getuid?.() === 0;
-}
 
 /** The first folder on the way to `path` that users other than root cannot enter, if any. */
 export function closedAncestor(path: string): string | undefined {

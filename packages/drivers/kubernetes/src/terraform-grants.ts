@@ -7,6 +7,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { DatabaseDriver, DatabaseGrant, JobQueueDriver, JobQueueGrant, ProgressReporter, StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
+import { tenantRedisPrefix } from '@tenantry/core';
 import { deletePrefix } from '@tenantry/driver-aws';
 import { Redis } from 'ioredis';
 import type { TerraformStack } from './terraform-stack.js';
@@ -81,7 +82,7 @@ export class TerraformQueue implements JobQueueDriver {
   async remove(tenant: TenantRef): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.admin.scan(cursor, 'MATCH', `t:${tenant.slug}:*`, 'COUNT', 500);
+      const [next, keys] = await this.admin.scan(cursor, 'MATCH', `${tenantRedisPrefix(tenant.slug)}:*`, 'COUNT', 500);
       if (keys.length > 0) await this.admin.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');

@@ -5,7 +5,8 @@ import { randomSecret, waitFor } from '@tenantry/core';
 import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import pg from 'pg';
 import type { AgentClient } from './agent/agent-client.js';
-import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
+import type { PostgresBinaries } from './postgres/binaries.js';
+import type { ServiceUser } from './os-users.js';
 import { INSTANCE_SIZES, SUPERUSER, copyCluster, postgresUrl, postgresWorkload } from './postgres/cluster.js';
 import { adminPool, closeDefaultDatabases, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
 

@@ -9,7 +9,8 @@ import { CatcherMail, type CatcherMailOptions } from './catcher-mail.js';
 import { DedicatedInstanceDatabase } from './dedicated-instance-database.js';
 import { FolderStorage } from './folder-storage.js';
 import { GatewayRouting } from './gateway-routing.js';
-import type { PostgresBinaries, ServiceUser } from './postgres/binaries.js';
+import type { PostgresBinaries } from './postgres/binaries.js';
+import type { ServiceUser } from './os-users.js';
 import { ProcessCompute } from './process-compute.js';
 import { RedisAclQueue } from './redis-acl-queue.js';
 import { SharedInstanceDatabase } from './shared-instance-database.js';
@@ -30,6 +31,7 @@ export * from './gateway-routing.js';
 export * from './redis-acl-queue.js';
 export * from './catcher-mail.js';
 export * from './tenant-users.js';
+export * from './os-users.js';
 
 export interface LocalDriverOptions {
   agentUrl: string;

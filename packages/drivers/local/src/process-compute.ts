@@ -6,7 +6,7 @@ import { LOOPBACK_HOST, environmentFor, programUrlVariable } from '@tenantry/pod
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
 import type { WorkloadSpecInput } from './agent/protocol.js';
-import type { ServiceUser } from './postgres/binaries.js';
+import type { ServiceUser } from './os-users.js';
 import type { TenantUsers } from './tenant-users.js';
 
 export function podWorkloadName(slug: string): string {

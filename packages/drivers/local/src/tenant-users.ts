@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { ServiceUser } from './postgres/binaries.js';
+import { findOsUser, runsAsRoot, type ServiceUser } from './os-users.js';
 
 const run = promisify(execFile);
 
@@ -31,14 +31,14 @@ export class TenantUsers {
   constructor(
     private readonly range: UidRange = DEFAULT_TENANT_UIDS,
     /** Whether tenants get users at all: only root can create them and run processes as them. */
-    readonly enabled: boolean = process.getuid?.() === 0,
+    readonly enabled: boolean = runsAsRoot(),
   ) {}
 
   /** The tenant's user, created when missing; undefined when the platform does not run as root. */
   async ensure(slug: string): Promise<ServiceUser | undefined> {
     if (!this.enabled) return undefined;
     const name = tenantUserName(slug);
-    const found = await this.lookup(name);
+    const found = this.lookup(name);
     if (found) return found;
     const { first, last } = this.range;
     try {
@@ -51,7 +51,7 @@ export class TenantUsers {
     } catch (err) {
       if ((err as { code?: unknown }).code !== USERADD_NAME_IN_USE) throw new Error(`could not create the OS user ${name} of tenant ${slug}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
     }
-    const created = await this.lookup(name);
+    const created = this.lookup(name);
     if (!created) throw new Error(`the OS user ${name} of tenant ${slug} was created but cannot be found`);
     return created;
   }
@@ -67,18 +67,13 @@ export class TenantUsers {
     }
   }
 
-  private async lookup(name: string): Promise<ServiceUser | undefined> {
-    try {
-      const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
-      const user = { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()), name };
-      if (user.uid < this.range.first || user.uid > this.range.last) {
-        throw new Error(`the OS user ${name} has uid ${user.uid}, outside the tenant range ${this.range.first}-${this.range.last}; remove it or change TENANTRY_TENANT_UIDS`);
-      }
-      return user;
-    } catch (err) {
-      if ((err as { code?: unknown }).code === 1) return undefined;
-      throw err;
+  /** The tenant's user if it exists; one found outside the tenant range is refused (it is not ours). */
+  private lookup(name: string): ServiceUser | undefined {
+    const user = findOsUser(name);
+    if (user && (user.uid < this.range.first || user.uid > this.range.last)) {
+      throw new Error(`the OS user ${name} has uid ${user.uid}, outside the tenant range ${this.range.first}-${this.range.last}; remove it or change TENANTRY_TENANT_UIDS`);
     }
+    return user;
   }
 }
 

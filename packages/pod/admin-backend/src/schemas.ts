@@ -1,8 +1,8 @@
 /** @module The admin API's schemas (TypeBox): request validation and response serialisation. */
 import { Type, type Static } from '@sinclair/typebox';
-import { DISPLAY_NAME_PATTERN, DISPLAY_NAME_RULE, Text, Uuid } from '@tenantry/pod-runtime';
+import { DisplayName, Text, Uuid } from '@tenantry/pod-runtime';
 
-const PersonName = Type.String({ minLength: 1, maxLength: 120, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE });
+const PersonName = DisplayName({ maxLength: 120 });
 
 export const Id = Uuid();
 export const IdParams = Type.Object({ id: Id });
@@ -30,7 +30,7 @@ export const UserChanges = Type.Object({
 }, { additionalProperties: false, minProperties: 1 });
 
 export const Settings = Type.Object({
-  displayName: Type.Union([Type.String({ minLength: 1, maxLength: 100, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE }), Type.Null()]),
+  displayName: Type.Union([DisplayName({ maxLength: 100 }), Type.Null()]),
   primaryColor: Type.String({ pattern: '^#[0-9a-fA-F]{6}$', description: 'a colour such as #2563eb' }),
   logoUrl: Type.Union([Text({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]),
   features: Type.Object({ projects: Type.Boolean(), files: Type.Boolean(), signup: Type.Boolean() }, { additionalProperties: false }),

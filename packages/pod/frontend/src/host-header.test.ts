@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { freePort } from '@tenantry/core';
+import { freePort, waitFor } from '@tenantry/core';
+import { rawHttpExchange } from '@tenantry/core/test-support';
 
 // The frontend program itself, reached directly (not through the gateway), with no backend behind it:
 // a Host check comes before any rendering, so none is needed.
@@ -32,25 +32,15 @@ before(async () => {
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  // Listening when /healthz answers; give up after a deadline.
-  const deadline = Date.now() + 20_000;
-  while (!(await exchange('GET /healthz HTTP/1.1\r\nHost: acme.localhost\r\n').then((a) => a.startsWith('HTTP/1.1 200'), () => false))) {
-    if (Date.now() > deadline) throw new Error('the frontend did not answer /healthz within 20 s');
-    if (child.exitCode !== null) throw new Error(`the frontend exited with ${child.exitCode}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Listening when /healthz answers; an exit ends the wait at once.
+  const exited = new AbortController();
+  child.once('exit', (code) => exited.abort(new Error(`the frontend exited with ${code}`)));
+  await waitFor(async () => (await exchange('GET /healthz HTTP/1.1\r\nHost: acme.localhost\r\n')).startsWith('HTTP/1.1 200'), {
+    what: 'the frontend to answer /healthz', timeoutMs: 20_000, intervalMs: 100, signal: exited.signal,
+  });
 });
 
-function exchange(head: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
-    socket.on('close', () => resolve(text));
-    socket.on('error', reject);
-    socket.write(`${head}Connection: close\r\n\r\n`);
-  });
-}
+const exchange = (head: string) => rawHttpExchange(port, head);
 
 test('the frontend answers a malformed Host with a 400 that says what is wrong, not a 500', async () => {
   const cases: [string, RegExp][] = [

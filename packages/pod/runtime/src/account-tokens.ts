@@ -22,10 +22,3 @@ export async function issueAccountToken(db: pg.Pool | pg.PoolClient, kind: Accou
   link.searchParams.set('token', token);
   return link.toString();
 }
-
-/**
- * What a person's name (or a display name) may hold: no control characters, newlines or line and
- * paragraph separators, so a name can never add lines or headers to anything it is shown in.
- */
-export const DISPLAY_NAME_PATTERN = '^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]+$';
-export const DISPLAY_NAME_RULE = 'one line of text, without control characters';

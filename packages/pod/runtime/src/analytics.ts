@@ -1,5 +1,6 @@
 /** @module Every pod program's analytics producer: events to its tenant's own topic or stream, never in a request's way. */
 import { AnalyticsProducer, openPublisher, type AnalyticsBackendConfig } from '@tenantry/analytics/pod';
+import { tenantRedisPrefix } from '@tenantry/core';
 
 /** The path the platform's health monitor probes each tenant at, through the gateway or ingress. */
 export const HEALTH_PROBE_PATH = '/admin/api/status';
@@ -13,7 +14,7 @@ export function isMetered(pathname: string): boolean {
 }
 
 export function startPodAnalytics(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'> & { TENANT_ID: string; REDIS_URL: string; REDIS_PREFIX?: string | undefined }): AnalyticsProducer {
-  const redis = { url: config.REDIS_URL, prefix: config.REDIS_PREFIX ?? `t:${config.TENANT_ID}` };
+  const redis = { url: config.REDIS_URL, prefix: config.REDIS_PREFIX ?? tenantRedisPrefix(config.TENANT_ID) };
   return new AnalyticsProducer(config.TENANT_ID, openPublisher(config, config.TENANT_ID, redis));
 }
 

@@ -4,6 +4,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { tenantRedisPrefix } from '@tenantry/core';
 
 export const QUEUES = { mail: 'mail', maintenance: 'maintenance' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
@@ -43,7 +44,7 @@ export function jobConnection(redisUrl: string): Redis {
 
 /** Where the pod's keys live: BullMQ's prefix must be the one the tenant's Redis login may touch. */
 export function jobPrefix(redisPrefix: string | undefined, tenant: string): string {
-  return redisPrefix ?? `t:${tenant}`;
+  return redisPrefix ?? tenantRedisPrefix(tenant);
 }
 
 /** Enqueues jobs for the tenant's scheduler. */

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { AnalyticsProducer, type AnalyticsEvent } from '@tenantry/analytics/pod';
+import { waitFor } from '@tenantry/core';
+import { rawHttpExchange } from '@tenantry/core/test-support';
 import { createPodServer } from './pod-server.js';
 import { HEALTH_PROBE_PATH } from './analytics.js';
 
@@ -24,17 +26,7 @@ before(async () => {
   port = (app.server.address() as AddressInfo).port;
 });
 
-/** One raw request on its own connection; the whole answer as text. */
-function rawRequest(head: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    let text = '';
-    socket.on('data', (chunk) => (text += chunk.toString('latin1')));
-    socket.on('close', () => resolve(text));
-    socket.on('error', reject);
-    socket.write(`${head}Connection: close\r\n\r\n`);
-  });
-}
+const rawRequest = (head: string) => rawHttpExchange(port, head);
 
 test('a malformed Host is a 400 that says what is wrong, never a 5xx', async () => {
   const cases: [string, RegExp][] = [
@@ -59,7 +51,6 @@ test('a request claiming to be a platform probe is metered like any other; only 
   assert.match(await rawRequest('GET /healthz HTTP/1.1\r\nHost: acme.localhost\r\n'), /^HTTP\/1\.1 200 /);
   assert.match(await rawRequest('GET /api/metered HTTP/1.1\r\nHost: acme.localhost\r\nX-Tenantry-Probe: 1\r\n'), /^HTTP\/1\.1 200 /);
   const routes = () => published.filter((e) => e.type === 'request').map((e) => (e.data as { route: string }).route);
-  const deadline = Date.now() + 5_000;
-  while (!routes().includes('/api/metered') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor(() => routes().includes('/api/metered'), { what: 'the metered request to be recorded', timeoutMs: 5_000, intervalMs: 10 });
   assert.deepEqual(routes().filter((route) => route !== '/api/thing'), ['/api/metered']);
 });

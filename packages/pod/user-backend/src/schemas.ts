@@ -3,7 +3,7 @@
  * serialises responses with them, and the OpenAPI document is generated from the same objects.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { DateOnly as CalendarDate, DISPLAY_NAME_PATTERN, DISPLAY_NAME_RULE, ErrorBody, MultilineText, Text, Uuid } from '@tenantry/pod-runtime';
+import { DateOnly as CalendarDate, DisplayName, ErrorBody, MultilineText, Text, Uuid } from '@tenantry/pod-runtime';
 
 export const Id = Uuid();
 export const IdParams = Type.Object({ id: Id });
@@ -30,7 +30,7 @@ export const User = Type.Object({
   role: Type.Union([Type.Literal('admin'), Type.Literal('member')]),
 });
 
-export const SignUp = Type.Object({ email: Email, password: Password, name: Type.String({ minLength: 1, maxLength: 120, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE }) }, { additionalProperties: false });
+export const SignUp = Type.Object({ email: Email, password: Password, name: DisplayName({ maxLength: 120 }) }, { additionalProperties: false });
 /** The answer to a sign-up that must wait for the address to be confirmed (and to one for a taken address then). */
 export const SignUpPending = Type.Object({ status: Type.String() });
 export const VerifyEmail = Type.Object({ token: Text({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findOsUser, runsAsRoot, type ServiceUser } from '../os-users.js';
 
 export interface PostgresBinaries {
   postgres: string;
@@ -47,31 +48,16 @@ function hydrateSymlinks(native: string): void {
   }
 }
 
-export interface ServiceUser {
-  uid: number;
-  gid: number;
-  name: string;
-}
-
 /**
  * Postgres refuses to run as root. When the platform runs as root, its Postgres servers run as
  * the `postgres` system user, which is created when missing.
  */
 export function postgresServiceUser(name = 'postgres'): ServiceUser | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  const lookup = () => {
-    try {
-      const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-      return { uid, gid, name };
-    } catch {
-      return undefined;
-    }
-  };
-  const found = lookup();
+  if (!runsAsRoot()) return undefined;
+  const found = findOsUser(name);
   if (found) return found;
   execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', name], { stdio: 'ignore' });
-  const created = lookup();
+  const created = findOsUser(name);
   if (!created) throw new Error(`could not create the system user "${name}" to run Postgres as`);
   return created;
 }

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { WorkloadSpecInput } from '../agent/protocol.js';
-import type { PostgresBinaries, ServiceUser } from './binaries.js';
+import type { PostgresBinaries } from './binaries.js';
+import type { ServiceUser } from '../os-users.js';
 
 const run = promisify(execFile);
 

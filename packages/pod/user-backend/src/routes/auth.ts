@@ -1,5 +1,5 @@
 /** @module Sign-up, sign-in, sign-out and password reset for the tenant's own users. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TenantryError } from '@tenantry/core';
 import {
   ACCOUNT_TOKENS, accountTokenHash, clientAddress, hashPassword, inTransaction, issueAccountToken, sessionCookie, verifyPassword, type MailJob,
@@ -22,6 +22,10 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     const { token, expiresAt } = await sessions.issue(user.id, ttlSeconds);
     return { token, expiresAt, cookie: sessionCookie(config.TENANT_URL, token, expiresAt), user };
   };
+
+  // Mail that cannot be queued is logged, not an error: the answer must not depend on it.
+  const queueMail = (request: FastifyRequest, job: MailJob) =>
+    ctx.jobs.sendMail(job).catch((err: unknown) => request.log.warn({ err, template: job.template }, 'could not queue a mail'));
 
   /** The answer to every sign-up that waits for a confirmed address, the taken ones included. */
   const pending = { status: 'check your mail: the link in it finishes signing up' };
@@ -59,15 +63,13 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
       return { user, verify, verifyUrl, owner };
     });
     const signInUrl = new URL('/login', config.TENANT_URL).toString();
-    // Mail that cannot be queued is logged, not an error: the answer must not depend on it.
-    const queue = (job: MailJob) => ctx.jobs.sendMail(job).catch((err: unknown) => request.log.warn({ err, template: job.template }, 'could not queue a mail'));
     if (outcome.verify) {
       // Taken or not, the same answer; the owner of a taken address learns of the attempt by mail.
       if (outcome.user) {
-        await queue({ template: 'email-verification', to: outcome.user.email, verifyUrl: outcome.verifyUrl!, expiresInMinutes: ACCOUNT_TOKENS.emailVerification.minutes });
+        await queueMail(request, { template: 'email-verification', to: outcome.user.email, verifyUrl: outcome.verifyUrl!, expiresInMinutes: ACCOUNT_TOKENS.emailVerification.minutes });
         ctx.analytics.record('signup', { userId: outcome.user.id });
       } else {
-        await queue({ template: 'account-exists', to: outcome.owner ?? email, signInUrl, resetUrl: new URL('/forgot-password', config.TENANT_URL).toString() });
+        await queueMail(request, { template: 'account-exists', to: outcome.owner ?? email, signInUrl, resetUrl: new URL('/forgot-password', config.TENANT_URL).toString() });
       }
       reply.code(202);
       return pending;
@@ -75,7 +77,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     // Without verification the account is usable at once, which is why a taken address has to be said.
     if (!outcome.user) throw UserErrors.emailTaken();
     const user = outcome.user;
-    await queue({ template: 'welcome', to: user.email, signInUrl });
+    await queueMail(request, { template: 'welcome', to: user.email, signInUrl });
     ctx.analytics.record('signup', { userId: user.id });
     const session = await openSession(user);
     reply.code(201).header('set-cookie', session.cookie);
@@ -122,8 +124,7 @@ export async function authRoutes(app: FastifyInstance, ctx: UserBackendContext):
     if (row.unverified) {
       // Only the right password gets here, so saying so reveals nothing; a fresh link goes out.
       const verifyUrl = await issueAccountToken(pool, 'emailVerification', row.id, config.TENANT_URL);
-      await ctx.jobs.sendMail({ template: 'email-verification', to: row.email, verifyUrl, expiresInMinutes: ACCOUNT_TOKENS.emailVerification.minutes })
-        .catch((err: unknown) => request.log.warn({ err }, 'could not queue the verification mail'));
+      await queueMail(request, { template: 'email-verification', to: row.email, verifyUrl, expiresInMinutes: ACCOUNT_TOKENS.emailVerification.minutes });
       throw UserErrors.unverified();
     }
     await pool.query('UPDATE users SET last_login_at = now() WHERE id = $1', [row.id]);
