@@ -12,7 +12,15 @@
 import { Worker } from 'node:worker_threads';
 import { log, onCleanup, parseFlags, percentile, runBench } from './lib/platform.mjs';
 
-const flags = parseFlags(process.argv.slice(2), { paths: 'embedded,kafka-cassandra', tenants: 20, rate: 25_000, 'duration-s': 10, 'warmup-s': 10, 'flush-ms': 250, 'limit-s': 600 });
+const flags = parseFlags(process.argv.slice(2), {
+  paths: 'embedded,kafka-cassandra',
+  tenants: 20,
+  rate: 25_000,
+  'duration-s': 10,
+  'warmup-s': 10,
+  'flush-ms': 250,
+  'limit-s': 600,
+});
 const lib = (path) => new URL(`../packages/${path}`, import.meta.url).href;
 
 const CONSUMER = `
@@ -62,7 +70,14 @@ async function measure(label, path, { redisUrl, databaseUrl, config }, seconds =
     worker.on('message', (m) => (m.done ? resolve(m) : (stored = m.stored)));
     worker.on('error', reject);
   });
-  const producers = tenants.map((t) => new analytics.AnalyticsProducer(t, analytics.openPublisher(config, t, { url: redisUrl, prefix: `t:${t}` }), { maxBuffered: 50_000, flushIntervalMs: flags['flush-ms'], batchSize: 1000 }));
+  const producers = tenants.map(
+    (t) =>
+      new analytics.AnalyticsProducer(t, analytics.openPublisher(config, t, { url: redisUrl, prefix: `t:${t}` }), {
+        maxBuffered: 50_000,
+        flushIntervalMs: flags['flush-ms'],
+        batchSize: 1000,
+      }),
+  );
 
   log(`${label}: ${flags.tenants} tenants, ${flags.rate} events/s for ${seconds} s`);
   const started = performance.now();
@@ -71,12 +86,19 @@ async function measure(label, path, { redisUrl, databaseUrl, config }, seconds =
   while (performance.now() < end) {
     // Every 10 ms, catch up to the target rate.
     const due = Math.floor(((performance.now() - started) / 1000) * flags.rate);
-    for (; produced < due; produced += 1) producers[produced % producers.length].record('request', { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3 });
+    for (; produced < due; produced += 1)
+      producers[produced % producers.length].record('request', { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3 });
     await new Promise((r) => setTimeout(r, 10));
   }
   const produceSeconds = (performance.now() - started) / 1000;
   await Promise.all(producers.map((p) => p.flush()));
-  const stats = producers.map((p) => p.stats()).reduce((a, s) => ({ published: a.published + s.published, dropped: a.dropped + s.dropped, failures: a.failures + s.publishFailures }), { published: 0, dropped: 0, failures: 0 });
+  const stats = producers
+    .map((p) => p.stats())
+    .reduce((a, s) => ({ published: a.published + s.published, dropped: a.dropped + s.dropped, failures: a.failures + s.publishFailures }), {
+      published: 0,
+      dropped: 0,
+      failures: 0,
+    });
   const deadline = Date.now() + 60_000;
   while (stored < stats.published && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   worker.postMessage('stop');
@@ -95,7 +117,9 @@ async function measure(label, path, { redisUrl, databaseUrl, config }, seconds =
     storedPerSecond: Math.round(result.stored / Math.max(0.001, (result.last - result.first) / 1000)),
     lagMs: { p50: percentile(lags, 50), p99: percentile(lags, 99), max: lags.reduce((a, b) => Math.max(a, b), 0) },
   };
-  log(`${label}: recorded ${summary.recorded} (${summary.producedPerSecond}/s), published ${summary.published}, dropped ${summary.dropped}, stored ${summary.stored} (${summary.storedPerSecond}/s), counted ${summary.countedInStore}${summary.exact ? ' (exact)' : ' (NOT exact)'}`);
+  log(
+    `${label}: recorded ${summary.recorded} (${summary.producedPerSecond}/s), published ${summary.published}, dropped ${summary.dropped}, stored ${summary.stored} (${summary.storedPerSecond}/s), counted ${summary.countedInStore}${summary.exact ? ' (exact)' : ' (NOT exact)'}`,
+  );
   log(`${label}: lag p50 ${summary.lagMs.p50} ms, p99 ${summary.lagMs.p99} ms, max ${summary.lagMs.max} ms`);
   const met = summary.storedPerSecond >= 20_000 && summary.lagMs.p99 < 2_000 && summary.dropped === 0 && summary.exact;
   log(`${label}: target ≥ 20,000 events/s with lag p99 < 2 s: ${met ? 'met' : 'NOT met'}`);
@@ -125,7 +149,13 @@ await runBench('analytics', flags['limit-s'] * 1000, async () => {
     results[path] = await measure(path, path, { redisUrl: redis.url, databaseUrl: postgres.adminUrl, config });
   }
   return {
-    parameters: { tenants: flags.tenants, targetRate: flags.rate, durationSeconds: flags['duration-s'], warmupSeconds: flags['warmup-s'], paths: Object.fromEntries(Object.keys(results).map((p) => [p, PATHS[p]])) },
+    parameters: {
+      tenants: flags.tenants,
+      targetRate: flags.rate,
+      durationSeconds: flags['duration-s'],
+      warmupSeconds: flags['warmup-s'],
+      paths: Object.fromEntries(Object.keys(results).map((p) => [p, PATHS[p]])),
+    },
     results,
     targetMet: Object.values(results).every((r) => r.targetMet),
   };

@@ -24,9 +24,7 @@
 // Writes bench/results/frontend-frameworks.json and prints a summary. Everything it starts is
 // stopped on exit, error, time limit or Ctrl-C.
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -60,7 +58,11 @@ function parseFlags(argv, defaults) {
     const arg = argv[i];
     const key = arg.replace(/^--/, '');
     if (!arg.startsWith('--') || !(key in defaults)) {
-      throw new Error(`unknown argument ${arg}; known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+      throw new Error(
+        `unknown argument ${arg}; known: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     }
     if (typeof defaults[key] === 'boolean') out[key] = true;
     else {
@@ -87,7 +89,10 @@ const flags = parseFlags(process.argv.slice(2), {
   out: relative(ROOT, DEFAULT_RESULTS_FILE),
 });
 const RESULTS_FILE = resolve(ROOT, flags.out);
-const selected = flags.only.split(',').map((s) => s.trim()).filter(Boolean);
+const selected = flags.only
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 for (const v of selected) if (!ALL_VARIANTS.includes(v)) throw new Error(`unknown variant ${v}; known: ${ALL_VARIANTS.join(', ')}`);
 
 const SERVER_NODES = (flags.node ? flags.node.split(',').map((s) => resolve(s.trim())) : [process.execPath]).map((bin) => ({
@@ -124,7 +129,7 @@ function spawnTracked(cmd, args, opts) {
   const child = spawn(cmd, args, { ...opts, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.exited = new Promise((r) => {
     child.once('exit', (code, signal) => r({ code, signal }));
-    child.once('error', (error) => r({ code: null, signal: error.code ?? error.message }));  // e.g. ENOENT: it never ran
+    child.once('error', (error) => r({ code: null, signal: error.code ?? error.message })); // e.g. ENOENT: it never ran
   });
   children.add(child);
   child.exited.then(() => children.delete(child));
@@ -134,7 +139,9 @@ function spawnTracked(cmd, args, opts) {
 function killGroup(child, signal) {
   try {
     process.kill(-child.pid, signal);
-  } catch { /* already gone */ }
+  } catch {
+    /* already gone */
+  }
 }
 
 async function stopChild(child, graceMs = 5000) {
@@ -219,7 +226,9 @@ function treeCpuMs(rootPid) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return ticks * 10;
 }
@@ -229,7 +238,9 @@ function treeRssKiB(rootPid) {
   for (const pid of processTree(rootPid)) {
     try {
       total += Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return total;
 }
@@ -254,7 +265,9 @@ function memorySnapshot(rootPid) {
         ussKiB: f('Private_Clean') + f('Private_Dirty'),
         anonKiB: f('Anonymous'),
       });
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const sum = (k) => processes.reduce((a, p) => a + p[k], 0);
   return {
@@ -313,22 +326,27 @@ async function startBackend() {
     worker.once('message', r);
     worker.once('error', j);
   });
-  const count = () => new Promise((r) => {
-    worker.once('message', (m) => r(m.count));
-    worker.postMessage('count');
-  });
+  const count = () =>
+    new Promise((r) => {
+      worker.once('message', (m) => r(m.count));
+      worker.postMessage('count');
+    });
   return { worker, url: `http://127.0.0.1:${port}`, count };
 }
 
 // ---------------------------------------------------------------- the apps' sources
 
 const NEXT_FILES = {
-  'package.json': JSON.stringify({
-    name: 'bench-next-app',
-    private: true,
-    scripts: { build: 'next build' },
-    dependencies: { next: VERSIONS.next, react: VERSIONS.react, 'react-dom': VERSIONS['react-dom'] },
-  }, null, 2),
+  'package.json': JSON.stringify(
+    {
+      name: 'bench-next-app',
+      private: true,
+      scripts: { build: 'next build' },
+      dependencies: { next: VERSIONS.next, react: VERSIONS.react, 'react-dom': VERSIONS['react-dom'] },
+    },
+    null,
+    2,
+  ),
   'next.config.mjs': `import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -384,21 +402,25 @@ export default function Counter() {
 };
 
 const RR_FILES = {
-  'package.json': JSON.stringify({
-    name: 'bench-react-router-app',
-    private: true,
-    type: 'module',
-    scripts: { build: 'react-router build' },
-    dependencies: {
-      '@react-router/node': VERSIONS['@react-router/node'],
-      '@react-router/serve': VERSIONS['@react-router/serve'],
-      isbot: VERSIONS.isbot,
-      react: VERSIONS.react,
-      'react-dom': VERSIONS['react-dom'],
-      'react-router': VERSIONS['react-router'],
+  'package.json': JSON.stringify(
+    {
+      name: 'bench-react-router-app',
+      private: true,
+      type: 'module',
+      scripts: { build: 'react-router build' },
+      dependencies: {
+        '@react-router/node': VERSIONS['@react-router/node'],
+        '@react-router/serve': VERSIONS['@react-router/serve'],
+        isbot: VERSIONS.isbot,
+        react: VERSIONS.react,
+        'react-dom': VERSIONS['react-dom'],
+        'react-router': VERSIONS['react-router'],
+      },
+      devDependencies: { '@react-router/dev': VERSIONS['@react-router/dev'], vite: VERSIONS.vite },
     },
-    devDependencies: { '@react-router/dev': VERSIONS['@react-router/dev'], vite: VERSIONS.vite },
-  }, null, 2),
+    null,
+    2,
+  ),
   'react-router.config.js': `/** @type {import('@react-router/dev/config').Config} */
 export default { ssr: true };
 `,
@@ -583,7 +605,10 @@ function largestPackages(nodeModules, n = 6) {
       }
     } else pkgs.push({ name: entry.name, ...dirSize(join(nodeModules, entry.name)) });
   }
-  return pkgs.sort((a, b) => b.bytes - a.bytes).slice(0, n).map((p) => ({ name: p.name, mib: round1(p.bytes / 1048576) }));
+  return pkgs
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, n)
+    .map((p) => ({ name: p.name, mib: round1(p.bytes / 1048576) }));
 }
 
 function outputSize(dir, parts) {
@@ -604,7 +629,9 @@ function installedVersions(dir, names) {
   for (const name of names) {
     try {
       out[name] = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')).version;
-    } catch { /* not installed there */ }
+    } catch {
+      /* not installed there */
+    }
   }
   return out;
 }
@@ -620,7 +647,9 @@ async function prepareNext() {
   writeFiles(app, NEXT_FILES);
   const installSeconds = await run('next: npm install', 'npm', NPM_INSTALL, { cwd: app, env: npmEnv, timeoutMs: installTimeoutMs() });
   const buildSeconds = await run('next: next build', join(app, 'node_modules', '.bin', 'next'), ['build'], {
-    cwd: app, env: { NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' }, timeoutMs: 900_000,
+    cwd: app,
+    env: { NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+    timeoutMs: 900_000,
   });
   const standalone = join(app, '.next', 'standalone');
   if (!existsSync(join(standalone, 'server.js'))) throw new Error('next build made no .next/standalone/server.js');
@@ -636,7 +665,9 @@ async function prepareNext() {
     output: { what: '.next/standalone (with .next/static copied in)', ...outputSize(standalone, ['node_modules', '.next']) },
     clientAssetsOnDisk: { mib: round1(clientJs.bytes / 1048576), files: clientJs.files },
     start: (port, node) => ({
-      cmd: node, args: ['server.js'], cwd: standalone,
+      cmd: node,
+      args: ['server.js'],
+      cwd: standalone,
       env: { PORT: String(port), HOSTNAME: '127.0.0.1', NODE_ENV: 'production', NEXT_TELEMETRY_DISABLED: '1' },
     }),
   };
@@ -650,7 +681,9 @@ async function buildReactRouter() {
     writeFiles(app, RR_FILES);
     const installSeconds = await run('react-router: npm install', 'npm', NPM_INSTALL, { cwd: app, env: npmEnv, timeoutMs: installTimeoutMs() });
     const buildSeconds = await run('react-router: react-router build', join(app, 'node_modules', '.bin', 'react-router'), ['build'], {
-      cwd: app, env: { NODE_ENV: 'production' }, timeoutMs: 900_000,
+      cwd: app,
+      env: { NODE_ENV: 'production' },
+      timeoutMs: 900_000,
     });
     if (!existsSync(join(app, 'build', 'server', 'index.js'))) throw new Error('react-router build made no build/server/index.js');
     const clientJs = dirSize(join(app, 'build', 'client'));
@@ -680,7 +713,9 @@ async function reactRouterDeploy(name, deps, extraFiles) {
   writeFiles(deploy, { 'package.json': JSON.stringify(pkg, null, 2), ...extraFiles });
   cpSync(join(built.app, 'package-lock.json'), join(deploy, 'package-lock.json'));
   const prodInstallSeconds = await run(`${name}: npm install --omit=dev`, 'npm', [...NPM_INSTALL, '--omit=dev'], {
-    cwd: deploy, env: npmEnv, timeoutMs: installTimeoutMs(),
+    cwd: deploy,
+    env: npmEnv,
+    timeoutMs: installTimeoutMs(),
   });
   return { built, deploy, prodInstallSeconds };
 }
@@ -701,7 +736,9 @@ async function prepareRrNode() {
     output: { what: 'build/ + server.mjs + production node_modules', ...outputSize(deploy, ['node_modules', 'build']) },
     clientAssetsOnDisk: built.clientAssetsOnDisk,
     start: (port, node) => ({
-      cmd: node, args: ['server.mjs'], cwd: deploy,
+      cmd: node,
+      args: ['server.mjs'],
+      cwd: deploy,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -720,7 +757,9 @@ async function prepareRrServe() {
     output: { what: 'build/ + production node_modules', ...outputSize(deploy, ['node_modules', 'build']) },
     clientAssetsOnDisk: built.clientAssetsOnDisk,
     start: (port, node) => ({
-      cmd: node, args: [join('node_modules', '@react-router', 'serve', bin), 'build/server/index.js'], cwd: deploy,
+      cmd: node,
+      args: [join('node_modules', '@react-router', 'serve', bin), 'build/server/index.js'],
+      cwd: deploy,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -736,7 +775,9 @@ async function prepareBaseline() {
     buildSeconds: 0,
     output: { what: 'server.mjs', ...outputSize(dir, []) },
     start: (port, node) => ({
-      cmd: node, args: ['server.mjs'], cwd: dir,
+      cmd: node,
+      args: ['server.mjs'],
+      cwd: dir,
       env: { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
     }),
   };
@@ -764,7 +805,9 @@ async function get(url, timeoutMs = 10_000) {
 async function waitFirst200(url, child, deadlineMs = 60_000) {
   const t0 = performance.now();
   let exited = false;
-  child.exited.then(() => { exited = true; });
+  child.exited.then(() => {
+    exited = true;
+  });
   let lastError = '';
   while (performance.now() - t0 < deadlineMs) {
     if (exited) throw new Error('server exited before answering');
@@ -791,7 +834,8 @@ async function checkPage(base, res) {
   const scripts = new Set();
   // Scripts a modern browser loads: not the noModule polyfills that only old browsers fetch.
   for (const m of html.matchAll(/<script([^>]*)\ssrc="([^"]+)"([^>]*)>/g)) if (!/nomodule/i.test(m[1] + m[3])) scripts.add(m[2]);
-  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g)) scripts.add(m[1] ?? m[2]);
+  for (const m of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g))
+    scripts.add(m[1] ?? m[2]);
   // React Router's inline module script imports the route modules; count those too.
   for (const m of html.matchAll(/import\(?\s*"([^"]+\.js)"/g)) scripts.add(m[1]);
   let jsBytes = 0;
@@ -850,8 +894,14 @@ const compact = (snap) => ({
   ussMiB: mib(snap.ussKiB),
   anonMiB: mib(snap.anonKiB),
   processes: snap.processes.map((p) => ({
-    pid: p.pid, comm: p.comm, title: p.title, threads: p.threads,
-    rssMiB: mib(p.rssKiB), pssMiB: mib(p.pssKiB), ussMiB: mib(p.ussKiB), anonMiB: mib(p.anonKiB),
+    pid: p.pid,
+    comm: p.comm,
+    title: p.title,
+    threads: p.threads,
+    rssMiB: mib(p.rssKiB),
+    pssMiB: mib(p.pssKiB),
+    ussMiB: mib(p.ussKiB),
+    anonMiB: mib(p.anonKiB),
   })),
 });
 
@@ -908,9 +958,11 @@ async function measureRound(id, variant, node, round) {
       idleAfterLoad: compact(idleAfterLoad),
       serverLog: serverLog.slice(0, 10),
     };
-    log(`${id} round ${round}: startup ${startupMs} ms; idle after warm-up ${r.idleAfterWarmup.rssMiB} MiB RSS / ${r.idleAfterWarmup.pssMiB} MiB PSS`
-      + ` in ${r.idleAfterWarmup.processCount} process(es); ${load.reqPerSec} req/s, p99 ${load.p99Ms} ms, ${load.serverCpuMsPerRequest} CPU ms/req`
-      + `${load.errors || load.non200 ? `, ${load.errors} errors, ${load.non200} non-200` : ''}; after load ${r.idleAfterLoad.rssMiB} MiB RSS`);
+    log(
+      `${id} round ${round}: startup ${startupMs} ms; idle after warm-up ${r.idleAfterWarmup.rssMiB} MiB RSS / ${r.idleAfterWarmup.pssMiB} MiB PSS` +
+        ` in ${r.idleAfterWarmup.processCount} process(es); ${load.reqPerSec} req/s, p99 ${load.p99Ms} ms, ${load.serverCpuMsPerRequest} CPU ms/req` +
+        `${load.errors || load.non200 ? `, ${load.errors} errors, ${load.non200} non-200` : ''}; after load ${r.idleAfterLoad.rssMiB} MiB RSS`,
+    );
     return r;
   } catch (err) {
     err.message += serverLog.length ? `\nserver output:\n${serverLog.join('\n')}` : '';
@@ -967,27 +1019,67 @@ function pad(s, n, right = false) {
 }
 
 function printSummary(results) {
-  const rows = [['variant', 'procs', 'RSS MiB', 'PSS MiB', 'anon MiB', 'RSS after load', 'anon after load', 'startup ms', 'req/s', 'p99 ms', 'CPU ms/req', 'output MiB', 'files', 'build s', 'page JS KiB']];
+  const rows = [
+    [
+      'variant',
+      'procs',
+      'RSS MiB',
+      'PSS MiB',
+      'anon MiB',
+      'RSS after load',
+      'anon after load',
+      'startup ms',
+      'req/s',
+      'p99 ms',
+      'CPU ms/req',
+      'output MiB',
+      'files',
+      'build s',
+      'page JS KiB',
+    ],
+  ];
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) {
       rows.push([id, `FAILED: ${v.error.split('\n')[0].slice(0, 100)}`]);
       continue;
     }
     const s = v.summary;
-    rows.push([id, s.processes, s.idleRssMiB, s.idlePssMiB, s.idleAnonMiB, s.rssAfterLoadMiB, s.anonAfterLoadMiB, s.startupMs, s.reqPerSec, s.p99Ms, s.serverCpuMsPerRequest, s.outputMiB, s.outputFiles, s.buildSeconds, s.pageScriptKiB]);
+    rows.push([
+      id,
+      s.processes,
+      s.idleRssMiB,
+      s.idlePssMiB,
+      s.idleAnonMiB,
+      s.rssAfterLoadMiB,
+      s.anonAfterLoadMiB,
+      s.startupMs,
+      s.reqPerSec,
+      s.p99Ms,
+      s.serverCpuMsPerRequest,
+      s.outputMiB,
+      s.outputFiles,
+      s.buildSeconds,
+      s.pageScriptKiB,
+    ]);
   }
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
-  console.log(`\nFrontend frameworks, servers on ${results.machine.serverNodes.join(' and ')}${flags['node-options'] ? ` with NODE_OPTIONS=${flags['node-options']}` : ''}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);`
-    + ` memory of the whole process tree, idle after ${flags.warmup} warm-up requests; load: ${flags.requests} requests, ${flags.concurrency} concurrent\n`);
+  console.log(
+    `\nFrontend frameworks, servers on ${results.machine.serverNodes.join(' and ')}${flags['node-options'] ? ` with NODE_OPTIONS=${flags['node-options']}` : ''}, ${results.machine.cpuCount} x ${results.machine.cpuModel}; medians of ${flags.rounds} round(s);` +
+      ` memory of the whole process tree, idle after ${flags.warmup} warm-up requests; load: ${flags.requests} requests, ${flags.concurrency} concurrent\n`,
+  );
   for (const r of rows) console.log(r.map((c, i) => pad(c, widths[i], i > 0 && r.length > 2)).join('  '));
-  console.log('\nRSS/PSS/anon: sum over the server\'s process tree once idle after the warm-up; anon = anonymous memory (V8 heap, malloc), what each further'
-    + '\ntenant adds when tenants share one Node executable; "after load": idle again after the load run; CPU ms/req: server CPU time / requests in the load run;'
-    + '\noutput: what a production image needs; page JS: scripts a modern browser loads for the page, uncompressed.');
+  console.log(
+    "\nRSS/PSS/anon: sum over the server's process tree once idle after the warm-up; anon = anonymous memory (V8 heap, malloc), what each further" +
+      '\ntenant adds when tenants share one Node executable; "after load": idle again after the load run; CPU ms/req: server CPU time / requests in the load run;' +
+      '\noutput: what a production image needs; page JS: scripts a modern browser loads for the page, uncompressed.',
+  );
   console.log('\nprocesses (last round, idle after warm-up):');
   for (const [id, v] of Object.entries(results.variants)) {
     if (v.error) continue;
     for (const p of v.rounds.at(-1).idleAfterWarmup.processes) {
-      console.log(`  ${pad(id, 26)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  anon ${pad(p.anonMiB, 6, true)}  ${p.title}`);
+      console.log(
+        `  ${pad(id, 26)} pid ${pad(p.pid, 8)} ${pad(p.comm, 16)} threads ${pad(p.threads, 3)} RSS ${pad(p.rssMiB, 6, true)}  PSS ${pad(p.pssMiB, 6, true)}  anon ${pad(p.anonMiB, 6, true)}  ${p.title}`,
+      );
     }
   }
   console.log(`\nresults: ${RESULTS_FILE.startsWith(`${ROOT}/`) ? relative(ROOT, RESULTS_FILE) : RESULTS_FILE}`);
@@ -1010,11 +1102,13 @@ async function main() {
       serverNodeOptions: flags['node-options'] || null,
       pinnedVersions: VERSIONS,
       idleRule: 'tree VmRSS polled every 1 s until two consecutive readings are within 1 MiB (at most 30 s)',
-      measured: 'sum over the server process and all its descendants (/proc/*/stat ppid) of Rss, Pss and Private_Clean+Private_Dirty (USS) from /proc/<pid>/smaps_rollup',
+      measured:
+        'sum over the server process and all its descendants (/proc/*/stat ppid) of Rss, Pss and Private_Clean+Private_Dirty (USS) from /proc/<pid>/smaps_rollup',
       startup: 'from spawn to the first 200 for GET / (polled every 25 ms), which includes the first server render',
       load: 'fetch (undici) loops in the bench process, keep-alive, bodies read in full; the backend runs in a worker thread of the bench process',
-      output: 'apparent size of the files a production image needs (Next: .next/standalone with .next/static; React Router: build/ + server + npm install --omit=dev)',
-      note: 'PSS divides shared pages (the node binary, libc) among every process that maps them, the bench process and any other node process of the same executable included, and USS leaves shared pages out: both therefore depend on what else runs (here the bench itself runs on the first server Node, so that Node\'s text pages count as shared, while a Node executable used only by the servers counts as private). Anonymous memory (V8 heap, malloc) does not, and is the cost each further tenant adds on a host whose tenants share one Node executable',
+      output:
+        'apparent size of the files a production image needs (Next: .next/standalone with .next/static; React Router: build/ + server + npm install --omit=dev)',
+      note: "PSS divides shared pages (the node binary, libc) among every process that maps them, the bench process and any other node process of the same executable included, and USS leaves shared pages out: both therefore depend on what else runs (here the bench itself runs on the first server Node, so that Node's text pages count as shared, while a Node executable used only by the servers counts as private). Anonymous memory (V8 heap, malloc) does not, and is the cost each further tenant adds on a host whose tenants share one Node executable",
     },
     variants: {},
   };
@@ -1022,11 +1116,15 @@ async function main() {
     results.machine.npm = await new Promise((r) => {
       const c = spawn('npm', ['--version'], { stdio: ['ignore', 'pipe', 'ignore'] });
       let out = '';
-      c.stdout.on('data', (d) => { out += d; });
+      c.stdout.on('data', (d) => {
+        out += d;
+      });
       c.on('exit', () => r(out.trim() || null));
       c.on('error', () => r(null));
     });
-  } catch { /* no npm */ }
+  } catch {
+    /* no npm */
+  }
 
   backend = await startBackend();
   log(`backend on ${backend.url}`);
@@ -1049,7 +1147,7 @@ async function main() {
     for (const id of selected) {
       if (!prepared[id]) continue;
       const key = SERVER_NODES.length === 1 ? id : `${id}@node${node.version.split('.')[0].slice(1)}`;
-      const { start, ...rest } = prepared[id];
+      const { start: _start, ...rest } = prepared[id];
       results.variants[key] = { serverNode: node.version, ...rest, rounds: [] };
       runs.push({ key, id, node });
     }
@@ -1071,7 +1169,11 @@ async function main() {
 
   results.machine.loadAverageAtEnd = os.loadavg().map(round1);
   results.durationSeconds = Math.round((Date.now() - startedAt) / 1000);
-  results.summary = Object.fromEntries(Object.entries(results.variants).filter(([, v]) => v.summary).map(([id, v]) => [id, v.summary]));
+  results.summary = Object.fromEntries(
+    Object.entries(results.variants)
+      .filter(([, v]) => v.summary)
+      .map(([id, v]) => [id, v.summary]),
+  );
   mkdirSync(dirname(RESULTS_FILE), { recursive: true });
   writeFileSync(RESULTS_FILE, `${JSON.stringify(JSON.parse(scrub(JSON.stringify(results))), null, 2)}\n`);
   printSummary(results);

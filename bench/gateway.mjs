@@ -10,12 +10,30 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createTenant, freePort, http, leasedPorts, log, onCleanup, parseFlags, percentile, processTree, readPidFile, runBench, sleep, startPlatform,
+  createTenant,
+  freePort,
+  http,
+  leasedPorts,
+  log,
+  onCleanup,
+  parseFlags,
+  percentile,
+  processTree,
+  readPidFile,
+  runBench,
+  sleep,
+  startPlatform,
   waitTenantServes,
 } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
-  repeat: 3, 'duration-s': 10, 'warmup-s': 2, connections: 32, port: 8192, 'limit-s': 600, 'keep-home': false,
+  repeat: 3,
+  'duration-s': 10,
+  'warmup-s': 2,
+  connections: 32,
+  port: 8192,
+  'limit-s': 600,
+  'keep-home': false,
 });
 const WRK = '/usr/bin/wrk';
 const NGINX = '/usr/sbin/nginx';
@@ -120,7 +138,9 @@ http {
         try {
           const pid = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8'));
           if (pid && pid !== child.pid) process.kill(pid, 'SIGKILL');
-        } catch { /* gone */ }
+        } catch {
+          /* gone */
+        }
         await exited;
       }
     }
@@ -130,8 +150,21 @@ http {
     if (existsSync(join(dir, 'nginx.pid'))) {
       try {
         await http(port, { host: 'probe.localhost', path: '/healthz', timeoutMs: 1000 });
-        return { port, conf, pid: child.pid, errorLog: () => { try { return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000); } catch { return ''; } } };
-      } catch { /* not yet */ }
+        return {
+          port,
+          conf,
+          pid: child.pid,
+          errorLog: () => {
+            try {
+              return readFileSync(join(dir, 'error.log'), 'utf8').slice(-2000);
+            } catch {
+              return '';
+            }
+          },
+        };
+      } catch {
+        /* not yet */
+      }
     }
     await sleep(50);
   }
@@ -149,7 +182,9 @@ function cpuSeconds(pids) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       ticks += Number(f[11]) + Number(f[12]); // utime, stime
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return ticks / CLK_TCK;
 }
@@ -199,12 +234,16 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
       const r = parseWrk(out);
       if (r.non2xx > 0) {
         const sample = await http(port, { host, path: '/api/user/config' }).catch((e) => ({ status: e.message, body: '' }));
-        throw new Error(`${name}: ${r.non2xx} non-2xx answers during the run (now: ${sample.status} ${sample.body.slice(0, 200)})` +
-          (name === 'nginx' ? `\nnginx error.log:\n${nginx.errorLog()}` : ''));
+        throw new Error(
+          `${name}: ${r.non2xx} non-2xx answers during the run (now: ${sample.status} ${sample.body.slice(0, 200)})` +
+            (name === 'nginx' ? `\nnginx error.log:\n${nginx.errorLog()}` : ''),
+        );
       }
       r.cpuPercentOfOneCore = cpuPercent;
       runs[name].push(r);
-      log(`rep ${rep}/${flags.repeat} ${name.padEnd(7)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  cpu ${JSON.stringify(cpuPercent)}`);
+      log(
+        `rep ${rep}/${flags.repeat} ${name.padEnd(7)} ${r.requestsPerSec.toFixed(0).padStart(7)} req/s  p50 ${r.latencyMs.p50.toFixed(2)} ms  p99 ${r.latencyMs.p99.toFixed(2)} ms  cpu ${JSON.stringify(cpuPercent)}`,
+      );
     }
   }
 
@@ -214,7 +253,9 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
       requestsPerSec: Math.round(median(rs.map((r) => r.requestsPerSec))),
       p50Ms: Math.round(median(rs.map((r) => r.latencyMs.p50)) * 1000) / 1000,
       p99Ms: Math.round(median(rs.map((r) => r.latencyMs.p99)) * 1000) / 1000,
-      cpuPercentOfOneCore: Object.fromEntries(Object.keys(rs[0].cpuPercentOfOneCore).map((k) => [k, Math.round(median(rs.map((r) => r.cpuPercentOfOneCore[k])))])),
+      cpuPercentOfOneCore: Object.fromEntries(
+        Object.keys(rs[0].cpuPercentOfOneCore).map((k) => [k, Math.round(median(rs.map((r) => r.cpuPercentOfOneCore[k])))]),
+      ),
     };
   }
   const round3 = (x) => Math.round(x * 1000) / 1000;
@@ -229,7 +270,9 @@ await runBench('gateway', flags['limit-s'] * 1000, async () => {
     nginxAddedP99Ms: { target: `<= ${TARGETS.addedP99MaxMs} (reference)`, measured: added.nginx, met: added.nginx <= TARGETS.addedP99MaxMs },
   };
   log(`median: ${JSON.stringify(summary)}`);
-  log(`gateway/nginx throughput ratio ${ratio} (target ≥ ${TARGETS.ratioMin}); added p99 over direct: nginx ${added.nginx} ms, gateway ${added.gateway} ms (target ≤ ${TARGETS.addedP99MaxMs} ms)`);
+  log(
+    `gateway/nginx throughput ratio ${ratio} (target ≥ ${TARGETS.ratioMin}); added p99 over direct: nginx ${added.nginx} ms, gateway ${added.gateway} ms (target ≤ ${TARGETS.addedP99MaxMs} ms)`,
+  );
 
   return {
     parameters: {

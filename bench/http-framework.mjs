@@ -29,7 +29,13 @@ import { startTestPostgres } from '../packages/drivers/local/dist/test-support/t
 import { ROOT, anyFreePort, http, log, onCleanup, parseFlags, percentile, processTree, runBench, sleep } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
-  repeat: 3, 'duration-s': 10, 'warmup-s': 2, connections: 20, 'limit-s': 1200, 'quiet-wait-s': 60, retries: 2,
+  repeat: 3,
+  'duration-s': 10,
+  'warmup-s': 2,
+  connections: 20,
+  'limit-s': 1200,
+  'quiet-wait-s': 60,
+  retries: 2,
 });
 /** A run during which other programs used more than this (% of one core) is disturbed: measured again if time allows. */
 const DISTURBED_OTHER_CPU = 25;
@@ -40,7 +46,11 @@ const FRAMEWORKS = {
 };
 const ROWS = 1000;
 const POOL_MAX = 10;
-const median = (xs) => percentile(xs.filter((x) => x !== null && x !== undefined), 50);
+const median = (xs) =>
+  percentile(
+    xs.filter((x) => x !== null && x !== undefined),
+    50,
+  );
 const round = (x, digits = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 const versionOf = (name) => JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
 
@@ -67,7 +77,9 @@ function cpuSnapshot() {
       const pid = Number(entry);
       ticks.set(pid, Number(f[11]) + Number(f[12]));
       if (Number(f[6]) & PF_KTHREAD) kernel.add(pid);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return { ticks, kernel, machine: machineCpu(), at: performance.now() };
 }
@@ -194,10 +206,12 @@ async function startServer(framework, db) {
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
   let alive = true;
-  const exited = new Promise((r) => child.once('exit', (code, signal) => {
-    alive = false;
-    r({ code, signal });
-  }));
+  const exited = new Promise((r) =>
+    child.once('exit', (code, signal) => {
+      alive = false;
+      r({ code, signal });
+    }),
+  );
   let stopping;
   const stop = () => {
     stopping ??= (async () => {
@@ -266,7 +280,14 @@ function equivalenceCases(db) {
     { name: 'description of 2001 characters', method: 'POST', path: '/api/projects', body: body({ name: 'p', description: 'd'.repeat(2001) }), status: 400 },
     { name: 'body not JSON', method: 'POST', path: '/api/projects', body: '{"name": ', status: 400 },
     { name: 'body an array', method: 'POST', path: '/api/projects', body: '[]', status: 400 },
-    { name: 'content type not JSON', method: 'POST', path: '/api/projects', body: 'name=p', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415 },
+    {
+      name: 'content type not JSON',
+      method: 'POST',
+      path: '/api/projects',
+      body: 'name=p',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      status: 415,
+    },
   ];
 }
 
@@ -277,7 +298,8 @@ async function checkEquivalence(server, cases, reference) {
     if (res.status !== c.status) failures.push(`${c.name}: ${res.status} instead of ${c.status} (${res.body.slice(0, 200)})`);
     else if (res.json === undefined) failures.push(`${c.name}: the body is not JSON: ${res.body.slice(0, 200)}`);
     else if (c.status >= 400 && typeof res.json?.error?.code !== 'string') failures.push(`${c.name}: no error.code in ${res.body.slice(0, 200)}`);
-    else if (c.status === 201 && (typeof res.json.id !== 'string' || typeof res.json.created_at !== 'string')) failures.push(`${c.name}: no id/created_at in ${res.body}`);
+    else if (c.status === 201 && (typeof res.json.id !== 'string' || typeof res.json.created_at !== 'string'))
+      failures.push(`${c.name}: no id/created_at in ${res.body}`);
     if (c.compareBody && res.status === 200) {
       reference[c.name] ??= { framework: server.framework, body: res.body };
       if (reference[c.name].body !== res.body) {
@@ -298,14 +320,15 @@ async function checkEquivalence(server, cases, reference) {
 async function load(server, route, db, seconds, { measured }) {
   let next = Math.floor(Math.random() * db.ids.length);
   let created = 0;
-  const request = route === 'get'
-    ? { method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/projects/${db.ids[(next++) % db.ids.length]}` }) }
-    : {
-      method: 'POST',
-      path: '/api/projects',
-      headers: { 'content-type': 'application/json' },
-      setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: `load ${(created += 1)}`, description: 'created by the load test' }) }),
-    };
+  const request =
+    route === 'get'
+      ? { method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/projects/${db.ids[next++ % db.ids.length]}` }) }
+      : {
+          method: 'POST',
+          path: '/api/projects',
+          headers: { 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: `load ${(created += 1)}`, description: 'created by the load test' }) }),
+        };
   const expected = route === 'get' ? 200 : 201;
   const latencies = [];
   const statuses = {};
@@ -326,7 +349,9 @@ async function load(server, route, db, seconds, { measured }) {
   offCleanup();
   if (!measured) return null;
   const { percent: cpu, serverSeconds: serverCpuSeconds } = cpuBetween(before, cpuSnapshot(), { serverPid: server.pid, postgresPids: db.pids() });
-  const unexpected = Object.entries(statuses).filter(([code]) => Number(code) !== expected).reduce((a, [, n]) => a + n, 0);
+  const unexpected = Object.entries(statuses)
+    .filter(([code]) => Number(code) !== expected)
+    .reduce((a, [, n]) => a + n, 0);
   const total = Object.values(statuses).reduce((a, b) => a + b, 0);
   return {
     requestsPerSec: round((statuses[expected] ?? 0) / r.duration, 0),
@@ -342,7 +367,12 @@ async function load(server, route, db, seconds, { measured }) {
       p50: round(percentile(latencies, 50), 3),
       p90: round(percentile(latencies, 90), 3),
       p99: round(percentile(latencies, 99), 3),
-      max: latencies.length ? round(latencies.reduce((a, b) => Math.max(a, b)), 3) : null,
+      max: latencies.length
+        ? round(
+            latencies.reduce((a, b) => Math.max(a, b)),
+            3,
+          )
+        : null,
       mean: latencies.length ? round(latencies.reduce((a, b) => a + b, 0) / latencies.length, 3) : null,
     },
     serverCpuMicrosecondsPerRequest: statuses[expected] ? round((serverCpuSeconds / statuses[expected]) * 1e6, 0) : null,
@@ -360,16 +390,46 @@ async function load(server, route, db, seconds, { measured }) {
 function summarizeRuns(runs) {
   const pick = (f) => median(runs.map(f));
   return {
-    requestsPerSec: round(pick((r) => r.requestsPerSec), 0),
-    latencyP50Ms: round(pick((r) => r.latencyMs.p50), 3),
-    latencyP99Ms: round(pick((r) => r.latencyMs.p99), 3),
-    serverCpuPercent: round(pick((r) => r.cpuPercent.server), 0),
-    serverCpuMicrosecondsPerRequest: round(pick((r) => r.serverCpuMicrosecondsPerRequest), 0),
-    postgresCpuPercent: round(pick((r) => r.cpuPercent.postgres), 0),
-    loadGeneratorCpuPercent: round(pick((r) => r.cpuPercent.loadGenerator), 0),
-    machineCpuPercent: round(pick((r) => r.cpuPercent.machine), 0),
-    kernelThreadsCpuPercent: round(pick((r) => r.cpuPercent.kernelThreads), 0),
-    otherProgramsCpuPercent: round(pick((r) => r.cpuPercent.otherPrograms), 0),
+    requestsPerSec: round(
+      pick((r) => r.requestsPerSec),
+      0,
+    ),
+    latencyP50Ms: round(
+      pick((r) => r.latencyMs.p50),
+      3,
+    ),
+    latencyP99Ms: round(
+      pick((r) => r.latencyMs.p99),
+      3,
+    ),
+    serverCpuPercent: round(
+      pick((r) => r.cpuPercent.server),
+      0,
+    ),
+    serverCpuMicrosecondsPerRequest: round(
+      pick((r) => r.serverCpuMicrosecondsPerRequest),
+      0,
+    ),
+    postgresCpuPercent: round(
+      pick((r) => r.cpuPercent.postgres),
+      0,
+    ),
+    loadGeneratorCpuPercent: round(
+      pick((r) => r.cpuPercent.loadGenerator),
+      0,
+    ),
+    machineCpuPercent: round(
+      pick((r) => r.cpuPercent.machine),
+      0,
+    ),
+    kernelThreadsCpuPercent: round(
+      pick((r) => r.cpuPercent.kernelThreads),
+      0,
+    ),
+    otherProgramsCpuPercent: round(
+      pick((r) => r.cpuPercent.otherPrograms),
+      0,
+    ),
     runsWithErrors: runs.filter((r) => !r.ok).length,
     runsDisturbed: runs.filter((r) => r.cpuPercent.otherPrograms > DISTURBED_OTHER_CPU).length,
   };
@@ -387,19 +447,37 @@ function printTable(summary) {
     rows.push([`${name} req/s`, ...fws.map((f) => cell(s[f].requestsPerSec)), ratio(s.fastify.requestsPerSec, s.express.requestsPerSec)]);
     rows.push([`${name} p50`, ...fws.map((f) => cell(s[f].latencyP50Ms, ' ms')), ratio(s.fastify.latencyP50Ms, s.express.latencyP50Ms)]);
     rows.push([`${name} p99`, ...fws.map((f) => cell(s[f].latencyP99Ms, ' ms')), ratio(s.fastify.latencyP99Ms, s.express.latencyP99Ms)]);
-    rows.push([`${name} server CPU per request`, ...fws.map((f) => cell(s[f].serverCpuMicrosecondsPerRequest, ' µs')), ratio(s.fastify.serverCpuMicrosecondsPerRequest, s.express.serverCpuMicrosecondsPerRequest)]);
-    rows.push([`${name} CPU % server/pg/load/other`, ...fws.map((f) => `${s[f].serverCpuPercent}/${s[f].postgresCpuPercent}/${s[f].loadGeneratorCpuPercent}/${s[f].otherProgramsCpuPercent}`), '']);
+    rows.push([
+      `${name} server CPU per request`,
+      ...fws.map((f) => cell(s[f].serverCpuMicrosecondsPerRequest, ' µs')),
+      ratio(s.fastify.serverCpuMicrosecondsPerRequest, s.express.serverCpuMicrosecondsPerRequest),
+    ]);
+    rows.push([
+      `${name} CPU % server/pg/load/other`,
+      ...fws.map((f) => `${s[f].serverCpuPercent}/${s[f].postgresCpuPercent}/${s[f].loadGeneratorCpuPercent}/${s[f].otherProgramsCpuPercent}`),
+      '',
+    ]);
     rows.push([`${name} runs with errors / disturbed`, ...fws.map((f) => `${s[f].runsWithErrors} / ${s[f].runsDisturbed} of ${flags.repeat}`), '']);
   }
   const mib = (k) => (k ? `${(k / 1024).toFixed(1)} MiB` : '-');
   rows.push(['idle RSS after start-up', ...fws.map((f) => mib(summary[f].idleRssKiB)), ratio(summary.fastify.idleRssKiB, summary.express.idleRssKiB)]);
   rows.push(['RSS after load', ...fws.map((f) => mib(summary[f].rssAfterLoadKiB)), ratio(summary.fastify.rssAfterLoadKiB, summary.express.rssAfterLoadKiB)]);
   rows.push(['peak RSS (VmHWM)', ...fws.map((f) => mib(summary[f].peakRssKiB)), ratio(summary.fastify.peakRssKiB, summary.express.peakRssKiB)]);
-  rows.push(['cold start to first 200 (health)', ...fws.map((f) => cell(summary[f].coldStartMs.health, ' ms')), ratio(summary.fastify.coldStartMs.health, summary.express.coldStartMs.health)]);
-  rows.push(['cold start to first DB-backed 200', ...fws.map((f) => cell(summary[f].coldStartMs.firstDbQuery, ' ms')), ratio(summary.fastify.coldStartMs.firstDbQuery, summary.express.coldStartMs.firstDbQuery)]);
+  rows.push([
+    'cold start to first 200 (health)',
+    ...fws.map((f) => cell(summary[f].coldStartMs.health, ' ms')),
+    ratio(summary.fastify.coldStartMs.health, summary.express.coldStartMs.health),
+  ]);
+  rows.push([
+    'cold start to first DB-backed 200',
+    ...fws.map((f) => cell(summary[f].coldStartMs.firstDbQuery, ' ms')),
+    ratio(summary.fastify.coldStartMs.firstDbQuery, summary.express.coldStartMs.firstDbQuery),
+  ]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  process.stdout.write(`\nmedians of ${flags.repeat} runs each, ${flags.connections} connections, ${flags['duration-s']} s per run after ${flags['warmup-s']} s warm-up\n`);
+  process.stdout.write(
+    `\nmedians of ${flags.repeat} runs each, ${flags.connections} connections, ${flags['duration-s']} s per run after ${flags['warmup-s']} s warm-up\n`,
+  );
   process.stdout.write(`${line(rows[0])}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
   for (const r of rows.slice(1)) process.stdout.write(`${line(r)}\n`);
   process.stdout.write('\n');
@@ -436,15 +514,19 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
       await load(server, route, db, flags['warmup-s'], { measured: false });
       routes[route] = await load(server, route, db, flags['duration-s'], { measured: true });
       const r = routes[route];
-      log(`  ${route.toUpperCase()}: ${r.requestsPerSec} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, `
-        + `CPU % server ${r.cpuPercent.server}, postgres ${r.cpuPercent.postgres}, autocannon ${r.cpuPercent.loadGenerator}, kernel threads ${r.cpuPercent.kernelThreads}, other programs ${r.cpuPercent.otherPrograms} (machine ${r.cpuPercent.machine} of ${CPUS * 100})`
-        + `${r.ok ? '' : `, ERRORS: ${JSON.stringify({ statuses: r.statusCounts, errors: r.errors, timeouts: r.timeouts })}`}`);
+      log(
+        `  ${route.toUpperCase()}: ${r.requestsPerSec} req/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, ` +
+          `CPU % server ${r.cpuPercent.server}, postgres ${r.cpuPercent.postgres}, autocannon ${r.cpuPercent.loadGenerator}, kernel threads ${r.cpuPercent.kernelThreads}, other programs ${r.cpuPercent.otherPrograms} (machine ${r.cpuPercent.machine} of ${CPUS * 100})` +
+          `${r.ok ? '' : `, ERRORS: ${JSON.stringify({ statuses: r.statusCounts, errors: r.errors, timeouts: r.timeouts })}`}`,
+      );
     }
     const after = memoryKiB(server.pid);
     await server.stop();
     const removed = await db.reset();
-    log(`  cold start ${server.coldStartMs.health} ms (health) / ${server.coldStartMs.firstDbQuery} ms (DB), `
-      + `RSS idle ${(idle.rssKiB / 1024).toFixed(1)} MiB, after load ${(after.rssKiB / 1024).toFixed(1)} MiB; ${removed} created rows deleted`);
+    log(
+      `  cold start ${server.coldStartMs.health} ms (health) / ${server.coldStartMs.firstDbQuery} ms (DB), ` +
+        `RSS idle ${(idle.rssKiB / 1024).toFixed(1)} MiB, after load ${(after.rssKiB / 1024).toFixed(1)} MiB; ${removed} created rows deleted`,
+    );
     return {
       repetition: rep,
       otherProgramsCpuPercentBefore: quietBefore,
@@ -500,7 +582,13 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
   return {
     parameters: {
       servers: Object.fromEntries(Object.entries(FRAMEWORKS).map(([f, { file }]) => [f, rel(file)])),
-      versions: { express: versionOf('express'), fastify: versionOf('fastify'), '@fastify/swagger': versionOf('@fastify/swagger'), pg: versionOf('pg'), autocannon: versionOf('autocannon') },
+      versions: {
+        express: versionOf('express'),
+        fastify: versionOf('fastify'),
+        '@fastify/swagger': versionOf('@fastify/swagger'),
+        pg: versionOf('pg'),
+        autocannon: versionOf('autocannon'),
+      },
       database: `throwaway Postgres (embedded binaries), table projects with ${ROWS} rows, pg.Pool max ${POOL_MAX} per server`,
       routes: {
         get: 'GET /api/projects/:id, SELECT by primary key, cycling through the 1,000 ids; expected 200',
@@ -515,11 +603,13 @@ await runBench('http-framework', flags['limit-s'] * 1000, async () => {
       quiet: `before each server the bench waits (up to quiet-wait-s) until other programs use under ${DISTURBED_OTHER_CPU} % of one core; otherProgramsCpuPercentBefore records it`,
       latency: 'percentiles of every expected-status response time (ms, sub-millisecond resolution) in the measured run',
       rss: 'VmRSS of the server process from /proc/<pid>/status: idle = 1 s after the first DB-backed 200; after load = right after the POST run; peak = VmHWM',
-      coldStart: 'from spawn of the server process to the first 200 of GET /api/health (polled every 5 ms), and to the first 200 of a DB-backed GET right after',
+      coldStart:
+        'from spawn of the server process to the first 200 of GET /api/health (polled every 5 ms), and to the first 200 of a DB-backed GET right after',
       equivalence: `${cases.length} requests (valid, not found, invalid id, invalid bodies, bad JSON, wrong content type) answered with the same status by both; the same body byte for byte for two rows`,
       configuration: {
         express: 'express.json({limit: 1mb}) on the POST route, hand-written validation, ETag and X-Powered-By off, res.json',
-        fastify: 'logger off, JSON Schema for params, body and responses (Ajv validation, fast-json-stringify serialization), Ajv coerceTypes off, @fastify/swagger registered',
+        fastify:
+          'logger off, JSON Schema for params, body and responses (Ajv validation, fast-json-stringify serialization), Ajv coerceTypes off, @fastify/swagger registered',
       },
       note: 'autocannon (in this process), the server and Postgres share the machine, without CPU pinning',
     },

@@ -15,7 +15,14 @@ const IN_FLIGHT = 8;
 const lib = (path) => new URL(`../packages/${path}`, import.meta.url).href;
 
 const event = (i) =>
-  JSON.stringify({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, tenantId: 'bench', type: 'request', schemaVersion: 1, at: Date.now(), data: { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3.2 } });
+  JSON.stringify({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    tenantId: 'bench',
+    type: 'request',
+    schemaVersion: 1,
+    at: Date.now(),
+    data: { route: '/api/projects/:id', method: 'GET', status: 200, latencyMs: 3.2 },
+  });
 
 async function produceAll(send) {
   const started = performance.now();
@@ -99,8 +106,12 @@ await runBench('kafka-clients', flags['limit-s'] * 1000, async () => {
   }
   const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const summary = Object.fromEntries(
-    Object.entries(rounds).map(([name, results]) => [name, { producedPerSecond: median(results.map((r) => r.produced)), consumedPerSecond: median(results.map((r) => r.consumed)) }]),
+    Object.entries(rounds).map(([name, results]) => [
+      name,
+      { producedPerSecond: median(results.map((r) => r.produced)), consumedPerSecond: median(results.map((r) => r.consumed)) },
+    ]),
   );
-  for (const [name, s] of Object.entries(summary)) log(`${name}: median produced ${s.producedPerSecond}/s, consumed (with a commit per batch) ${s.consumedPerSecond}/s`);
+  for (const [name, s] of Object.entries(summary))
+    log(`${name}: median produced ${s.producedPerSecond}/s, consumed (with a commit per batch) ${s.consumedPerSecond}/s`);
   return { parameters: { events: flags.events, rounds: flags.rounds, batch: BATCH, inFlight: IN_FLIGHT }, rounds, summary };
 });

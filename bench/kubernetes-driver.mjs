@@ -39,7 +39,9 @@ async function setUp() {
   const kubectlRun = (args, input) => spawnSync(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', input });
   for (const node of platformTestNodes()) kubectlRun(['apply', '-f', '-'], node);
   kubectlRun(['create', 'namespace', 'tenantry-system']);
-  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: 'tenant-data' }));
+  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(
+    new CreateBucketCommand({ Bucket: 'tenant-data' }),
+  );
 
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
   await admin.connect();
@@ -53,11 +55,34 @@ async function setUp() {
   const work = mkdtempSync(join(tmpdir(), 'tenantry-bench-kubernetes-'));
   const terraform = installTerraformStandIn(join(work, 'stand-in'), { postgresUrl: postgres.adminUrl, redisUrl: redis.url });
   const varFile = join(work, 'platform.auto.tfvars.json');
-  writeFileSync(varFile, JSON.stringify({ region: 'eu-west-1', platform: { bucket: 'tenant-data', eks_oidc_provider_arn: 'arn', eks_oidc_provider_url: 'oidc', db_subnet_group_name: 'db', db_security_group_ids: [], trial_host: { address: 'trial', port: 5432 }, trial_admin_secret: 's', kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/id', redis: { address: 'redis', port: 6379, user_group_id: 'g' } } }));
+  writeFileSync(
+    varFile,
+    JSON.stringify({
+      region: 'eu-west-1',
+      platform: {
+        bucket: 'tenant-data',
+        eks_oidc_provider_arn: 'arn',
+        eks_oidc_provider_url: 'oidc',
+        db_subnet_group_name: 'db',
+        db_security_group_ids: [],
+        trial_host: { address: 'trial', port: 5432 },
+        trial_admin_secret: 's',
+        kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/id',
+        redis: { address: 'redis', port: 6379, user_group_id: 'g' },
+      },
+    }),
+  );
   const drivers = createKubernetesDrivers({
     domain: 'example.com',
     terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'state' }, varFile },
-    helm: { helm, kubectl, env: { KUBECONFIG: kube.kubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: ['user-backend', 'admin-backend', 'scheduler', 'frontend'] },
+    helm: {
+      helm,
+      kubectl,
+      env: { KUBECONFIG: kube.kubeconfig },
+      chart: TENANT_POD_CHART,
+      releaseNamespace: 'tenantry-system',
+      programs: ['user-backend', 'admin-backend', 'scheduler', 'frontend'],
+    },
     storage: { region: 'us-east-1', bucket: 'tenant-data', endpoint: minio.endpoint, credentials: minio.credentials },
     redisAdminUrl: redis.url,
     smtpRelayUrl: 'smtp://relay:secret@relay.example.com:587',
@@ -93,7 +118,9 @@ function report(name, tenants, deletionsMs) {
     steps: Object.fromEntries(STEP_NAMES.map((step) => [step, summarize(tenants.map((t) => t.steps[step]))])),
     deletion: summarize(deletionsMs),
   };
-  log(`${name}: total p50 ${summary.total.p50} ms, p95 ${summary.total.p95} ms; database p50 ${summary.steps.database.p50} ms, pod p50 ${summary.steps.pod.p50} ms; deletion p50 ${summary.deletion.p50} ms`);
+  log(
+    `${name}: total p50 ${summary.total.p50} ms, p95 ${summary.total.p95} ms; database p50 ${summary.steps.database.p50} ms, pod p50 ${summary.steps.pod.p50} ms; deletion p50 ${summary.deletion.p50} ms`,
+  );
   return { summary, tenants, deletionsMs };
 }
 

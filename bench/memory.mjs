@@ -4,10 +4,8 @@
 // processes are its pid plus all descendants (for Postgres: the postmaster and the processes it forks).
 //
 //   node bench/memory.mjs [--idle-s 5] [--port 8193] [--limit-s 300] [--keep-home]
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import {
-  ROOT, createTenant, log, parentMap, parseFlags, processTree, readPidFile, runBench, sleep, startPlatform, waitTenantServes,
-} from './lib/platform.mjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { ROOT, createTenant, log, parentMap, parseFlags, processTree, readPidFile, runBench, sleep, startPlatform, waitTenantServes } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), { 'idle-s': 5, port: 8193, 'limit-s': 300, 'keep-home': false });
 const POD_PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
@@ -19,7 +17,9 @@ function memoryOf(pid) {
   let pss = null;
   try {
     pss = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-  } catch { /* not readable */ }
+  } catch {
+    /* not readable */
+  }
   // Relative to the repository, so the results name no folder of the machine they ran on.
   const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').replaceAll(`${ROOT}/`, '').slice(0, 120);
   return { pid, rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon'), rssFileKiB: field('RssFile'), rssShmemKiB: field('RssShmem'), pssKiB: pss, title };
@@ -30,7 +30,9 @@ function measureProgram(rootPid, parents) {
   for (const pid of processTree(rootPid, parents)) {
     try {
       processes.push(memoryOf(pid));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   const sum = (k) => processes.reduce((a, p) => a + (p[k] ?? 0), 0);
   return { processes: processes.length, rssKiB: sum('rssKiB'), pssKiB: sum('pssKiB'), rssShmemKiB: sum('rssShmemKiB'), detail: processes };
@@ -89,19 +91,26 @@ await runBench('memory', flags['limit-s'] * 1000, async () => {
   // A trial tenant's database lives on the shared trial server; backends that appeared there while the
   // trial tenant was created are shown separately (not in the tenant's total, which counts its own processes).
   const newTrialBackends = [...trialServerChildren(platform.home, parents)].filter((p) => !trialChildrenBefore.has(p));
-  const sharedTrialServer = newTrialBackends.map((pid) => {
-    try {
-      return memoryOf(pid);
-    } catch {
-      return null;
-    }
-  }).filter(Boolean);
+  const sharedTrialServer = newTrialBackends
+    .map((pid) => {
+      try {
+        return memoryOf(pid);
+      } catch {
+        return null;
+      }
+    })
+    .filter(Boolean);
 
   for (const r of results) {
     log(`${r.tier} tenant ${r.slug}: total RSS ${mib(r.total.rssKiB)} MiB (PSS ${mib(r.total.pssKiB)} MiB) in ${r.total.processes} processes`);
-    for (const [name, p] of Object.entries(r.programs)) log(`  ${name.padEnd(14)} ${String(mib(p.rssKiB)).padStart(7)} MiB RSS  ${String(mib(p.pssKiB)).padStart(7)} MiB PSS  (${p.processes} process${p.processes > 1 ? 'es' : ''})`);
+    for (const [name, p] of Object.entries(r.programs))
+      log(
+        `  ${name.padEnd(14)} ${String(mib(p.rssKiB)).padStart(7)} MiB RSS  ${String(mib(p.pssKiB)).padStart(7)} MiB PSS  (${p.processes} process${p.processes > 1 ? 'es' : ''})`,
+      );
   }
-  log(`new backends on the shared trial Postgres since the trial tenant was created: ${sharedTrialServer.length}, RSS ${mib(sharedTrialServer.reduce((a, p) => a + p.rssKiB, 0))} MiB`);
+  log(
+    `new backends on the shared trial Postgres since the trial tenant was created: ${sharedTrialServer.length}, RSS ${mib(sharedTrialServer.reduce((a, p) => a + p.rssKiB, 0))} MiB`,
+  );
 
   const table = {};
   for (const r of results) {
@@ -116,7 +125,8 @@ await runBench('memory', flags['limit-s'] * 1000, async () => {
   return {
     parameters: {
       idleSeconds: flags['idle-s'],
-      measured: 'sum of VmRSS (/proc/<pid>/status) over each program’s pid and its descendants (/proc/*/stat ppid); PSS from /proc/<pid>/smaps_rollup for reference',
+      measured:
+        'sum of VmRSS (/proc/<pid>/status) over each program’s pid and its descendants (/proc/*/stat ppid); PSS from /proc/<pid>/smaps_rollup for reference',
       note: 'RSS counts shared pages (Postgres shared buffers, shared libraries) once per process, so summed RSS over-states real use; PSS divides shared pages among the processes that map them',
     },
     summary: table,

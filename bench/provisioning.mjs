@@ -9,12 +9,17 @@
 //
 //   node bench/provisioning.mjs [--count 20] [--poll-ms 10] [--post-concurrency 40] [--tenant-timeout-s 90]
 //                               [--port 8191] [--limit-s 900] [--keep-home] [--tag x → results/provisioning-x.json]
-import {
-  createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantServes, TENANT_PORTS,
-} from './lib/platform.mjs';
+import { createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantServes, TENANT_PORTS } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
-  count: 20, 'poll-ms': 10, 'post-concurrency': 40, 'tenant-timeout-s': 90, port: 8191, 'limit-s': 900, 'keep-home': false, tag: '',
+  count: 20,
+  'poll-ms': 10,
+  'post-concurrency': 40,
+  'tenant-timeout-s': 90,
+  port: 8191,
+  'limit-s': 900,
+  'keep-home': false,
+  tag: '',
 });
 const N = flags.count;
 if (!Number.isInteger(N) || N < 1 || N > 50) throw new Error('--count must be an integer from 1 to 50');
@@ -52,7 +57,12 @@ async function provisionOne(platform, slug, tier, postGate = (fn) => fn(), round
     const steps = Object.fromEntries((record.steps ?? []).map((s) => [s.name, s.durationMs]));
     const catalogMs = record.readyAt && record.createdAt ? Date.parse(record.readyAt) - Date.parse(record.createdAt) : null;
     return {
-      slug, tier, ms: Math.round(t1 - t0), postMs: Math.round(postMs), catalogCreatedToReadyMs: catalogMs, stepMs: steps,
+      slug,
+      tier,
+      ms: Math.round(t1 - t0),
+      postMs: Math.round(postMs),
+      catalogCreatedToReadyMs: catalogMs,
+      stepMs: steps,
       ...(roundStart !== undefined ? { postSentAfterRoundStartMs: Math.round(t0 - roundStart), fromRoundStartMs: Math.round(t1 - roundStart) } : {}),
     };
   } catch (err) {
@@ -113,7 +123,10 @@ await runBench(flags.tag ? `provisioning-${flags.tag}` : 'provisioning', flags['
       if (!sample.error) log(`  ${sample.slug}: ${sample.ms} ms (steps ${JSON.stringify(sample.stepMs)})`);
     }
     rounds.push(summarizeRound(name, 'sequential', samples, performance.now() - started));
-    rounds.at(-1).deleteError = await deleteAll(platform, samples.map((s) => s.slug));
+    rounds.at(-1).deleteError = await deleteAll(
+      platform,
+      samples.map((s) => s.slug),
+    );
     await sleep(1000);
   }
 
@@ -136,14 +149,22 @@ await runBench(flags.tag ? `provisioning-${flags.tag}` : 'provisioning', flags['
       ),
     );
     rounds.push(summarizeRound(name, 'concurrent', samples, performance.now() - started));
-    rounds.at(-1).deleteError = await deleteAll(platform, jobs.map((j) => j.slug));
+    rounds.at(-1).deleteError = await deleteAll(
+      platform,
+      jobs.map((j) => j.slug),
+    );
   }
 
   const pick = (round, tier) => rounds.find((r) => r.name === round)?.byTier[tier];
   const target = (round, tier) => {
     const t = pick(round, tier);
     const measuredMs = t?.postToFirst200Ms.p50 ?? null;
-    return { targetMs: TARGETS[tier].p50Ms, measuredMs, failedTenants: t?.failed ?? null, met: measuredMs !== null && measuredMs <= TARGETS[tier].p50Ms && t.failed === 0 };
+    return {
+      targetMs: TARGETS[tier].p50Ms,
+      measuredMs,
+      failedTenants: t?.failed ?? null,
+      met: measuredMs !== null && measuredMs <= TARGETS[tier].p50Ms && t.failed === 0,
+    };
   };
   const targets = {
     trialSequentialP50: target('trial-sequential', 'trial'),

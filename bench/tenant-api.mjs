@@ -7,9 +7,7 @@
 //
 //   node bench/tenant-api.mjs [--tier trial] [--connections 20] [--duration-s 10] [--warmup-s 2] [--runs 3] [--port 8194] [--limit-s 600]
 import autocannon from 'autocannon';
-import {
-  createTenant, leasedPorts, log, onCleanup, parseFlags, percentile, runBench, startPlatform, waitTenantServes,
-} from './lib/platform.mjs';
+import { createTenant, leasedPorts, log, onCleanup, parseFlags, percentile, runBench, startPlatform, waitTenantServes } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), { tier: 'trial', connections: 20, 'duration-s': 10, 'warmup-s': 2, runs: 3, port: 8194, 'limit-s': 600 });
 const round = (v, d = 1) => (v === null || v === undefined ? null : Math.round(v * 10 ** d) / 10 ** d);
@@ -19,9 +17,15 @@ async function load({ port, host, token, route, ids, seconds }) {
   let next = 0;
   let created = 0;
   const headers = { host, authorization: `Bearer ${token}` };
-  const request = route === 'insert'
-    ? { method: 'POST', path: '/api/projects', headers: { ...headers, 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: `load ${(created += 1)}` }) }) }
-    : { method: 'GET', headers, setupRequest: (req) => ({ ...req, path: `/api/projects/${ids[(next += 1) % ids.length]}` }) };
+  const request =
+    route === 'insert'
+      ? {
+          method: 'POST',
+          path: '/api/projects',
+          headers: { ...headers, 'content-type': 'application/json' },
+          setupRequest: (req) => ({ ...req, body: JSON.stringify({ name: `load ${(created += 1)}` }) }),
+        }
+      : { method: 'GET', headers, setupRequest: (req) => ({ ...req, path: `/api/projects/${ids[(next += 1) % ids.length]}` }) };
   const expected = route === 'insert' ? 201 : 200;
   const latencies = [];
   const statuses = {};
@@ -33,7 +37,9 @@ async function load({ port, host, token, route, ids, seconds }) {
   });
   const result = await instance;
   off();
-  const unexpected = Object.entries(statuses).filter(([s]) => Number(s) !== expected).reduce((a, [, n]) => a + n, 0);
+  const unexpected = Object.entries(statuses)
+    .filter(([s]) => Number(s) !== expected)
+    .reduce((a, [, n]) => a + n, 0);
   return {
     requestsPerSec: round((statuses[expected] ?? 0) / result.duration, 0),
     latencyMs: { p50: round(percentile(latencies, 50), 2), p99: round(percentile(latencies, 99), 2) },
@@ -50,12 +56,19 @@ await runBench('tenant-api', flags['limit-s'] * 1000, async () => {
   await createTenant(platform, slug, flags.tier);
   await waitTenantServes(platform, slug);
   const host = `${slug}.localhost:${flags.port}`;
-  const signup = await platform.tenant(slug, '/api/auth/signup', 10_000, { method: 'POST', body: { email: 'bench@bench.test', password: 'a long enough password', name: 'Bench' } });
+  const signup = await platform.tenant(slug, '/api/auth/signup', 10_000, {
+    method: 'POST',
+    body: { email: 'bench@bench.test', password: 'a long enough password', name: 'Bench' },
+  });
   if (signup.status !== 201) throw new Error(`sign-up answered ${signup.status}: ${signup.body}`);
   const token = signup.json.token;
   const ids = [];
   for (let i = 0; i < 200; i += 1) {
-    const made = await platform.tenant(slug, '/api/projects', 10_000, { method: 'POST', body: { name: `seed ${i}` }, headers: { authorization: `Bearer ${token}` } });
+    const made = await platform.tenant(slug, '/api/projects', 10_000, {
+      method: 'POST',
+      body: { name: `seed ${i}` },
+      headers: { authorization: `Bearer ${token}` },
+    });
     ids.push(made.json.id);
   }
   const direct = leasedPorts(platform.home)[`pod-${slug}`]['user-backend'];
@@ -70,20 +83,36 @@ await runBench('tenant-api', flags['limit-s'] * 1000, async () => {
       await load({ port: target.port, host, token, route: target.route, ids, seconds: flags['warmup-s'] });
       const result = await load({ port: target.port, host, token, route: target.route, ids, seconds: flags['duration-s'] });
       runs[target.name].push(result);
-      log(`run ${run} ${target.name.padEnd(28)} ${String(result.requestsPerSec).padStart(6)} req/s  p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms${result.ok ? '' : `  NOT OK ${JSON.stringify(result.statusCounts)}`}`);
+      log(
+        `run ${run} ${target.name.padEnd(28)} ${String(result.requestsPerSec).padStart(6)} req/s  p50 ${result.latencyMs.p50} ms  p99 ${result.latencyMs.p99} ms${result.ok ? '' : `  NOT OK ${JSON.stringify(result.statusCounts)}`}`,
+      );
     }
   }
-  const summary = Object.fromEntries(Object.entries(runs).map(([name, rs]) => [name, {
-    requestsPerSec: median(rs.map((r) => r.requestsPerSec)),
-    latencyP50Ms: median(rs.map((r) => r.latencyMs.p50)),
-    latencyP99Ms: median(rs.map((r) => r.latencyMs.p99)),
-    allOk: rs.every((r) => r.ok),
-  }]));
-  for (const [name, s] of Object.entries(summary)) log(`median ${name.padEnd(28)} ${s.requestsPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms`);
+  const summary = Object.fromEntries(
+    Object.entries(runs).map(([name, rs]) => [
+      name,
+      {
+        requestsPerSec: median(rs.map((r) => r.requestsPerSec)),
+        latencyP50Ms: median(rs.map((r) => r.latencyMs.p50)),
+        latencyP99Ms: median(rs.map((r) => r.latencyMs.p99)),
+        allOk: rs.every((r) => r.ok),
+      },
+    ]),
+  );
+  for (const [name, s] of Object.entries(summary))
+    log(`median ${name.padEnd(28)} ${s.requestsPerSec} req/s, p50 ${s.latencyP50Ms} ms, p99 ${s.latencyP99Ms} ms`);
   const target = summary['get via gateway'].requestsPerSec >= 2000;
   log(`target ≥ 2,000 req/s for the GET through the gateway: ${target ? 'met' : 'NOT met'}`);
   return {
-    parameters: { tier: flags.tier, connections: flags.connections, durationSeconds: flags['duration-s'], warmupSeconds: flags['warmup-s'], runs: flags.runs, seededProjects: ids.length, client: 'autocannon, same machine' },
+    parameters: {
+      tier: flags.tier,
+      connections: flags.connections,
+      durationSeconds: flags['duration-s'],
+      warmupSeconds: flags['warmup-s'],
+      runs: flags.runs,
+      seededProjects: ids.length,
+      client: 'autocannon, same machine',
+    },
     summary,
     targetGet2000Met: target,
     runs,

@@ -25,7 +25,12 @@ await Promise.all(
       // Kafka's reads a WebAssembly file beside its own code). The frontend shares React Router with its
       // app build, so one copy loads.
       external: [
-        'pg-native', 'msgpackr-extract', '@node-rs/argon2', '@platformatic/kafka', 'aws-msk-iam-sasl-signer-js', 'cassandra-driver',
+        'pg-native',
+        'msgpackr-extract',
+        '@node-rs/argon2',
+        '@platformatic/kafka',
+        'aws-msk-iam-sasl-signer-js',
+        'cassandra-driver',
         ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : []),
       ],
       // CommonJS dependencies inside an ES module bundle need a require of their own.

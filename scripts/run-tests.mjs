@@ -14,7 +14,10 @@ function find(dir, found = []) {
 }
 
 const only = process.argv.slice(2);
-const files = ['packages', 'deploy'].flatMap((root) => find(root)).filter((f) => only.length === 0 || only.some((o) => f.includes(o))).sort();
+const files = ['packages', 'deploy']
+  .flatMap((root) => find(root))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found: run npm run build first');
   process.exit(1);

@@ -32,7 +32,12 @@ export function parseFlags(argv, defaults) {
     const arg = argv[i];
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
     const key = arg.slice(2);
-    if (!(key in defaults)) throw new Error(`unknown option ${arg}; known: ${Object.keys(defaults).map((k) => `--${k}`).join(' ')}`);
+    if (!(key in defaults))
+      throw new Error(
+        `unknown option ${arg}; known: ${Object.keys(defaults)
+          .map((k) => `--${k}`)
+          .join(' ')}`,
+      );
     if (typeof defaults[key] === 'boolean') out[key] = true;
     else {
       const value = argv[++i];
@@ -96,7 +101,13 @@ export async function runBench(name, limitMs, body) {
   let code = 0;
   try {
     const results = await body();
-    const out = { benchmark: name, machine: { ...machineInfo(), loadAverageAtStart, distNewestFileAtStart }, tenantryPorts: TENANT_PORTS, durationSeconds: Math.round((Date.now() - started) / 100) / 10, ...results };
+    const out = {
+      benchmark: name,
+      machine: { ...machineInfo(), loadAverageAtStart, distNewestFileAtStart },
+      tenantryPorts: TENANT_PORTS,
+      durationSeconds: Math.round((Date.now() - started) / 100) / 10,
+      ...results,
+    };
     mkdirSync(RESULTS_DIR, { recursive: true });
     const file = join(RESULTS_DIR, `${name}.json`);
     writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
@@ -104,7 +115,7 @@ export async function runBench(name, limitMs, body) {
   } catch (err) {
     code = 1;
     benchFailed = true;
-    log(`FAILED: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    log(`FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   } finally {
     clearTimeout(watchdog);
   }
@@ -305,7 +316,9 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
             try {
               process.kill(pid, 'SIGKILL');
               if (pid !== child.pid) log(`killed leftover pid ${pid}`);
-            } catch { /* gone */ }
+            } catch {
+              /* gone */
+            }
           }
           await exited;
         }
@@ -321,11 +334,7 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
   onCleanup(stop);
 
   const started = Date.now();
-  const outcome = await Promise.race([
-    ready.then(() => 'ready'),
-    exited.then(() => 'exited'),
-    sleep(readyTimeoutMs).then(() => 'timeout'),
-  ]);
+  const outcome = await Promise.race([ready.then(() => 'ready'), exited.then(() => 'exited'), sleep(readyTimeoutMs).then(() => 'timeout')]);
   if (outcome !== 'ready') {
     failed = true;
     throw new Error(`platform ${outcome === 'exited' ? 'exited' : 'was not ready in time'} before "ready"; its output:\n${output.slice(-3000)}`);
@@ -342,10 +351,10 @@ export async function startPlatform({ name, port = 8190, env = {}, readyTimeoutM
       failed = true;
     },
     /** Calls the master's tenants API. */
-    api: (method, path, body) =>
-      http(gatewayPort, { host: 'master.localhost', method, path, body, headers: { authorization: `Bearer ${token}` } }),
+    api: (method, path, body) => http(gatewayPort, { host: 'master.localhost', method, path, body, headers: { authorization: `Bearer ${token}` } }),
     /** A request to a tenant's host through the gateway. */
-    tenant: (slug, path = '/api/user/config', timeoutMs = 10_000, options = {}) => http(gatewayPort, { host: `${slug}.localhost`, path, timeoutMs, ...options }),
+    tenant: (slug, path = '/api/user/config', timeoutMs = 10_000, options = {}) =>
+      http(gatewayPort, { host: `${slug}.localhost`, path, timeoutMs, ...options }),
   };
 }
 
@@ -357,7 +366,9 @@ export function parentMap() {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return parents;
 }
@@ -379,7 +390,9 @@ function killLeftovers(home) {
       let cwd = '';
       try {
         cwd = readlinkSync(`/proc/${pid}/cwd`);
-      } catch { /* not readable */ }
+      } catch {
+        /* not readable */
+      }
       const ident = `${readFileSync(`/proc/${pid}/cmdline`, 'utf8')}\0${readFileSync(`/proc/${pid}/environ`, 'utf8')}\0${cwd}/`;
       if (!ident.includes(`${home}/`)) continue;
       process.kill(pid, 'SIGKILL');

@@ -23,7 +23,9 @@ export async function helmRun(args: string[]): Promise<{ status: number | null; 
 export async function helmTemplate(chart: string, args: string[]): Promise<Manifest[]> {
   const result = await helmRun(['template', 'release', chart, ...args]);
   assert.equal(result.status, 0, result.stderr);
-  return parseAllDocuments(result.stdout).map((d) => d.toJS() as Manifest).filter(Boolean);
+  return parseAllDocuments(result.stdout)
+    .map((d) => d.toJS() as Manifest)
+    .filter(Boolean);
 }
 
 /** The one manifest of `kind` named `name`. */

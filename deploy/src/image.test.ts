@@ -29,10 +29,12 @@ test('the Dockerfile builds in one stage and runs Node 24 as a non-root user; th
   assert.doesNotMatch(runtime, /npm (ci|install)/, 'nothing is installed in the runtime stage');
   assert.match(runtime, /ENTRYPOINT \["node", "--max-semi-space-size=1", "deploy\/docker\/pod-entry.mjs"\]/);
   const tools = stage('tools');
-  for (const tool of ['terraform', 'helm', 'kubectl']) assert.match(tools, new RegExp(`${tool}.*\\| sha256sum -c -`), `${tool} is checked against its published sum`);
+  for (const tool of ['terraform', 'helm', 'kubectl'])
+    assert.match(tools, new RegExp(`${tool}.*\\| sha256sum -c -`), `${tool} is checked against its published sum`);
   const controlPlane = stage('control-plane');
   assert.doesNotMatch(controlPlane, /^USER /m, 'it keeps the non-root user of tenant-pod');
-  for (const copied of ['/out/ /usr/local/bin/', 'deploy/terraform ./deploy/terraform', 'deploy/helm ./deploy/helm']) assert.ok(controlPlane.includes(copied), copied);
+  for (const copied of ['/out/ /usr/local/bin/', 'deploy/terraform ./deploy/terraform', 'deploy/helm ./deploy/helm'])
+    assert.ok(controlPlane.includes(copied), copied);
 });
 
 test('the entry point refuses an unknown program and starts a known one (which then checks its environment)', () => {
@@ -50,9 +52,18 @@ test('a tenant program loads neither the Kafka nor the Cassandra client at start
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-loads-'));
   try {
     // A module resolve hook that reports every Kafka, Cassandra or MSK module asked for.
-    writeFileSync(join(dir, 'hooks.mjs'), "export async function resolve(s, c, next) { if (/kafka|cassandra|msk-iam/.test(s)) process.stderr.write(`LOADED ${s}\\n`); return next(s, c); }\n");
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      'export async function resolve(s, c, next) { if (/kafka|cassandra|msk-iam/.test(s)) process.stderr.write(`LOADED ${s}\\n`); return next(s, c); }\n',
+    );
     writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(dir, 'hooks.mjs')}`)});\n`);
-    const run = (args: string[]) => spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH }, cwd: ROOT, timeout: 30_000 });
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), ...args], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+        cwd: ROOT,
+        timeout: 30_000,
+      });
     // The hook sees a load when there is one.
     assert.match(run(['-e', "await import('@platformatic/kafka')", '--input-type=module']).stderr, /LOADED @platformatic\/kafka/);
     for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
@@ -77,8 +88,21 @@ test("each program started from the image's entry point with the environment the
   await migrateTenantDatabase(postgres.adminUrl);
 
   // No S3 call is made before a file is stored, so the bucket need not exist.
-  const grants = { DATABASE_URL: postgres.adminUrl, REDIS_URL: redis.url, REDIS_PREFIX: 't:acme', SMTP_URL: 'smtp://acme:secret@127.0.0.1:2525', AWS_REGION: 'eu-west-1' };
-  const manifests = await helmTemplate(TENANT_POD_CHART, ['--set', 'tenant.slug=acme', '--set', 'env.storageUrl=s3://tenantry-data/acme/', '--set-json', `env.secret=${JSON.stringify(grants)}`]);
+  const grants = {
+    DATABASE_URL: postgres.adminUrl,
+    REDIS_URL: redis.url,
+    REDIS_PREFIX: 't:acme',
+    SMTP_URL: 'smtp://acme:secret@127.0.0.1:2525',
+    AWS_REGION: 'eu-west-1',
+  };
+  const manifests = await helmTemplate(TENANT_POD_CHART, [
+    '--set',
+    'tenant.slug=acme',
+    '--set',
+    'env.storageUrl=s3://tenantry-data/acme/',
+    '--set-json',
+    `env.secret=${JSON.stringify(grants)}`,
+  ]);
   const secret = manifest(manifests, 'Secret', 'tenant-acme-env').stringData as Record<string, string>;
   // The image's ENTRYPOINT, as the Dockerfile declares it, run from the repository root (the image's /app).
   const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(readFileSync(`${ROOT}/Dockerfile`, 'utf8'))![1]!) as string[];
@@ -118,6 +142,8 @@ test("each program started from the image's entry point with the environment the
 
 /** An address of this machine that is not loopback (traffic to it never leaves the machine), else 127.0.0.2. */
 function nonLoopbackAddress(): string {
-  const addresses = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4');
+  const addresses = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && !a.internal && a.family === 'IPv4');
   return addresses[0]?.address ?? '127.0.0.2';
 }

@@ -22,15 +22,46 @@ const KWOK_MODULE = 'sigs.k8s.io/kwok/cmd/kwok@v0.7.0';
 
 /** The k8s.io/kubernetes staging modules, each replaced by its published version. */
 const STAGING = [
-  'api', 'apiextensions-apiserver', 'apimachinery', 'apiserver', 'cli-runtime', 'client-go', 'cloud-provider', 'cluster-bootstrap',
-  'code-generator', 'component-base', 'component-helpers', 'controller-manager', 'cri-api', 'cri-client', 'csi-translation-lib',
-  'dynamic-resource-allocation', 'endpointslice', 'externaljwt', 'kms', 'kube-aggregator', 'kube-controller-manager', 'kube-proxy',
-  'kube-scheduler', 'kubectl', 'kubelet', 'metrics', 'mount-utils', 'pod-security-admission', 'sample-apiserver', 'sample-cli-plugin',
+  'api',
+  'apiextensions-apiserver',
+  'apimachinery',
+  'apiserver',
+  'cli-runtime',
+  'client-go',
+  'cloud-provider',
+  'cluster-bootstrap',
+  'code-generator',
+  'component-base',
+  'component-helpers',
+  'controller-manager',
+  'cri-api',
+  'cri-client',
+  'csi-translation-lib',
+  'dynamic-resource-allocation',
+  'endpointslice',
+  'externaljwt',
+  'kms',
+  'kube-aggregator',
+  'kube-controller-manager',
+  'kube-proxy',
+  'kube-scheduler',
+  'kubectl',
+  'kubelet',
+  'metrics',
+  'mount-utils',
+  'pod-security-admission',
+  'sample-apiserver',
+  'sample-cli-plugin',
   'sample-controller',
 ];
 
 function go(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): void {
-  const result = spawnSync('go', args, { cwd, env: { ...process.env, GOFLAGS: '-mod=mod', ...env }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 60 * 60_000 });
+  const result = spawnSync('go', args, {
+    cwd,
+    env: { ...process.env, GOFLAGS: '-mod=mod', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 60 * 60_000,
+  });
   if (result.error || result.status !== 0) throw new Error(`go ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}) in ${cwd}`);
 }
 
@@ -38,8 +69,11 @@ function go(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): void {
 export function controlPlaneBinaries(): { etcd: string; apiserver: string; controllerManager: string; scheduler: string; kwok: string } {
   const dir = join(cacheDir(), `kubernetes-${KUBERNETES_MODULE_VERSION}`);
   const binaries = {
-    etcd: join(dir, 'etcd'), apiserver: join(dir, 'kube-apiserver'), controllerManager: join(dir, 'kube-controller-manager'),
-    scheduler: join(dir, 'kube-scheduler'), kwok: join(dir, 'kwok'),
+    etcd: join(dir, 'etcd'),
+    apiserver: join(dir, 'kube-apiserver'),
+    controllerManager: join(dir, 'kube-controller-manager'),
+    scheduler: join(dir, 'kube-scheduler'),
+    kwok: join(dir, 'kwok'),
   };
   if (Object.values(binaries).every((b) => existsSync(b))) return binaries;
   mkdirSync(dir, { recursive: true });
@@ -58,16 +92,41 @@ export function controlPlaneBinaries(): { etcd: string; apiserver: string; contr
   writeFileSync(
     join(module, 'go.mod'),
     [
-      'module tenantry.local/kubernetes-build', '', 'go 1.23', '', `require k8s.io/kubernetes ${KUBERNETES_MODULE_VERSION}`, '',
-      'replace (', ...STAGING.map((m) => `  k8s.io/${m} => k8s.io/${m} ${STAGING_VERSION}`), ')', '',
+      'module tenantry.local/kubernetes-build',
+      '',
+      'go 1.23',
+      '',
+      `require k8s.io/kubernetes ${KUBERNETES_MODULE_VERSION}`,
+      '',
+      'replace (',
+      ...STAGING.map((m) => `  k8s.io/${m} => k8s.io/${m} ${STAGING_VERSION}`),
+      ')',
+      '',
     ].join('\n'),
   );
-  writeFileSync(join(module, 'tools.go'), '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n');
+  writeFileSync(
+    join(module, 'tools.go'),
+    '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n)\n',
+  );
   go(['mod', 'tidy'], module);
   // The version the binaries report (helm checks charts' kubeVersion against it); a plain build says v0.0.0.
   const [major, minor] = KUBERNETES_MODULE_VERSION.slice(1).split('.');
-  const version = ['gitVersion=' + KUBERNETES_MODULE_VERSION, `gitMajor=${major}`, `gitMinor=${minor}`, 'gitTreeState=clean'].map((v) => `-X k8s.io/component-base/version.${v}`).join(' ');
-  go(['build', '-ldflags', version, '-o', `${dir}/`, 'k8s.io/kubernetes/cmd/kube-apiserver', 'k8s.io/kubernetes/cmd/kube-controller-manager', 'k8s.io/kubernetes/cmd/kube-scheduler'], module);
+  const version = ['gitVersion=' + KUBERNETES_MODULE_VERSION, `gitMajor=${major}`, `gitMinor=${minor}`, 'gitTreeState=clean']
+    .map((v) => `-X k8s.io/component-base/version.${v}`)
+    .join(' ');
+  go(
+    [
+      'build',
+      '-ldflags',
+      version,
+      '-o',
+      `${dir}/`,
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+    ],
+    module,
+  );
   return binaries;
 }
 
@@ -92,7 +151,14 @@ function started(child: ChildProcess): () => Promise<void> {
 export async function startTestKubernetes(): Promise<TestKubernetes> {
   const binaries = controlPlaneBinaries();
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-kube-'));
-  const [etcdClient, etcdPeer, apiPort, cmPort, schedulerPort, kwokPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
+  const [etcdClient, etcdPeer, apiPort, cmPort, schedulerPort, kwokPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const stops: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s();
@@ -107,11 +173,26 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
   };
   try {
     launch('etcd', binaries.etcd, [
-      '--data-dir', join(dir, 'etcd'), '--listen-client-urls', `http://127.0.0.1:${etcdClient}`, '--advertise-client-urls', `http://127.0.0.1:${etcdClient}`,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeer}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeer}`,
-      '--initial-cluster', `default=http://127.0.0.1:${etcdPeer}`, '--quota-backend-bytes', String(256 * 1024 * 1024),
+      '--data-dir',
+      join(dir, 'etcd'),
+      '--listen-client-urls',
+      `http://127.0.0.1:${etcdClient}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${etcdClient}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${etcdPeer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${etcdPeer}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${etcdPeer}`,
+      '--quota-backend-bytes',
+      String(256 * 1024 * 1024),
     ]);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`).catch(() => undefined))?.ok, { what: 'etcd', timeoutMs: 30_000, intervalMs: 100 });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${etcdClient}/health`).catch(() => undefined))?.ok, {
+      what: 'etcd',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    });
 
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     writeFileSync(join(dir, 'sa.key'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -119,32 +200,95 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
     const token = randomBytes(24).toString('hex');
     writeFileSync(join(dir, 'tokens.csv'), `${token},admin,admin,system:masters\n`);
     launch('kube-apiserver', binaries.apiserver, [
-      '--etcd-servers', `http://127.0.0.1:${etcdClient}`, '--bind-address', '127.0.0.1', '--secure-port', String(apiPort), '--cert-dir', join(dir, 'certs'),
-      '--token-auth-file', join(dir, 'tokens.csv'), '--authorization-mode', 'RBAC', '--service-account-issuer', 'https://kubernetes.default.svc',
-      '--service-account-key-file', join(dir, 'sa.pub'), '--service-account-signing-key-file', join(dir, 'sa.key'),
-      '--service-cluster-ip-range', '10.96.0.0/16', '--advertise-address', '127.0.0.1', '--allow-privileged=false',
+      '--etcd-servers',
+      `http://127.0.0.1:${etcdClient}`,
+      '--bind-address',
+      '127.0.0.1',
+      '--secure-port',
+      String(apiPort),
+      '--cert-dir',
+      join(dir, 'certs'),
+      '--token-auth-file',
+      join(dir, 'tokens.csv'),
+      '--authorization-mode',
+      'RBAC',
+      '--service-account-issuer',
+      'https://kubernetes.default.svc',
+      '--service-account-key-file',
+      join(dir, 'sa.pub'),
+      '--service-account-signing-key-file',
+      join(dir, 'sa.key'),
+      '--service-cluster-ip-range',
+      '10.96.0.0/16',
+      '--advertise-address',
+      '127.0.0.1',
+      '--allow-privileged=false',
     ]);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, [
-      'apiVersion: v1', 'kind: Config', 'clusters:', `- name: test`, `  cluster: { server: "${server}", insecure-skip-tls-verify: true }`,
-      'users:', `- name: admin`, `  user: { token: "${token}" }`, 'contexts:', '- name: test', '  context: { cluster: test, user: admin }', 'current-context: test', '',
-    ].join('\n'), { mode: 0o600 });
+    writeFileSync(
+      kubeconfig,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        `- name: test`,
+        `  cluster: { server: "${server}", insecure-skip-tls-verify: true }`,
+        'users:',
+        `- name: admin`,
+        `  user: { token: "${token}" }`,
+        'contexts:',
+        '- name: test',
+        '  context: { cluster: test, user: admin }',
+        'current-context: test',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
     const kubectl = await k8sTool('kubectl');
     await waitFor(() => spawnSync(kubectl, ['--kubeconfig', kubeconfig, 'get', '--raw', '/readyz'], { encoding: 'utf8' }).stdout === 'ok', {
-      what: 'kube-apiserver to be ready', timeoutMs: 90_000, intervalMs: 250,
+      what: 'kube-apiserver to be ready',
+      timeoutMs: 90_000,
+      intervalMs: 250,
     });
 
     launch('kube-controller-manager', binaries.controllerManager, [
-      '--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(cmPort), '--leader-elect=false',
-      '--controllers', 'namespace,deployment,replicaset,garbagecollector,serviceaccount,serviceaccount-token,horizontalpodautoscaling,disruption,nodelifecycle',
-      '--service-account-private-key-file', join(dir, 'sa.key'), '--root-ca-file', join(dir, 'certs', 'apiserver.crt'), '--use-service-account-credentials',
+      '--kubeconfig',
+      kubeconfig,
+      '--bind-address',
+      '127.0.0.1',
+      '--secure-port',
+      String(cmPort),
+      '--leader-elect=false',
+      '--controllers',
+      'namespace,deployment,replicaset,garbagecollector,serviceaccount,serviceaccount-token,horizontalpodautoscaling,disruption,nodelifecycle',
+      '--service-account-private-key-file',
+      join(dir, 'sa.key'),
+      '--root-ca-file',
+      join(dir, 'certs', 'apiserver.crt'),
+      '--use-service-account-credentials',
     ]);
-    launch('kube-scheduler', binaries.scheduler, ['--kubeconfig', kubeconfig, '--bind-address', '127.0.0.1', '--secure-port', String(schedulerPort), '--leader-elect=false']);
+    launch('kube-scheduler', binaries.scheduler, [
+      '--kubeconfig',
+      kubeconfig,
+      '--bind-address',
+      '127.0.0.1',
+      '--secure-port',
+      String(schedulerPort),
+      '--leader-elect=false',
+    ]);
     // kwok manages only the nodes annotated as fake (see addFakeNode), with its default stages: pods become Ready.
     launch('kwok', binaries.kwok, [
-      '--kubeconfig', kubeconfig, '--manage-all-nodes=false', '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-      '--node-ip', '10.0.0.1', '--cidr', '10.0.0.0/16', '--server-address', `127.0.0.1:${kwokPort}`,
+      '--kubeconfig',
+      kubeconfig,
+      '--manage-all-nodes=false',
+      '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+      '--node-ip',
+      '10.0.0.1',
+      '--cidr',
+      '10.0.0.0/16',
+      '--server-address',
+      `127.0.0.1:${kwokPort}`,
     ]);
     return { kubeconfig, server, stop };
   } catch (err) {
@@ -154,7 +298,10 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
 }
 
 /** A node for kwok to play (it reports it Ready and runs its pods' life cycle without running anything). */
-export function fakeNode(name: string, options: { zone: string; labels?: Record<string, string>; taints?: { key: string; value: string; effect: string }[] }): string {
+export function fakeNode(
+  name: string,
+  options: { zone: string; labels?: Record<string, string>; taints?: { key: string; value: string; effect: string }[] },
+): string {
   const resources = { cpu: '32', memory: '256Gi', pods: '110' };
   return JSON.stringify({
     apiVersion: 'v1',
@@ -162,7 +309,14 @@ export function fakeNode(name: string, options: { zone: string; labels?: Record<
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', 'topology.kubernetes.io/zone': options.zone, type: 'kwok', ...options.labels },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'topology.kubernetes.io/zone': options.zone,
+        type: 'kwok',
+        ...options.labels,
+      },
     },
     spec: { taints: options.taints ?? [] },
     status: { allocatable: resources, capacity: resources },
@@ -175,7 +329,11 @@ export function fakeNode(name: string, options: { zone: string; labels?: Record<
  */
 export function platformTestNodes(): string[] {
   return [
-    fakeNode('spot-1', { zone: 'zone-a', labels: { 'tenantry.io/capacity': 'spot' }, taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }] }),
+    fakeNode('spot-1', {
+      zone: 'zone-a',
+      labels: { 'tenantry.io/capacity': 'spot' },
+      taints: [{ key: 'tenantry.io/spot', value: 'true', effect: 'NoSchedule' }],
+    }),
     fakeNode('on-demand-1', { zone: 'zone-b', labels: { 'tenantry.io/capacity': 'on-demand' } }),
   ];
 }

@@ -29,7 +29,10 @@ export interface ManifestValidator {
 }
 
 export function kubernetesValidator(version = KUBERNETES_VERSION): ManifestValidator {
-  const download = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], { encoding: 'utf8' })) as { Dir?: string; Error?: string };
+  const download = JSON.parse(execFileSync('go', ['mod', 'download', '-json', `k8s.io/kubernetes@${version}`], { encoding: 'utf8' })) as {
+    Dir?: string;
+    Error?: string;
+  };
   if (!download.Dir) throw new Error(`go mod download k8s.io/kubernetes@${version} failed: ${download.Error ?? 'no directory'}`);
   const specDir = join(download.Dir, 'api', 'openapi-spec', 'v3');
   const byKind = new Map<string, { file: string; name: string }>();
@@ -65,7 +68,10 @@ export function kubernetesValidator(version = KUBERNETES_VERSION): ManifestValid
         compiled.set(key, validate);
       }
       if (validate(manifest)) return [];
-      return (validate.errors ?? []).map((e) => `${key} ${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`);
+      return (validate.errors ?? []).map(
+        (e) =>
+          `${key} ${e.instancePath || '/'}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`,
+      );
     },
   };
 }

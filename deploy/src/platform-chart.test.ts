@@ -6,8 +6,22 @@ import { kubernetesValidator } from './kubernetes-openapi.js';
 import { PLATFORM_CHART as CHART, TENANT_POD_CHART } from './paths.js';
 
 // What every install gives the provisioning worker (from the platform root's outputs).
-const PROVISIONING = ['--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"acme-tenant-data"}}', '--set', 'provisioning.backend.bucket=acme-tfstate', '--set', 'provisioning.backend.region=eu-west-1'];
-const ENDPOINTS = ['--set', 'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098', '--set', 'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142', '--set', 'endpoints.cassandraLocalDc=eu-west-1'];
+const PROVISIONING = [
+  '--set-json',
+  'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"acme-tenant-data"}}',
+  '--set',
+  'provisioning.backend.bucket=acme-tfstate',
+  '--set',
+  'provisioning.backend.region=eu-west-1',
+];
+const ENDPOINTS = [
+  '--set',
+  'endpoints.kafkaBrokers=b-1.msk.example:9098\\,b-2.msk.example:9098',
+  '--set',
+  'endpoints.cassandraContactPoints=cassandra.eu-west-1.amazonaws.com:9142',
+  '--set',
+  'endpoints.cassandraLocalDc=eu-west-1',
+];
 
 test('helm lint --strict passes, with and without the analytics endpoints', async () => {
   for (const args of [PROVISIONING, [...PROVISIONING, ...ENDPOINTS]]) {
@@ -18,7 +32,11 @@ test('helm lint --strict passes, with and without the analytics endpoints', asyn
 
 test('every rendered manifest is valid for the Kubernetes API (its OpenAPI schemas, unknown fields refused)', async () => {
   const validator = kubernetesValidator();
-  for (const args of [PROVISIONING, [...PROVISIONING, ...ENDPOINTS]]) assert.deepEqual((await helmTemplate(CHART, args)).flatMap((m) => validator.validate(m)), []);
+  for (const args of [PROVISIONING, [...PROVISIONING, ...ENDPOINTS]])
+    assert.deepEqual(
+      (await helmTemplate(CHART, args)).flatMap((m) => validator.validate(m)),
+      [],
+    );
 });
 
 test('the master pod: four programs with IS_MASTER=true, the analytics endpoints, served at master.<domain>', async () => {
@@ -39,31 +57,49 @@ test('the master pod: four programs with IS_MASTER=true, the analytics endpoints
   }
   const ingress = manifest(manifests, 'Ingress', 'master').spec.rules[0];
   assert.equal(ingress.host, 'master.saas.example.org');
-  assert.deepEqual(Object.fromEntries(ingress.http.paths.map((p: { path: string; backend: { service: { name: string } } }) => [p.path, p.backend.service.name])), {
-    '/api': 'master-user-backend', '/admin/api': 'master-admin-backend', '/': 'master-frontend',
-  });
+  assert.deepEqual(
+    Object.fromEntries(ingress.http.paths.map((p: { path: string; backend: { service: { name: string } } }) => [p.path, p.backend.service.name])),
+    {
+      '/api': 'master-user-backend',
+      '/admin/api': 'master-admin-backend',
+      '/': 'master-frontend',
+    },
+  );
 });
 
 test('only the scheduler (the provisioning worker) gets an API token; cluster-wide it may only make tenant namespaces and bind itself there', async () => {
   const manifests = await helmTemplate(CHART, PROVISIONING);
-  for (const program of ['user-backend', 'admin-backend', 'frontend']) assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.automountServiceAccountToken, false);
+  for (const program of ['user-backend', 'admin-backend', 'frontend'])
+    assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.spec.automountServiceAccountToken, false);
   assert.equal(manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec.automountServiceAccountToken, true);
   type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
   const rulesOf = (kind: string, name: string) => (manifest(manifests, kind, name) as unknown as { rules: Rule[] }).rules;
   // Cluster-wide: tenant namespaces and binding the one tenant-release role, no Secret, nothing else.
   const cluster = rulesOf('ClusterRole', 'tenantry-provisioner');
   assert.deepEqual(cluster.flatMap((r) => r.resources).sort(), ['clusterroles', 'namespaces', 'rolebindings']);
-  assert.deepEqual(cluster.find((r) => r.resources.includes('clusterroles')), { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['tenantry-tenant-release'] });
+  assert.deepEqual(
+    cluster.find((r) => r.resources.includes('clusterroles')),
+    { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['tenantry-tenant-release'] },
+  );
   // What a tenant release holds, bound by the master in each tenant namespace only (never by a ClusterRoleBinding).
   const release = rulesOf('ClusterRole', 'tenantry-tenant-release').flatMap((r) => r.resources);
-  for (const kind of ['deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'resourcequotas', 'poddisruptionbudgets', 'secrets']) assert.ok(release.includes(kind), kind);
+  for (const kind of ['deployments', 'horizontalpodautoscalers', 'ingresses', 'networkpolicies', 'resourcequotas', 'poddisruptionbudgets', 'secrets'])
+    assert.ok(release.includes(kind), kind);
   assert.ok(!release.includes('*') && !release.includes('pods/exec') && !release.includes('rolebindings'));
   const bindings = manifests.filter((m) => m.kind === 'ClusterRoleBinding') as unknown as { roleRef: { name: string } }[];
-  assert.deepEqual(bindings.map((b) => b.roleRef.name), ['tenantry-provisioner']);
-  const policy = manifest(manifests, 'ValidatingAdmissionPolicy', 'tenantry-master-confinement') as unknown as { spec: { failurePolicy: string; matchConditions: { expression: string }[] } };
+  assert.deepEqual(
+    bindings.map((b) => b.roleRef.name),
+    ['tenantry-provisioner'],
+  );
+  const policy = manifest(manifests, 'ValidatingAdmissionPolicy', 'tenantry-master-confinement') as unknown as {
+    spec: { failurePolicy: string; matchConditions: { expression: string }[] };
+  };
   assert.equal(policy.spec.failurePolicy, 'Fail');
   assert.match(policy.spec.matchConditions[0]!.expression, /system:serviceaccount:tenantry-system:tenantry-master/);
-  assert.deepEqual((manifest(manifests, 'ValidatingAdmissionPolicyBinding', 'tenantry-master-confinement') as unknown as { spec: object }).spec, { policyName: 'tenantry-master-confinement', validationActions: ['Deny'] });
+  assert.deepEqual((manifest(manifests, 'ValidatingAdmissionPolicyBinding', 'tenantry-master-confinement') as unknown as { spec: object }).spec, {
+    policyName: 'tenantry-master-confinement',
+    validationActions: ['Deny'],
+  });
 });
 
 test('without analytics endpoints the master runs the embedded path; bad endpoints are refused', async () => {
@@ -85,7 +121,8 @@ test('the scheduler provisions with the kubernetes driver: the files it runs fro
   assert.equal(env.TENANTRY_RELEASE_NAMESPACE, 'tenantry-system');
   assert.equal(env.TENANTRY_S3_BUCKET, 'acme-tenant-data');
   const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]));
-  for (const file of [env.TENANTRY_TERRAFORM_VAR_FILE, env.TENANTRY_TERRAFORM_BACKEND_CONFIG, env.TENANTRY_HELM_VALUES]) assert.ok(file.startsWith('/etc/tenantry/provisioning/'), file);
+  for (const file of [env.TENANTRY_TERRAFORM_VAR_FILE, env.TENANTRY_TERRAFORM_BACKEND_CONFIG, env.TENANTRY_HELM_VALUES])
+    assert.ok(file.startsWith('/etc/tenantry/provisioning/'), file);
   assert.equal(mounts['/etc/tenantry/provisioning'], 'provisioning');
   assert.equal(mounts[env.TENANTRY_WORK_DIR], 'work');
   assert.equal(pod.terminationGracePeriodSeconds, 900, 'running terraform and helm commands may finish');
@@ -99,35 +136,63 @@ test('the scheduler provisions with the kubernetes driver: the files it runs fro
   }
   const missing = await helmRun(['template', 'p', CHART]);
   assert.notEqual(missing.status, 0);
-  for (const named of ['provisioning.terraformVars: region is required', 'provisioning.backend: bucket is required']) assert.ok(missing.stderr.includes(named), named);
+  for (const named of ['provisioning.terraformVars: region is required', 'provisioning.backend: bucket is required'])
+    assert.ok(missing.stderr.includes(named), named);
 });
 
 test('the master pods have a NetworkPolicy: in from the ingress controller and each other only; out to DNS, the shared services, HTTPS APIs, SMTP and the tenants', async () => {
   const manifests = await helmTemplate(CHART, [...PROVISIONING, '--set', 'networkPolicy.vpcCidr=10.9.0.0/16']);
-  type Peer = { namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] }; podSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string } };
+  type Peer = {
+    namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] };
+    podSelector?: { matchLabels: Record<string, string> };
+    ipBlock?: { cidr: string };
+  };
   type Rule = { to?: Peer[]; from?: Peer[]; ports: { port: number; protocol: string }[] };
-  const policy = manifest(manifests, 'NetworkPolicy', 'master').spec as unknown as { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Rule[]; egress: Rule[] };
+  const policy = manifest(manifests, 'NetworkPolicy', 'master').spec as unknown as {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: Rule[];
+    egress: Rule[];
+  };
   assert.deepEqual(policy.podSelector.matchLabels, { 'tenantry.io/tenant': 'master' });
   assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress'], 'both directions are closed by default');
   for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
-    assert.equal(manifest(manifests, 'Deployment', `master-${program}`).spec.template.metadata.labels['tenantry.io/tenant'], 'master', `${program} is selected`);
+    assert.equal(
+      manifest(manifests, 'Deployment', `master-${program}`).spec.template.metadata.labels['tenantry.io/tenant'],
+      'master',
+      `${program} is selected`,
+    );
   }
-  assert.deepEqual(policy.ingress.flatMap((r) => r.from ?? []), [
-    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
-    { podSelector: { matchLabels: { 'tenantry.io/tenant': 'master' } } },
-  ], 'no tenant namespace reaches the master');
+  assert.deepEqual(
+    policy.ingress.flatMap((r) => r.from ?? []),
+    [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
+      { podSelector: { matchLabels: { 'tenantry.io/tenant': 'master' } } },
+    ],
+    'no tenant namespace reaches the master',
+  );
   const reaches = (port: number, peer: (p: Peer) => boolean) => policy.egress.some((r) => r.ports.some((p) => p.port === port) && (r.to ?? []).some(peer));
   const vpc = (p: Peer) => p.ipBlock?.cidr === '10.9.0.0/16';
   const anywhere = (p: Peer) => p.ipBlock?.cidr === '0.0.0.0/0';
-  assert.ok(reaches(53, (p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'), 'DNS');
-  for (const [what, port] of [['Postgres', 5432], ['Redis', 6379], ['Kafka (MSK IAM)', 9098]] as const) {
+  assert.ok(
+    reaches(53, (p) => p.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'kube-system'),
+    'DNS',
+  );
+  for (const [what, port] of [
+    ['Postgres', 5432],
+    ['Redis', 6379],
+    ['Kafka (MSK IAM)', 9098],
+  ] as const) {
     assert.ok(reaches(port, vpc), what);
     assert.ok(!reaches(port, anywhere), `${what} only in the VPC`);
   }
   assert.ok(reaches(443, anywhere), 'the Kubernetes API server and AWS APIs');
   assert.ok(reaches(9142, anywhere), 'Keyspaces');
   assert.ok(reaches(587, anywhere), 'the SMTP relay');
-  assert.ok(reaches(8080, (p) => p.namespaceSelector?.matchExpressions?.[0]?.key === 'tenantry.io/tier'), "the tenants' programs");
+  assert.ok(
+    reaches(8080, (p) => p.namespaceSelector?.matchExpressions?.[0]?.key === 'tenantry.io/tier'),
+    "the tenants' programs",
+  );
   assert.ok(!policy.egress.some((r) => !r.ports?.length), 'no rule opens every port');
 });
 
@@ -139,7 +204,14 @@ test('image.digest pins the image by content (repository@sha256:...), in both ch
   }
   const byTag = await helmTemplate(CHART, PROVISIONING);
   assert.equal(manifest(byTag, 'Deployment', 'master-scheduler').spec.template.spec.containers[0].image, 'ghcr.io/tenantry/control-plane:0.1.0');
-  const tenant = await helmTemplate(TENANT_POD_CHART, ['--set', 'tenant.slug=acme', '--set', 'env.storageUrl=s3://acme-tenant-data/acme/', '--set', `image.digest=${digest}`]);
+  const tenant = await helmTemplate(TENANT_POD_CHART, [
+    '--set',
+    'tenant.slug=acme',
+    '--set',
+    'env.storageUrl=s3://acme-tenant-data/acme/',
+    '--set',
+    `image.digest=${digest}`,
+  ]);
   assert.equal(manifest(tenant, 'Deployment', 'user-backend').spec.template.spec.containers[0].image, `ghcr.io/tenantry/tenant-pod@${digest}`);
   const bad = await helmRun(['template', 'p', CHART, ...PROVISIONING, '--set', 'image.digest=latest']);
   assert.notEqual(bad.status, 0);

@@ -11,8 +11,14 @@ import { helmRun as run, helmTemplate, manifest as one, type Manifest } from './
 import { kubernetesValidator } from './kubernetes-openapi.js';
 import { TENANT_POD_CHART as CHART } from './paths.js';
 
-
-const base = (slug: string, tier: 'trial' | 'production') => ['--set', `tenant.slug=${slug}`, '--set', `tenant.tier=${tier}`, '--set', `env.storageUrl=s3://tenantry-data/${slug}/`];
+const base = (slug: string, tier: 'trial' | 'production') => [
+  '--set',
+  `tenant.slug=${slug}`,
+  '--set',
+  `tenant.tier=${tier}`,
+  '--set',
+  `env.storageUrl=s3://tenantry-data/${slug}/`,
+];
 
 const render = (args: string[]) => helmTemplate(CHART, args);
 
@@ -21,12 +27,21 @@ for (const tier of ['trial', 'production'] as const) {
     const slug = tier === 'trial' ? 'acme' : 'globex';
     let manifests: Manifest[];
     before(async () => {
-      manifests = await render([...base(slug, tier), '--set', `serviceAccount.roleArn=arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`, '--set', 'ingress.tlsSecretName=wildcard-tls']);
+      manifests = await render([
+        ...base(slug, tier),
+        '--set',
+        `serviceAccount.roleArn=arn:aws:iam::123456789012:role/tenantry-tenant-${slug}`,
+        '--set',
+        'ingress.tlsSecretName=wildcard-tls',
+      ]);
     });
 
     test('every rendered manifest is valid for the Kubernetes API (its OpenAPI schemas, unknown fields refused)', () => {
       const validator = kubernetesValidator();
-      assert.deepEqual(manifests.flatMap((m) => validator.validate(m)), []);
+      assert.deepEqual(
+        manifests.flatMap((m) => validator.validate(m)),
+        [],
+      );
     });
 
     test('helm lint --strict passes', async () => {
@@ -38,29 +53,43 @@ for (const tier of ['trial', 'production'] as const) {
       const namespace = one(manifests, 'Namespace', `tenant-${slug}`);
       assert.equal(namespace.metadata.labels!['pod-security.kubernetes.io/enforce'], 'restricted');
       for (const m of manifests.filter((m) => m.kind !== 'Namespace')) assert.equal(m.metadata.namespace, `tenant-${slug}`, `${m.kind}/${m.metadata.name}`);
-      assert.deepEqual(
-        [...new Set(manifests.map((m) => m.kind))].sort(),
-        ['Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'LimitRange', 'Namespace', 'NetworkPolicy', 'PodDisruptionBudget', 'ResourceQuota', 'Service', 'ServiceAccount'],
-      );
+      assert.deepEqual([...new Set(manifests.map((m) => m.kind))].sort(), [
+        'Deployment',
+        'HorizontalPodAutoscaler',
+        'Ingress',
+        'LimitRange',
+        'Namespace',
+        'NetworkPolicy',
+        'PodDisruptionBudget',
+        'ResourceQuota',
+        'Service',
+        'ServiceAccount',
+      ]);
     });
 
     test('the ingress sends <slug>.<domain>: /api to the user backend, /admin/api to the admin backend, / to the frontend', () => {
       const ingress = one(manifests, 'Ingress', 'tenant');
       const [rule] = ingress.spec.rules;
       assert.equal(rule.host, `${slug}.example.com`);
-      const paths = Object.fromEntries(rule.http.paths.map((p: any) => [p.path, p.backend.service.name])); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const paths = Object.fromEntries(rule.http.paths.map((p: any) => [p.path, p.backend.service.name]));
       assert.deepEqual(paths, { '/api': 'user-backend', '/admin/api': 'admin-backend', '/': 'frontend' });
       assert.deepEqual(ingress.spec.tls, [{ hosts: [`${slug}.example.com`], secretName: 'wildcard-tls' }]);
     });
 
     test('the user backend autoscales on CPU and memory within the quota', () => {
       const hpa = one(manifests, 'HorizontalPodAutoscaler', 'user-backend');
-      assert.deepEqual(hpa.spec.metrics.map((m: any) => m.resource.name), ['cpu', 'memory']); // eslint-disable-line @typescript-eslint/no-explicit-any
+      assert.deepEqual(
+        hpa.spec.metrics.map((m: any) => m.resource.name),
+        ['cpu', 'memory'],
+      );
       const quota = one(manifests, 'ResourceQuota', 'tenant').spec.hard;
       const deployments = manifests.filter((m) => m.kind === 'Deployment');
       const others = deployments.filter((d) => d.metadata.name !== 'user-backend').reduce((n, d) => n + d.spec.replicas, 0);
       // At full scale with one surge pod per Deployment during a rollout.
-      assert.ok(hpa.spec.maxReplicas + others + deployments.length <= Number(quota.pods), `${hpa.spec.maxReplicas} + ${others} + surge fit in ${quota.pods} pods`);
+      assert.ok(
+        hpa.spec.maxReplicas + others + deployments.length <= Number(quota.pods),
+        `${hpa.spec.maxReplicas} + ${others} + surge fit in ${quota.pods} pods`,
+      );
       assert.ok(hpa.spec.maxReplicas > hpa.spec.minReplicas);
       assert.equal(one(manifests, 'Deployment', 'user-backend').spec.replicas, undefined, 'the HPA owns the replica count');
       assert.ok(one(manifests, 'LimitRange', 'tenant').spec.limits[0].default.memory);
@@ -79,7 +108,14 @@ for (const tier of ['trial', 'production'] as const) {
           const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
           const program = deployment.metadata.name as keyof typeof BUILT_IN_READS;
           // Only what the program reads, as the pod manifest declares it; grants from the tenant's Secret, key by key.
-          assert.deepEqual(container.env.map((e: { name: string }) => e.name).filter(isPodVariable).sort(), [...BUILT_IN_READS[program]].sort(), program);
+          assert.deepEqual(
+            container.env
+              .map((e: { name: string }) => e.name)
+              .filter(isPodVariable)
+              .sort(),
+            [...BUILT_IN_READS[program]].sort(),
+            program,
+          );
           assert.equal(container.envFrom, undefined);
           for (const e of container.env.filter((e: { name: string }) => isPodVariable(e.name) && POD_VARIABLES[e.name].from === 'grant')) {
             assert.deepEqual(e.valueFrom, { secretKeyRef: { name: `tenant-${slug}-env`, key: e.name, optional: true } }, e.name);
@@ -112,8 +148,11 @@ for (const tier of ['trial', 'production'] as const) {
       assert.deepEqual(deny.spec, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
       const ingress = one(manifests, 'NetworkPolicy', 'allow-ingress').spec.ingress[0];
       assert.deepEqual(ingress.from[0].namespaceSelector.matchLabels, { 'kubernetes.io/metadata.name': 'ingress-nginx' });
-      const ports = one(manifests, 'NetworkPolicy', 'allow-egress').spec.egress.flatMap((rule: any) => rule.ports.map((p: { port: number }) => p.port)); // eslint-disable-line @typescript-eslint/no-explicit-any
-      assert.deepEqual([...new Set(ports)].sort((a, b) => (a as number) - (b as number)), [53, 443, 587, 5432, 6379, 8080, 9098]);
+      const ports = one(manifests, 'NetworkPolicy', 'allow-egress').spec.egress.flatMap((rule: any) => rule.ports.map((p: { port: number }) => p.port));
+      assert.deepEqual(
+        [...new Set(ports)].sort((a, b) => (a as number) - (b as number)),
+        [53, 443, 587, 5432, 6379, 8080, 9098],
+      );
     });
 
     test("the service account carries the tenant's IAM role (IRSA), and no Kubernetes API token", () => {
@@ -137,12 +176,17 @@ test('the secret part of the environment becomes the Secret each program reads i
   assert.deepEqual(secret.stringData, { DATABASE_URL: 'postgres://a:one@db/acme', REDIS_PREFIX: 't:acme' });
   assert.deepEqual(kubernetesValidator().validate(secret), []);
   const checksum = (m: Manifest[]) => one(m, 'Deployment', 'user-backend').spec.template.metadata.annotations['tenantry.io/env-checksum'];
-  const secretOf = (d: Manifest, name: string) => d.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef?.name;
-  for (const d of manifests.filter((m) => m.kind === 'Deployment' && m.metadata.name !== 'frontend')) assert.equal(secretOf(d, 'DATABASE_URL'), 'tenant-acme-env');
+  const secretOf = (d: Manifest, name: string) =>
+    d.spec.template.spec.containers[0].env.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef?.name;
+  for (const d of manifests.filter((m) => m.kind === 'Deployment' && m.metadata.name !== 'frontend'))
+    assert.equal(secretOf(d, 'DATABASE_URL'), 'tenant-acme-env');
   assert.equal(secretOf(one(manifests, 'Deployment', 'frontend'), 'DATABASE_URL'), undefined, 'the frontend holds no database login');
   assert.notEqual(checksum(await withSecret('postgres://a:two@db/acme')), checksum(manifests));
   const external = await render([...base('acme', 'trial'), '--set', 'env.secretName=acme-from-vault', '--set', 'env.secret.DATABASE_URL=x']);
-  assert.equal(external.find((m) => m.kind === 'Secret'), undefined);
+  assert.equal(
+    external.find((m) => m.kind === 'Secret'),
+    undefined,
+  );
   assert.equal(secretOf(one(external, 'Deployment', 'user-backend'), 'DATABASE_URL'), 'acme-from-vault');
   const badName = await run(['template', 'tenant', CHART, ...base('acme', 'trial'), '--set', 'env.secret.database-url=x']);
   assert.match(badName.stderr, /env\.secret/);

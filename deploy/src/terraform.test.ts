@@ -12,8 +12,7 @@ import { tenantRedisAccessString, tenantRedisPrefix } from '@tenantry/core';
 import { storagePolicyTemplate } from '@tenantry/driver-aws';
 import { TERRAFORM_DIR as TERRAFORM } from './paths.js';
 
-
-type Block = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Block = Record<string, any>;
 
 /** All .tf files of a folder, parsed and merged by block type. */
 async function load(folder: string): Promise<Block> {
@@ -36,7 +35,11 @@ before(async () => {
 });
 
 test("the tenant module's IAM policy template is the one the code makes", () => {
-  assert.equal(readFileSync(join(TERRAFORM, 'modules/tenant/storage-policy.json.tftpl'), 'utf8'), storagePolicyTemplate(), 'regenerate it: node -e "import(\'@tenantry/driver-aws\').then(m => process.stdout.write(m.storagePolicyTemplate()))"');
+  assert.equal(
+    readFileSync(join(TERRAFORM, 'modules/tenant/storage-policy.json.tftpl'), 'utf8'),
+    storagePolicyTemplate(),
+    'regenerate it: node -e "import(\'@tenantry/driver-aws\').then(m => process.stdout.write(m.storagePolicyTemplate()))"',
+  );
   const [policy] = tenant.resource.aws_iam_role_policy.storage;
   assert.match(policy.policy, /templatefile\("\$\{path\.module\}\/storage-policy\.json\.tftpl", \{ ?bucket = var\.bucket, slug = var\.slug ?\}\)/);
 });
@@ -66,7 +69,11 @@ test("tenant module: on MSK the tenant's role may connect and write its own topi
   const policy = tenant.resource.aws_iam_role_policy.analytics[0].policy as string;
   assert.match(policy, /Action = \["kafka-cluster:Connect"\], Resource = \[var\.kafka_cluster_arn\]/);
   assert.match(policy, /Action += \["kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"\]/);
-  assert.match(policy, /replace\(var\.kafka_cluster_arn, ":cluster\/", ":topic\/"\)\}\/tenantry\.analytics\.\$\{var\.slug\}/, 'the topic the pods write (analyticsTopic)');
+  assert.match(
+    policy,
+    /replace\(var\.kafka_cluster_arn, ":cluster\/", ":topic\/"\)\}\/tenantry\.analytics\.\$\{var\.slug\}/,
+    'the topic the pods write (analyticsTopic)',
+  );
   assert.doesNotMatch(policy, /ReadData|AlterTopic|CreateTopic|DeleteTopic|\*/);
   assert.equal(tenantRoot.module.tenant[0].kafka_cluster_arn, '${var.platform.kafka_cluster_arn}');
 });
@@ -77,7 +84,10 @@ test("tenant module: the role trusts only the tenant's service account (IRSA)", 
   const sub = conditions.find((c) => String(c.variable).endsWith(':sub'));
   assert.ok(sub, 'a condition on the token subject');
   assert.deepEqual(sub.values, ['system:serviceaccount:${local.namespace}:tenant']);
-  assert.ok(conditions.some((c) => String(c.variable).endsWith(':aud')), 'and on its audience');
+  assert.ok(
+    conditions.some((c) => String(c.variable).endsWith(':aud')),
+    'and on its audience',
+  );
   assert.match(tenant.locals[0].namespace, /tenant-\$\{var\.slug\}/);
 });
 
@@ -94,8 +104,15 @@ test('tenant outputs and the per-tenant root: what the driver reads, with state 
     assert.equal(tenantRoot.output[name][0].value, `\${module.tenant.${name}}`);
   }
   assert.equal(tenant.output.database_url[0].value, '${local.database_url}');
-  assert.equal(tenant.resource.aws_secretsmanager_secret_version.database[0].secret_string, '${jsonencode({ DATABASE_URL = local.database_url })}', 'the secret holds the same URL');
-  assert.equal(tenant.output.redis_url[0].value, 'rediss://${aws_elasticache_user.tenant.user_name}:${random_password.redis.result}@${var.redis_address}:${var.redis_port}');
+  assert.equal(
+    tenant.resource.aws_secretsmanager_secret_version.database[0].secret_string,
+    '${jsonencode({ DATABASE_URL = local.database_url })}',
+    'the secret holds the same URL',
+  );
+  assert.equal(
+    tenant.output.redis_url[0].value,
+    'rediss://${aws_elasticache_user.tenant.user_name}:${random_password.redis.result}@${var.redis_address}:${var.redis_port}',
+  );
   assert.equal(tenant.output.redis_prefix[0].value, 't:${var.slug}');
   assert.ok(tenantRoot.terraform[0].backend.s3, 'remote state (the key is given per tenant at init)');
   const module = tenantRoot.module.tenant[0];
@@ -115,7 +132,11 @@ test("tenant module: a Redis user of the platform's user group, limited to the t
   assert.equal(tenantRedisPrefix('${var.slug}'), 't:${var.slug}', 'the prefix the outputs give');
   assert.deepEqual(rules, tenantRedisAccessString('t:${var.slug}').split(' '), 'the allowlist of @tenantry/core, nothing more');
   assert.ok(!rules.some((r) => /^\+@/.test(r)), 'no command category, only named commands');
-  assert.deepEqual(rules.filter((r) => r.startsWith('~') || r.startsWith('&')), ['~t:${var.slug}:*', '&t:${var.slug}:*'], 'no other keys or channels');
+  assert.deepEqual(
+    rules.filter((r) => r.startsWith('~') || r.startsWith('&')),
+    ['~t:${var.slug}:*', '&t:${var.slug}:*'],
+    'no other keys or channels',
+  );
   assert.ok(!rules.some((r) => /^(allkeys|allchannels|[~&%]|%[RW]*~)\*$/.test(r)), 'no pattern matching every key or channel');
   assert.equal(user.authentication_mode[0].type, 'password');
   assert.deepEqual(user.authentication_mode[0].passwords, ['${random_password.redis.result}']);
@@ -136,12 +157,27 @@ test('platform: VPC, EKS with on-demand and mixed-type spot groups, Redis, MSK S
   assert.equal(eks.enable_irsa, true);
   assert.ok(platform.variable.spot_instance_types[0].default.length >= 3, 'several instance types for spot');
   for (const [type, name] of <[string, string][]>[
-    ['aws_elasticache_replication_group', 'redis'], ['aws_msk_serverless_cluster', 'analytics'], ['aws_keyspaces_keyspace', 'analytics'],
-    ['aws_s3_bucket', 'tenant_data'], ['aws_db_instance', 'trial'], ['aws_acm_certificate', 'wildcard'], ['aws_route53_record', 'validation'],
-  ]) assert.ok(platform.resource[type]?.[name], `${type}.${name}`);
+    ['aws_elasticache_replication_group', 'redis'],
+    ['aws_msk_serverless_cluster', 'analytics'],
+    ['aws_keyspaces_keyspace', 'analytics'],
+    ['aws_s3_bucket', 'tenant_data'],
+    ['aws_db_instance', 'trial'],
+    ['aws_acm_certificate', 'wildcard'],
+    ['aws_route53_record', 'validation'],
+  ])
+    assert.ok(platform.resource[type]?.[name], `${type}.${name}`);
   assert.match(platform.resource.aws_acm_certificate.wildcard[0].domain_name, /^\*\.\$\{var\.domain\}$/);
   const tenantPlatform = platform.output.tenant_platform[0].value;
-  for (const key of ['bucket', 'eks_oidc_provider_arn', 'eks_oidc_provider_url', 'db_subnet_group_name', 'db_security_group_ids', 'trial_host', 'trial_admin_secret', 'redis']) {
+  for (const key of [
+    'bucket',
+    'eks_oidc_provider_arn',
+    'eks_oidc_provider_url',
+    'db_subnet_group_name',
+    'db_security_group_ids',
+    'trial_host',
+    'trial_admin_secret',
+    'redis',
+  ]) {
     assert.ok(key in tenantPlatform, `tenant_platform.${key}, which the tenant root needs`);
   }
   assert.deepEqual(tenantPlatform.redis, {
@@ -179,7 +215,10 @@ test("platform: Redis uses RBAC, its user group's default user is off, the maste
   assert.ok(users.includes(admin), "the master's user is in the group");
   assert.match(admin.access_string, /^on /);
   assert.equal(admin.authentication_mode[0].type, 'password');
-  assert.match(platform.resource.aws_secretsmanager_secret_version.redis_admin[0].secret_string, /REDIS_URL = "rediss:\/\/\$\{aws_elasticache_user\.admin\.user_name\}:\$\{random_password\.redis_admin\.result\}@/);
+  assert.match(
+    platform.resource.aws_secretsmanager_secret_version.redis_admin[0].secret_string,
+    /REDIS_URL = "rediss:\/\/\$\{aws_elasticache_user\.admin\.user_name\}:\$\{random_password\.redis_admin\.result\}@/,
+  );
   for (const name of ['redis_default', 'redis_admin']) assert.equal(platform.resource.random_password[name][0].special, false);
 });
 

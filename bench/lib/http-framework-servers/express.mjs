@@ -47,17 +47,17 @@ app.post('/api/projects', express.json({ limit: '1mb' }), async (req, res) => {
   if (req.body === undefined) return error(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'unsupported content type; send application/json');
   const problem = invalidBody(req.body);
   if (problem) return error(res, 400, 'VALIDATION', problem);
-  const { rows } = await pool.query(
-    `INSERT INTO projects (name, description) VALUES ($1, $2) RETURNING ${COLUMNS}`,
-    [req.body.name, req.body.description ?? null],
-  );
+  const { rows } = await pool.query(`INSERT INTO projects (name, description) VALUES ($1, $2) RETURNING ${COLUMNS}`, [
+    req.body.name,
+    req.body.description ?? null,
+  ]);
   res.status(201).json(rows[0]);
 });
 
 app.use((req, res) => error(res, 404, 'NOT_FOUND', `no route ${req.method} ${req.path}`));
 
-// eslint-disable-next-line no-unused-vars
-app.use((err, req, res, next) => {
+// Express recognises an error handler by its four parameters, so the unused `next` stays.
+app.use((err, req, res, _next) => {
   if (err.type === 'entity.parse.failed') return error(res, 400, 'INVALID_JSON', 'the body is not valid JSON');
   const status = err.status ?? err.statusCode ?? 500;
   if (status >= 400 && status < 500) return error(res, status, 'BAD_REQUEST', err.message);
@@ -70,7 +70,12 @@ const server = app.listen(Number(process.env.PORT), '127.0.0.1', (err) => {
 });
 
 const stop = () => {
-  server.close(() => pool.end().then(() => process.exit(0), () => process.exit(1)));
+  server.close(() =>
+    pool.end().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    ),
+  );
   server.closeAllConnections();
 };
 process.once('SIGTERM', stop);

@@ -79,40 +79,55 @@ app.setErrorHandler(async (err, request, reply) => {
   return { error: { code: 'INTERNAL', message: 'internal error; see the log' } };
 });
 
-app.get('/api/health', {
-  schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } },
-}, async () => ({ status: 'ok' }));
+app.get(
+  '/api/health',
+  {
+    schema: { response: { 200: { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } } },
+  },
+  async () => ({ status: 'ok' }),
+);
 
-app.get('/api/projects/:id', {
-  schema: { params: ProjectId, response: { 200: Project, '4xx': ErrorBody } },
-}, async (request, reply) => {
-  const { id } = request.params;
-  const { rows } = await pool.query(`SELECT ${COLUMNS} FROM projects WHERE id = $1`, [id]);
-  if (rows.length === 0) {
-    reply.code(404);
-    return { error: { code: 'NOT_FOUND', message: `no project ${id}` } };
-  }
-  return rows[0];
-});
+app.get(
+  '/api/projects/:id',
+  {
+    schema: { params: ProjectId, response: { 200: Project, '4xx': ErrorBody } },
+  },
+  async (request, reply) => {
+    const { id } = request.params;
+    const { rows } = await pool.query(`SELECT ${COLUMNS} FROM projects WHERE id = $1`, [id]);
+    if (rows.length === 0) {
+      reply.code(404);
+      return { error: { code: 'NOT_FOUND', message: `no project ${id}` } };
+    }
+    return rows[0];
+  },
+);
 
-app.post('/api/projects', {
-  schema: { body: NewProject, response: { 201: Project, '4xx': ErrorBody } },
-}, async (request, reply) => {
-  const { name, description } = request.body;
-  const { rows } = await pool.query(
-    `INSERT INTO projects (name, description) VALUES ($1, $2) RETURNING ${COLUMNS}`,
-    [name, description ?? null],
-  );
-  reply.code(201);
-  return rows[0];
-});
+app.post(
+  '/api/projects',
+  {
+    schema: { body: NewProject, response: { 201: Project, '4xx': ErrorBody } },
+  },
+  async (request, reply) => {
+    const { name, description } = request.body;
+    const { rows } = await pool.query(`INSERT INTO projects (name, description) VALUES ($1, $2) RETURNING ${COLUMNS}`, [name, description ?? null]);
+    reply.code(201);
+    return rows[0];
+  },
+);
 
 app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 
 const stop = () => {
-  app.close().then(() => pool.end()).then(() => process.exit(0), () => process.exit(1));
+  app
+    .close()
+    .then(() => pool.end())
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
 };
 process.once('SIGTERM', stop);
 process.once('SIGINT', stop);

@@ -94,7 +94,8 @@ export async function prepareCassandra(options: CassandraOptions): Promise<Launc
     '-Dcassandra.schema_delay_ms=0',
     // No JMX at all: without cassandra.jmx.local.port/remote.port the daemon opens no JMX port, so
     // two servers on one host cannot collide on 7199 (the price: no nodetool).
-    '-cp', `${options.libsDir}/*`,
+    '-cp',
+    `${options.libsDir}/*`,
     'org.apache.cassandra.service.CassandraDaemon',
   ];
   const command = javaCommand();
@@ -112,15 +113,31 @@ function gcFlags(heapMb: number): string[] {
 const JAVA17_MODULE_FLAGS = [
   '-Djdk.attach.allowAttachSelf=true',
   ...[
-    'java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.rmi/sun.rmi.registry',
-    'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc',
-    'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach',
+    'java.base/jdk.internal.misc',
+    'java.management.rmi/com.sun.jmx.remote.internal.rmi',
+    'java.rmi/sun.rmi.registry',
+    'java.rmi/sun.rmi.server',
+    'java.sql/java.sql',
+    'java.base/java.lang.ref',
+    'jdk.unsupported/sun.misc',
+    'jdk.compiler/com.sun.tools.javac.file',
+    'jdk.attach/sun.tools.attach',
   ].flatMap((pkg) => ['--add-exports', `${pkg}=ALL-UNNAMED`]),
   ...[
-    'java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect',
-    'java.base/jdk.internal.math', 'java.base/jdk.internal.module', 'java.base/jdk.internal.util.jar',
-    'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch', 'java.base/java.io', 'java.base/java.lang.reflect',
-    'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang', 'java.base/java.util',
+    'java.base/java.lang.module',
+    'java.base/jdk.internal.loader',
+    'java.base/jdk.internal.ref',
+    'java.base/jdk.internal.reflect',
+    'java.base/jdk.internal.math',
+    'java.base/jdk.internal.module',
+    'java.base/jdk.internal.util.jar',
+    'jdk.management/com.sun.management.internal',
+    'java.base/sun.nio.ch',
+    'java.base/java.io',
+    'java.base/java.lang.reflect',
+    'jdk.compiler/com.sun.tools.javac',
+    'java.base/java.lang',
+    'java.base/java.util',
   ].flatMap((pkg) => ['--add-opens', `${pkg}=ALL-UNNAMED`]),
 ];
 

@@ -25,7 +25,10 @@ test('no generated cluster id begins with "-"; each is 16 bytes in URL-safe base
 test('a draw that would begin with "-" is drawn again', () => {
   const draws = [Buffer.alloc(16, 0xfb), Buffer.alloc(16, 0x01)];
   assert.ok(draws[0]!.toString('base64url').startsWith('-'));
-  assert.equal(kafkaClusterId(() => draws.shift()!), Buffer.alloc(16, 0x01).toString('base64url'));
+  assert.equal(
+    kafkaClusterId(() => draws.shift()!),
+    Buffer.alloc(16, 0x01).toString('base64url'),
+  );
 });
 
 test('the storage is formatted with a cluster id that begins with "-"', async () => {

@@ -63,9 +63,17 @@ function java(libsDir: string, heapMb: number, mainClass: string, args: string[]
   return {
     command,
     args: [
-      `-Xms${heapMb}m`, `-Xmx${heapMb}m`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true',
-      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', '-Dorg.slf4j.simpleLogger.showDateTime=true',
-      '-cp', join(libsDir, '*'), mainClass, ...args,
+      `-Xms${heapMb}m`,
+      `-Xmx${heapMb}m`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      '-Dorg.slf4j.simpleLogger.showDateTime=true',
+      '-cp',
+      join(libsDir, '*'),
+      mainClass,
+      ...args,
     ],
   };
 }
@@ -76,7 +84,9 @@ function run(command: string, args: string[]): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.slice(-4).join(' ')} failed (exit ${code}): ${stderr.trim().slice(-2000)}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.slice(-4).join(' ')} failed (exit ${code}): ${stderr.trim().slice(-2000)}`)),
+    );
   });
 }
 

@@ -23,5 +23,6 @@ export function assertJava(): void {
   const install = 'install Java 17 or newer (Debian/Ubuntu: apt-get install openjdk-17-jre-headless; macOS: brew install openjdk@17) or set JAVA_HOME';
   if (result.error) throw new Error(`${java} could not be run (${result.error.message}): ${install}`);
   const major = Number(/version "(?:1\.)?(\d+)/.exec(`${result.stderr}${result.stdout}`)?.[1]);
-  if (!(major >= 17)) throw new Error(`${java} is Java ${Number.isNaN(major) ? 'of an unknown version' : major}; Kafka 4 and Cassandra 5 need 17 or newer: ${install}`);
+  if (!(major >= 17))
+    throw new Error(`${java} is Java ${Number.isNaN(major) ? 'of an unknown version' : major}; Kafka 4 and Cassandra 5 need 17 or newer: ${install}`);
 }

@@ -58,7 +58,15 @@ export async function fetchArtifacts(
   writeFileSync(join(dir, 'pom.xml'), pom(name, artifacts));
   progress(`fetching ${name} (${artifacts.join(', ')}) from Maven Central into ${dir}`);
 
-  const args = ['-B', '--no-transfer-progress', '-f', join(dir, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${staging}`];
+  const args = [
+    '-B',
+    '--no-transfer-progress',
+    '-f',
+    join(dir, 'pom.xml'),
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${staging}`,
+  ];
   const child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   let copied = 0;
@@ -71,12 +79,21 @@ export async function fetchArtifacts(
   }
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'ENOENT' ? new MavenFetchError('mvn was not found on PATH: install Apache Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) and a Java 17 runtime') : err),
+      reject(
+        err.code === 'ENOENT'
+          ? new MavenFetchError(
+              'mvn was not found on PATH: install Apache Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) and a Java 17 runtime',
+            )
+          : err,
+      ),
     );
     child.once('close', resolve);
   });
   if (code !== 0) {
-    const errors = output.filter((line) => line.startsWith('[ERROR]')).slice(0, 8).join('\n');
+    const errors = output
+      .filter((line) => line.startsWith('[ERROR]'))
+      .slice(0, 8)
+      .join('\n');
     throw new MavenFetchError(`mvn could not fetch ${name} (exit ${code}):\n${errors || output.slice(-20).join('\n')}`);
   }
   rmSync(libs, { recursive: true, force: true });

@@ -79,7 +79,8 @@ function accepts(host: string, port: number): Promise<boolean> {
 }
 
 async function assertPortFree(port: number, name: ServerName): Promise<void> {
-  if (await accepts('127.0.0.1', port)) throw new Error(`${name}: port ${port} is already in use on 127.0.0.1 (another ${name}? stop it, or choose other ports)`);
+  if (await accepts('127.0.0.1', port))
+    throw new Error(`${name}: port ${port} is already in use on 127.0.0.1 (another ${name}? stop it, or choose other ports)`);
 }
 
 function tail(file: string): string {
@@ -119,10 +120,12 @@ export async function startServer(name: ServerName, options: ServerOptions): Pro
   const child = spawn(launch.command, launch.args, { env: { ...process.env, ...launch.env }, stdio: ['ignore', out, out] });
   closeSync(out);
   let code: number | null | undefined;
-  const exited = new Promise<void>((resolve) => child.once('exit', (c) => {
-    code = c;
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (c) => {
+      code = c;
+      resolve();
+    }),
+  );
   const stop = async () => {
     if (code === undefined) child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
@@ -200,7 +203,9 @@ export async function stopDetached(name: ServerName, home: string): Promise<bool
       }
     };
     signal('SIGTERM');
-    await waitFor(() => !alive(running.pid), { what: `${name} (pid ${running.pid}) to stop`, timeoutMs: 30_000, intervalMs: 100 }).catch(() => signal('SIGKILL'));
+    await waitFor(() => !alive(running.pid), { what: `${name} (pid ${running.pid}) to stop`, timeoutMs: 30_000, intervalMs: 100 }).catch(() =>
+      signal('SIGKILL'),
+    );
     await waitFor(() => !alive(running.pid), { what: `${name} (pid ${running.pid}) to stop`, timeoutMs: 5_000, intervalMs: 100 }).catch(() => undefined);
   }
   rmSync(file, { force: true });

@@ -18,7 +18,6 @@ import type { AnalyticsStore } from './store.js';
 export * from './environment.js';
 export { openPublisher } from './publisher.js';
 
-
 /** The master's consumer of every tenant's topic or stream, in one consumer group. */
 export function openConsumer(
   config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_REPLICAS' | 'KAFKA_AUTH' | 'AWS_REGION'>,
@@ -26,20 +25,33 @@ export function openConsumer(
 ): BusConsumer {
   if (config.KAFKA_BROKERS) {
     return new KafkaBusConsumer({
-      brokers: config.KAFKA_BROKERS, auth: kafkaAuthFrom(config), group: options.group, clientId: options.consumer, replicas: config.KAFKA_REPLICAS,
+      brokers: config.KAFKA_BROKERS,
+      auth: kafkaAuthFrom(config),
+      group: options.group,
+      clientId: options.consumer,
+      replicas: config.KAFKA_REPLICAS,
       topics: async () => (await options.tenants()).map((tenant) => ({ tenant, topic: analyticsTopic(tenant) })),
     });
   }
   return new RedisStreamConsumer({
-    redisUrl: options.redisUrl, group: options.group, consumer: options.consumer,
+    redisUrl: options.redisUrl,
+    group: options.group,
+    consumer: options.consumer,
     streams: async () => (await options.tenants()).map((tenant) => ({ tenant, stream: analyticsStream(tenantRedisPrefix(tenant)) })),
   });
 }
 
-export type CassandraConfig = Pick<AnalyticsBackendConfig, 'CASSANDRA_LOCAL_DC' | 'CASSANDRA_KEYSPACE' | 'CASSANDRA_FLAVOR' | 'CASSANDRA_USERNAME' | 'CASSANDRA_PASSWORD'>;
+export type CassandraConfig = Pick<
+  AnalyticsBackendConfig,
+  'CASSANDRA_LOCAL_DC' | 'CASSANDRA_KEYSPACE' | 'CASSANDRA_FLAVOR' | 'CASSANDRA_USERNAME' | 'CASSANDRA_PASSWORD'
+>;
 
 /** The master's store: Cassandra when configured, else tables in its own Postgres. */
-export function openStore(config: Pick<AnalyticsBackendConfig, 'CASSANDRA_CONTACT_POINTS'> & CassandraConfig, databaseUrl: string, poolSize?: number): AnalyticsStore {
+export function openStore(
+  config: Pick<AnalyticsBackendConfig, 'CASSANDRA_CONTACT_POINTS'> & CassandraConfig,
+  databaseUrl: string,
+  poolSize?: number,
+): AnalyticsStore {
   return config.CASSANDRA_CONTACT_POINTS
     ? new CassandraStore(cassandraStoreOptions({ ...config, CASSANDRA_CONTACT_POINTS: config.CASSANDRA_CONTACT_POINTS }))
     : new PostgresAnalyticsStore(databaseUrl, poolSize);

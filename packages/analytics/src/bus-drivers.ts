@@ -27,7 +27,13 @@ export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
   ) {}
 
   private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = new Admin({ clientId: 'tenantry-provisioning', bootstrapBrokers: [...this.brokers], ...kafkaConnectionOptions(this.auth), connectTimeout: 5_000, timeout: 10_000 });
+    const admin = new Admin({
+      clientId: 'tenantry-provisioning',
+      bootstrapBrokers: [...this.brokers],
+      ...kafkaConnectionOptions(this.auth),
+      connectTimeout: 5_000,
+      timeout: 10_000,
+    });
     try {
       return await work(admin);
     } finally {

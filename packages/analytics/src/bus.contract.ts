@@ -54,7 +54,10 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
       for (let i = 0; i < 1_200; i++) producers[0]!.record('request', { route: '/api/projects', method: 'GET', status: 200, latencyMs: i % 50 });
       for (let i = 0; i < 700; i++) producers[1]!.record('login', { userId: `u${i}` });
       await Promise.all(producers.map((p) => p.flush()));
-      assert.deepEqual(producers.map((p) => p.stats().published), [1_200, 700]);
+      assert.deepEqual(
+        producers.map((p) => p.stats().published),
+        [1_200, 700],
+      );
 
       const seen = { alpha: new Set<string>(), bravo: new Set<string>() };
       await consumeUntil(
@@ -93,7 +96,10 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
       }
     });
 
-    for (const [scenario, unlist] of [['its tenant deleted', true], ['deleted by someone, its tenant still listed', false]] as const) {
+    for (const [scenario, unlist] of [
+      ['its tenant deleted', true],
+      ['deleted by someone, its tenant still listed', false],
+    ] as const) {
       test(`a stream removed under the consumer (${scenario}) does not stop the other tenants' events`, async () => {
         const [gone, kept] = unlist ? ['lima', 'mike'] : ['november', 'oscar'];
         const tenants = [gone, kept];
@@ -101,11 +107,13 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
         const seen = new Map<string, number>();
         let failure: unknown;
         const abort = new AbortController();
-        const running = consumer.run(async (batch) => {
-          for (const event of batch.events) seen.set(event.tenantId, (seen.get(event.tenantId) ?? 0) + 1);
-        }, abort.signal).catch((err: unknown) => {
-          failure = err;
-        });
+        const running = consumer
+          .run(async (batch) => {
+            for (const event of batch.events) seen.set(event.tenantId, (seen.get(event.tenantId) ?? 0) + 1);
+          }, abort.signal)
+          .catch((err: unknown) => {
+            failure = err;
+          });
         const publishers = [await bus.publisher(gone), await bus.publisher(kept)];
         try {
           await Promise.all([publishers[0]!.publish([request(gone)]), publishers[1]!.publish([request(kept)])]);
@@ -206,7 +214,10 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
         () => delivered.length + rejected === 2,
         'both messages read',
       );
-      assert.deepEqual(delivered.map((e) => e.tenantId), ['echo']);
+      assert.deepEqual(
+        delivered.map((e) => e.tenantId),
+        ['echo'],
+      );
       assert.equal(rejected, 1);
       await publisher.close();
     });

@@ -7,7 +7,11 @@ import { test } from 'node:test';
 import cassandra from 'cassandra-driver';
 import { cassandraStoreOptions } from './cassandra-config.js';
 
-const BASE = { CASSANDRA_CONTACT_POINTS: ['cassandra.eu-west-1.amazonaws.com:9142'], CASSANDRA_LOCAL_DC: 'eu-west-1', CASSANDRA_KEYSPACE: 'tenantry_analytics' };
+const BASE = {
+  CASSANDRA_CONTACT_POINTS: ['cassandra.eu-west-1.amazonaws.com:9142'],
+  CASSANDRA_LOCAL_DC: 'eu-west-1',
+  CASSANDRA_KEYSPACE: 'tenantry_analytics',
+};
 
 test('a local Cassandra gets its defaults, and a login when one is given', () => {
   const plain = cassandraStoreOptions({ ...BASE, CASSANDRA_FLAVOR: 'cassandra' });
@@ -23,6 +27,10 @@ test('Amazon Keyspaces: its replication class, TTL and client-side timestamps on
     assert.equal(options.tableOptions?.[table], "CUSTOM_PROPERTIES = {'ttl': {'status': 'enabled'}, 'client_side_timestamps': {'status': 'enabled'}}", table);
   }
   assert.equal(options.maxBatchStatements, 30);
-  assert.deepEqual(options.clientOptions?.sslOptions, { host: 'cassandra.eu-west-1.amazonaws.com', servername: 'cassandra.eu-west-1.amazonaws.com', rejectUnauthorized: true });
+  assert.deepEqual(options.clientOptions?.sslOptions, {
+    host: 'cassandra.eu-west-1.amazonaws.com',
+    servername: 'cassandra.eu-west-1.amazonaws.com',
+    rejectUnauthorized: true,
+  });
   assert.ok(options.clientOptions?.authProvider instanceof cassandra.auth.PlainTextAuthProvider);
 });

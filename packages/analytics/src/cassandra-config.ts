@@ -8,9 +8,10 @@ const KEYSPACES_TABLE = "CUSTOM_PROPERTIES = {'ttl': {'status': 'enabled'}, 'cli
 
 /** The store's options for a configuration: a local Cassandra as it is, or what Amazon Keyspaces needs (cassandra-store.ts). */
 export function cassandraStoreOptions(config: CassandraConfig & { CASSANDRA_CONTACT_POINTS: string[] }): CassandraStoreOptions {
-  const login = config.CASSANDRA_USERNAME && config.CASSANDRA_PASSWORD
-    ? { authProvider: new cassandra.auth.PlainTextAuthProvider(config.CASSANDRA_USERNAME, config.CASSANDRA_PASSWORD) }
-    : {};
+  const login =
+    config.CASSANDRA_USERNAME && config.CASSANDRA_PASSWORD
+      ? { authProvider: new cassandra.auth.PlainTextAuthProvider(config.CASSANDRA_USERNAME, config.CASSANDRA_PASSWORD) }
+      : {};
   const base = { contactPoints: config.CASSANDRA_CONTACT_POINTS, localDataCenter: config.CASSANDRA_LOCAL_DC, keyspace: config.CASSANDRA_KEYSPACE };
   if (config.CASSANDRA_FLAVOR === 'cassandra') return { ...base, clientOptions: login };
   const host = config.CASSANDRA_CONTACT_POINTS[0]!.split(':')[0]!;

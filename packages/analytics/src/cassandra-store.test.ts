@@ -63,15 +63,22 @@ test('Cassandra: raw rows expire rawTtlDays after the event, and prune() turns s
     const at = Math.floor(Date.now() / 60_000) * 60_000 - 3 * 3_600_000 - 30 * 60_000;
     const events = Array.from({ length: 20 }, (_, i) => newEvent('ttl-a', 'request', { route: '/', method: 'GET', status: 200, latencyMs: i }, at + i * 1_000));
     await store.write(events);
-    const ttl = await client.execute(`SELECT TTL(at) AS ttl FROM ${options.keyspace}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ?`,
-      ['ttl-a', new Date(Math.floor(at / 3_600_000) * 3_600_000), 'request', new Date(at)], { prepare: true });
+    const ttl = await client.execute(
+      `SELECT TTL(at) AS ttl FROM ${options.keyspace}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ?`,
+      ['ttl-a', new Date(Math.floor(at / 3_600_000) * 3_600_000), 'request', new Date(at)],
+      { prepare: true },
+    );
     assert.equal(ttl.rows.length, 20);
     for (const row of ttl.rows) {
       // 2 days after the event, which was 3.5 hours ago.
       assert.ok(Math.abs(Number(row.ttl) - (2 * 86_400 - 3.5 * 3_600)) < 120, `ttl ${row.ttl}`);
     }
-    const minute = () => client.execute(`SELECT requests, events, pending, TTL(requests) AS ttl FROM ${options.keyspace}.minutes WHERE tenant_id = ? AND day = ? AND minute = ?`,
-      ['ttl-a', new Date(Math.floor(at / 86_400_000) * 86_400_000), new Date(at)], { prepare: true });
+    const minute = () =>
+      client.execute(
+        `SELECT requests, events, pending, TTL(requests) AS ttl FROM ${options.keyspace}.minutes WHERE tenant_id = ? AND day = ? AND minute = ?`,
+        ['ttl-a', new Date(Math.floor(at / 86_400_000) * 86_400_000), new Date(at)],
+        { prepare: true },
+      );
     const before = (await minute()).rows[0]!;
     assert.equal(before.pending, true);
     assert.equal(before.requests, null);

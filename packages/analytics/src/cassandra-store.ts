@@ -219,7 +219,8 @@ export class CassandraStore implements AnalyticsStore {
     await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${this.ks} WITH replication = ${replication}`, [], { prepare: false });
     const tableOptions = {
       // Rows only expire (never deleted): time windows let whole SSTables drop once expired.
-      events: "compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'HOURS', 'compaction_window_size': 6} AND gc_grace_seconds = 10800",
+      events:
+        "compaction = {'class': 'TimeWindowCompactionStrategy', 'compaction_window_unit': 'HOURS', 'compaction_window_size': 6} AND gc_grace_seconds = 10800",
       minutes: 'gc_grace_seconds = 10800',
       tenantDays: 'gc_grace_seconds = 10800',
       ...this.options.tableOptions,
@@ -279,13 +280,14 @@ export class CassandraStore implements AnalyticsStore {
     // simply upserted, and only repeats within the batch are reported as duplicates.
     const existing = new Set<string>();
     const lookups = [...slices.values()].flatMap((slice) => chunk(slice.events, IN_LIMIT).map((part) => ({ slice, part })));
-    if (this.countDuplicates) await forEachLimited(lookups, this.concurrency, async ({ slice, part }) => {
-      const result = await this.client.execute(
-        `SELECT event_id FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ? AND event_id IN ?`,
-        [slice.tenant, new Date(slice.hour), slice.type, new Date(slice.minute), part.map((e) => e.id)],
-      );
-      for (const row of result.rows) existing.add(String(row.event_id));
-    });
+    if (this.countDuplicates)
+      await forEachLimited(lookups, this.concurrency, async ({ slice, part }) => {
+        const result = await this.client.execute(
+          `SELECT event_id FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ? AND event_id IN ?`,
+          [slice.tenant, new Date(slice.hour), slice.type, new Date(slice.minute), part.map((e) => e.id)],
+        );
+        for (const row of result.rows) existing.add(String(row.event_id));
+      });
 
     // Raw rows: unlogged batches within one partition only.
     const batches: AnalyticsEvent[][] = [];
@@ -314,7 +316,10 @@ export class CassandraStore implements AnalyticsStore {
     await forEachLimited(minutes.values(), this.concurrency, async ({ tenant, minute }) => {
       await this.client.execute(`UPDATE ${this.ks}.minutes USING TTL ? SET pending = true WHERE tenant_id = ? AND day = ? AND minute = ?`, [
         // Gone no later than the minute's first raw row: a marker never outlives the rows it points to.
-        Math.max(1, this.rawTtl(minute, now)), tenant, new Date(floorTo(minute, DAY)), new Date(minute),
+        Math.max(1, this.rawTtl(minute, now)),
+        tenant,
+        new Date(floorTo(minute, DAY)),
+        new Date(minute),
       ]);
     });
     const tenantDays = new Map<string, { tenant: string; day: number }>();
@@ -325,7 +330,9 @@ export class CassandraStore implements AnalyticsStore {
     }
     await forEachLimited(tenantDays, this.concurrency, async ([key, { tenant, day }]) => {
       await this.client.execute(`INSERT INTO ${this.ks}.tenant_days (day, tenant_id) VALUES (?, ?) USING TTL ?`, [
-        new Date(day), tenant, Math.max(1, this.aggregateTtl(day + DAY, now)),
+        new Date(day),
+        tenant,
+        Math.max(1, this.aggregateTtl(day + DAY, now)),
       ]);
       if (this.knownTenantDays.size > 100_000) this.knownTenantDays.clear();
       this.knownTenantDays.add(key);
@@ -342,10 +349,7 @@ export class CassandraStore implements AnalyticsStore {
     const to = query.to.getTime();
     const bucketMs = (query.bucketMinutes ?? 60) * MINUTE;
     const bucketOf = (ms: number) => floorTo(ms, bucketMs);
-    const [minutes, latencies] = await Promise.all([
-      this.minuteCounts(tenant, from, to),
-      this.requestLatencies(tenant, from, to),
-    ]);
+    const [minutes, latencies] = await Promise.all([this.minuteCounts(tenant, from, to), this.requestLatencies(tenant, from, to)]);
     const buckets = new Map<number, Counts>();
     for (const { minute, counts } of minutes) {
       if (minute < from) continue;
@@ -396,19 +400,28 @@ export class CassandraStore implements AnalyticsStore {
       // Active users from the raw logins and signups, read only in the hours that have any.
       const hours = new Set(minutes.filter((m) => m.counts.logins + m.counts.signups > 0).map((m) => floorTo(m.minute, HOUR)));
       const users = new Set<string>();
-      await forEachLimited([...hours].flatMap((hour) => (['login', 'signup'] as const).map((type) => ({ hour, type }))), 8, async ({ hour, type }) => {
-        const rows = await this.all(
-          `SELECT at, user_id FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute >= ? AND minute < ?`,
-          [tenant, new Date(hour), type, new Date(floorTo(from, MINUTE)), new Date(to)],
-        );
-        for (const row of rows) {
-          const at = (row.at as Date).getTime();
-          if (at >= from && at < to && row.user_id !== null) users.add(String(row.user_id));
-        }
-      });
+      await forEachLimited(
+        [...hours].flatMap((hour) => (['login', 'signup'] as const).map((type) => ({ hour, type }))),
+        8,
+        async ({ hour, type }) => {
+          const rows = await this.all(
+            `SELECT at, user_id FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute >= ? AND minute < ?`,
+            [tenant, new Date(hour), type, new Date(floorTo(from, MINUTE)), new Date(to)],
+          );
+          for (const row of rows) {
+            const at = (row.at as Date).getTime();
+            if (at >= from && at < to && row.user_id !== null) users.add(String(row.user_id));
+          }
+        },
+      );
       results.push({
-        tenant, requests: total.requests, errors: total.errors, activeUsers: users.size,
-        jobs: total.jobs, jobsFailed: total.jobsFailed, storageBytes: total.storageBytes,
+        tenant,
+        requests: total.requests,
+        errors: total.errors,
+        activeUsers: users.size,
+        jobs: total.jobs,
+        jobsFailed: total.jobsFailed,
+        storageBytes: total.storageBytes,
       });
     });
     results.sort((a, b) => b.requests - a.requests || (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
@@ -457,7 +470,12 @@ export class CassandraStore implements AnalyticsStore {
     const unset = cassandra.types.unset;
     const or = <T>(v: T | null) => (v === null ? unset : v);
     return [
-      e.tenantId, new Date(floorTo(minute, HOUR)), e.type, new Date(minute), e.id, new Date(e.at),
+      e.tenantId,
+      new Date(floorTo(minute, HOUR)),
+      e.type,
+      new Date(minute),
+      e.id,
+      new Date(e.at),
       or(e.type === 'request' && typeof d.status === 'number' ? Math.trunc(d.status) : null),
       or(e.type === 'request' && typeof d.latencyMs === 'number' ? d.latencyMs : null),
       or((e.type === 'login' || e.type === 'signup') && typeof d.userId === 'string' ? d.userId : null),
@@ -497,17 +515,27 @@ export class CassandraStore implements AnalyticsStore {
           minute: (r.minute as Date).getTime(),
           pendingAt: r.pending === null ? null : (r.pending_at as bigint),
           counts: {
-            requests: num(r.requests), errors: num(r.errors), signups: num(r.signups), logins: num(r.logins),
-            jobs: num(r.jobs), jobsFailed: num(r.jobs_failed), storageBytes: num(r.storage_bytes), events: num(r.events),
+            requests: num(r.requests),
+            errors: num(r.errors),
+            signups: num(r.signups),
+            logins: num(r.logins),
+            jobs: num(r.jobs),
+            jobsFailed: num(r.jobs_failed),
+            storageBytes: num(r.storage_bytes),
+            events: num(r.events),
           },
         });
       }
     });
-    await forEachLimited(rows.filter((r) => r.pendingAt !== null), 8, async (row) => {
-      const raw = await this.rollUp(tenant, row.minute, row.pendingAt!);
-      // Fewer raw rows than the aggregate counted: some have expired, the aggregate is the fuller view.
-      if (raw.events >= row.counts.events) row.counts = raw;
-    });
+    await forEachLimited(
+      rows.filter((r) => r.pendingAt !== null),
+      8,
+      async (row) => {
+        const raw = await this.rollUp(tenant, row.minute, row.pendingAt!);
+        // Fewer raw rows than the aggregate counted: some have expired, the aggregate is the fuller view.
+        if (raw.events >= row.counts.events) row.counts = raw;
+      },
+    );
     return rows.filter((r) => r.counts.events > 0).sort((a, b) => a.minute - b.minute);
   }
 
@@ -532,10 +560,12 @@ export class CassandraStore implements AnalyticsStore {
     const counts = emptyCounts();
     await Promise.all(
       TYPES.map(async (type) => {
-        const rows = await this.all(
-          `SELECT status, outcome, bytes FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ?`,
-          [tenant, new Date(floorTo(minute, HOUR)), type, new Date(minute)],
-        );
+        const rows = await this.all(`SELECT status, outcome, bytes FROM ${this.ks}.events WHERE tenant_id = ? AND hour = ? AND type = ? AND minute = ?`, [
+          tenant,
+          new Date(floorTo(minute, HOUR)),
+          type,
+          new Date(minute),
+        ]);
         counts.events += rows.length;
         if (type === 'request') {
           counts.requests += rows.length;
@@ -566,8 +596,17 @@ export class CassandraStore implements AnalyticsStore {
         `UPDATE ${this.ks}.minutes USING TTL ? AND TIMESTAMP ? SET requests = ?, errors = ?, signups = ?, logins = ?, jobs = ?,
            jobs_failed = ?, storage_bytes = ?, events = ? WHERE tenant_id = ? AND day = ? AND minute = ?`,
         [
-          ttl, BigInt(minute) * 1000n + BigInt(counts.events), BigInt(counts.requests), BigInt(counts.errors), BigInt(counts.signups),
-          BigInt(counts.logins), BigInt(counts.jobs), BigInt(counts.jobsFailed), BigInt(counts.storageBytes), BigInt(counts.events), ...key,
+          ttl,
+          BigInt(minute) * 1000n + BigInt(counts.events),
+          BigInt(counts.requests),
+          BigInt(counts.errors),
+          BigInt(counts.signups),
+          BigInt(counts.logins),
+          BigInt(counts.jobs),
+          BigInt(counts.jobsFailed),
+          BigInt(counts.storageBytes),
+          BigInt(counts.events),
+          ...key,
         ],
       );
     }
@@ -583,9 +622,10 @@ export class CassandraStore implements AnalyticsStore {
       const due = [...this.toRollUp].filter(([, m]) => m.minute < sealedBefore);
       await forEachLimited(due, 8, async ([key, { tenant, minute }]) => {
         if (this.closed) return;
-        const result = await this.client.execute(`SELECT pending, WRITETIME(pending) AS pending_at FROM ${this.ks}.minutes WHERE tenant_id = ? AND day = ? AND minute = ?`, [
-          tenant, new Date(floorTo(minute, DAY)), new Date(minute),
-        ]);
+        const result = await this.client.execute(
+          `SELECT pending, WRITETIME(pending) AS pending_at FROM ${this.ks}.minutes WHERE tenant_id = ? AND day = ? AND minute = ?`,
+          [tenant, new Date(floorTo(minute, DAY)), new Date(minute)],
+        );
         const row = result.rows[0];
         if (row && row.pending !== null) await this.rollUp(tenant, minute, row.pending_at as bigint);
         this.toRollUp.delete(key);

@@ -8,7 +8,9 @@ const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 const addresses = (example: string) =>
   z.optional(
     z.pipe(
-      z.string().check(z.refine((value) => value.split(',').every((a) => HOST_PORT.test(a.trim())), `must be a comma-separated list of host:port, e.g. ${example}`)),
+      z
+        .string()
+        .check(z.refine((value) => value.split(',').every((a) => HOST_PORT.test(a.trim())), `must be a comma-separated list of host:port, e.g. ${example}`)),
       z.transform((value: string) => value.split(',').map((a) => a.trim())),
     ),
   );
@@ -34,7 +36,10 @@ export const analyticsStoreEnvironment = {
   /** Cassandra (or Amazon Keyspaces) contact points; unset, the store is the master's Postgres. */
   CASSANDRA_CONTACT_POINTS: addresses('127.0.0.1:9042'),
   CASSANDRA_LOCAL_DC: z._default(z.string().check(z.minLength(1)), 'datacenter1'),
-  CASSANDRA_KEYSPACE: z._default(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lowercase CQL identifier such as tenantry_analytics')), 'tenantry_analytics'),
+  CASSANDRA_KEYSPACE: z._default(
+    z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lowercase CQL identifier such as tenantry_analytics')),
+    'tenantry_analytics',
+  ),
   /** cassandra, or keyspaces (Amazon Keyspaces: TLS, its replication class and table properties, smaller batches). @defaultValue cassandra */
   CASSANDRA_FLAVOR: z._default(z.enum(['cassandra', 'keyspaces'], { message: 'must be cassandra or keyspaces' }), 'cassandra'),
   /** A login, e.g. Keyspaces service-specific credentials; unset, none. */

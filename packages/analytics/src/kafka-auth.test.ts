@@ -34,8 +34,12 @@ test('on MSK every client logs in over TLS with an OAUTHBEARER token: a SigV4-pr
 });
 
 test("the analytics step tells a tenant's pod how to log in", () => {
-  assert.deepEqual(new KafkaTopicsBusDriver(['b-1.msk.example:9098', 'b-2.msk.example:9098'], 3, { mechanism: 'aws-msk-iam', region: 'eu-west-1' }).podEnvironment(), {
-    KAFKA_BROKERS: 'b-1.msk.example:9098,b-2.msk.example:9098', KAFKA_AUTH: 'aws-msk-iam',
-  });
+  assert.deepEqual(
+    new KafkaTopicsBusDriver(['b-1.msk.example:9098', 'b-2.msk.example:9098'], 3, { mechanism: 'aws-msk-iam', region: 'eu-west-1' }).podEnvironment(),
+    {
+      KAFKA_BROKERS: 'b-1.msk.example:9098,b-2.msk.example:9098',
+      KAFKA_AUTH: 'aws-msk-iam',
+    },
+  );
   assert.deepEqual(new KafkaTopicsBusDriver(['127.0.0.1:9092']).podEnvironment(), { KAFKA_BROKERS: '127.0.0.1:9092' });
 });

@@ -20,7 +20,12 @@ analyticsBusContract('Kafka', async () => {
     },
     consumer: (tenants, name, group) =>
       new KafkaBusConsumer({
-        brokers, group: `${group}-${run}`, clientId: name, blockMs: 100, refreshMs: 500, retryDelayMs: 50,
+        brokers,
+        group: `${group}-${run}`,
+        clientId: name,
+        blockMs: 100,
+        refreshMs: 500,
+        retryDelayMs: 50,
         topics: async () => tenants.map((tenant) => ({ tenant, topic: topic(tenant) })),
       }),
     unreachablePublisher: async (tenant) => new KafkaPublisher([`127.0.0.1:${await freePort()}`], topic(tenant)),

@@ -23,8 +23,20 @@ const FAST = { connectTimeout: 2_000, timeout: 2_000, retries: 0 } as const;
 export class KafkaPublisher implements BusPublisher {
   private readonly producer: Producer<string, string, string, string>;
 
-  constructor(brokers: readonly string[], private readonly topic: string, clientId = 'tenantry-analytics', auth?: KafkaAuth) {
-    this.producer = new Producer({ clientId, bootstrapBrokers: [...brokers], ...kafkaConnectionOptions(auth), serializers: stringSerializers, acks: ProduceAcks.LEADER, ...FAST });
+  constructor(
+    brokers: readonly string[],
+    private readonly topic: string,
+    clientId = 'tenantry-analytics',
+    auth?: KafkaAuth,
+  ) {
+    this.producer = new Producer({
+      clientId,
+      bootstrapBrokers: [...brokers],
+      ...kafkaConnectionOptions(auth),
+      serializers: stringSerializers,
+      acks: ProduceAcks.LEADER,
+      ...FAST,
+    });
   }
 
   async publish(events: readonly AnalyticsEvent[]): Promise<void> {
@@ -32,7 +44,7 @@ export class KafkaPublisher implements BusPublisher {
     try {
       await this.producer.send({ messages: events.map((event) => ({ topic: this.topic, value: JSON.stringify(event) })) });
     } catch (err) {
-      throw new Error(`the bus refused events: ${errorMessage(err)}`);
+      throw new Error(`the bus refused events: ${errorMessage(err)}`, { cause: err });
     }
   }
 
@@ -81,7 +93,11 @@ export class KafkaBusConsumer implements BusConsumer {
   private consumer: Consumer<string, string, string, string> | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions) {
-    this.admin = new Admin({ clientId: options.clientId ?? 'tenantry-analytics-store', bootstrapBrokers: [...options.brokers], ...kafkaConnectionOptions(options.auth) });
+    this.admin = new Admin({
+      clientId: options.clientId ?? 'tenantry-analytics-store',
+      bootstrapBrokers: [...options.brokers],
+      ...kafkaConnectionOptions(options.auth),
+    });
   }
 
   /** A group member for one stream: a client that consumed once does not fetch again after its stream is closed. */
@@ -103,7 +119,11 @@ export class KafkaBusConsumer implements BusConsumer {
   /** The wanted topics, created when missing; true when the set changed. */
   private async refresh(): Promise<boolean> {
     const wanted = await this.options.topics();
-    await ensureTopics(this.admin, wanted.map(({ topic }) => topic), this.options.replicas ?? 1);
+    await ensureTopics(
+      this.admin,
+      wanted.map(({ topic }) => topic),
+      this.options.replicas ?? 1,
+    );
     const changed = wanted.length !== this.tenants.size || wanted.some(({ topic }) => !this.tenants.has(topic));
     this.tenants.clear();
     for (const { tenant, topic } of wanted) this.tenants.set(topic, tenant);
@@ -183,7 +203,10 @@ class BatchReader {
   private readonly buffer: StringMessage[] = [];
   private wake: (() => void) | undefined;
 
-  constructor(private readonly stream: MessagesStream<string, string, string, string>, private readonly max: number) {
+  constructor(
+    private readonly stream: MessagesStream<string, string, string, string>,
+    private readonly max: number,
+  ) {
     stream.on('data', (message: StringMessage) => {
       this.buffer.push(message);
       if (this.buffer.length >= max * 2) stream.pause();

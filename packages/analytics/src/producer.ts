@@ -32,7 +32,11 @@ export class AnalyticsProducer {
   private readonly maxBuffered: number;
   private readonly batchSize: number;
 
-  constructor(private readonly tenantId: string, private readonly bus: BusPublisher, options: ProducerOptions = {}) {
+  constructor(
+    private readonly tenantId: string,
+    private readonly bus: BusPublisher,
+    options: ProducerOptions = {},
+  ) {
     this.maxBuffered = options.maxBuffered ?? 10_000;
     this.batchSize = options.batchSize ?? 500;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 250);

@@ -9,7 +9,11 @@ import { kafkaAuthFrom } from './kafka-auth.js';
 import { RedisStreamPublisher, analyticsStream } from './redis-streams-bus.js';
 
 /** What a tenant program publishes to: its Kafka topic, or the stream under its Redis prefix. */
-export function openPublisher(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'>, tenant: string, redis: { url: string; prefix: string }): BusPublisher {
+export function openPublisher(
+  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'>,
+  tenant: string,
+  redis: { url: string; prefix: string },
+): BusPublisher {
   const brokers = config.KAFKA_BROKERS;
   if (!brokers) return new RedisStreamPublisher(redis.url, analyticsStream(redis.prefix));
   const auth = kafkaAuthFrom(config);

@@ -12,7 +12,12 @@ analyticsBusContract('Redis Streams', async () => {
     publisher: async (tenant) => new RedisStreamPublisher(redis.url, stream(tenant)),
     consumer: (tenants, name, group) =>
       new RedisStreamConsumer({
-        redisUrl: redis.url, group, consumer: name, blockMs: 100, refreshMs: 200, retryDelayMs: 50,
+        redisUrl: redis.url,
+        group,
+        consumer: name,
+        blockMs: 100,
+        refreshMs: 200,
+        retryDelayMs: 50,
         streams: async () => tenants.map((tenant) => ({ tenant, stream: stream(tenant) })),
       }),
     unreachablePublisher: async (tenant) => new RedisStreamPublisher(`redis://127.0.0.1:${await freePort()}`, stream(tenant)),

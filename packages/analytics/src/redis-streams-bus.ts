@@ -18,7 +18,10 @@ const MAX_STREAM_LENGTH = 200_000;
 export class RedisStreamPublisher implements BusPublisher {
   private readonly redis: Redis;
 
-  constructor(redisUrl: string, private readonly stream: string) {
+  constructor(
+    redisUrl: string,
+    private readonly stream: string,
+  ) {
     // Fail fast rather than wait for a reconnect: the producer keeps the events and retries on its next flush.
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 0, commandTimeout: 2_000 });
     this.redis.on('error', () => {
@@ -148,7 +151,16 @@ export class RedisStreamConsumer implements BusConsumer {
       let reply: StreamReply | null;
       try {
         reply = (await this.redis.call(
-          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', batchSize, ...(pendingFirst ? [] : ['BLOCK', blockMs]), 'STREAMS', ...streams, ...streams.map(() => from),
+          'XREADGROUP',
+          'GROUP',
+          group,
+          consumer,
+          'COUNT',
+          batchSize,
+          ...(pendingFirst ? [] : ['BLOCK', blockMs]),
+          'STREAMS',
+          ...streams,
+          ...streams.map(() => from),
         )) as StreamReply | null;
       } catch (err) {
         if (!isNoGroup(err)) throw err;

@@ -28,8 +28,10 @@ const HOUR = 3_600_000;
 /** The start of the hour `hoursAgo` hours before this one: each test has its own. */
 const hourAgo = (hoursAgo: number) => Math.floor(Date.now() / HOUR) * HOUR - hoursAgo * HOUR;
 
-const request = (tenant: string, at: number, status = 200, latencyMs = 5) => newEvent(tenant, 'request', { route: '/api/projects', method: 'GET', status, latencyMs }, at);
-const job = (tenant: string, at: number, outcome: EventData['job']['outcome']) => newEvent(tenant, 'job', { queue: 'mail', name: 'send', outcome, durationMs: 12 }, at);
+const request = (tenant: string, at: number, status = 200, latencyMs = 5) =>
+  newEvent(tenant, 'request', { route: '/api/projects', method: 'GET', status, latencyMs }, at);
+const job = (tenant: string, at: number, outcome: EventData['job']['outcome']) =>
+  newEvent(tenant, 'job', { queue: 'mail', name: 'send', outcome, durationMs: 12 }, at);
 
 /** percentile_cont(0.95), rounded to 2 decimals: what the stores report as p95. */
 function p95(values: number[]): number | null {
@@ -51,7 +53,10 @@ function expectedUsage(events: AnalyticsEvent[], from: number, to: number, bucke
     const at = Math.floor(minute / bucketMs) * bucketMs;
     let bucket = buckets.get(at);
     if (!bucket) {
-      bucket = { point: { at: new Date(at).toISOString(), requests: 0, errors: 0, p95LatencyMs: null, signups: 0, logins: 0, jobs: 0, jobsFailed: 0 }, latencies: [] };
+      bucket = {
+        point: { at: new Date(at).toISOString(), requests: 0, errors: 0, p95LatencyMs: null, signups: 0, logins: 0, jobs: 0, jobsFailed: 0 },
+        latencies: [],
+      };
       buckets.set(at, bucket);
     }
     const p = bucket.point;
@@ -160,11 +165,23 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
         { tenant: 'rank-c', requests: 10, errors: 0, activeUsers: 3, jobs: 2, jobsFailed: 1, storageBytes: 0 },
         { tenant: 'rank-d', requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 1_024 },
       ]);
-      assert.deepEqual((await store.tenants({ ...window, limit: 2 })).map((t) => t.tenant), ['rank-b', 'rank-a']);
-      assert.deepEqual((await store.tenants({ ...window, tenants: ['rank-c', 'rank-a', 'nobody'] })).map((t) => [t.tenant, t.requests]), [['rank-a', 30], ['rank-c', 10]]);
+      assert.deepEqual(
+        (await store.tenants({ ...window, limit: 2 })).map((t) => t.tenant),
+        ['rank-b', 'rank-a'],
+      );
+      assert.deepEqual(
+        (await store.tenants({ ...window, tenants: ['rank-c', 'rank-a', 'nobody'] })).map((t) => [t.tenant, t.requests]),
+        [
+          ['rank-a', 30],
+          ['rank-c', 10],
+        ],
+      );
       // A narrower window counts only what happened in it.
       const first = await store.tenants({ from: new Date(base), to: new Date(base + 10 * MINUTE), tenants: ['rank-c'] });
-      assert.deepEqual(first.map((t) => [t.tenant, t.requests, t.activeUsers, t.jobs]), [['rank-c', 10, 1, 2]]);
+      assert.deepEqual(
+        first.map((t) => [t.tenant, t.requests, t.activeUsers, t.jobs]),
+        [['rank-c', 10, 1, 2]],
+      );
       assert.deepEqual(await store.tenants({ from: new Date(base - 2 * HOUR), to: new Date(base - 90 * MINUTE) }), []);
     });
 
@@ -174,7 +191,13 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
       const events: AnalyticsEvent[] = [];
       for (let i = 0; i < 500; i++) {
         const at = base + (i % 5) * MINUTE + i * 10;
-        events.push(i % 50 === 0 ? job(tenant, at, 'failed') : i % 25 === 0 ? newEvent(tenant, 'login', { userId: `u${i % 3}` }, at) : request(tenant, at, i % 10 === 0 ? 500 : 200, i % 40));
+        events.push(
+          i % 50 === 0
+            ? job(tenant, at, 'failed')
+            : i % 25 === 0
+              ? newEvent(tenant, 'login', { userId: `u${i % 3}` }, at)
+              : request(tenant, at, i % 10 === 0 ? 500 : 200, i % 40),
+        );
       }
       const window = { from: new Date(base), to: new Date(base + HOUR), bucketMinutes: 1 };
       // A consumer wrote half the batch and died: the whole batch comes again.
@@ -198,7 +221,13 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
       assert.deepEqual(await store.usage(tenant, window), withLate);
       const [totals] = await store.tenants({ ...window, tenants: [tenant] });
       assert.deepEqual(totals, {
-        tenant, requests: sum(withLate, 'requests'), errors: sum(withLate, 'errors'), activeUsers: 3, jobs: sum(withLate, 'jobs'), jobsFailed: sum(withLate, 'jobs'), storageBytes: 0,
+        tenant,
+        requests: sum(withLate, 'requests'),
+        errors: sum(withLate, 'errors'),
+        activeUsers: 3,
+        jobs: sum(withLate, 'jobs'),
+        jobsFailed: sum(withLate, 'jobs'),
+        storageBytes: 0,
       });
     });
 
@@ -211,8 +240,16 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
       try {
         // One consumer has [0, 4000), the other [2000, 6000): 2,000 events reach both, at the same time.
         const results = await Promise.all([
-          (async () => { const r = []; for (const b of batches(0, 4_000)) r.push(await store.write(b)); return r; })(),
-          (async () => { const r = []; for (const b of batches(2_000, 6_000)) r.push(await other.write(b)); return r; })(),
+          (async () => {
+            const r = [];
+            for (const b of batches(0, 4_000)) r.push(await store.write(b));
+            return r;
+          })(),
+          (async () => {
+            const r = [];
+            for (const b of batches(2_000, 6_000)) r.push(await other.write(b));
+            return r;
+          })(),
           // Roll-ups racing the writes.
           store.prune(7, 400),
         ]);
@@ -239,7 +276,15 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
         await store.prune(7, 400);
         for (const tenant of tenants) {
           const window = { from: new Date(base), to: new Date(base + HOUR), bucketMinutes: 1 };
-          assert.deepEqual(await other.usage(tenant, window), expectedUsage(events.filter((e) => e.tenantId === tenant), base, base + HOUR, 1));
+          assert.deepEqual(
+            await other.usage(tenant, window),
+            expectedUsage(
+              events.filter((e) => e.tenantId === tenant),
+              base,
+              base + HOUR,
+              1,
+            ),
+          );
         }
       } finally {
         await other.close();

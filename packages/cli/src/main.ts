@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<void> {
     if (!sub) throw CliErrors.usage('usage needs a tenant slug, e.g. tenantry usage acme');
     if (slug) throw CliErrors.usage(`unexpected argument "${slug}"`);
     const hours = Number(values.hours);
-    if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS) throw CliErrors.usage(`--hours must be a whole number of hours from 1 to ${USAGE_MAX_HOURS}`);
+    if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS)
+      throw CliErrors.usage(`--hours must be a whole number of hours from 1 to ${USAGE_MAX_HOURS}`);
     return runUsageCommand({ slug: sub, hours, json: values.json, url: values.url, token: values.token, domain: values.domain });
   }
   if (command === 'migrate') {

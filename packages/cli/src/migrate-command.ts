@@ -15,10 +15,13 @@ export async function runMigrateCommand(command: MigrateCommand): Promise<void> 
   const show = (event: FleetMigrationEvent) => {
     if (command.json) return;
     const detail =
-      event.state === 'migrated' ? `version ${event.version}${event.applied?.length ? ` (applied ${event.applied.join(', ')})` : ' (already current)'}`
-      : event.state === 'failed' ? `FAILED after ${event.attempt} tries: ${event.error}`
-      : event.state === 'retrying' ? `retry ${event.attempt}`
-      : 'migrating';
+      event.state === 'migrated'
+        ? `version ${event.version}${event.applied?.length ? ` (applied ${event.applied.join(', ')})` : ' (already current)'}`
+        : event.state === 'failed'
+          ? `FAILED after ${event.attempt} tries: ${event.error}`
+          : event.state === 'retrying'
+            ? `retry ${event.attempt}`
+            : 'migrating';
     process.stdout.write(`  ${event.tenant.padEnd(24)} ${detail}\n`);
   };
   const summary = await client.migrateFleet(show);
@@ -27,5 +30,13 @@ export async function runMigrateCommand(command: MigrateCommand): Promise<void> 
   if (summary.failed === 0) return;
   // In JSON the summary already says which failed; the exit code says that some did.
   if (command.json) process.exitCode = EXIT.failed;
-  else throw new CliError(`${summary.failed} tenant(s) failed to migrate: ${summary.results.filter((r) => !r.ok).map((r) => `${r.tenant} (${r.error})`).join(', ')}; run it again to retry them`, EXIT.failed, 'MIGRATION_FAILED');
+  else
+    throw new CliError(
+      `${summary.failed} tenant(s) failed to migrate: ${summary.results
+        .filter((r) => !r.ok)
+        .map((r) => `${r.tenant} (${r.error})`)
+        .join(', ')}; run it again to retry them`,
+      EXIT.failed,
+      'MIGRATION_FAILED',
+    );
 }

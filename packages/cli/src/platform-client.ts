@@ -54,45 +54,49 @@ export class PlatformClient {
     let failure = '';
     try {
       await new Promise<void>((resolve, reject) => {
-        const req = request(new URL('/admin/api/fleet/migrations', this.baseUrl), {
-          method: 'POST',
-          headers: { host: this.masterHost, authorization: `Bearer ${this.token}` },
-        }, (res) => {
-          status = res.statusCode ?? 0;
-          let buffered = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let newline: number;
-            while ((newline = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, newline).trim();
-              buffered = buffered.slice(newline + 1);
-              if (!line) continue;
-              let message: { event?: FleetMigrationEvent; summary?: FleetMigrationSummary; error?: { message: string } };
-              try {
-                message = JSON.parse(line);
-              } catch {
-                failure = `answered HTTP ${status} with a line that is not JSON: ${line.slice(0, 200)}`;
-                continue;
+        const req = request(
+          new URL('/admin/api/fleet/migrations', this.baseUrl),
+          {
+            method: 'POST',
+            headers: { host: this.masterHost, authorization: `Bearer ${this.token}` },
+          },
+          (res) => {
+            status = res.statusCode ?? 0;
+            let buffered = '';
+            res.setEncoding('utf8');
+            res.on('data', (chunk: string) => {
+              buffered += chunk;
+              let newline: number;
+              while ((newline = buffered.indexOf('\n')) >= 0) {
+                const line = buffered.slice(0, newline).trim();
+                buffered = buffered.slice(newline + 1);
+                if (!line) continue;
+                let message: { event?: FleetMigrationEvent; summary?: FleetMigrationSummary; error?: { message: string } };
+                try {
+                  message = JSON.parse(line);
+                } catch {
+                  failure = `answered HTTP ${status} with a line that is not JSON: ${line.slice(0, 200)}`;
+                  continue;
+                }
+                if (message.event) onEvent(message.event);
+                if (message.summary) summary = message.summary;
+                if (message.error) failure = message.error.message;
               }
-              if (message.event) onEvent(message.event);
-              if (message.summary) summary = message.summary;
-              if (message.error) failure = message.error.message;
-            }
-          });
-          res.on('end', () => {
-            const rest = buffered.trim();
-            if (!failure && rest) {
-              try {
-                failure = (JSON.parse(rest) as { error?: { message?: string } }).error?.message ?? `answered HTTP ${status}: ${rest.slice(0, 300)}`;
-              } catch {
-                failure = `answered HTTP ${status}: ${rest.slice(0, 300)}`;
+            });
+            res.on('end', () => {
+              const rest = buffered.trim();
+              if (!failure && rest) {
+                try {
+                  failure = (JSON.parse(rest) as { error?: { message?: string } }).error?.message ?? `answered HTTP ${status}: ${rest.slice(0, 300)}`;
+                } catch {
+                  failure = `answered HTTP ${status}: ${rest.slice(0, 300)}`;
+                }
               }
-            }
-            resolve();
-          });
-          res.on('error', reject);
-        });
+              resolve();
+            });
+            res.on('error', reject);
+          },
+        );
         req.on('error', reject);
         req.end();
       });
@@ -107,11 +111,16 @@ export class PlatformClient {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     let response: { status: number; text: string };
     try {
-      response = await send(new URL(path, this.baseUrl), method, {
-        host: this.masterHost,
-        authorization: `Bearer ${this.token}`,
-        ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
-      }, payload);
+      response = await send(
+        new URL(path, this.baseUrl),
+        method,
+        {
+          host: this.masterHost,
+          authorization: `Bearer ${this.token}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+        },
+        payload,
+      );
     } catch (err) {
       throw CliErrors.unreachable(this.baseUrl, (err as NodeJS.ErrnoException).code ?? (err as Error).message);
     }

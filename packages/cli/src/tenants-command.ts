@@ -73,7 +73,8 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
         tenant = await client.delete(command.slug);
       } catch (err) {
         // Deleting what is already gone succeeds: the command is safe to repeat.
-        if (err instanceof CliError && err.code === 'TENANT_NOT_FOUND') return print(`tenant ${command.slug} does not exist (nothing to delete)`, { slug: command.slug, status: 'deleted' });
+        if (err instanceof CliError && err.code === 'TENANT_NOT_FOUND')
+          return print(`tenant ${command.slug} does not exist (nothing to delete)`, { slug: command.slug, status: 'deleted' });
         throw err;
       }
       if (!command.json) process.stdout.write(`tenant ${tenant.slug}: ${tenant.status}\n`);

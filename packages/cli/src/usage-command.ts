@@ -28,7 +28,9 @@ export async function runUsageCommand(command: UsageCommand): Promise<void> {
   const t = report.totals;
   const lines = [
     `${report.tenant}, last ${command.hours} h: ${t.requests} requests, ${t.errors} errors, ${t.activeUsers} active users, ${t.jobs} jobs (${t.jobsFailed} failed), ${t.storageBytes} bytes uploaded`,
-    ...report.series.map((p) => `  ${p.at}  ${String(p.requests).padStart(8)} requests  ${String(p.errors).padStart(5)} errors  p95 ${p.p95LatencyMs ?? '—'} ms`),
+    ...report.series.map(
+      (p) => `  ${p.at}  ${String(p.requests).padStart(8)} requests  ${String(p.errors).padStart(5)} errors  p95 ${p.p95LatencyMs ?? '—'} ms`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

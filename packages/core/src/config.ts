@@ -8,7 +8,10 @@ import * as z from 'zod/mini';
 import { parseSecretKey, SECRET_KEY_MESSAGE } from './platform-key.js';
 
 export class ConfigError extends Error {
-  constructor(readonly program: string, readonly problems: string[]) {
+  constructor(
+    readonly program: string,
+    readonly problems: string[],
+  ) {
     super(`${program}: invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
@@ -65,13 +68,16 @@ export const env = {
     ),
   url: (protocols: string[]) =>
     z.string().check(
-      z.refine((value: string) => {
-        try {
-          return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
-        } catch {
-          return false;
-        }
-      }, `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`),
+      z.refine(
+        (value: string) => {
+          try {
+            return protocols.includes(new URL(value).protocol.replace(/:$/, ''));
+          } catch {
+            return false;
+          }
+        },
+        `must be a URL starting with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+      ),
     ),
   /** The platform key (see platform-key.ts), kept as its text. */
   secretKey: () => z.string().check(z.refine((value: string) => parseSecretKey(value) !== undefined, SECRET_KEY_MESSAGE)),

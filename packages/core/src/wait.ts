@@ -11,7 +11,11 @@ export interface WaitOptions {
 }
 
 export class WaitTimeoutError extends Error {
-  constructor(what: string, timeoutMs: number, readonly lastError?: unknown) {
+  constructor(
+    what: string,
+    timeoutMs: number,
+    readonly lastError?: unknown,
+  ) {
     super(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}`);
     this.name = 'WaitTimeoutError';
   }

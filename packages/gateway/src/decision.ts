@@ -5,11 +5,28 @@ import { selectUpstream, type Route, type RouteTable, type Upstream } from './ro
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus client-set forwarding headers. */
 export const DROPPED_REQUEST_HEADERS: ReadonlySet<string> = new Set([
-  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
   // The gateway itself answers "Expect: 100-continue", so the upstream never sees it.
   'expect',
-  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-prefix',
-  'x-forwarded-server', 'x-real-ip', 'x-original-host', 'x-host', 'x-original-url', 'x-rewrite-url',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+  'x-forwarded-server',
+  'x-real-ip',
+  'x-original-host',
+  'x-host',
+  'x-original-url',
+  'x-rewrite-url',
 ]);
 
 /** The prefix of the platform's own headers: set only inside the platform, never accepted from a client. */
@@ -28,9 +45,7 @@ export interface BodyTimeouts {
   totalMs: number;
 }
 
-export type Decision =
-  | { kind: 'proxy'; route: Route; upstream: Upstream }
-  | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
+export type Decision = { kind: 'proxy'; route: Route; upstream: Upstream } | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
 
 /** Routes by the Host header alone: the request target must be a path, and there must be exactly one Host. */
 export function decide(routes: RouteTable, target: string, hosts: readonly string[]): Decision {

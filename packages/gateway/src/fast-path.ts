@@ -51,7 +51,11 @@ export class UpstreamConnection {
   listener: UpstreamListener | undefined;
   idle = false;
 
-  constructor(readonly socket: Socket, readonly port: number, private readonly pool: UpstreamSockets) {
+  constructor(
+    readonly socket: Socket,
+    readonly port: number,
+    private readonly pool: UpstreamSockets,
+  ) {
     socket.on('data', (chunk: Buffer) => (this.listener ? this.listener.onData(chunk) : this.destroy()));
     socket.on('end', () => (this.listener ? this.listener.onEnd() : this.destroy()));
     socket.on('error', () => (this.listener ? this.listener.onFailure() : this.destroy()));

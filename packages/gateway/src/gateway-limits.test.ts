@@ -136,7 +136,8 @@ for (const path of ['fast', 'complete'] as const) {
   test(`${path} path: a client that never closes its side after Connection: close is dropped after the grace`, async () => {
     await gatewayIdle(2_000);
     const client = await open({ allowHalfOpen: true });
-    const request = path === 'fast' ? 'GET / HTTP/1.1\r\nHost: alpha.localhost\r\nConnection: close\r\n\r\n' : 'GET / HTTP/1.0\r\nHost: alpha.localhost\r\n\r\n';
+    const request =
+      path === 'fast' ? 'GET / HTTP/1.1\r\nHost: alpha.localhost\r\nConnection: close\r\n\r\n' : 'GET / HTTP/1.0\r\nHost: alpha.localhost\r\n\r\n';
     const ended = new Promise<void>((resolve) => client.socket.once('end', resolve));
     client.socket.write(request);
     await client.received(/^HTTP\/1\.[01] 200 [^]*ok$/, 5_000);

@@ -66,10 +66,20 @@ interface Answer {
   json: Record<string, unknown>;
 }
 
-function send(port: number, options: { path?: string; method?: string; headers?: Record<string, string>; rawHeaders?: string[]; body?: string }): Promise<Answer> {
+function send(
+  port: number,
+  options: { path?: string; method?: string; headers?: Record<string, string>; rawHeaders?: string[]; body?: string },
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: options.path ?? '/', method: options.method ?? 'GET', headers: options.rawHeaders ?? options.headers ?? {}, setHost: false },
+      {
+        host: '127.0.0.1',
+        port,
+        path: options.path ?? '/',
+        method: options.method ?? 'GET',
+        headers: options.rawHeaders ?? options.headers ?? {},
+        setHost: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -168,7 +178,12 @@ test('streams request bodies through', async () => {
 });
 
 test('answers Expect: 100-continue itself and still delivers the body', async () => {
-  const answer = await send(port, { method: 'PUT', path: '/api/file', headers: { host: 'beta.localhost', expect: '100-continue', 'content-length': '5' }, body: 'hello' });
+  const answer = await send(port, {
+    method: 'PUT',
+    path: '/api/file',
+    headers: { host: 'beta.localhost', expect: '100-continue', 'content-length': '5' },
+    body: 'hello',
+  });
   assert.equal(answer.status, 200);
   assert.equal(answer.json.tenant, 'beta:api');
   assert.equal(answer.json.body, 'hello');
@@ -178,7 +193,16 @@ test('answers Expect: 100-continue itself and still delivers the body', async ()
 test('host normalisation and prefix matching', () => {
   assert.equal(normalizeHost('Acme.Localhost:8080'), 'acme.localhost');
   assert.equal(normalizeHost('[::1]:8080'), '[::1]');
-  const route = { host: 'a', tenant: 'a', state: 'ready' as const, upstreams: [{ prefix: '/admin/api', port: 2 }, { prefix: '/api', port: 1 }, { prefix: '/', port: 3 }] };
+  const route = {
+    host: 'a',
+    tenant: 'a',
+    state: 'ready' as const,
+    upstreams: [
+      { prefix: '/admin/api', port: 2 },
+      { prefix: '/api', port: 1 },
+      { prefix: '/', port: 3 },
+    ],
+  };
   assert.equal(selectUpstream(route, '/api')?.port, 1);
   assert.equal(selectUpstream(route, '/api?x=1')?.port, 1);
   assert.equal(selectUpstream(route, '/admin/api/t')?.port, 2);
@@ -188,7 +212,9 @@ test('host normalisation and prefix matching', () => {
 test('pipelined requests on one connection each reach the tenant their own Host names, in order', async () => {
   const text = await raw(
     port,
-    ['GET /api/a HTTP/1.1\r\nHost: alpha.localhost\r\n\r\nGET /api/b HTTP/1.1\r\nHost: beta.localhost\r\n\r\nGET /api/c HTTP/1.1\r\nHost: alpha.localhost\r\nConnection: close\r\n\r\n'],
+    [
+      'GET /api/a HTTP/1.1\r\nHost: alpha.localhost\r\n\r\nGET /api/b HTTP/1.1\r\nHost: beta.localhost\r\n\r\nGET /api/c HTTP/1.1\r\nHost: alpha.localhost\r\nConnection: close\r\n\r\n',
+    ],
     () => false,
   );
   const tenants = [...text.matchAll(/"tenant":"(\w+:\w+)"/g)].map((m) => m[1]);
@@ -198,7 +224,11 @@ test('pipelined requests on one connection each reach the tenant their own Host 
 test('a body with Content-Length is delivered whole even when it arrives in pieces, and the next request follows', async () => {
   const text = await raw(
     port,
-    ['POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 11\r\n\r\nhello', ' world', 'GET /api/y HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n'],
+    [
+      'POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 11\r\n\r\nhello',
+      ' world',
+      'GET /api/y HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n',
+    ],
     () => false,
   );
   assert.match(text, /"body":"hello world"/);
@@ -236,7 +266,9 @@ test('slowly written heads, HTTP/1.0 and chunked uploads are all served', async 
   assert.match(chunked, /"body":"hello"/);
   const pipelinedAfterHandOver = await raw(
     port,
-    ['POST /api/up HTTP/1.1\r\nHost: alpha.localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /api/next HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n'],
+    [
+      'POST /api/up HTTP/1.1\r\nHost: alpha.localhost\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nGET /api/next HTTP/1.1\r\nHost: beta.localhost\r\nConnection: close\r\n\r\n',
+    ],
     () => false,
   );
   assert.match(pipelinedAfterHandOver, /"tenant":"alpha:api".*"body":"abc"[\s\S]*"tenant":"beta:api","url":"\/api\/next"/);
@@ -245,7 +277,9 @@ test('slowly written heads, HTTP/1.0 and chunked uploads are all served', async 
 test('smuggling attempts get a 400, never a request to another tenant', async () => {
   const both = await raw(
     port,
-    ['POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/evil HTTP/1.1\r\nHost: beta.localhost\r\n\r\n'],
+    [
+      'POST /api/x HTTP/1.1\r\nHost: alpha.localhost\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /api/evil HTTP/1.1\r\nHost: beta.localhost\r\n\r\n',
+    ],
     () => false,
   );
   assert.match(both, /^HTTP\/1\.1 400/);
@@ -266,7 +300,12 @@ test('a kept-alive upstream connection the tenant closed is replaced transparent
 
 test('a large upload streams through while the upstream connection is being made', async () => {
   const body = 'u'.repeat(2 * 1024 * 1024);
-  const answer = await send(port, { method: 'POST', path: '/api/upload', headers: { host: 'beta.localhost', 'content-type': 'text/plain', 'content-length': String(body.length) }, body });
+  const answer = await send(port, {
+    method: 'POST',
+    path: '/api/upload',
+    headers: { host: 'beta.localhost', 'content-type': 'text/plain', 'content-length': String(body.length) },
+    body,
+  });
   assert.equal(answer.status, 200);
   assert.equal((answer.json.body as string).length, body.length);
 });
@@ -278,7 +317,12 @@ test('internal x-tenantry-* headers never reach a tenant, on either path and in 
   const fastSeen = fast.json.headers as Record<string, string>;
   for (const name of Object.keys(fastSeen)) assert.ok(!name.startsWith('x-tenantry-'), `fast path forwarded ${name}`);
   // Complete path (a chunked upload is handed over).
-  const complete = await send(port, { method: 'POST', path: '/api/x', headers: { host: 'alpha.localhost', 'transfer-encoding': 'chunked', ...internal }, body: 'b' });
+  const complete = await send(port, {
+    method: 'POST',
+    path: '/api/x',
+    headers: { host: 'alpha.localhost', 'transfer-encoding': 'chunked', ...internal },
+    body: 'b',
+  });
   assert.equal(complete.json.body, 'b');
   const completeSeen = complete.json.headers as Record<string, string>;
   for (const name of Object.keys(completeSeen)) assert.ok(!name.startsWith('x-tenantry-'), `complete path forwarded ${name}`);
@@ -292,7 +336,10 @@ test('internal x-tenantry-* headers never reach a tenant, on either path and in 
     () => false,
   );
   const bodies = [...text.matchAll(/\{"tenant".*?"body":""\}/g)].map((m) => JSON.parse(m[0]) as { tenant: string; headers: Record<string, string> });
-  assert.deepEqual(bodies.map((b) => b.tenant), ['alpha:api', 'beta:api']);
+  assert.deepEqual(
+    bodies.map((b) => b.tenant),
+    ['alpha:api', 'beta:api'],
+  );
   for (const { headers } of bodies) {
     assert.equal(headers['x-tenantry-probe'], undefined);
     assert.equal(headers['x-forwarded-for'], '127.0.0.1');
@@ -317,7 +364,12 @@ test('a malformed Host is refused with 400 and a JSON reason, on either path', a
   for (const [rawHeaders, message] of cases) {
     for (const via of ['fast', 'complete']) {
       const extra = via === 'complete' ? ['Transfer-Encoding', 'chunked'] : [];
-      const answer = await send(port, { method: via === 'complete' ? 'POST' : 'GET', path: '/api/x', rawHeaders: [...rawHeaders, ...extra], ...(via === 'complete' ? { body: 'b' } : {}) });
+      const answer = await send(port, {
+        method: via === 'complete' ? 'POST' : 'GET',
+        path: '/api/x',
+        rawHeaders: [...rawHeaders, ...extra],
+        ...(via === 'complete' ? { body: 'b' } : {}),
+      });
       assert.equal(answer.status, 400, `${via}: ${rawHeaders.join(' ')}`);
       const error = answer.json.error as { code: string; message: string };
       assert.match(error.message, message, `${via}: ${rawHeaders.join(' ')}`);

@@ -27,7 +27,10 @@ export class ResponseFramer {
   /** The final status code, once its head has been read. */
   status = 0;
 
-  constructor(private readonly headRequest: boolean, clientAskedClose: boolean) {
+  constructor(
+    private readonly headRequest: boolean,
+    clientAskedClose: boolean,
+  ) {
     this.closeClient = clientAskedClose;
   }
 

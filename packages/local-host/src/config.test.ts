@@ -44,6 +44,10 @@ test('a bad variable fails fast with a message naming it', () => {
     [{ KAFKA_BROKERS: '127.0.0.1:9092' }, /TENANTRY_ANALYTICS: KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS are used with TENANTRY_ANALYTICS=kafka-cassandra/],
   ];
   for (const [environment, message] of cases) {
-    assert.throws(() => readHostConfig(environment), (err: unknown) => err instanceof ConfigError && message.test(err.message), JSON.stringify(environment));
+    assert.throws(
+      () => readHostConfig(environment),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message),
+      JSON.stringify(environment),
+    );
   }
 });

@@ -21,34 +21,43 @@ const schema = z
   .object({
     PORT: env.port(8080),
     HOST: z._default(z.string(), '127.0.0.1'),
-    TENANTRY_HOME: z.pipe(z._default(z.string(), '.tenantry'), z.transform((p: string) => resolve(p))),
+    TENANTRY_HOME: z.pipe(
+      z._default(z.string(), '.tenantry'),
+      z.transform((p: string) => resolve(p)),
+    ),
     TENANTRY_DOMAIN: z._default(z.string().check(z.regex(DOMAIN, 'must be a lowercase domain such as localhost or example.com')), 'localhost'),
     DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
     TRIAL_DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
     REDIS_URL: z.optional(env.url(['redis'])),
     /** embedded: Redis Streams → Postgres; kafka-cassandra: Kafka → Cassandra (started here unless the next two name them). */
     TENANTRY_ANALYTICS: z._default(z.enum(['embedded', 'kafka-cassandra']), 'embedded'),
-    KAFKA_BROKERS: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092'))),
+    KAFKA_BROKERS: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9092')),
+    ),
     CASSANDRA_KEYSPACE: z.optional(z.string().check(z.regex(/^[a-z][a-z0-9_]{0,47}$/, 'must be a lowercase CQL identifier such as tenantry_analytics'))),
-    CASSANDRA_CONTACT_POINTS: z.optional(z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9042'))),
+    CASSANDRA_CONTACT_POINTS: z.optional(
+      z.string().check(z.regex(/^[A-Za-z0-9.-]+:\d+(,[A-Za-z0-9.-]+:\d+)*$/, 'must be a comma-separated list of host:port, e.g. 127.0.0.1:9042')),
+    ),
     TENANTRY_PORTS: z.pipe(
       z._default(z.string().check(z.regex(/^\d+-\d+$/, 'must be a range such as 20000-29999')), '20000-29999'),
-      z.transform((range: string) => {
-        const [first, last] = range.split('-').map(Number) as [number, number];
-        return { first, last };
-      }).check(
-        z.refine((r) => r.first >= 1024 && r.last <= 65535 && r.last - r.first >= 16, 'must be a range of at least 16 ports within 1024-65535'),
-        z.superRefine((r, ctx) => {
-          const kernel = ephemeralPorts();
-          if (kernel && r.first <= kernel.last && r.last >= kernel.first) {
-            ctx.issues.push({
-              code: 'custom',
-              input: r,
-              message: `overlaps ${kernel.first}-${kernel.last}, the ports the kernel gives to outgoing connections, which would take tenants' ports; choose a range outside it, e.g. 20000-29999`,
-            });
-          }
-        }),
-      ),
+      z
+        .transform((range: string) => {
+          const [first, last] = range.split('-').map(Number) as [number, number];
+          return { first, last };
+        })
+        .check(
+          z.refine((r) => r.first >= 1024 && r.last <= 65535 && r.last - r.first >= 16, 'must be a range of at least 16 ports within 1024-65535'),
+          z.superRefine((r, ctx) => {
+            const kernel = ephemeralPorts();
+            if (kernel && r.first <= kernel.last && r.last >= kernel.first) {
+              ctx.issues.push({
+                code: 'custom',
+                input: r,
+                message: `overlaps ${kernel.first}-${kernel.last}, the ports the kernel gives to outgoing connections, which would take tenants' ports; choose a range outside it, e.g. 20000-29999`,
+              });
+            }
+          }),
+        ),
     ),
     TENANTRY_POD_MANIFEST: z.optional(z.string()),
     /** folder: a folder per tenant; s3: a prefix per tenant on S3_ENDPOINT, with credentials limited to it. */
@@ -70,11 +79,17 @@ const schema = z
     TENANTRY_LOG_MAX_MB: env.integer(1, 10_240, 10),
     TENANTRY_LOG_FILES: env.integer(1, 100, 5),
     /** As root, each tenant gets an OS user with a uid (and gid) from this range. */
-    TENANTRY_TENANT_UIDS: z._default(z.string().check(z.refine((r: string) => parseUidRange(r) !== undefined, UID_RANGE_RULE)), `${DEFAULT_TENANT_UIDS.first}-${DEFAULT_TENANT_UIDS.last}`),
+    TENANTRY_TENANT_UIDS: z._default(
+      z.string().check(z.refine((r: string) => parseUidRange(r) !== undefined, UID_RANGE_RULE)),
+      `${DEFAULT_TENANT_UIDS.first}-${DEFAULT_TENANT_UIDS.last}`,
+    ),
     LOG_LEVEL: env.logLevel(),
   })
   .check(
-    z.refine((c) => !c.TRIAL_DATABASE_URL || Boolean(c.DATABASE_URL), { message: 'TRIAL_DATABASE_URL needs DATABASE_URL as well', path: ['TRIAL_DATABASE_URL'] }),
+    z.refine((c) => !c.TRIAL_DATABASE_URL || Boolean(c.DATABASE_URL), {
+      message: 'TRIAL_DATABASE_URL needs DATABASE_URL as well',
+      path: ['TRIAL_DATABASE_URL'],
+    }),
     z.refine((c) => c.TENANTRY_STORAGE === 'folder' || Boolean(c.S3_ENDPOINT && c.S3_ACCESS_KEY_ID && c.S3_SECRET_ACCESS_KEY), {
       message: 'TENANTRY_STORAGE=s3 needs S3_ENDPOINT, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY (an S3-compatible server with STS, such as MinIO)',
       path: ['TENANTRY_STORAGE'],

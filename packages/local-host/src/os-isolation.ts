@@ -63,5 +63,5 @@ export function closePlatformHome(home: string): void {
 export function isolationLine(): string {
   return runsAsRoot()
     ? 'isolation: each tenant runs as its own OS user (uids from TENANTRY_TENANT_UIDS); its files and logs are mode 0700'
-    : 'isolation: between tenants by process only (not running as root, so every tenant runs as this OS user and can read the others\' files); run as root for an OS user per tenant';
+    : "isolation: between tenants by process only (not running as root, so every tenant runs as this OS user and can read the others' files); run as root for an OS user per tenant";
 }

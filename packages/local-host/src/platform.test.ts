@@ -39,7 +39,10 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.equal(created.status, 0, created.stderr);
   const alpha = JSON.parse(created.stdout);
   assert.equal(alpha.status, 'ready');
-  assert.deepEqual(alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]), ['database', 'schema', 'storage', 'queue', 'mail', 'analytics', 'pod', 'route'].map((step) => [step, 'done']));
+  assert.deepEqual(
+    alpha.steps.map((s: { name: string; state: string }) => [s.name, s.state]),
+    ['database', 'schema', 'storage', 'queue', 'mail', 'analytics', 'pod', 'route'].map((step) => [step, 'done']),
+  );
   assert.ok(alpha.steps.every((s: { durationMs: number | null }) => typeof s.durationMs === 'number'));
 
   const accepted = await platform.api('POST', '/admin/api/tenants', { slug: 'prod', tier: 'production', name: 'Prod Inc' });
@@ -48,7 +51,10 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   assert.ok(['pending', 'provisioning'].includes(accepted.json.status));
   await platform.waitStatus('prod', 'ready');
 
-  for (const [slug, tier, name] of [['alpha', 'trial', 'Alpha'], ['prod', 'production', 'Prod Inc']]) {
+  for (const [slug, tier, name] of [
+    ['alpha', 'trial', 'Alpha'],
+    ['prod', 'production', 'Prod Inc'],
+  ]) {
     const config = await platform.http(`${slug}.localhost:${platform.port}`, '/api/user/config');
     assert.equal(config.status, 200);
     assert.deepEqual({ slug: config.json.slug, tier: config.json.tier, name: config.json.name }, { slug, tier, name });
@@ -64,26 +70,44 @@ test('both tiers end to end through the gateway, from the CLI and over HTTP', as
   // Each program gets only the part of the contract its manifest entry reads: the frontend no database, storage or mail.
   for (const program of defaultPodManifest().programs) {
     const given = Object.keys(platform.podEnv('prod', program.name)).filter(isPodVariable);
-    assert.deepEqual(given.filter((name) => !program.reads.includes(name)), [], program.name);
+    assert.deepEqual(
+      given.filter((name) => !program.reads.includes(name)),
+      [],
+      program.name,
+    );
   }
-  assert.deepEqual(['DATABASE_URL', 'STORAGE_URL', 'SMTP_URL', 'MAIL_INBOX_URL'].filter((name) => name in platform.podEnv('prod', 'frontend')), []);
+  assert.deepEqual(
+    ['DATABASE_URL', 'STORAGE_URL', 'SMTP_URL', 'MAIL_INBOX_URL'].filter((name) => name in platform.podEnv('prod', 'frontend')),
+    [],
+  );
   assert.ok(platform.podEnv('prod', 'scheduler').SMTP_URL);
   assert.equal(env.TENANT_ID, 'prod');
   assert.equal(env.IS_MASTER, 'false');
-  assert.equal(Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'), false, 'no platform secret reaches a tenant');
+  assert.equal(
+    Object.keys(env).some((k) => k.startsWith('TENANTRY_') || k === 'ADMIN_TOKEN'),
+    false,
+    'no platform secret reaches a tenant',
+  );
   assert.equal(await connects(env.DATABASE_URL!), true);
 
   const environ = (program: string) => readFileSync(`/proc/${platform.pid('pod-master', program)}/environ`, 'utf8').split('\0');
   assert.ok(environ('admin-backend').some((v) => v.startsWith('ADMIN_TOKEN=')));
   assert.ok(environ('scheduler').some((v) => v.startsWith('TENANTRY_POSTGRES_SUPERUSER_PASSWORD=')));
-  const catalogUrl = environ('admin-backend').find((v) => v.startsWith('DATABASE_URL='))!.slice('DATABASE_URL='.length);
+  const catalogUrl = environ('admin-backend')
+    .find((v) => v.startsWith('DATABASE_URL='))!
+    .slice('DATABASE_URL='.length);
   assert.equal(new URL(catalogUrl).username, 'tenantry_catalog', 'the catalog has a login of its own, not the superuser');
   for (const program of ['user-backend', 'frontend']) {
     assert.ok(!environ(program).some((v) => /^(ADMIN_TOKEN|TENANTRY_\w*(TOKEN|PASSWORD|KEY))=/.test(v)), `the master's ${program} holds no platform secret`);
   }
 
   const listed = platform.cli('tenants', 'list', '--json');
-  assert.deepEqual(JSON.parse(listed.stdout).tenants.map((t: { slug: string }) => t.slug).sort(), ['alpha', 'prod']);
+  assert.deepEqual(
+    JSON.parse(listed.stdout)
+      .tenants.map((t: { slug: string }) => t.slug)
+      .sort(),
+    ['alpha', 'prod'],
+  );
 });
 
 test('a repeated create returns the same tenant; a different body is a conflict', async () => {
@@ -132,7 +156,11 @@ test('bad input gets a 4xx with a message that says what to fix, and makes nothi
   assert.equal((await platform.api('GET', '/admin/api/tenants', undefined, 'wrong-token-wrong-token')).status, 401);
   assert.equal((await platform.api('GET', '/admin/api/tenants/nobody')).status, 404);
   assert.equal((await platform.api('DELETE', '/admin/api/tenants/nobody')).status, 404);
-  const form = await platform.http('master.localhost', '/admin/api/tenants', { method: 'POST', body: 'slug=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const form = await platform.http('master.localhost', '/admin/api/tenants', {
+    method: 'POST',
+    body: 'slug=x',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   assert.equal(form.status, 400);
   assert.match(form.json.error.message, /not valid JSON/);
 
@@ -190,7 +218,11 @@ test("a tenant's Redis login reaches only its own keys", async () => {
 });
 
 test('header tricks never reach another tenant', async () => {
-  const tricks: Record<string, string>[] = [{ 'x-forwarded-host': 'bravo.localhost' }, { forwarded: 'host=bravo.localhost' }, { 'x-original-host': 'bravo.localhost' }];
+  const tricks: Record<string, string>[] = [
+    { 'x-forwarded-host': 'bravo.localhost' },
+    { forwarded: 'host=bravo.localhost' },
+    { 'x-original-host': 'bravo.localhost' },
+  ];
   for (const headers of tricks) {
     const answer = await platform.http('alpha.localhost', '/api/user/config', { headers });
     assert.equal(answer.json.slug, 'alpha');
@@ -207,16 +239,22 @@ test("a crash stays inside one tenant: B answers every request while A's user ba
   const load = (async () => {
     while (!stop) {
       const batch = await Promise.all(Array.from({ length: 8 }, () => platform.http('bravo.localhost', '/api/user/config')));
-      for (const answer of batch) (answer.status === 200 && answer.json.slug === 'bravo' ? served++ : failures.push(answer.status));
+      for (const answer of batch) {
+        if (answer.status === 200 && answer.json.slug === 'bravo') served++;
+        else failures.push(answer.status);
+      }
     }
   })();
   await waitFor(() => served >= 200, { what: 'load on bravo', timeoutMs: 30_000 });
   process.kill(victim, 'SIGKILL');
   const downAt = Date.now();
-  await waitFor(async () => (await platform.http('alpha.localhost', '/api/user/config')).status === 200 && platform.pid('pod-alpha', 'user-backend') !== victim, {
-    what: "alpha's user backend to come back",
-    timeoutMs: 10_000,
-  });
+  await waitFor(
+    async () => (await platform.http('alpha.localhost', '/api/user/config')).status === 200 && platform.pid('pod-alpha', 'user-backend') !== victim,
+    {
+      what: "alpha's user backend to come back",
+      timeoutMs: 10_000,
+    },
+  );
   const recoveredMs = Date.now() - downAt;
   const servedAtRecovery = served;
   await waitFor(() => served >= servedAtRecovery + 200, { what: 'more load on bravo', timeoutMs: 30_000 });
@@ -240,7 +278,12 @@ test('a provisioning worker killed in the middle resumes and finishes, without d
   assert.notEqual(platform.pid('pod-master', 'scheduler'), worker, 'the worker was restarted');
   assert.equal((await platform.http('resume.localhost', '/api/user/config')).json.slug, 'resume');
   const state = platform.agentState();
-  assert.deepEqual(Object.keys(state.workloads).filter((n) => n.endsWith('-resume')).sort(), ['db-resume', 'pod-resume']);
+  assert.deepEqual(
+    Object.keys(state.workloads)
+      .filter((n) => n.endsWith('-resume'))
+      .sort(),
+    ['db-resume', 'pod-resume'],
+  );
   assert.equal(Object.values(state.ports['db-resume'] ?? {}).length, 1, 'one instance port');
 });
 
@@ -284,7 +327,10 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   try {
     const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [bravoUrl.pathname.slice(1)]);
     assert.equal(db.rowCount, 0, 'database dropped');
-    const roles = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1 OR rolname = $2', [bravoUrl.username, bravoUrl.username.replace('login_', 'owner_')]);
+    const roles = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1 OR rolname = $2', [
+      bravoUrl.username,
+      bravoUrl.username.replace('login_', 'owner_'),
+    ]);
     assert.equal(roles.rowCount, 0, 'roles dropped');
   } finally {
     await admin.end();
@@ -306,7 +352,10 @@ test('stopping leaves no process behind; starting again brings back every ready 
   assert.deepEqual(pids.filter(isAlive), [], 'every process stopped');
   await platform.start();
   for (const slug of ['alpha', 'resume']) {
-    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
+    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, {
+      what: `${slug} to answer again`,
+      timeoutMs: 30_000,
+    });
   }
   assert.equal((await platform.api('GET', '/admin/api/tenants/alpha')).json.status, 'ready');
   const alpha = new Redis(platform.podEnv('alpha').REDIS_URL!, { maxRetriesPerRequest: 1 });
@@ -319,8 +368,11 @@ test('after a hard kill of the platform, starting again stops the orphans and br
   await platform.kill();
   assert.ok(orphans.some(isAlive), 'a hard kill leaves the children running');
   await platform.start();
-  assert.deepEqual(orphans.filter(isAlive), [], 'the previous run\'s processes were stopped');
+  assert.deepEqual(orphans.filter(isAlive), [], "the previous run's processes were stopped");
   for (const slug of ['alpha', 'resume']) {
-    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, { what: `${slug} to answer again`, timeoutMs: 30_000 });
+    await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, {
+      what: `${slug} to answer again`,
+      timeoutMs: 30_000,
+    });
   }
 });

@@ -40,12 +40,13 @@ function acquireHome(home: string): () => void {
   const pidFile = join(home, 'platform.pid');
   if (existsSync(pidFile)) {
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    let alive = false;
+    let alive: boolean;
     try {
       process.kill(pid, 0);
       alive = pid !== process.pid;
-    } catch {
-      alive = false;
+    } catch (err) {
+      // EPERM: the process exists but belongs to another user, so the home is still in use.
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
     }
     if (alive) throw new Error(`Tenantry is already running on ${home} (pid ${pid}); stop it first or set TENANTRY_HOME`);
   }
@@ -133,7 +134,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     } finally {
       await redisLogins.close();
     }
-    say(`storage: ${config.TENANTRY_STORAGE === 's3' ? `S3 prefixes in ${config.S3_BUCKET} on ${config.S3_ENDPOINT}` : `a folder per tenant in ${join(home, 'storage')}`}`);
+    say(
+      `storage: ${config.TENANTRY_STORAGE === 's3' ? `S3 prefixes in ${config.S3_BUCKET} on ${config.S3_ENDPOINT}` : `a folder per tenant in ${join(home, 'storage')}`}`,
+    );
     const analyticsEnv = await startAnalyticsBackends(agent, home, config, say);
     const mailKey = persistentSecret(join(secrets, 'mail-key'));
     const mail = await startMailCatcherService(agent, home, mailKey, config.LOG_LEVEL);
@@ -148,11 +151,18 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // Seals the secrets of the tenant catalog: from the environment, else made on first start and kept.
     const secretKey = config.TENANTRY_SECRET_KEY ?? persistentSecret(join(secrets, 'secret-key'), newSecretKey);
     const masterName = podWorkloadName(MASTER_SLUG);
-    const ports = await agent.leasePorts(masterName, masterManifest.programs.map((p) => p.name));
+    const ports = await agent.leasePorts(
+      masterName,
+      masterManifest.programs.map((p) => p.name),
+    );
     const compileCacheDir = join(home, 'cache', 'node-compile');
     const portSuffix = config.PORT === 80 ? '' : `:${config.PORT}`;
     const masterHost = tenantHost(MASTER_SLUG, config.TENANTRY_DOMAIN);
-    const masterMail = await new CatcherMail({ ...mail, key: mailKey, domain: config.TENANTRY_DOMAIN }).create({ slug: MASTER_SLUG, name: 'Tenantry', tier: 'production' });
+    const masterMail = await new CatcherMail({ ...mail, key: mailKey, domain: config.TENANTRY_DOMAIN }).create({
+      slug: MASTER_SLUG,
+      name: 'Tenantry',
+      tier: 'production',
+    });
     const masterEnv = podEnvironment({
       tenant: { slug: MASTER_SLUG, name: 'Tenantry', tier: 'production' },
       isMaster: true,
@@ -167,7 +177,12 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // Each secret goes only to the program that uses it: the API checks the admin token, the
     // provisioning worker drives the node agent and the databases.
     const masterProgramEnv: Record<string, Record<string, string>> = {
-      'admin-backend': { ADMIN_TOKEN: adminToken, TENANTRY_SECRET_KEY: secretKey, TENANTRY_PUBLIC_PORT: String(config.PORT), TENANTRY_DOMAIN: config.TENANTRY_DOMAIN },
+      'admin-backend': {
+        ADMIN_TOKEN: adminToken,
+        TENANTRY_SECRET_KEY: secretKey,
+        TENANTRY_PUBLIC_PORT: String(config.PORT),
+        TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
+      },
       scheduler: {
         TENANTRY_DOMAIN: config.TENANTRY_DOMAIN,
         TENANTRY_SECRET_KEY: secretKey,
@@ -187,8 +202,11 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_MAIL_KEY: mailKey,
         ...(config.TENANTRY_STORAGE === 's3'
           ? {
-              TENANTRY_S3_ENDPOINT: config.S3_ENDPOINT!, TENANTRY_S3_BUCKET: config.S3_BUCKET, TENANTRY_S3_REGION: config.S3_REGION,
-              TENANTRY_S3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID!, TENANTRY_S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY!,
+              TENANTRY_S3_ENDPOINT: config.S3_ENDPOINT!,
+              TENANTRY_S3_BUCKET: config.S3_BUCKET,
+              TENANTRY_S3_REGION: config.S3_REGION,
+              TENANTRY_S3_ACCESS_KEY_ID: config.S3_ACCESS_KEY_ID!,
+              TENANTRY_S3_SECRET_ACCESS_KEY: config.S3_SECRET_ACCESS_KEY!,
             }
           : {}),
         ...(config.TENANTRY_POSTGRES_BIN_DIR ? { TENANTRY_POSTGRES_BIN_DIR: config.TENANTRY_POSTGRES_BIN_DIR } : {}),
@@ -198,7 +216,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     mkdirSync(join(home, 'storage', MASTER_SLUG), { recursive: true, mode: 0o700 });
     // Again, now that every platform folder exists: tenants' users pass through, read nothing of the platform's.
     closePlatformHome(home);
-    await agent.applyWorkload(podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }), false);
+    await agent.applyWorkload(
+      podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }),
+      false,
+    );
     await agent.waitReadyLocal(masterName, 60_000);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
     agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);

@@ -46,15 +46,23 @@ test('a port in use: a message naming PORT', async () => {
   }
 });
 
-test('as root, TENANTRY_HOME inside a folder other users cannot enter (like /root, mode 0700): one line saying what to do, nothing started', { skip: process.getuid?.() === 0 ? false : 'needs root: only then do Postgres and tenants run as other users' }, async () => {
-  chmodSync(home, 0o711);
-  const closed = join(home, 'like-root');
-  mkdirSync(join(closed, 'checkout'), { recursive: true });
-  chmodSync(closed, 0o700);
-  const tenantryHome = join(closed, 'checkout', '.tenantry');
-  const result = spawnSync(process.execPath, [CLI, 'up'], { env: { ...process.env, TENANTRY_HOME: tenantryHome, PORT: String(await freePort()) }, encoding: 'utf8', timeout: 60_000 });
-  assert.equal(result.status, 1);
-  assert.match(result.stderr, new RegExp(`cannot enter ${closed} \\(mode 700\\).*chmod o\\+x ${closed}`));
-  assert.equal(result.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
-  assert.ok(!existsSync(tenantryHome), 'nothing was set up');
-});
+test(
+  'as root, TENANTRY_HOME inside a folder other users cannot enter (like /root, mode 0700): one line saying what to do, nothing started',
+  { skip: process.getuid?.() === 0 ? false : 'needs root: only then do Postgres and tenants run as other users' },
+  async () => {
+    chmodSync(home, 0o711);
+    const closed = join(home, 'like-root');
+    mkdirSync(join(closed, 'checkout'), { recursive: true });
+    chmodSync(closed, 0o700);
+    const tenantryHome = join(closed, 'checkout', '.tenantry');
+    const result = spawnSync(process.execPath, [CLI, 'up'], {
+      env: { ...process.env, TENANTRY_HOME: tenantryHome, PORT: String(await freePort()) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, new RegExp(`cannot enter ${closed} \\(mode 700\\).*chmod o\\+x ${closed}`));
+    assert.equal(result.stderr.trim().split('\n').length, 1, 'one line, no stack trace');
+    assert.ok(!existsSync(tenantryHome), 'nothing was set up');
+  },
+);

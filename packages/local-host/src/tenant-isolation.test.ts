@@ -38,7 +38,7 @@ function readAs(user: ServiceUser, path: string, kind: 'file' | 'dir' = 'file'):
   return result.stdout.trim();
 }
 
-test('tenant A runs as its own uid and cannot read B\'s storage folder or logs; the user leaves with the tenant', { skip }, async () => {
+test("tenant A runs as its own uid and cannot read B's storage folder or logs; the user leaves with the tenant", { skip }, async () => {
   const storage = new FolderStorage(join(dir, 'storage'), users);
   const grantA = await storage.create({ slug: slugs.a, name: 'A', tier: 'trial' });
   const grantB = await storage.create({ slug: slugs.b, name: 'B', tier: 'trial' });
@@ -59,12 +59,29 @@ test('tenant A runs as its own uid and cannot read B\'s storage folder or logs; 
 
   // Pod processes of each tenant, as the driver makes them: every program as the tenant's user.
   const ports = { a: await freePort(), b: await freePort() };
-  const program = (port: number) => `console.log('started'); require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));`;
-  for (const [key, user] of [['a', a], ['b', b]] as const) {
-    await supervisor.apply(workloadSpecSchema.parse({
-      name: `pod-${slugs[key]}`, labels: { tenant: slugs[key] },
-      processes: [{ name: 'web', command: 'node', args: ['-e', program(ports[key])], cwd: '/', uid: user.uid, gid: user.gid, health: { kind: 'http', port: ports[key], path: '/' } }],
-    }));
+  const program = (port: number) =>
+    `console.log('started'); require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));`;
+  for (const [key, user] of [
+    ['a', a],
+    ['b', b],
+  ] as const) {
+    await supervisor.apply(
+      workloadSpecSchema.parse({
+        name: `pod-${slugs[key]}`,
+        labels: { tenant: slugs[key] },
+        processes: [
+          {
+            name: 'web',
+            command: 'node',
+            args: ['-e', program(ports[key])],
+            cwd: '/',
+            uid: user.uid,
+            gid: user.gid,
+            health: { kind: 'http', port: ports[key], path: '/' },
+          },
+        ],
+      }),
+    );
   }
   const podA = await supervisor.waitReady(`pod-${slugs.a}`, 20_000);
   await supervisor.waitReady(`pod-${slugs.b}`, 20_000);
@@ -73,9 +90,13 @@ test('tenant A runs as its own uid and cannot read B\'s storage folder or logs; 
   assert.match(status, new RegExp(`^Gid:\\s+${a.gid}\\s`, 'm'));
 
   const logB = join(dir, 'logs', `pod-${slugs.b}`, 'web.log');
-  await waitFor(() => readFileSync(logB, 'utf8').includes('started') || undefined, { what: 'B\'s log', timeoutMs: 10_000 });
+  await waitFor(() => readFileSync(logB, 'utf8').includes('started') || undefined, { what: "B's log", timeoutMs: 10_000 });
   assert.equal(readAs(a, logB), 'EACCES');
-  assert.equal(readAs(a, join(dir, 'logs', `pod-${slugs.a}`, 'web.log')), 'EACCES', 'logs are the platform\'s: not even the tenant itself reads or rewrites them');
+  assert.equal(
+    readAs(a, join(dir, 'logs', `pod-${slugs.a}`, 'web.log')),
+    'EACCES',
+    "logs are the platform's: not even the tenant itself reads or rewrites them",
+  );
 
   await supervisor.remove(`pod-${slugs.a}`);
   await storage.remove({ slug: slugs.a, name: 'A', tier: 'trial' });
@@ -89,8 +110,14 @@ test('as root, a layout other users cannot enter (a checkout under a 0700 folder
   mkdirSync(join(closed, 'checkout'), { recursive: true, mode: 0o700 });
   chmodSync(join(closed, 'checkout'), 0o755);
   chmodSync(closed, 0o700);
-  assert.throws(() => checkReachableByTenants(join(closed, 'checkout', '.tenantry'), '/usr'), (err: unknown) =>
-    err instanceof UnreachableForTenantsError && err.message.includes(`cannot enter ${closed} (mode 700)`) && err.message.includes(`chmod o+x ${closed}`) && !err.message.includes('\n'));
+  assert.throws(
+    () => checkReachableByTenants(join(closed, 'checkout', '.tenantry'), '/usr'),
+    (err: unknown) =>
+      err instanceof UnreachableForTenantsError &&
+      err.message.includes(`cannot enter ${closed} (mode 700)`) &&
+      err.message.includes(`chmod o+x ${closed}`) &&
+      !err.message.includes('\n'),
+  );
   assert.throws(() => checkReachableByTenants(join(dir, 'home'), join(closed, 'checkout')), UnreachableForTenantsError);
   assert.throws(() => checkReachableByTenants(join(dir, 'home'), '/usr', join(closed, 'checkout', 'node')), /to reach Node\.js at/);
   chmodSync(closed, 0o711);

@@ -5,9 +5,9 @@ import { env, readConfig } from '@tenantry/core';
 
 const schema = z
   .object({
-    MAIL_CATCHER_KEY: z.string({ message: "is required: the secret every tenant's mail password is derived from" }).check(
-      z.minLength(16, 'must be at least 16 characters long'),
-    ),
+    MAIL_CATCHER_KEY: z
+      .string({ message: "is required: the secret every tenant's mail password is derived from" })
+      .check(z.minLength(16, 'must be at least 16 characters long')),
     MAIL_CATCHER_DATA_DIR: z.pipe(
       z.string({ message: 'is required: the folder the mailboxes are kept in' }).check(z.minLength(1, 'must name a folder')),
       z.transform((path: string) => resolve(path)),

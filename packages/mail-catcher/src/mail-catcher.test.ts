@@ -129,7 +129,10 @@ test('both PLAIN and LOGIN logins are accepted', async (t) => {
     transport.close();
   }
   const list = await getJson<{ messages: MailSummary[] }>(`${mail.base}/mailboxes/acme/messages`, basic('acme'));
-  assert.deepEqual(list.body.messages.map((m) => m.subject), ['LOGIN', 'PLAIN']);
+  assert.deepEqual(
+    list.body.messages.map((m) => m.subject),
+    ['LOGIN', 'PLAIN'],
+  );
 });
 
 test('a wrong password or no login is refused by the SMTP server', async (t) => {
@@ -149,14 +152,14 @@ test('a wrong password or no login is refused by the SMTP server', async (t) => 
 test('a message over the size limit is refused with 552 and not stored', async (t) => {
   const mail = await catcher(t, { maxMessageBytes: 2048 });
   const transport = mailer(mail.smtpPort, login('acme'));
-  await assert.rejects(
-    transport.sendMail({ from: 'a@acme.test', to: 'b@example.test', subject: 'big', text: 'x'.repeat(10_000) }),
-    { responseCode: 552 },
-  );
+  await assert.rejects(transport.sendMail({ from: 'a@acme.test', to: 'b@example.test', subject: 'big', text: 'x'.repeat(10_000) }), { responseCode: 552 });
   await transport.sendMail({ from: 'a@acme.test', to: 'b@example.test', subject: 'small', text: 'fits' });
   transport.close();
   const list = await getJson<{ messages: MailSummary[] }>(`${mail.base}/mailboxes/acme/messages`, basic('acme'));
-  assert.deepEqual(list.body.messages.map((m) => m.subject), ['small']);
+  assert.deepEqual(
+    list.body.messages.map((m) => m.subject),
+    ['small'],
+  );
 });
 
 test('the size limit holds for a client that announces no size', async (t) => {
@@ -183,7 +186,10 @@ test('keeps at most maxPerMailbox messages, newest first', async (t) => {
   for (let i = 1; i <= 5; i++) await transport.sendMail({ from: 'a@acme.test', to: 'b@example.test', subject: `message ${i}`, text: String(i) });
   transport.close();
   const list = await getJson<{ messages: MailSummary[] }>(`${mail.base}/mailboxes/acme/messages`, basic('acme'));
-  assert.deepEqual(list.body.messages.map((m) => m.subject), ['message 5', 'message 4', 'message 3']);
+  assert.deepEqual(
+    list.body.messages.map((m) => m.subject),
+    ['message 5', 'message 4', 'message 3'],
+  );
   assert.equal((await readdir(join(mail.dataDir, 'acme'))).length, 3);
 });
 
@@ -198,7 +204,9 @@ test('the mailbox API wants the mailbox’s own credentials', async (t) => {
   assert.equal(wrong.status, 401);
   const garbled = await getJson<{ error: { code: string } }>(`${mail.base}/mailboxes/acme/messages`, { authorization: 'Basic !!!' });
   assert.equal(garbled.status, 401);
-  const bearer = await getJson<{ error: { code: string } }>(`${mail.base}/mailboxes/acme/messages`, { authorization: `Bearer ${mailCredentials(KEY, 'acme').password}` });
+  const bearer = await getJson<{ error: { code: string } }>(`${mail.base}/mailboxes/acme/messages`, {
+    authorization: `Bearer ${mailCredentials(KEY, 'acme').password}`,
+  });
   assert.equal(bearer.status, 401);
 
   for (const path of ['/mailboxes/globex/messages', '/mailboxes/globex/messages/0000000aa-0123456789ab']) {

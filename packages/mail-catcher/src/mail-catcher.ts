@@ -41,10 +41,12 @@ const CLOSE_GRACE_MS = 2000;
 const REALM = 'Basic realm="Tenantry mail catcher", charset="UTF-8"';
 
 const HttpErrors = {
-  unauthorized: () => new TenantryError('UNAUTHORIZED', 401, "send the mailbox's credentials with HTTP Basic authentication (the tenant's SMTP user and password)"),
+  unauthorized: () =>
+    new TenantryError('UNAUTHORIZED', 401, "send the mailbox's credentials with HTTP Basic authentication (the tenant's SMTP user and password)"),
   forbidden: (mailbox: string) => new TenantryError('FORBIDDEN', 403, `these credentials are not for mailbox ${mailbox}`),
   notFound: (method: string, path: string) => new TenantryError('NOT_FOUND', 404, `no route ${method} ${path}`),
-  methodNotAllowed: (method: string, allowed: string[]) => new TenantryError('METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; use ${allowed.join(' or ')}`),
+  methodNotAllowed: (method: string, allowed: string[]) =>
+    new TenantryError('METHOD_NOT_ALLOWED', 405, `${method} is not allowed here; use ${allowed.join(' or ')}`),
   badPath: () => new TenantryError('BAD_REQUEST', 400, 'the path is not valid percent-encoding'),
 } as const;
 
@@ -161,10 +163,7 @@ function closeSmtp(smtp: SMTPServer): Promise<void> {
 // HTTP mailbox API
 
 type Route =
-  | { kind: 'health' }
-  | { kind: 'messages'; mailbox: string }
-  | { kind: 'message'; mailbox: string; id: string }
-  | { kind: 'mailbox'; mailbox: string };
+  { kind: 'health' } | { kind: 'messages'; mailbox: string } | { kind: 'message'; mailbox: string; id: string } | { kind: 'mailbox'; mailbox: string };
 
 const ALLOWED_METHODS: Record<Route['kind'], string[]> = {
   health: ['GET'],

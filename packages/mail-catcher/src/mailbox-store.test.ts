@@ -53,7 +53,10 @@ test('keeps a parsed message and lists it without its bodies', async (t) => {
 test('lists newest first and keeps at most maxPerMailbox messages', async (t) => {
   const { dataDir, store: mailboxes } = await store(t, 3);
   for (let i = 1; i <= 5; i++) await mailboxes.save('acme', raw(`message ${i}`));
-  assert.deepEqual((await mailboxes.list('acme')).map((m) => m.subject), ['message 5', 'message 4', 'message 3']);
+  assert.deepEqual(
+    (await mailboxes.list('acme')).map((m) => m.subject),
+    ['message 5', 'message 4', 'message 3'],
+  );
   assert.equal((await readdir(join(dataDir, 'acme'))).length, 3);
 });
 
@@ -64,7 +67,10 @@ test('deletes one message, then the whole mailbox', async (t) => {
   assert.equal(await mailboxes.delete('acme', first.id), true);
   assert.equal(await mailboxes.delete('acme', first.id), false);
   await assert.rejects(mailboxes.get('acme', first.id), { code: 'MESSAGE_NOT_FOUND', status: 404 });
-  assert.deepEqual((await mailboxes.list('acme')).map((m) => m.subject), ['second']);
+  assert.deepEqual(
+    (await mailboxes.list('acme')).map((m) => m.subject),
+    ['second'],
+  );
   await mailboxes.clear('acme');
   assert.deepEqual(await readdir(dataDir), []);
   assert.deepEqual(await mailboxes.list('acme'), []);
@@ -75,7 +81,10 @@ test('ignores files that are not messages, such as a write cut short', async (t)
   const saved = await mailboxes.save('acme', raw('kept'));
   await writeFile(join(dataDir, 'acme', `.${saved.id.replace(/.$/, '0')}.tmp`), '{"half":');
   await writeFile(join(dataDir, 'acme', 'notes.json'), '{}');
-  assert.deepEqual((await mailboxes.list('acme')).map((m) => m.subject), ['kept']);
+  assert.deepEqual(
+    (await mailboxes.list('acme')).map((m) => m.subject),
+    ['kept'],
+  );
 });
 
 test('refuses mailbox names and ids that could leave the data folder', async (t) => {

@@ -51,7 +51,10 @@ export class MailboxStore {
   private readonly summaries = new Map<string, Map<string, MailSummary>>();
   private lastTime = 0;
 
-  constructor(readonly dataDir: string, options: MailboxStoreOptions = {}) {
+  constructor(
+    readonly dataDir: string,
+    options: MailboxStoreOptions = {},
+  ) {
     const max = options.maxPerMailbox ?? 500;
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxPerMailbox must be a whole number of at least 1, got ${max}`);
     this.maxPerMailbox = max;

@@ -15,17 +15,26 @@ const MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const KEY = 'main-test-key-0123456789';
 
 test('reads and checks its configuration', () => {
-  const config = readMailCatcherConfig({ MAIL_CATCHER_KEY: KEY, MAIL_CATCHER_DATA_DIR: 'mail', MAIL_CATCHER_SMTP_PORT: '2525', MAIL_CATCHER_HTTP_PORT: '2580' });
+  const config = readMailCatcherConfig({
+    MAIL_CATCHER_KEY: KEY,
+    MAIL_CATCHER_DATA_DIR: 'mail',
+    MAIL_CATCHER_SMTP_PORT: '2525',
+    MAIL_CATCHER_HTTP_PORT: '2580',
+  });
   assert.equal(config.MAIL_CATCHER_SMTP_PORT, 2525);
   assert.equal(config.MAIL_CATCHER_HTTP_PORT, 2580);
   assert.equal(config.MAIL_CATCHER_DATA_DIR, join(process.cwd(), 'mail'));
   assert.equal(config.LOG_LEVEL, 'info');
 
-  assert.throws(() => readMailCatcherConfig({}), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    for (const name of ['MAIL_CATCHER_KEY', 'MAIL_CATCHER_DATA_DIR', 'MAIL_CATCHER_SMTP_PORT', 'MAIL_CATCHER_HTTP_PORT']) assert.match(err.message, new RegExp(name));
-    return true;
-  });
+  assert.throws(
+    () => readMailCatcherConfig({}),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      for (const name of ['MAIL_CATCHER_KEY', 'MAIL_CATCHER_DATA_DIR', 'MAIL_CATCHER_SMTP_PORT', 'MAIL_CATCHER_HTTP_PORT'])
+        assert.match(err.message, new RegExp(name));
+      return true;
+    },
+  );
   assert.throws(
     () => readMailCatcherConfig({ MAIL_CATCHER_KEY: 'short', MAIL_CATCHER_DATA_DIR: 'mail', MAIL_CATCHER_SMTP_PORT: '2525', MAIL_CATCHER_HTTP_PORT: '2580' }),
     /MAIL_CATCHER_KEY: must be at least 16 characters long/,
@@ -41,7 +50,13 @@ test('the program logs its ports, serves, and stops cleanly on SIGTERM', async (
   t.after(() => rm(dataDir, { recursive: true, force: true }));
   const [smtpPort, httpPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, MAIL_CATCHER_KEY: KEY, MAIL_CATCHER_DATA_DIR: dataDir, MAIL_CATCHER_SMTP_PORT: String(smtpPort), MAIL_CATCHER_HTTP_PORT: String(httpPort) },
+    env: {
+      PATH: process.env.PATH,
+      MAIL_CATCHER_KEY: KEY,
+      MAIL_CATCHER_DATA_DIR: dataDir,
+      MAIL_CATCHER_SMTP_PORT: String(smtpPort),
+      MAIL_CATCHER_HTTP_PORT: String(httpPort),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   t.after(() => {

@@ -22,8 +22,9 @@ export function costEstimate(tier: Tier): CostEstimate {
     databaseUsdPerMonth: database,
     computeUsdPerMonth: SPOT_COMPUTE_USD,
     totalUsdPerMonth: database + SPOT_COMPUTE_USD,
-    basis: tier === 'production'
-      ? 'dedicated db.t3.micro RDS (~$15/month) + spot compute (~$10/month), as the brief estimates'
-      : 'a share of one RDS host for ~100 trial tenants (~90% less than a dedicated one) + spot compute (~$10/month)',
+    basis:
+      tier === 'production'
+        ? 'dedicated db.t3.micro RDS (~$15/month) + spot compute (~$10/month), as the brief estimates'
+        : 'a share of one RDS host for ~100 trial tenants (~90% less than a dedicated one) + spot compute (~$10/month)',
   };
 }

@@ -52,12 +52,14 @@ export class TenantHealthMonitor {
     const slugs = (await this.catalog.list(['ready']).catch(() => [])).map((t) => t.slug);
     for (const slug of this.results.keys()) if (!slugs.includes(slug)) this.results.delete(slug);
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, slugs.length) }, async () => {
-      while (next < slugs.length) {
-        const slug = slugs[next++]!;
-        const result = await this.probe(slug).catch((err: unknown) => ({ ok: false, detail: errorMessage(err) }));
-        this.results.set(slug, { ...result, checkedAt: new Date().toISOString() });
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(this.concurrency, slugs.length) }, async () => {
+        while (next < slugs.length) {
+          const slug = slugs[next++]!;
+          const result = await this.probe(slug).catch((err: unknown) => ({ ok: false, detail: errorMessage(err) }));
+          this.results.set(slug, { ...result, checkedAt: new Date().toISOString() });
+        }
+      }),
+    );
   }
 }

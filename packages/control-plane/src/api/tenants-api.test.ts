@@ -57,12 +57,18 @@ test("a step's log, oldest line first, with when each line was reported", async 
   assert.deepEqual(Object.keys(json).sort(), ['lines', 'slug', 'step', 'truncated']);
   assert.equal(json.slug, 'logged');
   assert.equal(json.step, 'database');
-  assert.deepEqual(json.lines.map((l: { line: string }) => l.line), ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms']);
+  assert.deepEqual(
+    json.lines.map((l: { line: string }) => l.line),
+    ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms'],
+  );
   assert.ok(json.lines.every((l: { at: string }) => !Number.isNaN(Date.parse(l.at))));
   assert.equal(json.truncated, false);
 
   const newest = await get('/admin/api/tenants/logged/steps/database/log?limit=1');
-  assert.deepEqual(newest.json.lines.map((l: { line: string }) => l.line), ['done in 12 ms']);
+  assert.deepEqual(
+    newest.json.lines.map((l: { line: string }) => l.line),
+    ['done in 12 ms'],
+  );
   assert.equal(newest.json.truncated, true);
 
   const empty = await get('/admin/api/tenants/logged/steps/pod/log');
@@ -99,7 +105,11 @@ test('a usage series of more than USAGE_MAX_BUCKETS buckets is a 400 that says t
     assert.equal(json.error.code, 'INVALID_QUERY', query);
     assert.match(json.error.message, /at most 2000 buckets per answer \(hours × 60 \/ bucketMinutes\)/, query);
   }
-  for (const [query, buckets] of [['hours=100&bucketMinutes=3', 2_000], ['hours=2000', 2_000], ['hours=9600&bucketMinutes=1440', 400]] as const) {
+  for (const [query, buckets] of [
+    ['hours=100&bucketMinutes=3', 2_000],
+    ['hours=2000', 2_000],
+    ['hours=9600&bucketMinutes=1440', 400],
+  ] as const) {
     const { status, json } = await get(`/admin/api/tenants/logged/usage?${query}`);
     assert.equal(status, 200, query);
     // A window that does not start on a bucket boundary touches one more bucket.
@@ -112,8 +122,12 @@ test('a usage series of more than USAGE_MAX_BUCKETS buckets is a 400 that says t
 
 test('a NUL or another control character in a slug, a step or a name is a 400 that says so, before the catalog is asked', async () => {
   for (const [method, url] of [
-    ['GET', '/admin/api/tenants/%00'], ['GET', '/admin/api/tenants/a%01b'], ['DELETE', '/admin/api/tenants/%00'],
-    ['GET', '/admin/api/tenants/%00/usage'], ['GET', '/admin/api/tenants/%00/steps/database/log'], ['GET', '/admin/api/tenants/logged/steps/%00/log'],
+    ['GET', '/admin/api/tenants/%00'],
+    ['GET', '/admin/api/tenants/a%01b'],
+    ['DELETE', '/admin/api/tenants/%00'],
+    ['GET', '/admin/api/tenants/%00/usage'],
+    ['GET', '/admin/api/tenants/%00/steps/database/log'],
+    ['GET', '/admin/api/tenants/logged/steps/%00/log'],
   ] as const) {
     const response = await app.inject({ method, url });
     assert.equal(response.statusCode, 400, `${method} ${url}: ${response.body}`);

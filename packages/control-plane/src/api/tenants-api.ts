@@ -30,7 +30,15 @@ export interface StepLogResource extends StepLog {
   step: string;
 }
 
-interface UsageTotals { tenant: string; requests: number; errors: number; activeUsers: number; jobs: number; jobsFailed: number; storageBytes: number }
+interface UsageTotals {
+  tenant: string;
+  requests: number;
+  errors: number;
+  activeUsers: number;
+  jobs: number;
+  jobsFailed: number;
+  storageBytes: number;
+}
 
 /** What the usage views read; `@tenantry/analytics`' stores have this shape. */
 export interface UsageStore {
@@ -44,7 +52,9 @@ function fillBuckets(points: { at: string }[], window: { from: Date; to: Date; b
   const byStart = new Map(points.map((p) => [Date.parse(p.at), p]));
   const filled: unknown[] = [];
   for (let at = Math.floor(window.from.getTime() / size) * size; at < window.to.getTime(); at += size) {
-    filled.push(byStart.get(at) ?? { at: new Date(at).toISOString(), requests: 0, errors: 0, p95LatencyMs: null, signups: 0, logins: 0, jobs: 0, jobsFailed: 0 });
+    filled.push(
+      byStart.get(at) ?? { at: new Date(at).toISOString(), requests: 0, errors: 0, p95LatencyMs: null, signups: 0, logins: 0, jobs: 0, jobsFailed: 0 },
+    );
   }
   return filled;
 }
@@ -56,8 +66,10 @@ function fillBuckets(points: { at: string }[], window: { from: Date; to: Date; b
 function usageWindow(query: Record<string, string | undefined>, series: boolean): { from: Date; to: Date; bucketMinutes: number } {
   const hours = query.hours === undefined ? 24 : Number(query.hours);
   const bucketMinutes = query.bucketMinutes === undefined ? 60 : Number(query.bucketMinutes);
-  if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS) throw ControlPlaneErrors.invalidQuery(`hours must be a whole number from 1 to ${USAGE_MAX_HOURS}`);
-  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440) throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
+  if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS)
+    throw ControlPlaneErrors.invalidQuery(`hours must be a whole number from 1 to ${USAGE_MAX_HOURS}`);
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440)
+    throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
   if (series && usageBuckets(hours, bucketMinutes) > USAGE_MAX_BUCKETS) {
     throw ControlPlaneErrors.invalidQuery(
       `at most ${USAGE_MAX_BUCKETS} buckets per answer (hours × 60 / bucketMinutes): ${hours} h in buckets of ${bucketMinutes} min is ${usageBuckets(hours, bucketMinutes)}; ask fewer hours or larger buckets (at least ${Math.ceil((hours * 60) / USAGE_MAX_BUCKETS)} min for ${hours} h)`,
@@ -201,7 +213,10 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     const [points, [totals]] = await fromStore((store) => Promise.all([store.usage(slug, window), store.tenants({ ...window, tenants: [slug] })]));
     const series = fillBuckets(points as { at: string }[], window);
     return {
-      tenant: slug, from: window.from.toISOString(), to: window.to.toISOString(), bucketMinutes: window.bucketMinutes,
+      tenant: slug,
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      bucketMinutes: window.bucketMinutes,
       totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
       costEstimate: costEstimate(tenant.tier),
       series,
@@ -212,13 +227,22 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
     const [usage, records] = await Promise.all([fromStore((store) => store.tenants(window)), catalog.list()]);
     const tiers = new Map(records.map((r) => [r.slug, r.tier]));
     // The master's own traffic is the platform's, not a tenant's.
-    const tenants = usage.filter((t) => tiers.has(t.tenant)).map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));
+    const tenants = usage
+      .filter((t) => tiers.has(t.tenant))
+      .map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));
     const sum = (k: 'requests' | 'errors' | 'activeUsers' | 'jobs' | 'jobsFailed' | 'storageBytes') => tenants.reduce((n, t) => n + t[k], 0);
     return {
-      from: window.from.toISOString(), to: window.to.toISOString(),
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
       totals: {
-        tenants: records.length, requests: sum('requests'), errors: sum('errors'), activeUsers: sum('activeUsers'), jobs: sum('jobs'), jobsFailed: sum('jobsFailed'),
-        storageBytes: sum('storageBytes'), costUsdPerMonth: records.reduce((n, r) => n + costEstimate(r.tier).totalUsdPerMonth, 0),
+        tenants: records.length,
+        requests: sum('requests'),
+        errors: sum('errors'),
+        activeUsers: sum('activeUsers'),
+        jobs: sum('jobs'),
+        jobsFailed: sum('jobsFailed'),
+        storageBytes: sum('storageBytes'),
+        costUsdPerMonth: records.reduce((n, r) => n + costEstimate(r.tier).totalUsdPerMonth, 0),
       },
       tenants,
     };

@@ -50,7 +50,8 @@ export class OutputSeal {
   open(slug: string, step: string, stored: unknown): unknown {
     if (!isSealed(stored)) return stored;
     const [version, iv, tag, body] = stored.sealed.split('.');
-    if (version !== VERSION || !iv || !tag || body === undefined) throw new SecretKeyError(`the catalog's output of step ${step} of tenant ${slug} is not in a known sealed form`);
+    if (version !== VERSION || !iv || !tag || body === undefined)
+      throw new SecretKeyError(`the catalog's output of step ${step} of tenant ${slug} is not in a known sealed form`);
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64'));
       decipher.setAAD(Buffer.from(`${slug}/${step}`));

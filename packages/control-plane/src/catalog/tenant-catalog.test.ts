@@ -37,20 +37,33 @@ test('appended lines are read back in order, each step on its own, the last one 
   await catalog.appendStepLog('log-order', 'database', ['three', { line: 'four', at: new Date('2030-01-02T03:04:05.678Z') }]);
 
   const log = await catalog.stepLog('log-order', 'database');
-  assert.deepEqual(log?.lines.map((l) => l.line), ['one', 'two', 'three', 'four']);
+  assert.deepEqual(
+    log?.lines.map((l) => l.line),
+    ['one', 'two', 'three', 'four'],
+  );
   assert.equal(log?.truncated, false);
   assert.equal(log?.lines[3]!.at, '2030-01-02T03:04:05.678Z');
   assert.ok(log?.lines.slice(0, 3).every((l) => Math.abs(Date.parse(l.at) - Date.now()) < 60_000));
-  assert.deepEqual((await catalog.stepLog('log-order', 'pod'))?.lines.map((l) => l.line), ['elsewhere']);
+  assert.deepEqual(
+    (await catalog.stepLog('log-order', 'pod'))?.lines.map((l) => l.line),
+    ['elsewhere'],
+  );
   const steps = (await catalog.get('log-order'))!.steps;
   assert.equal(steps.find((s) => s.name === 'database')!.detail, 'four');
 });
 
 test('a read with a limit gets the newest lines, oldest first, and says older ones were left out', async () => {
   await tenant('log-limit');
-  await catalog.appendStepLog('log-limit', 'database', Array.from({ length: 10 }, (_, i) => `line ${i}`));
+  await catalog.appendStepLog(
+    'log-limit',
+    'database',
+    Array.from({ length: 10 }, (_, i) => `line ${i}`),
+  );
   const newest = await catalog.stepLog('log-limit', 'database', 3);
-  assert.deepEqual(newest?.lines.map((l) => l.line), ['line 7', 'line 8', 'line 9']);
+  assert.deepEqual(
+    newest?.lines.map((l) => l.line),
+    ['line 7', 'line 8', 'line 9'],
+  );
   assert.equal(newest?.truncated, true);
   const all = await catalog.stepLog('log-limit', 'database', 10);
   assert.equal(all?.lines.length, 10);
@@ -69,10 +82,18 @@ test('a step with no lines yet has an empty log; an unknown tenant or step has n
 
 test('the cap keeps the newest lines of a step and deletes the oldest', async () => {
   await tenant('log-cap');
-  await catalog.appendStepLog('log-cap', 'pod', Array.from({ length: STEP_LOG_MAX_LINES - 5 }, (_, i) => `line ${i}`));
+  await catalog.appendStepLog(
+    'log-cap',
+    'pod',
+    Array.from({ length: STEP_LOG_MAX_LINES - 5 }, (_, i) => `line ${i}`),
+  );
   assert.equal(await storedLines('log-cap', 'pod'), STEP_LOG_MAX_LINES - 5);
   for (let batch = 0; batch < 3; batch += 1) {
-    await catalog.appendStepLog('log-cap', 'pod', Array.from({ length: 4 }, (_, i) => `line ${STEP_LOG_MAX_LINES - 5 + batch * 4 + i}`));
+    await catalog.appendStepLog(
+      'log-cap',
+      'pod',
+      Array.from({ length: 4 }, (_, i) => `line ${STEP_LOG_MAX_LINES - 5 + batch * 4 + i}`),
+    );
   }
   assert.equal(await storedLines('log-cap', 'pod'), STEP_LOG_MAX_LINES);
   const log = await catalog.stepLog('log-cap', 'pod');
@@ -83,7 +104,11 @@ test('the cap keeps the newest lines of a step and deletes the oldest', async ()
 
   // One append of more than the cap keeps its newest lines.
   await tenant('log-burst');
-  await catalog.appendStepLog('log-burst', 'pod', Array.from({ length: STEP_LOG_MAX_LINES + 3 }, (_, i) => `burst ${i}`));
+  await catalog.appendStepLog(
+    'log-burst',
+    'pod',
+    Array.from({ length: STEP_LOG_MAX_LINES + 3 }, (_, i) => `burst ${i}`),
+  );
   const burst = await catalog.stepLog('log-burst', 'pod');
   assert.equal(burst?.lines[0]!.line, 'burst 3');
   assert.equal(burst?.truncated, true);
@@ -101,7 +126,10 @@ test('long lines are cut at a character boundary and marked; messages are split 
   await tenant('log-long');
   await catalog.appendStepLog('log-long', 'database', [long, 'first\nsecond']);
   const log = await catalog.stepLog('log-long', 'database');
-  assert.deepEqual(log?.lines.map((l) => l.line), [cut, 'first', 'second']);
+  assert.deepEqual(
+    log?.lines.map((l) => l.line),
+    [cut, 'first', 'second'],
+  );
 });
 
 test('a deleted tenant takes its logs with it', async () => {

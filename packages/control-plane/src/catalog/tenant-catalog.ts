@@ -145,7 +145,11 @@ export class TenantCatalog {
    * `seal` seals every step output written and opens those read; the master's programs always pass
    * one (made from the platform key). Without it outputs are stored as given: for tests only.
    */
-  constructor(databaseUrl: string, poolSize = 10, private readonly seal?: OutputSeal) {
+  constructor(
+    databaseUrl: string,
+    poolSize = 10,
+    private readonly seal?: OutputSeal,
+  ) {
     this.pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
     this.pool.on('error', () => {
       // An idle client lost its connection; the pool replaces it on next use.
@@ -176,7 +180,11 @@ export class TenantCatalog {
     if (sealed) seal.open(sealed.slug, sealed.name, sealed.output);
     const plain = rows.filter((r) => !isSealed(r.output));
     for (const row of plain) {
-      await client.query('UPDATE tenant_steps SET output = $3 WHERE slug = $1 AND name = $2', [row.slug, row.name, JSON.stringify(seal.seal(row.slug, row.name, row.output))]);
+      await client.query('UPDATE tenant_steps SET output = $3 WHERE slug = $1 AND name = $2', [
+        row.slug,
+        row.name,
+        JSON.stringify(seal.seal(row.slug, row.name, row.output)),
+      ]);
     }
     // The updated rows' old versions still hold the secrets in the table's files: rewrite them away.
     if (plain.length > 0) await client.query('VACUUM FULL tenant_steps');
@@ -232,10 +240,10 @@ export class TenantCatalog {
       );
       inserted = result.rowCount === 1;
       if (inserted) {
-        await client.query(
-          `INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`,
-          [tenant.slug, stepNames],
-        );
+        await client.query(`INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`, [
+          tenant.slug,
+          stepNames,
+        ]);
       }
       await client.query('COMMIT');
     } catch (err) {
@@ -323,18 +331,18 @@ export class TenantCatalog {
 
   /** Records the outcome of a migration of the tenant's database. */
   async setSchemaVersion(slug: string, version: number | null, error: string | null = null): Promise<void> {
-    await this.pool.query(
-      'UPDATE tenants SET schema_version = coalesce($2, schema_version), schema_error = $3, updated_at = now() WHERE slug = $1',
-      [slug, version, error],
-    );
+    await this.pool.query('UPDATE tenants SET schema_version = coalesce($2, schema_version), schema_error = $3, updated_at = now() WHERE slug = $1', [
+      slug,
+      version,
+      error,
+    ]);
   }
 
   /** The tenant database's URL, from its database step, or undefined before that step is done. */
   async databaseUrl(slug: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ output: unknown }>(
-      `SELECT output FROM tenant_steps WHERE slug = $1 AND name = 'database' AND state = 'done'`,
-      [slug],
-    );
+    const { rows } = await this.pool.query<{ output: unknown }>(`SELECT output FROM tenant_steps WHERE slug = $1 AND name = 'database' AND state = 'done'`, [
+      slug,
+    ]);
     if (!rows[0]) return undefined;
     const grant = this.opened(slug, 'database', rows[0].output) as { url?: unknown } | null;
     return typeof grant?.url === 'string' ? grant.url : undefined;
@@ -409,17 +417,16 @@ export class TenantCatalog {
   }
 
   async stepFinished(slug: string, step: string, state: 'done' | 'removed', output: unknown = null): Promise<void> {
-    await this.pool.query(
-      `UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4 WHERE slug = $1 AND name = $2`,
-      [slug, step, state, output === null ? null : JSON.stringify(this.seal ? this.seal.seal(slug, step, output) : output)],
-    );
+    await this.pool.query(`UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4 WHERE slug = $1 AND name = $2`, [
+      slug,
+      step,
+      state,
+      output === null ? null : JSON.stringify(this.seal ? this.seal.seal(slug, step, output) : output),
+    ]);
   }
 
   async stepFailed(slug: string, step: string, error: string): Promise<void> {
-    await this.pool.query(
-      `UPDATE tenant_steps SET state = 'failed', finished_at = now(), error = $3 WHERE slug = $1 AND name = $2`,
-      [slug, step, error],
-    );
+    await this.pool.query(`UPDATE tenant_steps SET state = 'failed', finished_at = now(), error = $3 WHERE slug = $1 AND name = $2`, [slug, step, error]);
   }
 
   /**

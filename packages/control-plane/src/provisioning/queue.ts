@@ -82,7 +82,9 @@ export class ProvisioningWorker {
         autorun: false,
       },
     );
-    this.worker.on('failed', (job, err) => this.log.warn({ tenant: job?.data.slug, action: job?.data.action, err: err.message }, 'provisioning job failed; it will be retried'));
+    this.worker.on('failed', (job, err) =>
+      this.log.warn({ tenant: job?.data.slug, action: job?.data.action, err: err.message }, 'provisioning job failed; it will be retried'),
+    );
     this.worker.on('error', (err) => this.log.error({ err: err.message }, 'provisioning worker error'));
   }
 

@@ -1,5 +1,15 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
-import type { AnalyticsGrant, DatabaseGrant, JobQueueGrant, MailGrant, PlatformDrivers, PodDeployment, ProgressReporter, StorageGrant, TenantRef } from '../drivers.js';
+import type {
+  AnalyticsGrant,
+  DatabaseGrant,
+  JobQueueGrant,
+  MailGrant,
+  PlatformDrivers,
+  PodDeployment,
+  ProgressReporter,
+  StorageGrant,
+  TenantRef,
+} from '../drivers.js';
 import { podEnvironment } from '@tenantry/pod-contract';
 
 export interface StepContext {

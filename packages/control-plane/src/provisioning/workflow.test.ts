@@ -42,7 +42,10 @@ function workflow(steps: ProvisioningStep[], log = recordingLogger().log, on: Te
 }
 
 async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog = catalog): Promise<void> {
-  await on.create({ slug, name: slug, tier: 'trial' }, steps.map((s) => s.name));
+  await on.create(
+    { slug, name: slug, tier: 'trial' },
+    steps.map((s) => s.name),
+  );
 }
 
 async function lines(slug: string, step: string): Promise<string[]> {
@@ -79,7 +82,10 @@ test('many quick progress lines are kept in the order reported, however the pool
   assert.equal(await catalog.status('wf-stream'), 'ready');
   const log = await lines('wf-stream', 'stream');
   assert.equal(log[0], 'attempt 1 of 3');
-  assert.deepEqual(log.slice(1, -1), Array.from({ length: 3000 }, (_, i) => `line ${i}`));
+  assert.deepEqual(
+    log.slice(1, -1),
+    Array.from({ length: 3000 }, (_, i) => `line ${i}`),
+  );
   assert.match(log.at(-1)!, /^done in \d+ ms$/);
   const step = (await catalog.get('wf-stream'))!.steps[0]!;
   assert.equal(step.state, 'done');

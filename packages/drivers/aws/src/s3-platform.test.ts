@@ -16,8 +16,11 @@ before(async () => {
   minio = await startTestMinio();
   platform = await PlatformProcess.create('25000-25999');
   platform.extraEnv = {
-    TENANTRY_STORAGE: 's3', S3_ENDPOINT: minio.endpoint, S3_BUCKET: 'platform-data',
-    S3_ACCESS_KEY_ID: minio.credentials.accessKeyId, S3_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey,
+    TENANTRY_STORAGE: 's3',
+    S3_ENDPOINT: minio.endpoint,
+    S3_BUCKET: 'platform-data',
+    S3_ACCESS_KEY_ID: minio.credentials.accessKeyId,
+    S3_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey,
   };
   await platform.start();
 });
@@ -41,10 +44,18 @@ test("a tenant's files go to its own S3 prefix, with credentials for that prefix
   assert.notEqual(env.AWS_ACCESS_KEY_ID, minio.credentials.accessKeyId, 'never the server admin');
 
   const host = `shop.localhost:${platform.port}`;
-  const signup = await platform.http(host, '/api/auth/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ada@shop.test', password: 'a long enough password', name: 'Ada' }) });
+  const signup = await platform.http(host, '/api/auth/signup', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'ada@shop.test', password: 'a long enough password', name: 'Ada' }),
+  });
   assert.equal(signup.status, 201, signup.text);
   const token = signup.json.token as string;
-  const upload = await platform.http(host, '/api/files?name=notes.txt', { method: 'POST', headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` }, body: 'kept in S3' });
+  const upload = await platform.http(host, '/api/files?name=notes.txt', {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` },
+    body: 'kept in S3',
+  });
   assert.equal(upload.status, 201, upload.text);
   const download = await platform.http(host, `/api/files/${upload.json.id}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(download.text, 'kept in S3');
@@ -53,6 +64,10 @@ test("a tenant's files go to its own S3 prefix, with credentials for that prefix
   assert.ok(stored.every((key) => key.startsWith('shop/')));
 
   assert.equal((await platform.api('DELETE', '/admin/api/tenants/shop')).status, 202);
-  await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/shop')).status === 404, { what: 'the tenant to be deleted', timeoutMs: 60_000, intervalMs: 250 });
+  await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/shop')).status === 404, {
+    what: 'the tenant to be deleted',
+    timeoutMs: 60_000,
+    intervalMs: 250,
+  });
   assert.deepEqual(await objects('shop/'), []);
 });

@@ -32,7 +32,10 @@ storageDriverContract('S3PrefixStorage on MinIO', driver, async (url) => {
 
 test("tenant A's credentials reach its own prefix and are refused on tenant B's: list, get, put and delete", async () => {
   const storage = driver();
-  const [alpha, bravo] = [await storage.create({ slug: 'alpha', name: 'Alpha', tier: 'trial' }), await storage.create({ slug: 'bravo', name: 'Bravo', tier: 'production' })];
+  const [alpha, bravo] = [
+    await storage.create({ slug: 'alpha', name: 'Alpha', tier: 'trial' }),
+    await storage.create({ slug: 'bravo', name: 'Bravo', tier: 'production' }),
+  ];
   assert.equal(alpha.url, `s3://${BUCKET}/alpha/`);
   assert.notEqual(alpha.env!.AWS_ACCESS_KEY_ID, bravo.env!.AWS_ACCESS_KEY_ID);
 
@@ -48,8 +51,14 @@ test("tenant A's credentials reach its own prefix and are refused on tenant B's:
 
   // Straight at the server with A's keys: B's prefix (and the bucket as a whole) are refused.
   const alphaClient = new S3Client({
-    endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true,
-    credentials: { accessKeyId: alpha.env!.AWS_ACCESS_KEY_ID!, secretAccessKey: alpha.env!.AWS_SECRET_ACCESS_KEY!, sessionToken: alpha.env!.AWS_SESSION_TOKEN! },
+    endpoint: minio.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: alpha.env!.AWS_ACCESS_KEY_ID!,
+      secretAccessKey: alpha.env!.AWS_SECRET_ACCESS_KEY!,
+      sessionToken: alpha.env!.AWS_SESSION_TOKEN!,
+    },
   });
   const denied = async (what: string, attempt: Promise<unknown>) => {
     await assert.rejects(attempt, (err: unknown) => err instanceof S3ServiceException && err.name === 'AccessDenied', `${what} is refused`);
@@ -64,7 +73,7 @@ test("tenant A's credentials reach its own prefix and are refused on tenant B's:
 
   // Removing A deletes its objects only.
   await storage.remove({ slug: 'alpha', name: 'Alpha', tier: 'trial' });
-  assert.deepEqual(await (await adminClient().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'alpha/' }))).Contents ?? [], []);
+  assert.deepEqual((await (await adminClient().send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'alpha/' }))).Contents) ?? [], []);
   assert.deepEqual(await bravoStore.list(), ['.tenantry', 'files/b.txt']);
   await storage.remove({ slug: 'bravo', name: 'Bravo', tier: 'production' });
 });

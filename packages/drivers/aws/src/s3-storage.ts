@@ -57,7 +57,8 @@ export class S3PrefixStorage implements StorageDriver {
         DurationSeconds: this.options.credentialsSeconds ?? 365 * 86_400,
       }),
     );
-    if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken) throw new Error(`the S3 server gave no credentials for tenant ${tenant.slug}`);
+    if (!credentials?.AccessKeyId || !credentials.SecretAccessKey || !credentials.SessionToken)
+      throw new Error(`the S3 server gave no credentials for tenant ${tenant.slug}`);
     return {
       url: `s3://${this.options.bucket}/${tenant.slug}/`,
       env: {

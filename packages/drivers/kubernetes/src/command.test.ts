@@ -32,7 +32,9 @@ test('at its timeout the tool is interrupted; if it ignores that, it and what it
   let grandchild = 0;
   const started = Date.now();
   const result = await runCommand('sh', ['-c', 'sleep 60 & echo "pid $!"; trap "" INT; wait'], {
-    timeoutMs: 300, killGraceMs: 300, onLine: (l) => (grandchild = Number(/^pid (\d+)$/.exec(l)?.[1] ?? grandchild)),
+    timeoutMs: 300,
+    killGraceMs: 300,
+    onLine: (l) => (grandchild = Number(/^pid (\d+)$/.exec(l)?.[1] ?? grandchild)),
   }).catch((err: unknown) => err);
   assert.ok(result instanceof CommandError);
   assert.match(result.message, /^sh .* timed out after 0\.3 s/);
@@ -43,8 +45,16 @@ test('at its timeout the tool is interrupted; if it ignores that, it and what it
 
 test("a tool sees its search path, cloud and cluster settings, never the master's database URL, admin token or logins", () => {
   const seen = toolEnvironment({
-    PATH: '/usr/bin', HOME: '/work/home', AWS_REGION: 'eu-west-1', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', KUBERNETES_SERVICE_HOST: '10.0.0.1', TF_LOG: 'info',
-    DATABASE_URL: 'postgres://master:secret@db/master', ADMIN_TOKEN: 'x'.repeat(32), REDIS_URL: 'rediss://admin:secret@redis', TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay',
+    PATH: '/usr/bin',
+    HOME: '/work/home',
+    AWS_REGION: 'eu-west-1',
+    AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token',
+    KUBERNETES_SERVICE_HOST: '10.0.0.1',
+    TF_LOG: 'info',
+    DATABASE_URL: 'postgres://master:secret@db/master',
+    ADMIN_TOKEN: 'x'.repeat(32),
+    REDIS_URL: 'rediss://admin:secret@redis',
+    TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay',
   });
   assert.deepEqual(Object.keys(seen).sort(), ['AWS_REGION', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'HOME', 'KUBERNETES_SERVICE_HOST', 'PATH', 'TF_LOG']);
 });

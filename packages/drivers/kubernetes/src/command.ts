@@ -91,7 +91,8 @@ export function runCommand(command: string, args: readonly string[], options: Co
       if (timedOut) killGroup(); // Anything it left behind in its group.
       const output = tail.join('\n');
       if (timedOut) reject(new CommandError(`${shown} timed out after ${seconds(options.timeoutMs)}${lastWords(tail)}`, code, output));
-      else if (code !== 0) reject(new CommandError(`${shown} failed (${exitSignal ? `signal ${exitSignal}` : `exit ${code}`})${lastWords(tail)}`, code, output));
+      else if (code !== 0)
+        reject(new CommandError(`${shown} failed (${exitSignal ? `signal ${exitSignal}` : `exit ${code}`})${lastWords(tail)}`, code, output));
       else resolve(stdout);
     });
   });
@@ -103,7 +104,8 @@ export function runCommand(command: string, args: readonly string[], options: Co
  * settings. Never the master's database URL, admin token or Redis and SMTP logins.
  */
 export function toolEnvironment(environment: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const wanted = /^(PATH|HOME|TMPDIR|LANG|LC_\w+|TZ|AWS_\w+|KUBECONFIG|KUBERNETES_SERVICE_\w+|TF_\w+|HELM_\w+|SSL_CERT_\w+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/;
+  const wanted =
+    /^(PATH|HOME|TMPDIR|LANG|LC_\w+|TZ|AWS_\w+|KUBECONFIG|KUBERNETES_SERVICE_\w+|TF_\w+|HELM_\w+|SSL_CERT_\w+|HTTPS?_PROXY|NO_PROXY|https?_proxy|no_proxy)$/;
   return Object.fromEntries(Object.entries(environment).filter((e): e is [string, string] => wanted.test(e[0]) && e[1] !== undefined));
 }
 
@@ -113,6 +115,9 @@ function seconds(ms: number): string {
 
 /** The tool's own error lines, which say what went wrong (terraform and helm print them last). */
 function lastWords(tail: readonly string[]): string {
-  const lines = tail.map((l) => l.trim()).filter(Boolean).slice(-4);
+  const lines = tail
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-4);
   return lines.length > 0 ? `: ${lines.join(' | ')}` : '';
 }

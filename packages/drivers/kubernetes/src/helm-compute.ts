@@ -76,9 +76,22 @@ export class HelmCompute implements ComputeDriver {
     try {
       progress(`helm upgrade --install ${release} (waiting for every Deployment to be Ready)`);
       await this.helm(
-        ['upgrade', '--install', release, this.options.chart, '--namespace', this.options.releaseNamespace, '--history-max', '5',
-          ...(this.options.valuesFiles ?? []).flatMap((f) => ['--values', f]), '--values', file,
-          '--wait', '--timeout', `${Math.ceil(this.timeoutMs / 1000)}s`],
+        [
+          'upgrade',
+          '--install',
+          release,
+          this.options.chart,
+          '--namespace',
+          this.options.releaseNamespace,
+          '--history-max',
+          '5',
+          ...(this.options.valuesFiles ?? []).flatMap((f) => ['--values', f]),
+          '--values',
+          file,
+          '--wait',
+          '--timeout',
+          `${Math.ceil(this.timeoutMs / 1000)}s`,
+        ],
         progress,
         // helm enforces --timeout itself; the process gets a little longer before it is stopped.
         this.timeoutMs + 30_000,
@@ -95,7 +108,11 @@ export class HelmCompute implements ComputeDriver {
     try {
       // No --wait: helm deletes the namespace too, and with it the master's binding there, so helm could not
       // watch the rest go; waiting for the namespace to be gone (below) is waiting for everything in it.
-      await this.helm(['uninstall', release, '--namespace', this.options.releaseNamespace, '--timeout', `${Math.ceil(this.timeoutMs / 1000)}s`], progress, this.timeoutMs + 30_000);
+      await this.helm(
+        ['uninstall', release, '--namespace', this.options.releaseNamespace, '--timeout', `${Math.ceil(this.timeoutMs / 1000)}s`],
+        progress,
+        this.timeoutMs + 30_000,
+      );
     } catch (err) {
       if (!(err instanceof CommandError && /not found/i.test(err.output))) throw err;
       progress(`${release} is not installed`);
@@ -105,9 +122,15 @@ export class HelmCompute implements ComputeDriver {
   }
 
   private async deleteNamespace(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
-    await runCommand(this.options.kubectl ?? 'kubectl', ['delete', 'namespace', tenantNamespace(tenant), '--ignore-not-found', '--wait', `--timeout=${Math.ceil(this.timeoutMs / 1000)}s`], {
-      env: this.options.env, timeoutMs: this.timeoutMs + 30_000, onLine: progress,
-    });
+    await runCommand(
+      this.options.kubectl ?? 'kubectl',
+      ['delete', 'namespace', tenantNamespace(tenant), '--ignore-not-found', '--wait', `--timeout=${Math.ceil(this.timeoutMs / 1000)}s`],
+      {
+        env: this.options.env,
+        timeoutMs: this.timeoutMs + 30_000,
+        onLine: progress,
+      },
+    );
   }
 
   /**
@@ -152,7 +175,8 @@ export class HelmCompute implements ComputeDriver {
       kind: 'List',
       items: [
         {
-          apiVersion: 'v1', kind: 'Namespace',
+          apiVersion: 'v1',
+          kind: 'Namespace',
           metadata: {
             name: namespace,
             labels: { 'app.kubernetes.io/managed-by': 'Helm' },
@@ -160,7 +184,8 @@ export class HelmCompute implements ComputeDriver {
           },
         },
         {
-          apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding',
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
           metadata: { name: MASTER_SERVICE_ACCOUNT, namespace },
           roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: TENANT_RELEASE_CLUSTER_ROLE },
           subjects: [{ kind: 'ServiceAccount', name: MASTER_SERVICE_ACCOUNT, namespace: this.options.releaseNamespace }],
@@ -173,28 +198,37 @@ export class HelmCompute implements ComputeDriver {
     try {
       progress(`binding ${TENANT_RELEASE_CLUSTER_ROLE} to the master in ${namespace}`);
       // A namespace removed just before (a recovered install) may still be terminating.
-      await waitFor(async () => {
-        try {
-          await kubectl(['apply', '-f', file]);
-          return true;
-        } catch (err) {
-          if (err instanceof CommandError && /being terminated|is terminating/i.test(err.output)) return false;
-          throw err;
-        }
-      }, { what: `namespace ${namespace} to be created`, timeoutMs: this.timeoutMs, intervalMs: 500 });
+      await waitFor(
+        async () => {
+          try {
+            await kubectl(['apply', '-f', file]);
+            return true;
+          } catch (err) {
+            if (err instanceof CommandError && /being terminated|is terminating/i.test(err.output)) return false;
+            throw err;
+          }
+        },
+        { what: `namespace ${namespace} to be created`, timeoutMs: this.timeoutMs, intervalMs: 500 },
+      );
     } finally {
       rmSync(file, { force: true });
     }
-    await waitFor(async () => {
-      const answer = await runCommand(this.options.kubectl ?? 'kubectl', ['auth', 'can-i', 'create', 'secrets', '--namespace', namespace], {
-        env: this.options.env, timeoutMs: 60_000, onLine: () => undefined, quietStdout: true,
-      }).catch((err: unknown) => {
-        // can-i answers "no" with exit code 1 while the binding is not yet in the authorizer's cache.
-        if (err instanceof CommandError && err.exitCode === 1) return 'no';
-        throw err;
-      });
-      return answer.trim() === 'yes';
-    }, { what: `the master to be authorized in ${namespace}`, timeoutMs: 60_000, intervalMs: 200 });
+    await waitFor(
+      async () => {
+        const answer = await runCommand(this.options.kubectl ?? 'kubectl', ['auth', 'can-i', 'create', 'secrets', '--namespace', namespace], {
+          env: this.options.env,
+          timeoutMs: 60_000,
+          onLine: () => undefined,
+          quietStdout: true,
+        }).catch((err: unknown) => {
+          // can-i answers "no" with exit code 1 while the binding is not yet in the authorizer's cache.
+          if (err instanceof CommandError && err.exitCode === 1) return 'no';
+          throw err;
+        });
+        return answer.trim() === 'yes';
+      },
+      { what: `the master to be authorized in ${namespace}`, timeoutMs: 60_000, intervalMs: 200 },
+    );
   }
 
   private helm(args: string[], progress: ProgressReporter, timeoutMs: number, quietStdout = false): Promise<string> {

@@ -22,7 +22,9 @@ export class IngressRouting implements RoutingDriver {
 
   async publish(tenant: TenantRef, _deployment: PodDeployment): Promise<void> {
     const json = await runCommand(this.options.kubectl ?? 'kubectl', ['get', 'ingress', 'tenant', '--namespace', tenantNamespace(tenant), '-o', 'json'], {
-      env: this.options.env, timeoutMs: 60_000, quietStdout: true,
+      env: this.options.env,
+      timeoutMs: 60_000,
+      quietStdout: true,
     });
     const hosts = ((JSON.parse(json) as { spec?: { rules?: { host?: string }[] } }).spec?.rules ?? []).map((r) => r.host);
     const host = `${tenant.slug}.${this.options.domain}`;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RedisStreamsBusDriver } from '@tenantry/analytics';
-import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog, type PlatformDrivers } from '@tenantry/control-plane';
+import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
 import { connects } from '@tenantry/control-plane/contracts';
 import { createLogger, startAll, waitFor, type Tier } from '@tenantry/core';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
@@ -26,7 +26,14 @@ import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-s
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { installTerraformStandIn, type TerraformStandIn } from './test-support/index.js';
-import { createKubernetesDrivers, MASTER_SERVICE_ACCOUNT, TENANT_NAMESPACE_PREFIX, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace, type KubernetesDriverOptions } from './index.js';
+import {
+  createKubernetesDrivers,
+  MASTER_SERVICE_ACCOUNT,
+  TENANT_NAMESPACE_PREFIX,
+  TENANT_RELEASE_CLUSTER_ROLE,
+  tenantNamespace,
+  type KubernetesDriverOptions,
+} from './index.js';
 
 const BUCKET = 'tenant-data';
 const PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
@@ -55,7 +62,9 @@ before(async () => {
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
   masterKubeconfig = await asMasterServiceAccount();
-  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: BUCKET }));
+  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(
+    new CreateBucketCommand({ Bucket: BUCKET }),
+  );
 
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
   await admin.connect();
@@ -67,20 +76,42 @@ before(async () => {
 
   terraform = installTerraformStandIn(join(work, 'stand-in'), { postgresUrl: postgres.adminUrl, redisUrl: redis.url });
   const varFile = join(work, 'platform.auto.tfvars.json');
-  writeFileSync(varFile, JSON.stringify({
-    region: 'eu-west-1',
-    platform: {
-      bucket: BUCKET, eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST',
-      eks_oidc_provider_url: 'oidc.eks.eu-west-1.amazonaws.com/id/TEST', db_subnet_group_name: 'tenantry-db', db_security_group_ids: ['sg-1'],
-      trial_host: { address: 'trial.internal', port: 5432 }, trial_admin_secret: 'tenantry/trial-admin',
-      kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/0f1e2d3c',
-      redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenantry-tenants' },
-    },
-  }));
+  writeFileSync(
+    varFile,
+    JSON.stringify({
+      region: 'eu-west-1',
+      platform: {
+        bucket: BUCKET,
+        eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/TEST',
+        eks_oidc_provider_url: 'oidc.eks.eu-west-1.amazonaws.com/id/TEST',
+        db_subnet_group_name: 'tenantry-db',
+        db_security_group_ids: ['sg-1'],
+        trial_host: { address: 'trial.internal', port: 5432 },
+        trial_admin_secret: 'tenantry/trial-admin',
+        kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/0f1e2d3c',
+        redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenantry-tenants' },
+      },
+    }),
+  );
   options = {
     domain: 'example.com',
-    terraform: { binary: terraform.binary, configDir: TERRAFORM_DIR, workDir: join(work, 'driver'), backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' }, varFile, timeoutMs: 60_000 },
-    helm: { helm, kubectl, env: { KUBECONFIG: masterKubeconfig }, chart: TENANT_POD_CHART, releaseNamespace: 'tenantry-system', programs: PROGRAMS, timeoutMs: 120_000 },
+    terraform: {
+      binary: terraform.binary,
+      configDir: TERRAFORM_DIR,
+      workDir: join(work, 'driver'),
+      backendConfig: { bucket: 'tenantry-state', region: 'eu-west-1' },
+      varFile,
+      timeoutMs: 60_000,
+    },
+    helm: {
+      helm,
+      kubectl,
+      env: { KUBECONFIG: masterKubeconfig },
+      chart: TENANT_POD_CHART,
+      releaseNamespace: 'tenantry-system',
+      programs: PROGRAMS,
+      timeoutMs: 120_000,
+    },
     storage: { region: 'us-east-1', bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials },
     redisAdminUrl: redis.url,
     smtpRelayUrl: 'smtp://relay:secret@email-smtp.eu-west-1.amazonaws.com:587',
@@ -100,8 +131,23 @@ after(async () => {
 
 /** A kubeconfig for the master's service account, bound to the platform chart's ClusterRole (what the driver has in production). */
 async function asMasterServiceAccount(): Promise<string> {
-  const rbac = spawnSync(helm, ['template', 'platform', PLATFORM_CHART, '--show-only', 'templates/rbac.yaml', '--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
-    '--set', 'provisioning.backend.bucket=state', '--set', 'provisioning.backend.region=eu-west-1'], { encoding: 'utf8' });
+  const rbac = spawnSync(
+    helm,
+    [
+      'template',
+      'platform',
+      PLATFORM_CHART,
+      '--show-only',
+      'templates/rbac.yaml',
+      '--set-json',
+      'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
+      '--set',
+      'provisioning.backend.bucket=state',
+      '--set',
+      'provisioning.backend.region=eu-west-1',
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(rbac.status, 0, rbac.stderr);
   const applied = k(['apply', '-f', '-'], rbac.stdout);
   assert.equal(applied.status, 0, applied.stderr);
@@ -109,7 +155,11 @@ async function asMasterServiceAccount(): Promise<string> {
   assert.equal(token.status, 0, token.stderr);
   const file = join(work, 'master.kubeconfig');
   writeFileSync(file, readFileSync(kube.kubeconfig, 'utf8').replace(/token: "[^"]+"/, `token: "${token.stdout.trim()}"`), { mode: 0o600 });
-  assert.equal(spawnSync(kubectl, ['--kubeconfig', file, 'auth', 'can-i', 'list', 'nodes'], { encoding: 'utf8' }).stdout.trim(), 'no', 'the master is no cluster administrator');
+  assert.equal(
+    spawnSync(kubectl, ['--kubeconfig', file, 'auth', 'can-i', 'list', 'nodes'], { encoding: 'utf8' }).stdout.trim(),
+    'no',
+    'the master is no cluster administrator',
+  );
   return file;
 }
 
@@ -127,7 +177,12 @@ function json(...args: string[]) {
   return JSON.parse(result.stdout);
 }
 const secretEnv = (slug: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(json('get', 'secret', `tenant-${slug}-env`, '-n', `tenant-${slug}`).data as Record<string, string>).map(([name, v]) => [name, Buffer.from(v, 'base64').toString()]));
+  Object.fromEntries(
+    Object.entries(json('get', 'secret', `tenant-${slug}-env`, '-n', `tenant-${slug}`).data as Record<string, string>).map(([name, v]) => [
+      name,
+      Buffer.from(v, 'base64').toString(),
+    ]),
+  );
 const steps = async (slug: string) => (await catalog.get(slug))!.steps;
 const stepLog = async (slug: string, step: string) => (await catalog.stepLog(slug, step))!.lines.map((l) => l.line).join('\n');
 
@@ -138,7 +193,10 @@ async function provision(slug: string, tier: Tier): Promise<void> {
 
 test('two tenants provisioned by terraform and helm: their own state, database, Redis user, namespace, Secret, host rule and Ready Deployments', async () => {
   await Promise.all([provision('alpha', 'trial'), provision('bravo', 'production')]);
-  for (const [slug, tier] of [['alpha', 'trial'], ['bravo', 'production']] as const) {
+  for (const [slug, tier] of [
+    ['alpha', 'trial'],
+    ['bravo', 'production'],
+  ] as const) {
     const tenant = (await catalog.get(slug))!;
     assert.equal(tenant.status, 'ready', tenant.error ?? '');
     assert.equal(tenant.schemaVersion, LATEST_SCHEMA_VERSION, 'the schema step migrated the database terraform made');
@@ -162,22 +220,39 @@ test('two tenants provisioned by terraform and helm: their own state, database, 
     assert.equal(json('get', 'namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
     assert.equal(json('get', 'ingress', 'tenant', '-n', ns).spec.rules[0].host, `${slug}.example.com`);
     assert.equal(json('get', 'resourcequota', 'tenant', '-n', ns).metadata.labels['tenantry.io/tier'], tier);
-    assert.equal(json('get', 'serviceaccount', 'tenant', '-n', ns).metadata.annotations['eks.amazonaws.com/role-arn'], `arn:aws:iam::000000000000:role/tenantry-tenant-${slug}`);
-    const deployments = json('get', 'deployments', '-n', ns).items as { metadata: { name: string }; spec: { replicas: number; template: { spec: { containers: { env: { name: string; value: string }[] }[] } } }; status: { readyReplicas?: number } }[];
+    assert.equal(
+      json('get', 'serviceaccount', 'tenant', '-n', ns).metadata.annotations['eks.amazonaws.com/role-arn'],
+      `arn:aws:iam::000000000000:role/tenantry-tenant-${slug}`,
+    );
+    const deployments = json('get', 'deployments', '-n', ns).items as {
+      metadata: { name: string };
+      spec: { replicas: number; template: { spec: { containers: { env: { name: string; value: string }[] }[] } } };
+      status: { readyReplicas?: number };
+    }[];
     assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), [...PROGRAMS].sort());
-    for (const d of deployments) assert.equal(d.status.readyReplicas, d.spec.replicas, `${ns}/${d.metadata.name} Ready when the pod step is done (helm --wait)`);
+    for (const d of deployments)
+      assert.equal(d.status.readyReplicas, d.spec.replicas, `${ns}/${d.metadata.name} Ready when the pod step is done (helm --wait)`);
     const envOf = (program: string) => deployments.find((d) => d.metadata.name === program)!.spec.template.spec.containers[0]!.env.map((e) => e.name);
     const storage = deployments.find((d) => d.metadata.name === 'user-backend')!.spec.template.spec.containers[0]!.env.find((e) => e.name === 'STORAGE_URL');
     assert.equal(storage?.value, `s3://${BUCKET}/${slug}/`);
-    assert.ok(!envOf('frontend').some((name) => ['DATABASE_URL', 'SMTP_URL', 'MAIL_INBOX_URL', 'STORAGE_URL', 'AWS_SECRET_ACCESS_KEY'].includes(name)), 'the frontend gets none of the backends\' secrets');
+    assert.ok(
+      !envOf('frontend').some((name) => ['DATABASE_URL', 'SMTP_URL', 'MAIL_INBOX_URL', 'STORAGE_URL', 'AWS_SECRET_ACCESS_KEY'].includes(name)),
+      "the frontend gets none of the backends' secrets",
+    );
   }
   // The release is recorded in the master's namespace, not in the tenant's.
   const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' });
-  assert.deepEqual((JSON.parse(releases.stdout) as { name: string; status: string }[]).map((r) => `${r.name} ${r.status}`).sort(), ['tenant-alpha deployed', 'tenant-bravo deployed']);
+  assert.deepEqual((JSON.parse(releases.stdout) as { name: string; status: string }[]).map((r) => `${r.name} ${r.status}`).sort(), [
+    'tenant-alpha deployed',
+    'tenant-bravo deployed',
+  ]);
 
   // Each call had its own state key and data directory, and never waited for input.
   const inits = terraform.calls().filter((c) => c.command === 'init');
-  assert.deepEqual(inits.map((c) => c.flags.find((f) => f.startsWith('-backend-config=key='))).sort(), ['-backend-config=key=tenants/alpha.tfstate', '-backend-config=key=tenants/bravo.tfstate']);
+  assert.deepEqual(inits.map((c) => c.flags.find((f) => f.startsWith('-backend-config=key='))).sort(), [
+    '-backend-config=key=tenants/alpha.tfstate',
+    '-backend-config=key=tenants/bravo.tfstate',
+  ]);
   assert.equal(new Set(terraform.calls().map((c) => c.dataDir)).size, 2);
   assert.ok(inits.every((c) => c.flags.includes('-backend-config=bucket=tenantry-state')));
 
@@ -193,20 +268,33 @@ test('two tenants provisioned by terraform and helm: their own state, database, 
   assert.match(pod, /STATUS: deployed/);
   const everything = (await Promise.all(STEP_NAMES.map((s) => stepLog('alpha', s)))).join('\n');
   const secrets = secretEnv('alpha');
-  for (const name of ['DATABASE_URL', 'REDIS_URL']) assert.ok(!everything.includes(new URL(secrets[name]!).password), `the password of ${name} is not in the logs`);
-  assert.equal(readdirSync(options.terraform.workDir).filter((f) => f.endsWith('.values.json')).length, 0, 'values files with secrets are deleted after each helm run');
+  for (const name of ['DATABASE_URL', 'REDIS_URL'])
+    assert.ok(!everything.includes(new URL(secrets[name]!).password), `the password of ${name} is not in the logs`);
+  assert.equal(
+    readdirSync(options.terraform.workDir).filter((f) => f.endsWith('.values.json')).length,
+    0,
+    'values files with secrets are deleted after each helm run',
+  );
 });
 
 test("the master's service account is confined to tenant namespaces: no Secret, pod, Deployment or binding elsewhere, kube-system included", async () => {
   const manifest = (kind: string, namespace: string, extra: object) => JSON.stringify({ metadata: { name: 'probe', namespace }, kind, ...extra });
-  const deployment = (namespace: string, serviceAccountName: string) => manifest('Deployment', namespace, {
-    apiVersion: 'apps/v1',
-    spec: { selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { serviceAccountName, containers: [{ name: 'c', image: 'busybox' }] } } },
-  });
-  const binding = (namespace: string, role: { kind: string; name: string }, subject: { name: string; namespace: string }) => JSON.stringify({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'probe', namespace },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...role }, subjects: [{ kind: 'ServiceAccount', ...subject }],
-  });
+  const deployment = (namespace: string, serviceAccountName: string) =>
+    manifest('Deployment', namespace, {
+      apiVersion: 'apps/v1',
+      spec: {
+        selector: { matchLabels: { app: 'probe' } },
+        template: { metadata: { labels: { app: 'probe' } }, spec: { serviceAccountName, containers: [{ name: 'c', image: 'busybox' }] } },
+      },
+    });
+  const binding = (namespace: string, role: { kind: string; name: string }, subject: { name: string; namespace: string }) =>
+    JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'probe', namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...role },
+      subjects: [{ kind: 'ServiceAccount', ...subject }],
+    });
   const refused = (what: string, result: { status: number | null; stderr: string }, why: RegExp) => {
     assert.notEqual(result.status, 0, `${what} is refused`);
     assert.match(result.stderr, why, what);
@@ -215,7 +303,11 @@ test("the master's service account is confined to tenant namespaces: no Secret, 
   const releaseRole = { kind: 'ClusterRole', name: TENANT_RELEASE_CLUSTER_ROLE };
   const master = { name: MASTER_SERVICE_ACCOUNT, namespace: 'tenantry-system' };
   // The admission policy becomes active a moment after it is applied.
-  await waitFor(() => /denied request/.test(asMaster(['create', 'namespace', 'kube-probe']).stderr), { what: 'the admission policy to refuse the master', timeoutMs: 60_000, intervalMs: 500 });
+  await waitFor(() => /denied request/.test(asMaster(['create', 'namespace', 'kube-probe']).stderr), {
+    what: 'the admission policy to refuse the master',
+    timeoutMs: 60_000,
+    intervalMs: 500,
+  });
 
   // Reading: RBAC grants no Secret outside the namespaces the master bound (403).
   refused('reading Secrets in kube-system', asMaster(['get', 'secrets', '-n', 'kube-system']), /secrets is forbidden/);
@@ -224,18 +316,53 @@ test("the master's service account is confined to tenant namespaces: no Secret, 
   assert.equal(asMaster(['auth', 'can-i', 'get', 'secrets', '-n', 'tenant-alpha']).stdout.trim(), 'yes');
   // Writing outside tenant namespaces.
   refused('creating a Secret in kube-system', asMaster(['create', 'secret', 'generic', 'probe', '-n', 'kube-system', '--from-literal=a=b']), forbidden);
-  refused('creating a pod in kube-system', asMaster(['create', '-f', '-'], manifest('Pod', 'kube-system', { apiVersion: 'v1', spec: { containers: [{ name: 'c', image: 'busybox' }] } })), forbidden);
-  refused('a Deployment in kube-system as one of its service accounts', asMaster(['create', '-f', '-'], deployment('kube-system', 'namespace-controller')), forbidden);
-  refused('a Deployment in kube-system, even tried server-side only', asMaster(['create', '--dry-run=server', '-f', '-'], deployment('kube-system', 'namespace-controller')), forbidden);
-  refused('a pod in a tenant namespace, made directly', asMaster(['create', '-f', '-'], manifest('Pod', 'tenant-alpha', { apiVersion: 'v1', spec: { serviceAccountName: 'tenant', containers: [{ name: 'c', image: 'busybox' }] } })), forbidden);
+  refused(
+    'creating a pod in kube-system',
+    asMaster(['create', '-f', '-'], manifest('Pod', 'kube-system', { apiVersion: 'v1', spec: { containers: [{ name: 'c', image: 'busybox' }] } })),
+    forbidden,
+  );
+  refused(
+    'a Deployment in kube-system as one of its service accounts',
+    asMaster(['create', '-f', '-'], deployment('kube-system', 'namespace-controller')),
+    forbidden,
+  );
+  refused(
+    'a Deployment in kube-system, even tried server-side only',
+    asMaster(['create', '--dry-run=server', '-f', '-'], deployment('kube-system', 'namespace-controller')),
+    forbidden,
+  );
+  refused(
+    'a pod in a tenant namespace, made directly',
+    asMaster(
+      ['create', '-f', '-'],
+      manifest('Pod', 'tenant-alpha', { apiVersion: 'v1', spec: { serviceAccountName: 'tenant', containers: [{ name: 'c', image: 'busybox' }] } }),
+    ),
+    forbidden,
+  );
   refused('a namespace not named tenant-*', asMaster(['create', 'namespace', 'kube-probe']), /denied request/);
   refused("deleting the master's own namespace", asMaster(['delete', 'namespace', 'tenantry-system', '--wait=false']), /denied request/);
-  refused("changing the master's own Secret", asMaster(['patch', 'secret', 'tenantry-master-env', '-n', 'tenantry-system', '-p', '{"data":{"a":"Yg=="}}']), /denied request|not found/);
+  refused(
+    "changing the master's own Secret",
+    asMaster(['patch', 'secret', 'tenantry-master-env', '-n', 'tenantry-system', '-p', '{"data":{"a":"Yg=="}}']),
+    /denied request|not found/,
+  );
   // Escalation through bindings.
   refused('binding the tenant-release role in kube-system', asMaster(['create', '-f', '-'], binding('kube-system', releaseRole, master)), /denied request/);
-  refused('binding cluster-admin in a tenant namespace', asMaster(['create', '-f', '-'], binding('tenant-alpha', { kind: 'ClusterRole', name: 'cluster-admin' }, master)), forbidden);
-  refused("binding the tenant-release role to a tenant's service account", asMaster(['create', '-f', '-'], binding('tenant-alpha', releaseRole, { name: 'tenant', namespace: 'tenant-alpha' })), /denied request: the platform master binds only/);
-  refused('a ClusterRoleBinding', asMaster(['create', 'clusterrolebinding', 'probe', '--clusterrole', TENANT_RELEASE_CLUSTER_ROLE, '--serviceaccount', 'tenantry-system:tenantry-master']), forbidden);
+  refused(
+    'binding cluster-admin in a tenant namespace',
+    asMaster(['create', '-f', '-'], binding('tenant-alpha', { kind: 'ClusterRole', name: 'cluster-admin' }, master)),
+    forbidden,
+  );
+  refused(
+    "binding the tenant-release role to a tenant's service account",
+    asMaster(['create', '-f', '-'], binding('tenant-alpha', releaseRole, { name: 'tenant', namespace: 'tenant-alpha' })),
+    /denied request: the platform master binds only/,
+  );
+  refused(
+    'a ClusterRoleBinding',
+    asMaster(['create', 'clusterrolebinding', 'probe', '--clusterrole', TENANT_RELEASE_CLUSTER_ROLE, '--serviceaccount', 'tenantry-system:tenantry-master']),
+    forbidden,
+  );
   // What it may do: a Deployment in a tenant namespace it bound, a tenant namespace of its own making.
   const allowed = asMaster(['create', '--dry-run=server', '-f', '-'], deployment('tenant-alpha', 'tenant'));
   assert.equal(allowed.status, 0, allowed.stderr);
@@ -245,12 +372,41 @@ test("the master's service account is confined to tenant namespaces: no Secret, 
   for (const name of ['kube-probe', 'probe']) assert.match(k(['get', 'namespace', name]).stderr, /NotFound/);
 
   // The chart's names are the driver's.
-  const rbac = spawnSync(helm, ['template', 'platform', PLATFORM_CHART, '--show-only', 'templates/rbac.yaml', '--set-json', 'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
-    '--set', 'provisioning.backend.bucket=state', '--set', 'provisioning.backend.region=eu-west-1'], { encoding: 'utf8' }).stdout;
+  const rbac = spawnSync(
+    helm,
+    [
+      'template',
+      'platform',
+      PLATFORM_CHART,
+      '--show-only',
+      'templates/rbac.yaml',
+      '--set-json',
+      'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
+      '--set',
+      'provisioning.backend.bucket=state',
+      '--set',
+      'provisioning.backend.region=eu-west-1',
+    ],
+    { encoding: 'utf8' },
+  ).stdout;
   assert.match(rbac, new RegExp(`expression: "'${TENANT_NAMESPACE_PREFIX}'"`));
   assert.match(rbac, new RegExp(`kind: ClusterRole\\nmetadata:\\n  name: ${TENANT_RELEASE_CLUSTER_ROLE}\\n`));
   assert.match(rbac, new RegExp(`system:serviceaccount:tenantry-system:${MASTER_SERVICE_ACCOUNT}'`));
-  const tenantNs = spawnSync(helm, ['template', 'x', TENANT_POD_CHART, '--show-only', 'templates/namespace.yaml', '--set', 'tenant.slug=probe', '--set', `env.storageUrl=s3://${BUCKET}/probe/`], { encoding: 'utf8' });
+  const tenantNs = spawnSync(
+    helm,
+    [
+      'template',
+      'x',
+      TENANT_POD_CHART,
+      '--show-only',
+      'templates/namespace.yaml',
+      '--set',
+      'tenant.slug=probe',
+      '--set',
+      `env.storageUrl=s3://${BUCKET}/probe/`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.match(tenantNs.stdout, new RegExp(`name: ${tenantNamespace({ slug: 'probe' })}\\n`), tenantNs.stderr);
 });
 
@@ -271,7 +427,13 @@ test('applying again changes nothing: the same database and password, the releas
     const outputs = terraform.calls().length;
     assert.deepEqual(await restarted.queue.create(tenant), { url: before.REDIS_URL, prefix: 't:alpha' });
     assert.equal((await restarted.storage.create(tenant)).url, `s3://${BUCKET}/alpha/`);
-    assert.deepEqual(terraform.calls().slice(outputs).map((c) => c.command), ['init', 'output']);
+    assert.deepEqual(
+      terraform
+        .calls()
+        .slice(outputs)
+        .map((c) => c.command),
+      ['init', 'output'],
+    );
   } finally {
     await restarted.close();
   }
@@ -308,9 +470,33 @@ test('a failing apply is retried and the retry is in the log; one that hangs is 
 test('a helm stopped mid-install (a crashed master) leaves its release pending; the next attempt recovers it', async () => {
   const tenant = { slug: 'echo', name: 'Tenant echo', tier: 'trial' } as const;
   // A first install that cannot become Ready (no node matches), killed while helm waits on it.
-  const stuck = spawn(helm, ['--kubeconfig', kube.kubeconfig, 'upgrade', '--install', 'tenant-echo', TENANT_POD_CHART, '-n', 'tenantry-system', '--wait', '--timeout', '300s',
-    '--set', 'tenant.slug=echo', '--set', `env.storageUrl=s3://${BUCKET}/echo/`, '--set-json', 'spot.nodeSelector={"tenantry.io/capacity":"nowhere"}'], { stdio: 'ignore' });
-  const status = () => JSON.parse(spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'status', 'tenant-echo', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' }).stdout || '{}').info?.status;
+  const stuck = spawn(
+    helm,
+    [
+      '--kubeconfig',
+      kube.kubeconfig,
+      'upgrade',
+      '--install',
+      'tenant-echo',
+      TENANT_POD_CHART,
+      '-n',
+      'tenantry-system',
+      '--wait',
+      '--timeout',
+      '300s',
+      '--set',
+      'tenant.slug=echo',
+      '--set',
+      `env.storageUrl=s3://${BUCKET}/echo/`,
+      '--set-json',
+      'spot.nodeSelector={"tenantry.io/capacity":"nowhere"}',
+    ],
+    { stdio: 'ignore' },
+  );
+  const status = () =>
+    JSON.parse(
+      spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'status', 'tenant-echo', '-n', 'tenantry-system', '-o', 'json'], { encoding: 'utf8' }).stdout || '{}',
+    ).info?.status;
   await waitFor(() => status() === 'pending-install', { what: 'helm to be installing tenant-echo', timeoutMs: 60_000, intervalMs: 200 });
   stuck.kill('SIGKILL');
   await drivers.database.create(tenant, () => undefined);
@@ -331,7 +517,9 @@ test('deletion runs helm uninstall and terraform destroy: namespace, release, da
   await workflow.deprovision('alpha');
   assert.equal(await catalog.get('alpha'), undefined);
   assert.match(k(['get', 'namespace', 'tenant-alpha']).stderr, /NotFound/);
-  const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-q'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-q'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter(Boolean);
   assert.ok(!releases.includes('tenant-alpha') && releases.includes('tenant-bravo'));
   assert.ok(!existsSync(join(terraform.stateDir, 'tenants', 'alpha.tfstate')), 'terraform destroy emptied the state');
   assert.notEqual(await connects(alphaEnv.DATABASE_URL!), true);

@@ -6,7 +6,16 @@
  * then the database step's `terraform destroy` removes the rest.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type { DatabaseDriver, DatabaseGrant, JobQueueDriver, JobQueueGrant, ProgressReporter, StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
+import type {
+  DatabaseDriver,
+  DatabaseGrant,
+  JobQueueDriver,
+  JobQueueGrant,
+  ProgressReporter,
+  StorageDriver,
+  StorageGrant,
+  TenantRef,
+} from '@tenantry/control-plane';
 import { tenantRedisPrefix } from '@tenantry/core';
 import { deletePrefix } from '@tenantry/driver-aws';
 import { Redis } from 'ioredis';
@@ -22,7 +31,13 @@ export class TerraformDatabase implements DatabaseDriver {
     const url = new URL(outputs.databaseUrl);
     return {
       url: outputs.databaseUrl,
-      location: { kind: tenant.tier === 'production' ? 'dedicated RDS instance' : 'shared trial host', host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), secret: outputs.databaseSecretArn },
+      location: {
+        kind: tenant.tier === 'production' ? 'dedicated RDS instance' : 'shared trial host',
+        host: url.hostname,
+        port: Number(url.port || 5432),
+        database: url.pathname.slice(1),
+        secret: outputs.databaseSecretArn,
+      },
     };
   }
 
@@ -48,7 +63,11 @@ export class TerraformStorage implements StorageDriver {
     private readonly stack: TerraformStack,
     private readonly options: TerraformStorageOptions,
   ) {
-    this.s3 = new S3Client({ region: options.region, ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}), ...(options.credentials ? { credentials: options.credentials } : {}) });
+    this.s3 = new S3Client({
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    });
   }
 
   /** The prefix Terraform's IAM role allows; the pods reach it with that role (IRSA), so no keys are handed out. */

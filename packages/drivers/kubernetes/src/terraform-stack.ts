@@ -67,7 +67,8 @@ export class TerraformStack {
       cpSync(join(options.configDir, name), join(copy, name), { recursive: true, filter: (source) => basename(source) !== '.terraform' });
     }
     this.root = join(copy, 'tenant');
-    if (!existsSync(join(this.root, 'main.tf'))) throw new Error(`${options.configDir} has no tenant/main.tf: point it at the repository's deploy/terraform folder`);
+    if (!existsSync(join(this.root, 'main.tf')))
+      throw new Error(`${options.configDir} has no tenant/main.tf: point it at the repository's deploy/terraform folder`);
   }
 
   /** Creates or updates the tenant's resources (`terraform apply`) and returns the outputs. */
@@ -121,7 +122,8 @@ export class TerraformStack {
   private async init(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     if (this.initialized.has(tenant.slug)) return;
     const { backendConfig } = this.options;
-    const backend = typeof backendConfig === 'string' ? [`-backend-config=${backendConfig}`] : Object.entries(backendConfig).map(([k, v]) => `-backend-config=${k}=${v}`);
+    const backend =
+      typeof backendConfig === 'string' ? [`-backend-config=${backendConfig}`] : Object.entries(backendConfig).map(([k, v]) => `-backend-config=${k}=${v}`);
     const run = this.initQueue.then(async () => {
       progress(`terraform init (state tenants/${tenant.slug}.tfstate)`);
       await this.run(tenant, ['init', '-input=false', '-no-color', '-reconfigure', ...backend, `-backend-config=key=tenants/${tenant.slug}.tfstate`], progress);

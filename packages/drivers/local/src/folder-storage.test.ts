@@ -10,4 +10,12 @@ import { FolderStorage } from './folder-storage.js';
 const root = mkdtempSync(join(tmpdir(), 'tenantry-storage-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-storageDriverContract('FolderStorage', () => new FolderStorage(root), (url) => access(fileURLToPath(url)).then(() => true, () => false));
+storageDriverContract(
+  'FolderStorage',
+  () => new FolderStorage(root),
+  (url) =>
+    access(fileURLToPath(url)).then(
+      () => true,
+      () => false,
+    ),
+);

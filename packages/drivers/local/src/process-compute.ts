@@ -82,7 +82,10 @@ export class ProcessCompute implements ComputeDriver {
   async deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment> {
     const { agent, manifest } = this.options;
     const name = podWorkloadName(tenant.slug);
-    const ports = await agent.leasePorts(name, manifest.programs.map((p) => p.name));
+    const ports = await agent.leasePorts(
+      name,
+      manifest.programs.map((p) => p.name),
+    );
     const user = await this.options.users?.ensure(tenant.slug);
     const { compileCacheDir } = this.options;
     if (user && compileCacheDir) {

@@ -56,7 +56,18 @@ async function refusal(client: Redis, ...args: string[]): Promise<string | undef
   }
 }
 
-type CommandInfo = [name: string, arity: number, flags: string[], firstKey: number, lastKey: number, step: number, categories: string[], tips: string[], keySpecs: unknown[], subcommands: CommandInfo[]];
+type CommandInfo = [
+  name: string,
+  arity: number,
+  flags: string[],
+  firstKey: number,
+  lastKey: number,
+  step: number,
+  categories: string[],
+  tips: string[],
+  keySpecs: unknown[],
+  subcommands: CommandInfo[],
+];
 
 test('of every command and subcommand of this Redis, only the allowlist is permitted to a tenant', async () => {
   const commands = (await admin.call('COMMAND')) as CommandInfo[];
@@ -113,13 +124,38 @@ test("a tenant's connection cannot discover other tenants' key names", async () 
 
 test('a tenant cannot run server-wide commands nor select another database', async () => {
   for (const args of [
-    ['SELECT', '1'], ['SWAPDB', '0', '1'], ['MOVE', 't:acme:k', '1'], ['COPY', 't:acme:k', 't:acme:j', 'DB', '1'],
-    ['SCRIPT', 'FLUSH'], ['SCRIPT', 'KILL'], ['SCRIPT', 'LOAD', 'return 1'], ['FUNCTION', 'FLUSH'], ['FUNCTION', 'DELETE', 'lib'], ['FUNCTION', 'KILL'],
-    ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('f', function() return 1 end)"], ['FUNCTION', 'RESTORE', 'x'], ['FUNCTION', 'DUMP'],
-    ['MEMORY', 'PURGE'], ['MEMORY', 'USAGE', 't:beta:secret'], ['FLUSHALL'], ['FLUSHDB'], ['CONFIG', 'GET', '*'],
-    ['CLIENT', 'KILL', 'USER', 'tenant-beta'], ['CLIENT', 'PAUSE', '10'], ['CLIENT', 'NO-EVICT', 'on'], ['ACL', 'WHOAMI'], ['ACL', 'LIST'],
-    ['SLOWLOG', 'GET'], ['LATENCY', 'LATEST'], ['DBSIZE'], ['WAIT', '0', '0'], ['PUBLISH', 't:beta:x', 'hi'], ['SHUTDOWN'], ['FCALL', 'f', '0'],
-  ]) assert.ok(await refusal(acme, ...args), args.join(' '));
+    ['SELECT', '1'],
+    ['SWAPDB', '0', '1'],
+    ['MOVE', 't:acme:k', '1'],
+    ['COPY', 't:acme:k', 't:acme:j', 'DB', '1'],
+    ['SCRIPT', 'FLUSH'],
+    ['SCRIPT', 'KILL'],
+    ['SCRIPT', 'LOAD', 'return 1'],
+    ['FUNCTION', 'FLUSH'],
+    ['FUNCTION', 'DELETE', 'lib'],
+    ['FUNCTION', 'KILL'],
+    ['FUNCTION', 'LOAD', "#!lua name=x\nredis.register_function('f', function() return 1 end)"],
+    ['FUNCTION', 'RESTORE', 'x'],
+    ['FUNCTION', 'DUMP'],
+    ['MEMORY', 'PURGE'],
+    ['MEMORY', 'USAGE', 't:beta:secret'],
+    ['FLUSHALL'],
+    ['FLUSHDB'],
+    ['CONFIG', 'GET', '*'],
+    ['CLIENT', 'KILL', 'USER', 'tenant-beta'],
+    ['CLIENT', 'PAUSE', '10'],
+    ['CLIENT', 'NO-EVICT', 'on'],
+    ['ACL', 'WHOAMI'],
+    ['ACL', 'LIST'],
+    ['SLOWLOG', 'GET'],
+    ['LATENCY', 'LATEST'],
+    ['DBSIZE'],
+    ['WAIT', '0', '0'],
+    ['PUBLISH', 't:beta:x', 'hi'],
+    ['SHUTDOWN'],
+    ['FCALL', 'f', '0'],
+  ])
+    assert.ok(await refusal(acme, ...args), args.join(' '));
   assert.equal(await admin.get('t:beta:secret'), 'beta only', "the other tenant's key is still there");
 });
 
@@ -132,7 +168,14 @@ test("what the tenant's programs use still works on its own keys", async () => {
   acme.defineCommand('incrTwice', { numberOfKeys: 1, lua: "redis.call('INCR', KEYS[1]); return redis.call('INCR', KEYS[1])" });
   assert.equal(await (acme as Redis & { incrTwice(key: string): Promise<number> }).incrTwice('t:acme:n'), 2);
   const replies = await acme.multi().incr('t:acme:throttle').expire('t:acme:throttle', 60, 'NX').exec();
-  assert.deepEqual(replies, [[null, 1], [null, 1]], 'the login throttle: INCR and EXPIRE NX in MULTI');
+  assert.deepEqual(
+    replies,
+    [
+      [null, 1],
+      [null, 1],
+    ],
+    'the login throttle: INCR and EXPIRE NX in MULTI',
+  );
   await acme.xadd('t:acme:analytics', 'MAXLEN', '~', '1000', '*', 'e', '{"n":1}');
   await acme.xgroup('CREATE', 't:acme:analytics', 'g', '0', 'MKSTREAM');
   const read = (await acme.xreadgroup('GROUP', 'g', 'c', 'COUNT', '10', 'STREAMS', 't:acme:analytics', '>')) as [string, [string, string[]][]][];
@@ -142,7 +185,20 @@ test("what the tenant's programs use still works on its own keys", async () => {
 });
 
 test('a login made with earlier rules gets the allowlist at start-up, and keeps its password', async () => {
-  await admin.call('ACL', 'SETUSER', tenantRedisUser('old'), 'reset', 'on', '>old-password', '~t:old:*', '&t:old:*', '+@all', '-@admin', '-@dangerous', '+info');
+  await admin.call(
+    'ACL',
+    'SETUSER',
+    tenantRedisUser('old'),
+    'reset',
+    'on',
+    '>old-password',
+    '~t:old:*',
+    '&t:old:*',
+    '+@all',
+    '-@admin',
+    '-@dangerous',
+    '+info',
+  );
   const oldUrl = Object.assign(new URL(server!.url), { username: tenantRedisUser('old'), password: 'old-password' }).toString();
   const before = connect(oldUrl);
   assert.equal(await refusal(before, 'SCAN', '0'), undefined, 'the earlier rules let it scan');

@@ -43,13 +43,29 @@ export class TenantUsers {
     const { first, last } = this.range;
     try {
       await run('useradd', [
-        '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group',
-        '--comment', `tenantry tenant ${slug}`,
-        '-K', `UID_MIN=${first}`, '-K', `UID_MAX=${last}`, '-K', `GID_MIN=${first}`, '-K', `GID_MAX=${last}`,
+        '--no-create-home',
+        '--home-dir',
+        '/nonexistent',
+        '--shell',
+        '/usr/sbin/nologin',
+        '--user-group',
+        '--comment',
+        `tenantry tenant ${slug}`,
+        '-K',
+        `UID_MIN=${first}`,
+        '-K',
+        `UID_MAX=${last}`,
+        '-K',
+        `GID_MIN=${first}`,
+        '-K',
+        `GID_MAX=${last}`,
         name,
       ]);
     } catch (err) {
-      if ((err as { code?: unknown }).code !== USERADD_NAME_IN_USE) throw new Error(`could not create the OS user ${name} of tenant ${slug}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
+      if ((err as { code?: unknown }).code !== USERADD_NAME_IN_USE)
+        throw new Error(`could not create the OS user ${name} of tenant ${slug}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`, {
+          cause: err,
+        });
     }
     const created = this.lookup(name);
     if (!created) throw new Error(`the OS user ${name} of tenant ${slug} was created but cannot be found`);
@@ -63,7 +79,10 @@ export class TenantUsers {
     try {
       await run('userdel', [name]);
     } catch (err) {
-      if ((err as { code?: unknown }).code !== USERDEL_NO_SUCH_USER) throw new Error(`could not remove the OS user ${name} of tenant ${slug}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`);
+      if ((err as { code?: unknown }).code !== USERDEL_NO_SUCH_USER)
+        throw new Error(`could not remove the OS user ${name} of tenant ${slug}: ${(err as { stderr?: string }).stderr?.trim() || String(err)}`, {
+          cause: err,
+        });
     }
   }
 
@@ -71,7 +90,9 @@ export class TenantUsers {
   private lookup(name: string): ServiceUser | undefined {
     const user = findOsUser(name);
     if (user && (user.uid < this.range.first || user.uid > this.range.last)) {
-      throw new Error(`the OS user ${name} has uid ${user.uid}, outside the tenant range ${this.range.first}-${this.range.last}; remove it or change TENANTRY_TENANT_UIDS`);
+      throw new Error(
+        `the OS user ${name} has uid ${user.uid}, outside the tenant range ${this.range.first}-${this.range.last}; remove it or change TENANTRY_TENANT_UIDS`,
+      );
     }
     return user;
   }

@@ -19,7 +19,7 @@ export class AgentStateFile {
       return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {} };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workloads: {}, routes: {}, ports: {} };
-      throw new Error(`the node agent state ${this.file} is unreadable: ${(err as Error).message}`);
+      throw new Error(`the node agent state ${this.file} is unreadable: ${(err as Error).message}`, { cause: err });
     }
   }
 

@@ -6,7 +6,10 @@ export type Leases = Record<string, Record<string, number>>;
 export class PortLeases {
   private next: number;
 
-  constructor(private readonly leases: Leases, private readonly range: { first: number; last: number }) {
+  constructor(
+    private readonly leases: Leases,
+    private readonly range: { first: number; last: number },
+  ) {
     this.next = range.first;
   }
 

@@ -5,8 +5,19 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import {
-  INSTANCE_SIZES, SUPERUSER, adminPool, closeDefaultDatabases, copyCluster, initTemplateCluster, postgresBinaries, postgresServiceUser,
-  postgresUrl, postgresWorkload, type InstanceSettings, type PostgresBinaries, type ServiceUser,
+  INSTANCE_SIZES,
+  SUPERUSER,
+  adminPool,
+  closeDefaultDatabases,
+  copyCluster,
+  initTemplateCluster,
+  postgresBinaries,
+  postgresServiceUser,
+  postgresUrl,
+  postgresWorkload,
+  type InstanceSettings,
+  type PostgresBinaries,
+  type ServiceUser,
 } from '@tenantry/driver-local';
 import type { NodeAgent } from '../agent/node-agent.js';
 

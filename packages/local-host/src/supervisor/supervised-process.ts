@@ -118,8 +118,9 @@ export class SupervisedProcess extends EventEmitter {
       });
     });
     if (child.pid) {
-      void writeFile(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal }))
-        .catch((err: unknown) => this.log.warn({ process: this.spec.name, err }, 'could not write pid file'));
+      void writeFile(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal })).catch((err: unknown) =>
+        this.log.warn({ process: this.spec.name, err }, 'could not write pid file'),
+      );
     }
     this.scheduleProbe(READINESS_INTERVAL_MS);
   }

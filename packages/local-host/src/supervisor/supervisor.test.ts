@@ -21,14 +21,22 @@ const server = (port: number) =>
 
 test('a killed process is restarted and passes its health check again', async () => {
   const port = await freePort();
-  await supervisor.apply(workloadSpecSchema.parse({ name: 'web', processes: [{ name: 'http', command: 'node', args: ['-e', server(port)], health: { kind: 'http', port, path: '/' } }] }));
+  await supervisor.apply(
+    workloadSpecSchema.parse({
+      name: 'web',
+      processes: [{ name: 'http', command: 'node', args: ['-e', server(port)], health: { kind: 'http', port, path: '/' } }],
+    }),
+  );
   const ready = await supervisor.waitReady('web', 10_000);
   const pid = ready.processes[0]!.pid!;
   process.kill(pid, 'SIGKILL');
-  const back = await waitFor(() => {
-    const status = supervisor.status('web')!;
-    return status.ready && status.processes[0]!.pid !== pid ? status : undefined;
-  }, { what: 'the restart', timeoutMs: 10_000 });
+  const back = await waitFor(
+    () => {
+      const status = supervisor.status('web')!;
+      return status.ready && status.processes[0]!.pid !== pid ? status : undefined;
+    },
+    { what: 'the restart', timeoutMs: 10_000 },
+  );
   assert.equal(back.processes[0]!.restarts, 1);
   await supervisor.remove('web');
   assert.equal(supervisor.status('web'), undefined);
@@ -36,11 +44,21 @@ test('a killed process is restarted and passes its health check again', async ()
 
 test('a program that keeps exiting, or cannot be started at all, fails fast and still stops', async () => {
   const port = await freePort();
-  await supervisor.apply(workloadSpecSchema.parse({ name: 'crasher', processes: [{ name: 'bad', command: 'node', args: ['-e', "console.error('boom'); process.exit(7)"], health: { kind: 'tcp', port } }] }));
-  await assert.rejects(supervisor.waitReady('crasher', 30_000), (err: unknown) => err instanceof CrashLoopError && /exit code 7/.test(err.message) && /boom/.test(err.message));
+  await supervisor.apply(
+    workloadSpecSchema.parse({
+      name: 'crasher',
+      processes: [{ name: 'bad', command: 'node', args: ['-e', "console.error('boom'); process.exit(7)"], health: { kind: 'tcp', port } }],
+    }),
+  );
+  await assert.rejects(
+    supervisor.waitReady('crasher', 30_000),
+    (err: unknown) => err instanceof CrashLoopError && /exit code 7/.test(err.message) && /boom/.test(err.message),
+  );
   await supervisor.remove('crasher');
 
-  await supervisor.apply(workloadSpecSchema.parse({ name: 'missing', processes: [{ name: 'ghost', command: '/nonexistent/program', health: { kind: 'tcp', port } }] }));
+  await supervisor.apply(
+    workloadSpecSchema.parse({ name: 'missing', processes: [{ name: 'ghost', command: '/nonexistent/program', health: { kind: 'tcp', port } }] }),
+  );
   await assert.rejects(supervisor.waitReady('missing', 30_000), CrashLoopError);
   await supervisor.remove('missing');
 });
@@ -48,7 +66,12 @@ test('a program that keeps exiting, or cannot be started at all, fails fast and 
 test('a process that ignores SIGTERM is killed after its stop timeout', async () => {
   const port = await freePort();
   const stubborn = `process.on('SIGTERM', () => {}); require('node:http').createServer((q, r) => r.end('ok')).listen(${port}, '127.0.0.1');`;
-  await supervisor.apply(workloadSpecSchema.parse({ name: 'stubborn', processes: [{ name: 'p', command: 'node', args: ['-e', stubborn], health: { kind: 'http', port, path: '/' }, stopTimeoutMs: 300 }] }));
+  await supervisor.apply(
+    workloadSpecSchema.parse({
+      name: 'stubborn',
+      processes: [{ name: 'p', command: 'node', args: ['-e', stubborn], health: { kind: 'http', port, path: '/' }, stopTimeoutMs: 300 }],
+    }),
+  );
   const pid = (await supervisor.waitReady('stubborn', 10_000)).processes[0]!.pid!;
   const started = Date.now();
   await supervisor.remove('stubborn');
@@ -60,12 +83,20 @@ test('a process above its memory limit is killed and restarted, like a container
   const port = await freePort();
   // Grows to about 150 MiB once it serves, past its 100 MiB limit.
   const hog = `${server(port)} const hoard = []; setTimeout(() => { for (let i = 0; i < 30; i++) hoard.push(Buffer.alloc(5 << 20, 1)); }, 50);`;
-  await supervisor.apply(workloadSpecSchema.parse({ name: 'hog', processes: [{ name: 'p', command: 'node', args: ['-e', hog], health: { kind: 'http', port, path: '/' }, memoryLimitMb: 100 }] }));
+  await supervisor.apply(
+    workloadSpecSchema.parse({
+      name: 'hog',
+      processes: [{ name: 'p', command: 'node', args: ['-e', hog], health: { kind: 'http', port, path: '/' }, memoryLimitMb: 100 }],
+    }),
+  );
   await supervisor.waitReady('hog', 10_000);
-  const restarted = await waitFor(() => {
-    const p = supervisor.status('hog')!.processes[0]!;
-    return p.restarts >= 1 ? p : undefined;
-  }, { what: 'the memory limit to kill the process', timeoutMs: 10_000 });
+  const restarted = await waitFor(
+    () => {
+      const p = supervisor.status('hog')!.processes[0]!;
+      return p.restarts >= 1 ? p : undefined;
+    },
+    { what: 'the memory limit to kill the process', timeoutMs: 10_000 },
+  );
   assert.equal(restarted.lastExit?.signal, 'SIGKILL');
   await supervisor.remove('hog');
 });
@@ -73,17 +104,30 @@ test('a process above its memory limit is killed and restarted, like a container
 test('a process log is rotated by size and count, so a chatty program cannot fill the disk', async () => {
   const port = await freePort();
   const logRoot = join(root, 'rotated-logs');
-  const small = new Supervisor({ logRoot, runDir: join(root, 'run-rotated'), log: createLogger('test', 'silent'), logRotation: { maxBytes: 64 * 1024, files: 3 } });
+  const small = new Supervisor({
+    logRoot,
+    runDir: join(root, 'run-rotated'),
+    log: createLogger('test', 'silent'),
+    logRotation: { maxBytes: 64 * 1024, files: 3 },
+  });
   try {
     // Writes 1 MiB (16 times the cap), then serves.
     const chatty = `const line = 'x'.repeat(1023) + '\\n'; for (let i = 0; i < 1024; i++) process.stdout.write(line); ${server(port)}`;
-    await small.apply(workloadSpecSchema.parse({ name: 'chatty', processes: [{ name: 'p', command: 'node', args: ['-e', chatty], health: { kind: 'http', port, path: '/' } }] }));
+    await small.apply(
+      workloadSpecSchema.parse({
+        name: 'chatty',
+        processes: [{ name: 'p', command: 'node', args: ['-e', chatty], health: { kind: 'http', port, path: '/' } }],
+      }),
+    );
     await small.waitReady('chatty', 10_000);
     const dir = join(logRoot, 'chatty');
-    const files = await waitFor(() => {
-      const names = readdirSync(dir).sort();
-      return names.length === 3 ? names : undefined;
-    }, { what: 'three log files', timeoutMs: 10_000 });
+    const files = await waitFor(
+      () => {
+        const names = readdirSync(dir).sort();
+        return names.length === 3 ? names : undefined;
+      },
+      { what: 'three log files', timeoutMs: 10_000 },
+    );
     assert.deepEqual(files, ['p.log', 'p.log.1', 'p.log.2']);
     const total = files.reduce((sum, f) => sum + statSync(join(dir, f)).size, 0);
     assert.ok(total <= 3 * 64 * 1024, `logs take ${total} bytes, more than 3 × 64 KiB`);

@@ -79,7 +79,18 @@ export class Supervisor extends EventEmitter {
     if (existing) await this.remove(spec.name);
     const log = this.options.log.child({ workload: spec.name, ...(spec.labels.tenant ? { tenant: spec.labels.tenant } : {}) });
     const processes = spec.processes.map(
-      (p) => new SupervisedProcess(spec.name, p, { logDir: join(this.options.logRoot, spec.name), runDir: this.options.runDir, ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}), ...(this.options.logRotation ? { logRotation: this.options.logRotation } : {}) }, log),
+      (p) =>
+        new SupervisedProcess(
+          spec.name,
+          p,
+          {
+            logDir: join(this.options.logRoot, spec.name),
+            runDir: this.options.runDir,
+            ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}),
+            ...(this.options.logRotation ? { logRotation: this.options.logRotation } : {}),
+          },
+          log,
+        ),
     );
     this.workloads.set(spec.name, { spec, processes });
     for (const p of processes) {

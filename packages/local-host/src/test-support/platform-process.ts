@@ -26,7 +26,11 @@ export class PlatformProcess {
   /** More environment for `tenantry up`, e.g. TENANTRY_POD_MANIFEST. */
   extraEnv: NodeJS.ProcessEnv = {};
 
-  constructor(readonly home: string, readonly port: number, readonly portRange: string) {}
+  constructor(
+    readonly home: string,
+    readonly port: number,
+    readonly portRange: string,
+  ) {}
 
   static async create(portRange: string): Promise<PlatformProcess> {
     const home = mkdtempSync(join(tmpdir(), 'tenantry-test-'));
@@ -59,9 +63,11 @@ export class PlatformProcess {
     const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`tenantry up exited with ${code}:\n${this.output}`))));
     await Promise.race([
       exited,
-      waitFor(() => this.output.includes('ready; press Ctrl-C to stop'), { what: 'tenantry up to be ready', timeoutMs: 120_000, intervalMs: 100 }).catch((err: Error) => {
-        throw new Error(`${err.message}\n${this.output}`);
-      }),
+      waitFor(() => this.output.includes('ready; press Ctrl-C to stop'), { what: 'tenantry up to be ready', timeoutMs: 120_000, intervalMs: 100 }).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}\n${this.output}`);
+        },
+      ),
     ]);
     exited.catch(() => undefined);
   }
@@ -93,7 +99,11 @@ export class PlatformProcess {
   }
 
   /** An HTTP request through the gateway with an explicit Host header. */
-  http(host: string, path: string, options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {}): Promise<HttpAnswer> {
+  http(
+    host: string,
+    path: string,
+    options: { method?: string; body?: string | Buffer; headers?: Record<string, string>; token?: string | null } = {},
+  ): Promise<HttpAnswer> {
     const headers: Record<string, string> = { host, ...(options.headers ?? {}) };
     if (options.token !== null && host.startsWith('master.')) headers.authorization ??= `Bearer ${options.token ?? this.token}`;
     if (options.body !== undefined) headers['content-type'] ??= 'application/json';
@@ -118,7 +128,11 @@ export class PlatformProcess {
   }
 
   api(method: string, path: string, body?: unknown, token?: string | null): Promise<HttpAnswer> {
-    return this.http('master.localhost', path, { method, ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }), ...(token === undefined ? {} : { token }) });
+    return this.http('master.localhost', path, {
+      method,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(token === undefined ? {} : { token }),
+    });
   }
 
   /** Runs the CLI against this platform. */
@@ -139,7 +153,11 @@ export class PlatformProcess {
   }
 
   async waitGone(slug: string, timeoutMs = 60_000): Promise<void> {
-    await waitFor(async () => (await this.api('GET', `/admin/api/tenants/${slug}`)).status === 404, { what: `tenant ${slug} to be deleted`, timeoutMs, intervalMs: 50 });
+    await waitFor(async () => (await this.api('GET', `/admin/api/tenants/${slug}`)).status === 404, {
+      what: `tenant ${slug} to be deleted`,
+      timeoutMs,
+      intervalMs: 50,
+    });
   }
 
   /** The pid of a supervised process, from the pid file the supervisor writes. */
@@ -148,7 +166,11 @@ export class PlatformProcess {
   }
 
   /** The node agent's desired state (workloads with their environment, routes, ports). */
-  agentState(): { workloads: Record<string, { processes: { name: string; env: Record<string, string> }[] }>; routes: Record<string, unknown>; ports: Record<string, Record<string, number>> } {
+  agentState(): {
+    workloads: Record<string, { processes: { name: string; env: Record<string, string> }[] }>;
+    routes: Record<string, unknown>;
+    ports: Record<string, Record<string, number>>;
+  } {
     return JSON.parse(readFileSync(join(this.home, 'agent', 'state.json'), 'utf8'));
   }
 

@@ -48,14 +48,30 @@ test('only tenant admins get in', async () => {
 
 test('users and roles: promote, disable (its sessions end), and never lose the last admin', async () => {
   const users = await acme('/admin/api/users', { token: admin });
-  assert.deepEqual(users.json.users.map((u: { email: string; role: string }) => [u.email, u.role]), [['boss@acme.test', 'admin'], ['max@acme.test', 'member']]);
+  assert.deepEqual(
+    users.json.users.map((u: { email: string; role: string }) => [u.email, u.role]),
+    [
+      ['boss@acme.test', 'admin'],
+      ['max@acme.test', 'member'],
+    ],
+  );
   const roles = await acme('/admin/api/roles', { token: admin });
-  assert.deepEqual(roles.json.roles.map((r: { name: string }) => r.name), ['admin', 'member']);
+  assert.deepEqual(
+    roles.json.roles.map((r: { name: string }) => r.name),
+    ['admin', 'member'],
+  );
   const created = await acme('/admin/api/users', { token: admin, body: { email: 'new@acme.test', name: 'New', password: 'a long enough password' } });
   assert.equal(created.status, 201);
-  assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'NEW@acme.test', name: 'Again', password: 'a long enough password' } })).status, 409);
+  assert.equal(
+    (await acme('/admin/api/users', { token: admin, body: { email: 'NEW@acme.test', name: 'Again', password: 'a long enough password' } })).status,
+    409,
+  );
   for (const name of ['Two\nlines', 'Bell\u0007']) {
-    assert.equal((await acme('/admin/api/users', { token: admin, body: { email: 'ctl@acme.test', name, password: 'a long enough password' } })).status, 400, JSON.stringify(name));
+    assert.equal(
+      (await acme('/admin/api/users', { token: admin, body: { email: 'ctl@acme.test', name, password: 'a long enough password' } })).status,
+      400,
+      JSON.stringify(name),
+    );
   }
   assert.equal((await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { displayName: 'Acme\r\nBcc: x' } })).status, 400);
   assert.equal((await acme(`/admin/api/users/${memberId}`, { method: 'PATCH', token: admin, body: { role: 'owner' } })).status, 400);
@@ -74,7 +90,11 @@ test('users and roles: promote, disable (its sessions end), and never lose the l
 });
 
 test('settings and branding reach the tenant configuration; bad values are refused', async () => {
-  const changed = await acme('/admin/api/settings', { method: 'PATCH', token: admin, body: { displayName: 'Acme Corp', primaryColor: '#ff6600', features: { projects: true, files: true, signup: false } } });
+  const changed = await acme('/admin/api/settings', {
+    method: 'PATCH',
+    token: admin,
+    body: { displayName: 'Acme Corp', primaryColor: '#ff6600', features: { projects: true, files: true, signup: false } },
+  });
   assert.equal(changed.status, 200, changed.text);
   const config = await acme('/api/user/config');
   assert.equal(config.json.name, 'Acme Corp');
@@ -95,11 +115,14 @@ test('settings and branding reach the tenant configuration; bad values are refus
 });
 
 test('jobs, mail and usage: the welcome mails were really sent and can be read', async () => {
-  const jobs = await waitFor(async () => {
-    const answer = await acme('/admin/api/jobs?state=completed', { token: admin });
-    const mail = answer.json.queues.find((q: { name: string }) => q.name === 'mail');
-    return mail.counts.completed >= 2 ? answer.json : undefined;
-  }, { what: 'the welcome mails to be sent', timeoutMs: 15_000 });
+  const jobs = await waitFor(
+    async () => {
+      const answer = await acme('/admin/api/jobs?state=completed', { token: admin });
+      const mail = answer.json.queues.find((q: { name: string }) => q.name === 'mail');
+      return mail.counts.completed >= 2 ? answer.json : undefined;
+    },
+    { what: 'the welcome mails to be sent', timeoutMs: 15_000 },
+  );
   const mailQueue = jobs.queues.find((q: { name: string }) => q.name === 'mail');
   assert.ok(mailQueue.jobs.every((j: { name: string; state: string }) => j.name === 'welcome' && j.state === 'completed'));
   const maintenance = (await acme('/admin/api/jobs', { token: admin })).json.queues.find((q: { name: string }) => q.name === 'maintenance');
@@ -109,7 +132,7 @@ test('jobs, mail and usage: the welcome mails were really sent and can be read',
   assert.equal(welcome.subject, 'Welcome to Acme');
   const message = await acme(`/admin/api/mail/${welcome.id}`, { token: admin });
   assert.match(message.json.text, /your account at Acme is ready/);
-  assert.doesNotMatch(message.json.text, /Max/, "nothing the sign-up typed is mailed");
+  assert.doesNotMatch(message.json.text, /Max/, 'nothing the sign-up typed is mailed');
   assert.equal((await acme('/admin/api/mail/..%2F..%2Fetc', { token: admin })).status, 400);
   const usage = await acme('/admin/api/usage', { token: admin });
   assert.equal(usage.json.users, 3);
@@ -119,44 +142,84 @@ test('jobs, mail and usage: the welcome mails were really sent and can be read',
 test('migrations: recorded, current, and run again on request as a no-op', async () => {
   const state = await acme('/admin/api/migrations', { token: admin });
   assert.equal(state.json.version, state.json.latest);
-  assert.deepEqual(state.json.applied.map((m: { version: number }) => m.version), [1, 2, 3, 4]);
+  assert.deepEqual(
+    state.json.applied.map((m: { version: number }) => m.version),
+    [1, 2, 3, 4],
+  );
   const run = await acme('/admin/api/migrations/run', { method: 'POST', token: admin });
   assert.deepEqual(run.json, { version: state.json.latest, applied: [] });
 });
 
 test('the master: operator by admin token or master admin, never by a tenant admin', async () => {
   assert.equal((await platform.api('GET', '/admin/api/tenants', undefined, null)).status, 401);
-  assert.equal((await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${admin}` } })).status, 401, "a tenant admin's token is not the master's");
+  assert.equal(
+    (await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${admin}` } })).status,
+    401,
+    "a tenant admin's token is not the master's",
+  );
   // An operator creates a master admin user, who may then operate too.
-  const created = await platform.api('POST', '/admin/api/users', { email: 'ops@tenantry.test', name: 'Ops', role: 'admin', password: 'a long enough password' });
+  const created = await platform.api('POST', '/admin/api/users', {
+    email: 'ops@tenantry.test',
+    name: 'Ops',
+    role: 'admin',
+    password: 'a long enough password',
+  });
   assert.equal(created.status, 201, created.text);
-  const login = await platform.http('master.localhost', '/api/auth/login', { token: null, method: 'POST', body: JSON.stringify({ email: 'ops@tenantry.test', password: 'a long enough password' }) });
+  const login = await platform.http('master.localhost', '/api/auth/login', {
+    token: null,
+    method: 'POST',
+    body: JSON.stringify({ email: 'ops@tenantry.test', password: 'a long enough password' }),
+  });
   const list = await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { authorization: `Bearer ${login.json.token}` } });
   assert.equal(list.status, 200);
   const acmeRecord = list.json.tenants.find((t: { slug: string }) => t.slug === 'acme');
   assert.equal(acmeRecord.schemaVersion, 4);
-  await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/acme')).json.health?.ok === true, { what: 'acme to be probed healthy', timeoutMs: 15_000 });
+  await waitFor(async () => (await platform.api('GET', '/admin/api/tenants/acme')).json.health?.ok === true, {
+    what: 'acme to be probed healthy',
+    timeoutMs: 15_000,
+  });
   // Sign-up on the master is for nobody: its accounts come from operators.
-  const signup = await platform.http('master.localhost', '/api/auth/signup', { token: null, method: 'POST', body: JSON.stringify({ email: 'x@evil.test', password: 'a long enough password', name: 'X' }) });
+  const signup = await platform.http('master.localhost', '/api/auth/signup', {
+    token: null,
+    method: 'POST',
+    body: JSON.stringify({ email: 'x@evil.test', password: 'a long enough password', name: 'X' }),
+  });
   assert.equal(signup.status, 403);
   // The dashboard's sign-in: the token in an HttpOnly cookie.
-  const session = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: platform.token }) });
+  const session = await platform.http('master.localhost', '/admin/api/operator/session', {
+    token: null,
+    method: 'POST',
+    body: JSON.stringify({ token: platform.token }),
+  });
   assert.equal(session.status, 204);
   assert.match(String(session.headers['set-cookie']), /HttpOnly; SameSite=Strict/);
-  const wrong = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: 'guess' }) });
+  const wrong = await platform.http('master.localhost', '/admin/api/operator/session', {
+    token: null,
+    method: 'POST',
+    body: JSON.stringify({ token: 'guess' }),
+  });
   assert.equal(wrong.status, 401);
 });
 
 test('the operator cookie is a server-side session: after sign-out the captured cookie is refused', async () => {
   const origin = `http://master.localhost:${platform.port}`;
-  const session = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({ token: platform.token }) });
+  const session = await platform.http('master.localhost', '/admin/api/operator/session', {
+    token: null,
+    method: 'POST',
+    body: JSON.stringify({ token: platform.token }),
+  });
   assert.equal(session.status, 204, session.text);
   const cookie = String(session.headers['set-cookie']).split(';')[0]!;
   assert.doesNotMatch(cookie, new RegExp(platform.token), 'the cookie never holds the admin token');
   assert.equal((await platform.http('master.localhost', '/admin/api/tenants', { token: null, headers: { cookie } })).status, 200);
   // A change from a sibling tenant's page (same site) or over another scheme is refused.
   for (const foreign of [`http://acme.localhost:${platform.port}`, `https://master.localhost:${platform.port}`]) {
-    const planted = await platform.http('master.localhost', '/admin/api/users', { token: null, method: 'POST', headers: { cookie, origin: foreign }, body: JSON.stringify({ email: 'planted@tenantry.test', name: 'P', role: 'admin', password: 'a long enough password' }) });
+    const planted = await platform.http('master.localhost', '/admin/api/users', {
+      token: null,
+      method: 'POST',
+      headers: { cookie, origin: foreign },
+      body: JSON.stringify({ email: 'planted@tenantry.test', name: 'P', role: 'admin', password: 'a long enough password' }),
+    });
     assert.equal(planted.status, 403, `${foreign}: ${planted.text}`);
   }
   const out = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'DELETE', headers: { cookie, origin } });
@@ -167,7 +230,12 @@ test('the operator cookie is a server-side session: after sign-out the captured 
 
 test('live tenant events: provisioning shows step by step over server-sent events', async () => {
   const events: { tenants: { slug: string; status: string; steps: { name: string; state: string }[] }[] }[] = [];
-  const stream = request({ host: '127.0.0.1', port: platform.port, path: '/admin/api/tenants/events', headers: { host: 'master.localhost', authorization: `Bearer ${platform.token}` } });
+  const stream = request({
+    host: '127.0.0.1',
+    port: platform.port,
+    path: '/admin/api/tenants/events',
+    headers: { host: 'master.localhost', authorization: `Bearer ${platform.token}` },
+  });
   const done = new Promise<void>((resolve, reject) => {
     stream.on('response', (res) => {
       assert.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8');
@@ -193,7 +261,10 @@ test('live tenant events: provisioning shows step by step over server-sent event
   const snapshots = events.flatMap((e) => e.tenants.filter((t) => t.slug === 'live'));
   const doneCounts = new Set(snapshots.map((t) => t.steps.filter((s) => s.state === 'done').length));
   assert.ok(doneCounts.size >= 3, `the stream showed the steps getting done one after another (done counts seen: ${[...doneCounts].join(', ')})`);
-  assert.ok(snapshots.some((t) => t.steps.some((s) => s.state === 'running')), 'a running step was shown');
+  assert.ok(
+    snapshots.some((t) => t.steps.some((s) => s.state === 'running')),
+    'a running step was shown',
+  );
 });
 
 test('tenantry migrate --all: every tenant brought to the latest version; a failing tenant reported, the rest done', async () => {
@@ -204,7 +275,11 @@ test('tenantry migrate --all: every tenant brought to the latest version; a fail
 
   // Break one tenant's database login (as a real outage would), and migrate again.
   const live = platform.podEnv('live');
-  const superuser = new pg.Client({ connectionString: Object.assign(new URL(live.DATABASE_URL!), { username: 'postgres', password: readSuperuserPassword() }).toString().replace(/\/[^/]*$/, '/postgres') });
+  const superuser = new pg.Client({
+    connectionString: Object.assign(new URL(live.DATABASE_URL!), { username: 'postgres', password: readSuperuserPassword() })
+      .toString()
+      .replace(/\/[^/]*$/, '/postgres'),
+  });
   await superuser.connect();
   const login = new URL(live.DATABASE_URL!).username;
   await superuser.query(`ALTER ROLE ${login} NOLOGIN`);

@@ -1,7 +1,17 @@
 /** @module The tenant's admin backend (/admin/api); on the master pod it also serves the control plane's tenants API. */
 import { Queue } from 'bullmq';
 import { runMain } from '@tenantry/core';
-import { QUEUES, SessionAuthority, createPodServer, HEALTH_PROBE_PATH, jobConnection, jobPrefix, openTenantPool, servePod, startPodAnalytics } from '@tenantry/pod-runtime';
+import {
+  QUEUES,
+  SessionAuthority,
+  createPodServer,
+  HEALTH_PROBE_PATH,
+  jobConnection,
+  jobPrefix,
+  openTenantPool,
+  servePod,
+  startPodAnalytics,
+} from '@tenantry/pod-runtime';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { readAdminBackendConfig } from './config.js';
 import type { AdminBackendContext } from './context.js';
@@ -41,7 +51,12 @@ runMain(async () => {
     const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
     const health = new TenantHealthMonitor(catalog, gatewayProbe(probeUrl, config.TENANTRY_DOMAIN, config.TENANTRY_PUBLIC_PORT));
     health.start();
-    closers.push(() => health.stop(), () => provisioning.close(), () => catalog.close(), () => usage.close());
+    closers.push(
+      () => health.stop(),
+      () => provisioning.close(),
+      () => catalog.close(),
+      () => usage.close(),
+    );
     await app.register(async (scope) => operator.routes(scope));
     await app.register(tenantsApi, {
       catalog,

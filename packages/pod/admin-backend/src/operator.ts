@@ -8,7 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { secretsEqual, TenantryError } from '@tenantry/core';
 import {
-  AuthErrors, cookieAttributes, firstHeader, isChange, readCookie, sameOrigin, type Principal, type SessionAuthority, type SessionRequest,
+  AuthErrors,
+  cookieAttributes,
+  firstHeader,
+  isChange,
+  readCookie,
+  sameOrigin,
+  type Principal,
+  type SessionAuthority,
+  type SessionRequest,
 } from '@tenantry/pod-runtime';
 import * as z from 'zod/mini';
 
@@ -18,7 +26,11 @@ const OPERATOR_SESSION_SECONDS = 12 * 3600;
 
 const OperatorErrors = {
   unauthorized: () =>
-    new TenantryError('UNAUTHORIZED', 401, 'sign in as an operator: send Authorization: Bearer <admin token from $TENANTRY_HOME/admin-token>, or sign in as a master admin'),
+    new TenantryError(
+      'UNAUTHORIZED',
+      401,
+      'sign in as an operator: send Authorization: Bearer <admin token from $TENANTRY_HOME/admin-token>, or sign in as a master admin',
+    ),
   wrongToken: () => new TenantryError('UNAUTHORIZED', 401, 'wrong admin token; it is in $TENANTRY_HOME/admin-token'),
   body: () => new TenantryError('INVALID_BODY', 400, 'send {"token": "<admin token>"}'),
 } as const;
@@ -40,24 +52,25 @@ export class OperatorAuth {
   /** Opens an operator session; the browser keeps the token, the database only its hash. */
   private async openSession(): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.pool.query(
-      `INSERT INTO operator_sessions (token_hash, expires_at) VALUES ($1, now() + make_interval(secs => $2))`,
-      [tokenHash(token), OPERATOR_SESSION_SECONDS],
-    );
+    await this.pool.query(`INSERT INTO operator_sessions (token_hash, expires_at) VALUES ($1, now() + make_interval(secs => $2))`, [
+      tokenHash(token),
+      OPERATOR_SESSION_SECONDS,
+    ]);
     return token;
   }
 
   private async validSession(token: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
-      'SELECT 1 FROM operator_sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()',
-      [tokenHash(token)],
-    );
+    const { rowCount } = await this.pool.query('SELECT 1 FROM operator_sessions WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()', [
+      tokenHash(token),
+    ]);
     return rowCount === 1;
   }
 
   /** The admin of a request: the operator or a master admin user; 401/403 otherwise. */
   async require(request: SessionRequest): Promise<Principal | 'operator'> {
-    const bearer = firstHeader(request.headers.authorization)?.match(/^Bearer\s+(.+)$/)?.[1]?.trim();
+    const bearer = firstHeader(request.headers.authorization)
+      ?.match(/^Bearer\s+(.+)$/)?.[1]
+      ?.trim();
     if (bearer && secretsEqual(bearer, this.adminToken)) return 'operator';
     const cookie = readCookie(firstHeader(request.headers.cookie), OPERATOR_COOKIE);
     if (!bearer && cookie && (await this.validSession(cookie))) {

@@ -65,14 +65,30 @@ export function variablesFrom(source: VariableSource): PodVariable[] {
  * Redis stream, or Kafka).
  */
 export const POD_BASE: readonly PodVariable[] = [
-  'TENANT_ID', 'TENANT_NAME', 'TENANT_TIER', 'IS_MASTER', 'TENANT_URL', 'LOG_LEVEL', 'HOST', 'PORT',
-  'REDIS_URL', 'REDIS_PREFIX', 'KAFKA_BROKERS', 'KAFKA_AUTH', 'AWS_REGION',
+  'TENANT_ID',
+  'TENANT_NAME',
+  'TENANT_TIER',
+  'IS_MASTER',
+  'TENANT_URL',
+  'LOG_LEVEL',
+  'HOST',
+  'PORT',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'KAFKA_BROKERS',
+  'KAFKA_AUTH',
+  'AWS_REGION',
 ];
 /** What a program that reads and writes the tenant's files reads besides. */
 export const POD_STORAGE: readonly PodVariable[] = ['STORAGE_URL', 'S3_ENDPOINT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 /** The master's analytics store (Cassandra, or its own Postgres when unset). */
 export const ANALYTICS_STORE: readonly PodVariable[] = [
-  'CASSANDRA_CONTACT_POINTS', 'CASSANDRA_LOCAL_DC', 'CASSANDRA_KEYSPACE', 'CASSANDRA_FLAVOR', 'CASSANDRA_USERNAME', 'CASSANDRA_PASSWORD',
+  'CASSANDRA_CONTACT_POINTS',
+  'CASSANDRA_LOCAL_DC',
+  'CASSANDRA_KEYSPACE',
+  'CASSANDRA_FLAVOR',
+  'CASSANDRA_USERNAME',
+  'CASSANDRA_PASSWORD',
 ];
 
 /**

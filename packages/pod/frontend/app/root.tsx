@@ -71,7 +71,9 @@ export default function App() {
 }
 
 export function ErrorBoundary({ error }: { error: unknown }) {
-  const message = isRouteErrorResponse(error) ? `${error.status}: ${typeof error.data === 'string' ? error.data : error.statusText}` : 'something went wrong; see the frontend log';
+  const message = isRouteErrorResponse(error)
+    ? `${error.status}: ${typeof error.data === 'string' ? error.data : error.statusText}`
+    : 'something went wrong; see the frontend log';
   return (
     <section>
       <h2>Sorry</h2>

@@ -126,7 +126,15 @@ test('an operator creates a tenant on the dashboard and a user works in it', { t
   await context.close();
 
   // After sign-in the browser follows `next` only within the tenant, however it is spelled.
-  for (const next of ['/%09/evil.example/', '/%0A/evil.example/', '/%0D/evil.example/', '//evil.example/', '/%5Cevil.example/', '%5C%5Cevil.example/', 'https://evil.example/']) {
+  for (const next of [
+    '/%09/evil.example/',
+    '/%0A/evil.example/',
+    '/%0D/evil.example/',
+    '//evil.example/',
+    '/%5Cevil.example/',
+    '%5C%5Cevil.example/',
+    'https://evil.example/',
+  ]) {
     const visitor = await browser.newContext();
     const signIn = await visitor.newPage();
     signIn.setDefaultTimeout(30_000);

@@ -36,7 +36,10 @@ before(async () => {
   const exited = new AbortController();
   child.once('exit', (code) => exited.abort(new Error(`the frontend exited with ${code}`)));
   await waitFor(async () => (await exchange('GET /healthz HTTP/1.1\r\nHost: acme.localhost\r\n')).startsWith('HTTP/1.1 200'), {
-    what: 'the frontend to answer /healthz', timeoutMs: 20_000, intervalMs: 100, signal: exited.signal,
+    what: 'the frontend to answer /healthz',
+    timeoutMs: 20_000,
+    intervalMs: 100,
+    signal: exited.signal,
   });
 });
 

@@ -20,8 +20,14 @@ const BUILD_DIR = fileURLToPath(new URL('../../build/', import.meta.url));
 const CLIENT_DIR = join(BUILD_DIR, 'client');
 
 const TYPES: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.map': 'application/json',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
 };
 
 /** The decoded path, or undefined when its percent-encoding is malformed (`%`, `%zz`, a broken UTF-8 sequence). */
@@ -54,7 +60,13 @@ runMain(async () => {
   const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
   const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
-  const context = { tenant: config.TENANT_ID, isMaster: config.IS_MASTER, userBackendUrl: config.USER_BACKEND_URL, adminBackendUrl: config.ADMIN_BACKEND_URL, log };
+  const context = {
+    tenant: config.TENANT_ID,
+    isMaster: config.IS_MASTER,
+    userBackendUrl: config.USER_BACKEND_URL,
+    adminBackendUrl: config.ADMIN_BACKEND_URL,
+    log,
+  };
   const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
   const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
@@ -87,7 +99,9 @@ runMain(async () => {
     }
     // React Router decodes the path too, and would fail on the same input with a 500.
     if (decodePath(pathname) === undefined) {
-      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end('the path has a malformed percent-encoding (a % must be followed by two hex digits)\n');
+      res
+        .writeHead(400, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('the path has a malformed percent-encoding (a % must be followed by two hex digits)\n');
       return;
     }
     serveAsset(pathname, res)

@@ -55,10 +55,42 @@ const NODE_FLAGS = ['--max-semi-space-size=1'];
 export function defaultPodManifest(): PodManifest {
   return manifestSchema.parse({
     programs: [
-      { name: 'user-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/user-backend')], healthPath: '/healthz', routes: ['/api'], memoryMb: 256, reads: BUILT_IN_READS['user-backend'] },
-      { name: 'admin-backend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/admin-backend')], healthPath: '/healthz', routes: ['/admin/api'], memoryMb: 256, reads: BUILT_IN_READS['admin-backend'] },
-      { name: 'scheduler', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/scheduler')], healthPath: '/healthz', routes: [], memoryMb: 256, reads: BUILT_IN_READS.scheduler },
-      { name: 'frontend', command: 'node', args: [...NODE_FLAGS, programMain('@tenantry/frontend')], healthPath: '/healthz', routes: ['/'], memoryMb: 256, reads: BUILT_IN_READS.frontend },
+      {
+        name: 'user-backend',
+        command: 'node',
+        args: [...NODE_FLAGS, programMain('@tenantry/user-backend')],
+        healthPath: '/healthz',
+        routes: ['/api'],
+        memoryMb: 256,
+        reads: BUILT_IN_READS['user-backend'],
+      },
+      {
+        name: 'admin-backend',
+        command: 'node',
+        args: [...NODE_FLAGS, programMain('@tenantry/admin-backend')],
+        healthPath: '/healthz',
+        routes: ['/admin/api'],
+        memoryMb: 256,
+        reads: BUILT_IN_READS['admin-backend'],
+      },
+      {
+        name: 'scheduler',
+        command: 'node',
+        args: [...NODE_FLAGS, programMain('@tenantry/scheduler')],
+        healthPath: '/healthz',
+        routes: [],
+        memoryMb: 256,
+        reads: BUILT_IN_READS.scheduler,
+      },
+      {
+        name: 'frontend',
+        command: 'node',
+        args: [...NODE_FLAGS, programMain('@tenantry/frontend')],
+        healthPath: '/healthz',
+        routes: ['/'],
+        memoryMb: 256,
+        reads: BUILT_IN_READS.frontend,
+      },
     ],
   });
 }
@@ -69,7 +101,7 @@ export function loadPodManifest(file: string): PodManifest {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    throw new Error(`pod manifest ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`pod manifest ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const result = manifestSchema.safeParse(raw);
   if (!result.success) {

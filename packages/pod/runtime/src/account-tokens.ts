@@ -17,7 +17,11 @@ export const accountTokenHash = (token: string) => createHash('sha256').update(t
 export async function issueAccountToken(db: pg.Pool | pg.PoolClient, kind: AccountTokenKind, userId: string, tenantUrl: string): Promise<string> {
   const { table, page, minutes } = ACCOUNT_TOKENS[kind];
   const token = randomBytes(32).toString('base64url');
-  await db.query(`INSERT INTO ${table} (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(mins => $3))`, [accountTokenHash(token), userId, minutes]);
+  await db.query(`INSERT INTO ${table} (token_hash, user_id, expires_at) VALUES ($1, $2, now() + make_interval(mins => $3))`, [
+    accountTokenHash(token),
+    userId,
+    minutes,
+  ]);
   const link = new URL(page, tenantUrl);
   link.searchParams.set('token', token);
   return link.toString();

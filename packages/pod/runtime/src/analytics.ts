@@ -13,7 +13,13 @@ export function isMetered(pathname: string): boolean {
   return pathname !== '/healthz' && pathname !== HEALTH_PROBE_PATH;
 }
 
-export function startPodAnalytics(config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'> & { TENANT_ID: string; REDIS_URL: string; REDIS_PREFIX?: string | undefined }): AnalyticsProducer {
+export function startPodAnalytics(
+  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'> & {
+    TENANT_ID: string;
+    REDIS_URL: string;
+    REDIS_PREFIX?: string | undefined;
+  },
+): AnalyticsProducer {
   const redis = { url: config.REDIS_URL, prefix: config.REDIS_PREFIX ?? tenantRedisPrefix(config.TENANT_ID) };
   return new AnalyticsProducer(config.TENANT_ID, openPublisher(config, config.TENANT_ID, redis));
 }

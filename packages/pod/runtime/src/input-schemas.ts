@@ -11,8 +11,10 @@ export const Text = (options: StringOptions = {}) => Type.String({ pattern: TEXT
 /** A string that may span lines (tabs and line breaks allowed), no other control character. */
 export const MultilineText = (options: StringOptions = {}) => Type.String({ pattern: MULTILINE_TEXT_PATTERN, ...options });
 /** A person's name or a display name: one non-empty line, without control characters or line separators. */
-export const DisplayName = (options: StringOptions = {}) => Type.String({ minLength: 1, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE, ...options });
+export const DisplayName = (options: StringOptions = {}) =>
+  Type.String({ minLength: 1, pattern: DISPLAY_NAME_PATTERN, description: DISPLAY_NAME_RULE, ...options });
 /** A calendar date, `YYYY-MM-DD`, year 0001 to 9999 (`format: date` checks the month and day). */
 export const DateOnly = (options: StringOptions = {}) => Type.String({ format: 'date', pattern: DATE_PATTERN, ...options });
 /** A UUID in its plain 8-4-4-4-12 hex form (Ajv's `format: uuid` also lets `urn:uuid:` through, which Postgres refuses). */
-export const Uuid = (options: StringOptions = {}) => Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', ...options });
+export const Uuid = (options: StringOptions = {}) =>
+  Type.String({ format: 'uuid', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$', ...options });

@@ -9,7 +9,11 @@ import { TenantryError } from '@tenantry/core';
 
 export const StorageErrors = {
   invalidKey: (key: string) =>
-    new TenantryError('INVALID_KEY', 400, `storage key ${JSON.stringify(key)} is not allowed: use relative names of a-z, A-Z, 0-9, '.', '_', '-' and '/', without '..'`),
+    new TenantryError(
+      'INVALID_KEY',
+      400,
+      `storage key ${JSON.stringify(key)} is not allowed: use relative names of a-z, A-Z, 0-9, '.', '_', '-' and '/', without '..'`,
+    ),
   notFound: (key: string) => new TenantryError('OBJECT_NOT_FOUND', 404, `no object ${JSON.stringify(key)}`),
 } as const;
 

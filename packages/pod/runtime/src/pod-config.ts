@@ -48,9 +48,6 @@ export const podTopicsEnvironment = analyticsTopicsEnvironment satisfies Contrac
 /** The master's analytics store (ANALYTICS_STORE). */
 export const podAnalyticsStoreEnvironment = analyticsStoreEnvironment satisfies ContractSchemas;
 
-const podBaseSchema = z.object(podBaseEnvironment);
-export type PodBaseEnv = z.output<typeof podBaseSchema>;
-
 /** The contract variables a configuration schema reads: what its program's manifest entry must declare. */
 export function contractVariablesOf(schema: { def: { shape: Record<string, unknown> } }): PodVariable[] {
   return Object.keys(schema.def.shape).filter(isPodVariable).sort();

@@ -11,7 +11,12 @@ import { waitFor } from '@tenantry/core';
 import { createPodServer } from './pod-server.js';
 
 const lines: Array<Record<string, unknown>> = [];
-const app = createPodServer({ program: 'test-backend', tenant: 'acme', logLevel: 'info', logDestination: { write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>) } });
+const app = createPodServer({
+  program: 'test-backend',
+  tenant: 'acme',
+  logLevel: 'info',
+  logDestination: { write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+});
 // Like POST /api/files: the raw body streamed, not parsed.
 app.removeAllContentTypeParsers();
 app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -38,7 +43,10 @@ test('a 404 and an upload cut short by the client are at most one short line eac
   await waitFor(() => uploadsStarted === 1, { what: 'the upload handler to start reading', timeoutMs: 10_000 });
   socket.resetAndDestroy();
 
-  await waitFor(async () => lines.some((line) => String(line.msg).includes('abandoned') || String(line.msg).includes('request failed')), { what: 'the aborted upload to be logged', timeoutMs: 10_000 });
+  await waitFor(async () => lines.some((line) => String(line.msg).includes('abandoned') || String(line.msg).includes('request failed')), {
+    what: 'the aborted upload to be logged',
+    timeoutMs: 10_000,
+  });
   const requestLines = lines.filter((line) => line.reqId !== undefined);
   assert.equal(requestLines.length, 1, JSON.stringify(requestLines));
   for (const line of requestLines) {

@@ -9,7 +9,11 @@ import { HEALTH_PROBE_PATH } from './analytics.js';
 
 // An in-memory bus (a stand-in for Redis Streams or Kafka): only what the producer was asked to record matters here.
 const published: AnalyticsEvent[] = [];
-const producer = new AnalyticsProducer('acme', { publish: async (events) => void published.push(...events), close: async () => undefined }, { flushIntervalMs: 10 });
+const producer = new AnalyticsProducer(
+  'acme',
+  { publish: async (events) => void published.push(...events), close: async () => undefined },
+  { flushIntervalMs: 10 },
+);
 const app = createPodServer({ program: 'user-backend', tenant: 'acme', logLevel: 'silent', analytics: producer });
 app.get('/api/thing', async () => ({ ok: true }));
 app.get('/api/metered', async () => ({ ok: true }));
@@ -52,5 +56,8 @@ test('a request claiming to be a platform probe is metered like any other; only 
   assert.match(await rawRequest('GET /api/metered HTTP/1.1\r\nHost: acme.localhost\r\nX-Tenantry-Probe: 1\r\n'), /^HTTP\/1\.1 200 /);
   const routes = () => published.filter((e) => e.type === 'request').map((e) => (e.data as { route: string }).route);
   await waitFor(() => routes().includes('/api/metered'), { what: 'the metered request to be recorded', timeoutMs: 5_000, intervalMs: 10 });
-  assert.deepEqual(routes().filter((route) => route !== '/api/thing'), ['/api/metered']);
+  assert.deepEqual(
+    routes().filter((route) => route !== '/api/thing'),
+    ['/api/metered'],
+  );
 });

@@ -23,7 +23,12 @@ export interface PodServerOptions {
  */
 export function createPodServer(options: PodServerOptions): FastifyInstance {
   const app = Fastify({
-    logger: { level: options.logLevel, base: { program: options.program, tenant: options.tenant }, redact: LOG_REDACTION, ...(options.logDestination ? { stream: options.logDestination } : {}) },
+    logger: {
+      level: options.logLevel,
+      base: { program: options.program, tenant: options.tenant },
+      redact: LOG_REDACTION,
+      ...(options.logDestination ? { stream: options.logDestination } : {}),
+    },
     // One log line per request would dominate the cost of a small request; the gateway sees them all.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -126,13 +131,20 @@ function readableFastifyMessage(err: FastifyError): string {
 }
 
 /** Listens on the pod's HOST and PORT and stops cleanly on SIGTERM/SIGINT. */
-export async function servePod(app: FastifyInstance, config: { HOST: string; PORT: number }, onStop: () => Promise<void> = async () => undefined): Promise<void> {
+export async function servePod(
+  app: FastifyInstance,
+  config: { HOST: string; PORT: number },
+  onStop: () => Promise<void> = async () => undefined,
+): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   const stop = () => {
     app
       .close()
       .then(onStop)
-      .then(() => process.exit(0), () => process.exit(1));
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);

@@ -4,7 +4,7 @@ import { sameOrigin, sessionCookie } from './sessions.js';
 
 const change = (origin: string | undefined, host = 'acme.example.com') => ({ method: 'POST', headers: { origin, host, 'x-forwarded-host': host } });
 
-test('the Origin check compares scheme, host and port with the tenant\'s public origin', () => {
+test("the Origin check compares scheme, host and port with the tenant's public origin", () => {
   assert.equal(sameOrigin(change('https://acme.example.com'), 'https://acme.example.com/'), true);
   assert.equal(sameOrigin(change('http://acme.example.com'), 'https://acme.example.com/'), false);
   assert.equal(sameOrigin(change('https://acme.example.com:8443'), 'https://acme.example.com/'), false);

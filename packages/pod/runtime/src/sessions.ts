@@ -27,7 +27,8 @@ export const AuthErrors = {
   unauthenticated: () => new TenantryError('UNAUTHENTICATED', 401, 'sign in first: send "Authorization: Bearer <token>" or the session cookie'),
   invalidToken: () => new TenantryError('INVALID_TOKEN', 401, 'the session token is not valid for this tenant, or it has expired; sign in again'),
   forbidden: (role: Role) => new TenantryError('FORBIDDEN', 403, `this needs the ${role} role`),
-  crossSite: () => new TenantryError('CROSS_SITE_REQUEST', 403, 'a cookie-authenticated change must come from the tenant\'s own pages (Origin does not match Host)'),
+  crossSite: () =>
+    new TenantryError('CROSS_SITE_REQUEST', 403, "a cookie-authenticated change must come from the tenant's own pages (Origin does not match Host)"),
 } as const;
 
 /** Just what session checks need from a request, so the module does not depend on one web framework. */
@@ -73,11 +74,15 @@ export class SessionAuthority {
     let sessionId: string;
     let userId: string;
     try {
-      const { payload } = await jwtVerify(token, async (header) => {
-        const key = header.kid ? this.keys.get(header.kid) : undefined;
-        if (!key) throw AuthErrors.invalidToken();
-        return key;
-      }, { issuer: ISSUER, audience: this.tenant, algorithms: ['HS256'] });
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          const key = header.kid ? this.keys.get(header.kid) : undefined;
+          if (!key) throw AuthErrors.invalidToken();
+          return key;
+        },
+        { issuer: ISSUER, audience: this.tenant, algorithms: ['HS256'] },
+      );
       if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') throw AuthErrors.invalidToken();
       sessionId = payload.sid;
       userId = payload.sub;

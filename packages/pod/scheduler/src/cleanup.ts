@@ -20,7 +20,10 @@ export async function runCleanup(pool: Pool, store: ObjectStore, retentionDays: 
   const tasks = await count(`DELETE FROM tasks WHERE deleted_at < now() - make_interval(days => $1)`, [retentionDays]);
   const projects = await count(`DELETE FROM projects WHERE deleted_at < now() - make_interval(days => $1)`, [retentionDays]);
   // Bytes first, then the row: a crash in between leaves a row to retry, never an orphaned object.
-  const expired = await pool.query<{ id: string; storage_key: string }>(`SELECT id, storage_key FROM files WHERE deleted_at < now() - make_interval(days => $1)`, [retentionDays]);
+  const expired = await pool.query<{ id: string; storage_key: string }>(
+    `SELECT id, storage_key FROM files WHERE deleted_at < now() - make_interval(days => $1)`,
+    [retentionDays],
+  );
   for (const file of expired.rows) {
     await store.delete(file.storage_key);
     await pool.query('DELETE FROM files WHERE id = $1', [file.id]);

@@ -7,9 +7,16 @@ import { contractVariablesOf } from '@tenantry/pod-runtime/config';
 import { readSchedulerConfig, schedulerConfigSchema } from './config.js';
 
 const MASTER = {
-  TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: 'postgres://m:p@db/master', REDIS_URL: 'rediss://admin:p@redis:6379',
-  STORAGE_URL: 'file:///tmp/master-storage/', TENANT_URL: 'https://master.example.com/', HOST: '0.0.0.0', PORT: '8080',
-  SMTP_URL: 'smtp://relay:p@smtp.example.com:587', MAIL_FROM: 'no-reply@example.com',
+  TENANT_ID: 'master',
+  IS_MASTER: 'true',
+  DATABASE_URL: 'postgres://m:p@db/master',
+  REDIS_URL: 'rediss://admin:p@redis:6379',
+  STORAGE_URL: 'file:///tmp/master-storage/',
+  TENANT_URL: 'https://master.example.com/',
+  HOST: '0.0.0.0',
+  PORT: '8080',
+  SMTP_URL: 'smtp://relay:p@smtp.example.com:587',
+  MAIL_FROM: 'no-reply@example.com',
 };
 
 function problems(environment: NodeJS.ProcessEnv): string[] {
@@ -24,11 +31,24 @@ function problems(environment: NodeJS.ProcessEnv): string[] {
 
 test('the kubernetes driver asks for its Terraform, Helm and relay settings by name, and not for the local ones', () => {
   const missing = problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes' });
-  assert.deepEqual(missing.map((p) => p.split(':')[0]).sort(), ['TENANTRY_HELM_CHART', 'TENANTRY_SECRET_KEY', 'TENANTRY_SMTP_RELAY_URL', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE']);
+  assert.deepEqual(missing.map((p) => p.split(':')[0]).sort(), [
+    'TENANTRY_HELM_CHART',
+    'TENANTRY_SECRET_KEY',
+    'TENANTRY_SMTP_RELAY_URL',
+    'TENANTRY_TERRAFORM_BACKEND_CONFIG',
+    'TENANTRY_TERRAFORM_DIR',
+    'TENANTRY_TERRAFORM_VAR_FILE',
+  ]);
   assert.match(missing[0]!, /is required when IS_MASTER=true with TENANTRY_DRIVER=kubernetes/);
   const config = readSchedulerConfig({
-    ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_TERRAFORM_DIR: '/app/deploy/terraform', TENANTRY_TERRAFORM_VAR_FILE: '/etc/p.json',
-    TENANTRY_TERRAFORM_BACKEND_CONFIG: '/etc/backend.hcl', TENANTRY_HELM_CHART: '/app/deploy/helm/tenant-pod', TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay:587', TENANTRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
+    ...MASTER,
+    TENANTRY_DRIVER: 'kubernetes',
+    TENANTRY_TERRAFORM_DIR: '/app/deploy/terraform',
+    TENANTRY_TERRAFORM_VAR_FILE: '/etc/p.json',
+    TENANTRY_TERRAFORM_BACKEND_CONFIG: '/etc/backend.hcl',
+    TENANTRY_HELM_CHART: '/app/deploy/helm/tenant-pod',
+    TENANTRY_SMTP_RELAY_URL: 'smtp://u:p@relay:587',
+    TENANTRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   });
   assert.equal(config.TENANTRY_DRIVER, 'kubernetes');
   assert.equal(config.TENANTRY_TERRAFORM_TIMEOUT_SECONDS, 2400);
@@ -38,7 +58,11 @@ test('the kubernetes driver asks for its Terraform, Helm and relay settings by n
 test('the local driver is the default and asks for its own settings; a bad driver name or timeout is refused', () => {
   assert.ok(problems(MASTER).some((p) => /^TENANTRY_AGENT_URL: is required when IS_MASTER=true with TENANTRY_DRIVER=local/.test(p)));
   assert.ok(problems({ ...MASTER, TENANTRY_DRIVER: 'nomad' }).some((p) => /^TENANTRY_DRIVER: must be local or kubernetes/.test(p)));
-  assert.ok(problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_HELM_TIMEOUT_SECONDS: '5' }).some((p) => /^TENANTRY_HELM_TIMEOUT_SECONDS: must be at least 30/.test(p)));
+  assert.ok(
+    problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_HELM_TIMEOUT_SECONDS: '5' }).some((p) =>
+      /^TENANTRY_HELM_TIMEOUT_SECONDS: must be at least 30/.test(p),
+    ),
+  );
 });
 
 test('the scheduler reads exactly the variables of the pod environment its manifest entry declares (and is given only those)', () => {

@@ -1,7 +1,13 @@
 /** @module Configuration of the job scheduler; on the master it also configures the provisioning worker and its driver. */
 import * as z from 'zod/mini';
 import { env, readConfig } from '@tenantry/core';
-import { podAnalyticsStoreEnvironment, podBaseEnvironment, podDatabaseEnvironment, podStorageEnvironment, podTopicsEnvironment } from '@tenantry/pod-runtime/config';
+import {
+  podAnalyticsStoreEnvironment,
+  podBaseEnvironment,
+  podDatabaseEnvironment,
+  podStorageEnvironment,
+  podTopicsEnvironment,
+} from '@tenantry/pod-runtime/config';
 
 const masterOnly = {
   /** Where tenants run: supervised processes on this machine, or Terraform and Helm. @defaultValue local */
@@ -48,7 +54,10 @@ const masterOnly = {
   TENANTRY_KUBECTL_BIN: z._default(z.string(), 'kubectl'),
   TENANTRY_HELM_TIMEOUT_SECONDS: env.integer(30, 3600, 600),
   /** Where tenant releases are recorded: the master's own namespace. */
-  TENANTRY_RELEASE_NAMESPACE: z._default(z.string().check(z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name')), 'tenantry-system'),
+  TENANTRY_RELEASE_NAMESPACE: z._default(
+    z.string().check(z.regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a Kubernetes namespace name')),
+    'tenantry-system',
+  ),
   /** Terraform data directories and the values files of running installs. */
   TENANTRY_WORK_DIR: z._default(z.string(), '/tmp/tenantry-provisioning'),
   /** The SMTP relay tenants send through, e.g. smtp://user:password@email-smtp.eu-west-1.amazonaws.com:587. */
@@ -57,40 +66,77 @@ const masterOnly = {
 
 const REQUIRED_ON_MASTER = {
   local: [
-    'TENANTRY_SECRET_KEY', 'TENANTRY_AGENT_URL', 'TENANTRY_AGENT_TOKEN', 'TENANTRY_STORAGE_ROOT', 'TENANTRY_TRIAL_DATABASE_URL', 'TENANTRY_NAMING_KEY',
-    'TENANTRY_POSTGRES_ROOT', 'TENANTRY_POSTGRES_SUPERUSER_PASSWORD', 'TENANTRY_MAIL_SMTP_PORT', 'TENANTRY_MAIL_HTTP_PORT', 'TENANTRY_MAIL_KEY',
+    'TENANTRY_SECRET_KEY',
+    'TENANTRY_AGENT_URL',
+    'TENANTRY_AGENT_TOKEN',
+    'TENANTRY_STORAGE_ROOT',
+    'TENANTRY_TRIAL_DATABASE_URL',
+    'TENANTRY_NAMING_KEY',
+    'TENANTRY_POSTGRES_ROOT',
+    'TENANTRY_POSTGRES_SUPERUSER_PASSWORD',
+    'TENANTRY_MAIL_SMTP_PORT',
+    'TENANTRY_MAIL_HTTP_PORT',
+    'TENANTRY_MAIL_KEY',
   ],
-  kubernetes: ['TENANTRY_SECRET_KEY', 'TENANTRY_TERRAFORM_DIR', 'TENANTRY_TERRAFORM_VAR_FILE', 'TENANTRY_TERRAFORM_BACKEND_CONFIG', 'TENANTRY_HELM_CHART', 'TENANTRY_SMTP_RELAY_URL'],
+  kubernetes: [
+    'TENANTRY_SECRET_KEY',
+    'TENANTRY_TERRAFORM_DIR',
+    'TENANTRY_TERRAFORM_VAR_FILE',
+    'TENANTRY_TERRAFORM_BACKEND_CONFIG',
+    'TENANTRY_HELM_CHART',
+    'TENANTRY_SMTP_RELAY_URL',
+  ],
 } as const;
 
 const tenantJobs = {
   /** Outgoing mail server, e.g. smtp://user:password@host:587 (locally the platform's catcher). */
   SMTP_URL: env.url(['smtp', 'smtps']),
   /** The From address of the tenant's mail. */
-  MAIL_FROM: z.string().check(z.regex(/^[^\s@<>]+@[^\s@<>]+$|^.+ <[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as no-reply@acme.example.com or "Acme <no-reply@acme.example.com>"')),
+  MAIL_FROM: z
+    .string()
+    .check(
+      z.regex(/^[^\s@<>]+@[^\s@<>]+$|^.+ <[^\s@<>]+@[^\s@<>]+>$/, 'must be an address such as no-reply@acme.example.com or "Acme <no-reply@acme.example.com>"'),
+    ),
   /** When the cleanup job runs (cron, the pod's time zone). @defaultValue every day at 03:00 */
-  CLEANUP_CRON: z._default(z.string().check(z.regex(/^(\S+\s+){4}\S+$|^(\S+\s+){5}\S+$/, 'must be a cron pattern of 5 or 6 fields, e.g. "0 3 * * *"')), '0 3 * * *'),
+  CLEANUP_CRON: z._default(
+    z.string().check(z.regex(/^(\S+\s+){4}\S+$|^(\S+\s+){5}\S+$/, 'must be a cron pattern of 5 or 6 fields, e.g. "0 3 * * *"')),
+    '0 3 * * *',
+  ),
   /** Soft-deleted projects, tasks and files are purged after this many days. @defaultValue 30 */
   SOFT_DELETE_RETENTION_DAYS: env.integer(0, 3650, 30),
   /** Mails sent at once. @defaultValue 4 */
   MAIL_CONCURRENCY: env.integer(1, 50, 4),
 };
 
-export const schedulerConfigSchema = z.object({
-  ...podBaseEnvironment, ...podDatabaseEnvironment, ...podStorageEnvironment, ...podTopicsEnvironment, ...podAnalyticsStoreEnvironment, ...tenantJobs, ...masterOnly,
-}).check(
-  z.superRefine((config, ctx) => {
-    if (!config.IS_MASTER) return;
-    for (const key of REQUIRED_ON_MASTER[config.TENANTRY_DRIVER]) {
-      if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: `is required when IS_MASTER=true with TENANTRY_DRIVER=${config.TENANTRY_DRIVER}`, input: config[key] });
-    }
-    if (config.TENANTRY_S3_ENDPOINT) {
-      for (const key of ['TENANTRY_S3_ACCESS_KEY_ID', 'TENANTRY_S3_SECRET_ACCESS_KEY'] as const) {
-        if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: 'is required with TENANTRY_S3_ENDPOINT', input: config[key] });
+export const schedulerConfigSchema = z
+  .object({
+    ...podBaseEnvironment,
+    ...podDatabaseEnvironment,
+    ...podStorageEnvironment,
+    ...podTopicsEnvironment,
+    ...podAnalyticsStoreEnvironment,
+    ...tenantJobs,
+    ...masterOnly,
+  })
+  .check(
+    z.superRefine((config, ctx) => {
+      if (!config.IS_MASTER) return;
+      for (const key of REQUIRED_ON_MASTER[config.TENANTRY_DRIVER]) {
+        if (!config[key])
+          ctx.issues.push({
+            code: 'custom',
+            path: [key],
+            message: `is required when IS_MASTER=true with TENANTRY_DRIVER=${config.TENANTRY_DRIVER}`,
+            input: config[key],
+          });
       }
-    }
-  }),
-);
+      if (config.TENANTRY_S3_ENDPOINT) {
+        for (const key of ['TENANTRY_S3_ACCESS_KEY_ID', 'TENANTRY_S3_SECRET_ACCESS_KEY'] as const) {
+          if (!config[key]) ctx.issues.push({ code: 'custom', path: [key], message: 'is required with TENANTRY_S3_ENDPOINT', input: config[key] });
+        }
+      }
+    }),
+  );
 
 export type SchedulerConfig = z.output<typeof schedulerConfigSchema>;
 export const readSchedulerConfig = (environment: NodeJS.ProcessEnv = process.env) => readConfig('scheduler', schedulerConfigSchema, environment);

@@ -42,7 +42,9 @@ export function renderMail(job: Sendable, tenantName: string): { subject: string
  */
 export async function resolveMail(job: MailJob, pool: pg.Pool, tenantUrl: string): Promise<Sendable | undefined> {
   if (job.template !== 'password-reset-request') return job;
-  const { rows } = await pool.query<{ id: string; email: string }>('SELECT id, email FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL', [job.to]);
+  const { rows } = await pool.query<{ id: string; email: string }>('SELECT id, email FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL', [
+    job.to,
+  ]);
   const user = rows[0];
   if (!user) return undefined;
   const resetUrl = await issueAccountToken(pool, 'passwordReset', user.id, tenantUrl);
@@ -52,7 +54,11 @@ export async function resolveMail(job: MailJob, pool: pg.Pool, tenantUrl: string
 export class MailSender {
   private readonly transport: Transporter;
 
-  constructor(smtpUrl: string, private readonly from: string, private readonly tenantName: string) {
+  constructor(
+    smtpUrl: string,
+    private readonly from: string,
+    private readonly tenantName: string,
+  ) {
     this.transport = nodemailer.createTransport(smtpUrl);
   }
 

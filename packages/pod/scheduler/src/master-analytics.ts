@@ -29,7 +29,7 @@ export async function startAnalyticsConsumer(config: SchedulerConfig, log: Logge
       try {
         await consumer.run(async (batch) => {
           await store.write(batch.events);
-          if (batch.rejected > 0) log.warn({ rejected: batch.rejected }, 'analytics events refused (unknown version, bad fields, or another tenant\'s id)');
+          if (batch.rejected > 0) log.warn({ rejected: batch.rejected }, "analytics events refused (unknown version, bad fields, or another tenant's id)");
         }, abort.signal);
       } catch (err) {
         log.error({ err: errorMessage(err) }, 'analytics consumer stopped; restarting in 1 s');

@@ -43,7 +43,9 @@ before(async () => {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
   }
   assert.equal(k(['create', 'namespace', 'tenantry-system']).status, 0);
-  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(new CreateBucketCommand({ Bucket: 'tenant-data' }));
+  await new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials }).send(
+    new CreateBucketCommand({ Bucket: 'tenant-data' }),
+  );
   const admin = new pg.Client({ connectionString: postgres.adminUrl });
   await admin.connect();
   await admin.query('CREATE DATABASE master').finally(() => admin.end());
@@ -51,34 +53,66 @@ before(async () => {
 
   // What the platform chart's ConfigMap holds.
   const terraform = installTerraformStandIn(join(work, 'stand-in'), { postgresUrl: postgres.adminUrl, redisUrl: redis.url });
-  writeFileSync(join(work, 'platform.auto.tfvars.json'), JSON.stringify({
-    region: 'eu-west-1',
-    platform: {
-      bucket: 'tenant-data', eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.test', eks_oidc_provider_url: 'oidc.test',
-      db_subnet_group_name: 'db', db_security_group_ids: ['sg-1'], trial_host: { address: 'trial.internal', port: 5432 }, trial_admin_secret: 'trial-admin',
-      kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/0f1e', redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenants' },
-    },
-  }));
+  writeFileSync(
+    join(work, 'platform.auto.tfvars.json'),
+    JSON.stringify({
+      region: 'eu-west-1',
+      platform: {
+        bucket: 'tenant-data',
+        eks_oidc_provider_arn: 'arn:aws:iam::000000000000:oidc-provider/oidc.test',
+        eks_oidc_provider_url: 'oidc.test',
+        db_subnet_group_name: 'db',
+        db_security_group_ids: ['sg-1'],
+        trial_host: { address: 'trial.internal', port: 5432 },
+        trial_admin_secret: 'trial-admin',
+        kafka_cluster_arn: 'arn:aws:kafka:eu-west-1:000000000000:cluster/tenantry-analytics/0f1e',
+        redis: { address: 'redis.internal', port: 6379, user_group_id: 'tenants' },
+      },
+    }),
+  );
   writeFileSync(join(work, 'backend.hcl'), 'bucket = "tenantry-state"\nregion = "eu-west-1"\n');
 
   const port = await freePort();
   master = spawn(process.execPath, [MAIN], {
     env: {
-      PATH: process.env.PATH, HOME: join(work, 'home'), KUBECONFIG: kube.kubeconfig, LOG_LEVEL: 'warn',
-      TENANT_ID: 'master', IS_MASTER: 'true', DATABASE_URL: catalogUrl, REDIS_URL: redis.url, HOST: '127.0.0.1', PORT: String(port),
-      STORAGE_URL: pathToFileURL(`${work}/master-storage/`).toString(), TENANT_URL: 'https://master.example.com/',
-      SMTP_URL: 'smtp://master:secret@127.0.0.1:2525', MAIL_FROM: 'no-reply@example.com',
-      TENANTRY_DRIVER: 'kubernetes', TENANTRY_DOMAIN: 'example.com', TENANTRY_SECRET_KEY: newSecretKey(),
-      TENANTRY_TERRAFORM_BIN: terraform.binary, TENANTRY_TERRAFORM_DIR: TERRAFORM_DIR,
-      TENANTRY_TERRAFORM_VAR_FILE: join(work, 'platform.auto.tfvars.json'), TENANTRY_TERRAFORM_BACKEND_CONFIG: join(work, 'backend.hcl'),
-      TENANTRY_HELM_BIN: helm, TENANTRY_KUBECTL_BIN: kubectl, TENANTRY_HELM_CHART: TENANT_POD_CHART, TENANTRY_HELM_TIMEOUT_SECONDS: '120',
-      TENANTRY_RELEASE_NAMESPACE: 'tenantry-system', TENANTRY_WORK_DIR: join(work, 'provisioning'),
+      PATH: process.env.PATH,
+      HOME: join(work, 'home'),
+      KUBECONFIG: kube.kubeconfig,
+      LOG_LEVEL: 'warn',
+      TENANT_ID: 'master',
+      IS_MASTER: 'true',
+      DATABASE_URL: catalogUrl,
+      REDIS_URL: redis.url,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      STORAGE_URL: pathToFileURL(`${work}/master-storage/`).toString(),
+      TENANT_URL: 'https://master.example.com/',
+      SMTP_URL: 'smtp://master:secret@127.0.0.1:2525',
+      MAIL_FROM: 'no-reply@example.com',
+      TENANTRY_DRIVER: 'kubernetes',
+      TENANTRY_DOMAIN: 'example.com',
+      TENANTRY_SECRET_KEY: newSecretKey(),
+      TENANTRY_TERRAFORM_BIN: terraform.binary,
+      TENANTRY_TERRAFORM_DIR: TERRAFORM_DIR,
+      TENANTRY_TERRAFORM_VAR_FILE: join(work, 'platform.auto.tfvars.json'),
+      TENANTRY_TERRAFORM_BACKEND_CONFIG: join(work, 'backend.hcl'),
+      TENANTRY_HELM_BIN: helm,
+      TENANTRY_KUBECTL_BIN: kubectl,
+      TENANTRY_HELM_CHART: TENANT_POD_CHART,
+      TENANTRY_HELM_TIMEOUT_SECONDS: '120',
+      TENANTRY_RELEASE_NAMESPACE: 'tenantry-system',
+      TENANTRY_WORK_DIR: join(work, 'provisioning'),
       TENANTRY_SMTP_RELAY_URL: 'smtp://relay:secret@relay.example.com:587',
-      TENANTRY_S3_ENDPOINT: minio.endpoint, TENANTRY_S3_ACCESS_KEY_ID: minio.credentials.accessKeyId, TENANTRY_S3_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey,
+      TENANTRY_S3_ENDPOINT: minio.endpoint,
+      TENANTRY_S3_ACCESS_KEY_ID: minio.credentials.accessKeyId,
+      TENANTRY_S3_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, { what: 'the master scheduler to serve /healthz', timeoutMs: 30_000 });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.ok === true, {
+    what: 'the master scheduler to serve /healthz',
+    timeoutMs: 30_000,
+  });
   catalog = new TenantCatalog(catalogUrl);
   queue = new ProvisioningQueue(redis.url);
 });
@@ -102,11 +136,14 @@ function k(args: string[], input?: string) {
 test('a queued tenant is made by terraform and helm, and a deleted one is removed, by the master program configured from its environment', async () => {
   await catalog.create({ slug: 'acme', name: 'Acme', tier: 'trial' }, STEP_NAMES);
   await queue.enqueue('acme', 'provision');
-  const ready = await waitFor(async () => {
-    const tenant = await catalog.get('acme');
-    if (tenant?.status === 'failed') throw new Error(`provisioning failed: ${tenant.error}`);
-    return tenant?.status === 'ready' && tenant;
-  }, { what: 'tenant acme to be ready', timeoutMs: 180_000, intervalMs: 250 });
+  const ready = await waitFor(
+    async () => {
+      const tenant = await catalog.get('acme');
+      if (tenant?.status === 'failed') throw new Error(`provisioning failed: ${tenant.error}`);
+      return tenant?.status === 'ready' && tenant;
+    },
+    { what: 'tenant acme to be ready', timeoutMs: 180_000, intervalMs: 250 },
+  );
   assert.equal(ready.steps.length, STEP_NAMES.length);
   assert.match((await catalog.stepLog('acme', 'database'))!.lines.map((l) => l.line).join('\n'), /Apply complete!/);
   assert.match((await catalog.stepLog('acme', 'pod'))!.lines.map((l) => l.line).join('\n'), /STATUS: deployed/);

@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
-import { OutputSeal, ProvisioningWorker, ProvisioningWorkflow, TenantCatalog, type AnalyticsBusDriver, type PlatformDrivers, type TenantSchema } from '@tenantry/control-plane';
+import {
+  OutputSeal,
+  ProvisioningWorker,
+  ProvisioningWorkflow,
+  TenantCatalog,
+  type AnalyticsBusDriver,
+  type PlatformDrivers,
+  type TenantSchema,
+} from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
 import { createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
@@ -14,7 +22,9 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   const concurrency = config.TENANTRY_PROVISIONING_CONCURRENCY;
   const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4, new OutputSeal(config.TENANTRY_SECRET_KEY!));
   await catalog.migrate();
-  const analytics = config.KAFKA_BROKERS ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config)) : new RedisStreamsBusDriver();
+  const analytics = config.KAFKA_BROKERS
+    ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config))
+    : new RedisStreamsBusDriver();
   const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
   const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
   const kubernetes = config.TENANTRY_DRIVER === 'kubernetes' ? kubernetesDrivers(config, manifest, analytics, schema) : undefined;
@@ -46,7 +56,9 @@ function localDrivers(config: SchedulerConfig, manifest: PodManifest, analytics:
     storageRoot: config.TENANTRY_STORAGE_ROOT!,
     storage: config.TENANTRY_S3_ENDPOINT
       ? new S3PrefixStorage({
-          endpoint: config.TENANTRY_S3_ENDPOINT, bucket: config.TENANTRY_S3_BUCKET, region: config.TENANTRY_S3_REGION,
+          endpoint: config.TENANTRY_S3_ENDPOINT,
+          bucket: config.TENANTRY_S3_BUCKET,
+          region: config.TENANTRY_S3_REGION,
           credentials: { accessKeyId: config.TENANTRY_S3_ACCESS_KEY_ID!, secretAccessKey: config.TENANTRY_S3_SECRET_ACCESS_KEY! },
         })
       : undefined,
@@ -80,14 +92,20 @@ function kubernetesDrivers(config: SchedulerConfig, manifest: PodManifest, analy
       helm: config.TENANTRY_HELM_BIN,
       kubectl: config.TENANTRY_KUBECTL_BIN,
       chart: config.TENANTRY_HELM_CHART!,
-      valuesFiles: config.TENANTRY_HELM_VALUES?.split(',').map((f) => f.trim()).filter(Boolean),
+      valuesFiles: config.TENANTRY_HELM_VALUES?.split(',')
+        .map((f) => f.trim())
+        .filter(Boolean),
       releaseNamespace: config.TENANTRY_RELEASE_NAMESPACE,
       programs: manifest.programs.map((p) => p.name),
       timeoutMs: config.TENANTRY_HELM_TIMEOUT_SECONDS * 1000,
     },
     storage: {
-      region: config.TENANTRY_S3_REGION, bucket: config.TENANTRY_S3_BUCKET, endpoint: config.TENANTRY_S3_ENDPOINT,
-      credentials: config.TENANTRY_S3_ACCESS_KEY_ID ? { accessKeyId: config.TENANTRY_S3_ACCESS_KEY_ID, secretAccessKey: config.TENANTRY_S3_SECRET_ACCESS_KEY! } : undefined,
+      region: config.TENANTRY_S3_REGION,
+      bucket: config.TENANTRY_S3_BUCKET,
+      endpoint: config.TENANTRY_S3_ENDPOINT,
+      credentials: config.TENANTRY_S3_ACCESS_KEY_ID
+        ? { accessKeyId: config.TENANTRY_S3_ACCESS_KEY_ID, secretAccessKey: config.TENANTRY_S3_SECRET_ACCESS_KEY! }
+        : undefined,
     },
     redisAdminUrl: config.REDIS_URL,
     smtpRelayUrl: config.TENANTRY_SMTP_RELAY_URL!,

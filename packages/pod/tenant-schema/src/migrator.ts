@@ -19,9 +19,17 @@ export interface MigrationResult {
 
 export const SchemaErrors = {
   changed: (m: Migration) =>
-    new TenantryError('MIGRATION_CHANGED', 409, `migration ${m.version} (${m.name}) differs from the one applied to this database; migrations are forward only: add a new one instead of editing it`),
+    new TenantryError(
+      'MIGRATION_CHANGED',
+      409,
+      `migration ${m.version} (${m.name}) differs from the one applied to this database; migrations are forward only: add a new one instead of editing it`,
+    ),
   ahead: (version: number) =>
-    new TenantryError('SCHEMA_AHEAD', 409, `the database is at schema version ${version} but this build only knows up to ${LATEST_SCHEMA_VERSION}; deploy the newer build`),
+    new TenantryError(
+      'SCHEMA_AHEAD',
+      409,
+      `the database is at schema version ${version} but this build only knows up to ${LATEST_SCHEMA_VERSION}; deploy the newer build`,
+    ),
   failed: (m: Migration, err: unknown) =>
     new TenantryError('MIGRATION_FAILED', 500, `migration ${m.version} (${m.name}) failed: ${err instanceof Error ? err.message : String(err)}`),
 } as const;
@@ -60,7 +68,11 @@ export async function migrateTenantDatabase(target: string | pg.ClientBase, migr
       try {
         await client.query('BEGIN');
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, checksum(migration)]);
+        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          checksum(migration),
+        ]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);

@@ -13,7 +13,11 @@ export async function buildUserBackend(ctx: UserBackendContext): Promise<Fastify
   documentErrorResponses(app);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Tenant user API', version: '1.0.0', description: 'The API of one tenant: its users, projects, tasks and files. Every token is valid for this tenant only.' },
+      info: {
+        title: 'Tenant user API',
+        version: '1.0.0',
+        description: 'The API of one tenant: its users, projects, tasks and files. Every token is valid for this tenant only.',
+      },
       servers: [{ url: ctx.config.TENANT_URL }],
       components: {
         securitySchemes: {

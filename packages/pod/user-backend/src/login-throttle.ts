@@ -18,7 +18,12 @@ const TOTAL = '*';
 
 export const ThrottleErrors = {
   tooMany: (retryAfter: number) =>
-    new TenantryError('TOO_MANY_ATTEMPTS', 429, `too many wrong passwords from this address; try again in ${Math.ceil(retryAfter / 60)} minute(s) or reset the password`, { retryAfterSeconds: retryAfter }),
+    new TenantryError(
+      'TOO_MANY_ATTEMPTS',
+      429,
+      `too many wrong passwords from this address; try again in ${Math.ceil(retryAfter / 60)} minute(s) or reset the password`,
+      { retryAfterSeconds: retryAfter },
+    ),
 } as const;
 
 const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 32);
@@ -26,7 +31,10 @@ const digest = (value: string) => createHash('sha256').update(value).digest('hex
 export class LoginThrottle {
   private readonly redis: Redis;
 
-  constructor(redisUrl: string, private readonly prefix: string) {
+  constructor(
+    redisUrl: string,
+    private readonly prefix: string,
+  ) {
     this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 1_000, lazyConnect: true });
     this.redis.on('error', () => undefined);
   }
@@ -44,24 +52,34 @@ export class LoginThrottle {
   async check(email: string, address: string): Promise<void> {
     const account = this.accountKey(email);
     const from = this.addressKey(address);
-    const read = await this.redis.multi()
-      .hmget(account, digest(address), TOTAL).ttl(account)
-      .get(from).ttl(from)
-      .exec().catch(() => null);
+    const read = await this.redis
+      .multi()
+      .hmget(account, digest(address), TOTAL)
+      .ttl(account)
+      .get(from)
+      .ttl(from)
+      .exec()
+      .catch(() => null);
     // Redis away (or a command refused): counted as no failures, so sign-in stays open.
     if (!read || read.some(([err]) => err)) return;
     const [counts, accountTtl, fromAddress, addressTtl] = read.map(([, value]) => value) as [(string | null)[], number, string | null, number];
-    if (Number(counts[0]) >= LOGIN_LIMITS.accountFromAddress || Number(counts[1]) >= LOGIN_LIMITS.account) throw ThrottleErrors.tooMany(Math.max(1, accountTtl));
+    if (Number(counts[0]) >= LOGIN_LIMITS.accountFromAddress || Number(counts[1]) >= LOGIN_LIMITS.account)
+      throw ThrottleErrors.tooMany(Math.max(1, accountTtl));
     if (Number(fromAddress) >= LOGIN_LIMITS.address) throw ThrottleErrors.tooMany(Math.max(1, addressTtl));
   }
 
   async failed(email: string, address: string): Promise<void> {
     const account = this.accountKey(email);
     const from = this.addressKey(address);
-    await this.redis.multi()
-      .hincrby(account, digest(address), 1).hincrby(account, TOTAL, 1).expire(account, WINDOW_SECONDS, 'NX')
-      .incr(from).expire(from, WINDOW_SECONDS, 'NX')
-      .exec().catch(() => undefined);
+    await this.redis
+      .multi()
+      .hincrby(account, digest(address), 1)
+      .hincrby(account, TOTAL, 1)
+      .expire(account, WINDOW_SECONDS, 'NX')
+      .incr(from)
+      .expire(from, WINDOW_SECONDS, 'NX')
+      .exec()
+      .catch(() => undefined);
   }
 
   /** A right password from this address clears this address's count for the account. */

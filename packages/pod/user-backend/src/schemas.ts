@@ -49,11 +49,14 @@ export const Project = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-export const NewProject = Type.Object({
-  name: Text({ minLength: 1, maxLength: 200 }),
-  description: Type.Optional(MultilineText({ maxLength: 5000 })),
-  status: Type.Optional(ProjectStatus),
-}, { additionalProperties: false });
+export const NewProject = Type.Object(
+  {
+    name: Text({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(MultilineText({ maxLength: 5000 })),
+    status: Type.Optional(ProjectStatus),
+  },
+  { additionalProperties: false },
+);
 export const ProjectChanges = Type.Partial(NewProject, { additionalProperties: false, minProperties: 1 });
 
 export const TaskStatus = Type.Union([Type.Literal('todo'), Type.Literal('doing'), Type.Literal('done')]);
@@ -68,12 +71,15 @@ export const Task = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
-export const NewTask = Type.Object({
-  title: Text({ minLength: 1, maxLength: 300 }),
-  status: Type.Optional(TaskStatus),
-  assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
-  dueDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
-}, { additionalProperties: false });
+export const NewTask = Type.Object(
+  {
+    title: Text({ minLength: 1, maxLength: 300 }),
+    status: Type.Optional(TaskStatus),
+    assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
+    dueDate: Type.Optional(Type.Union([DateOnly, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export const TaskChanges = Type.Partial(NewTask, { additionalProperties: false, minProperties: 1 });
 
 export const FileInfo = Type.Object({
@@ -93,16 +99,22 @@ export const PageQuery = {
 };
 export const Page = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
 
-export const ProjectQuery = Type.Object({
-  ...PageQuery,
-  status: Type.Optional(ProjectStatus),
-  q: Type.Optional(Text({ minLength: 1, maxLength: 100, description: 'matches the name, case-insensitive' })),
-}, { additionalProperties: false });
-export const TaskQuery = Type.Object({
-  ...PageQuery,
-  status: Type.Optional(TaskStatus),
-  assigneeId: Type.Optional(Id),
-}, { additionalProperties: false });
+export const ProjectQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(ProjectStatus),
+    q: Type.Optional(Text({ minLength: 1, maxLength: 100, description: 'matches the name, case-insensitive' })),
+  },
+  { additionalProperties: false },
+);
+export const TaskQuery = Type.Object(
+  {
+    ...PageQuery,
+    status: Type.Optional(TaskStatus),
+    assigneeId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
 export const FileQuery = Type.Object({ ...PageQuery }, { additionalProperties: false });
 export const UploadQuery = Type.Object({ name: Text({ minLength: 1, maxLength: 200 }) });
 

@@ -23,22 +23,34 @@ function call(slug: string, path: string, options: Call = {}): Promise<HttpAnswe
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
-  return platform.http(`${slug}.localhost:${platform.port}`, path, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, ...(body === undefined ? {} : { body }) });
+  return platform.http(`${slug}.localhost:${platform.port}`, path, {
+    method: options.method ?? (body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(body === undefined ? {} : { body }),
+  });
 }
 
 /** A sign-in sent from another loopback address, as a client elsewhere would (the gateway forwards its peer address). */
 function signInFrom(address: string, slug: string, email: string, password: string): Promise<{ status: number; code?: string }> {
   const body = JSON.stringify({ email, password });
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port: platform.port, localAddress: address, path: '/api/auth/login', method: 'POST', agent: false,
-      // A client's own X-Forwarded-For is dropped by the gateway: it cannot pose as another address.
-      headers: { host: `${slug}.localhost:${platform.port}`, 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.3' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString('utf8'))?.error?.code }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: platform.port,
+        localAddress: address,
+        path: '/api/auth/login',
+        method: 'POST',
+        agent: false,
+        // A client's own X-Forwarded-For is dropped by the gateway: it cannot pose as another address.
+        headers: { host: `${slug}.localhost:${platform.port}`, 'content-type': 'application/json', 'x-forwarded-for': '127.0.0.3' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, code: JSON.parse(Buffer.concat(chunks).toString('utf8'))?.error?.code }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -96,7 +108,8 @@ test('sign-in, the session cookie, and sign-out revoking the token', async () =>
 
 test('ten wrong passwords lock the account for a while (429 with Retry-After); other accounts are not affected', async () => {
   await signUp('alpha', 'target@alpha.test', 'Target');
-  for (let i = 0; i < 10; i++) assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'target@alpha.test', password: `guess ${i}` } })).status, 401);
+  for (let i = 0; i < 10; i++)
+    assert.equal((await call('alpha', '/api/auth/login', { body: { email: 'target@alpha.test', password: `guess ${i}` } })).status, 401);
   const locked = await call('alpha', '/api/auth/login', { body: { email: 'TARGET@alpha.test', password: 'a long enough password' } });
   assert.equal(locked.status, 429, 'even the right password waits until the window ends');
   assert.equal(locked.json.error.code, 'TOO_MANY_ATTEMPTS');
@@ -112,7 +125,11 @@ test('wrong passwords from one address never lock the account for its owner else
     const guess = await signInFrom(attacker, 'alpha', 'victim@alpha.test', `guess ${i}`);
     assert.equal(guess.status, i < 10 ? 401 : 429, `guess ${i}`);
   }
-  assert.equal((await signInFrom(attacker, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 429, 'the attacker waits, even with the right password');
+  assert.equal(
+    (await signInFrom(attacker, 'alpha', 'victim@alpha.test', 'a long enough password')).status,
+    429,
+    'the attacker waits, even with the right password',
+  );
   assert.equal((await signInFrom(owner, 'alpha', 'victim@alpha.test', 'a long enough password')).status, 200, 'the owner signs in from elsewhere');
   // An address spraying many accounts (known or not) is stopped too.
   const sprayer = '127.0.0.4';
@@ -132,7 +149,10 @@ test('names are one line: control characters and newlines are refused at sign-up
     const answer = await call('alpha', '/api/auth/signup', { body: { email: 'eve@alpha.test', password: 'a long enough password', name } });
     assert.equal(answer.status, 400, JSON.stringify(name));
   }
-  assert.equal((await call('alpha', '/api/auth/signup', { body: { email: 'eve@alpha.test', password: 'a long enough password', name: 'Ève O\'Brien-Łukasz 李' } })).status, 201);
+  assert.equal(
+    (await call('alpha', '/api/auth/signup', { body: { email: 'eve@alpha.test', password: 'a long enough password', name: "Ève O'Brien-Łukasz 李" } })).status,
+    201,
+  );
 });
 
 test('a cookie-authenticated change from another origin is refused', async () => {
@@ -146,21 +166,34 @@ test('a cookie-authenticated change from another origin is refused', async () =>
     assert.equal((await call('alpha', '/api/projects', { body: { name: 'Planted' }, headers: { cookie, origin } })).status, 403, origin);
   }
   assert.doesNotMatch(String(login.headers['set-cookie']), /Secure/, 'the tenant is served over http here');
-  const same = await call('alpha', '/api/projects', { body: { name: 'From the page' }, headers: { cookie, origin: `http://alpha.localhost:${platform.port}` } });
+  const same = await call('alpha', '/api/projects', {
+    body: { name: 'From the page' },
+    headers: { cookie, origin: `http://alpha.localhost:${platform.port}` },
+  });
   assert.equal(same.status, 201);
 });
 
 test('projects and tasks: create, list with pagination and filters, get, update, delete', async () => {
   const token = accounts.get('alpha/ada@alpha.test')!;
   const made = [];
-  for (let i = 1; i <= 5; i++) made.push((await call('alpha', '/api/projects', { token, body: { name: `Project ${i}`, ...(i === 5 ? { status: 'archived' } : {}) } })).json);
+  for (let i = 1; i <= 5; i++)
+    made.push((await call('alpha', '/api/projects', { token, body: { name: `Project ${i}`, ...(i === 5 ? { status: 'archived' } : {}) } })).json);
   const first = await call('alpha', '/api/projects?limit=2&q=project', { token });
   assert.equal(first.status, 200, first.text);
-  assert.deepEqual(first.json.items.map((p: { name: string }) => p.name), ['Project 5', 'Project 4']);
+  assert.deepEqual(
+    first.json.items.map((p: { name: string }) => p.name),
+    ['Project 5', 'Project 4'],
+  );
   const second = await call('alpha', `/api/projects?limit=2&q=project&cursor=${first.json.nextCursor}`, { token });
-  assert.deepEqual(second.json.items.map((p: { name: string }) => p.name), ['Project 3', 'Project 2']);
+  assert.deepEqual(
+    second.json.items.map((p: { name: string }) => p.name),
+    ['Project 3', 'Project 2'],
+  );
   const archived = await call('alpha', '/api/projects?status=archived', { token });
-  assert.deepEqual(archived.json.items.map((p: { name: string }) => p.name), ['Project 5']);
+  assert.deepEqual(
+    archived.json.items.map((p: { name: string }) => p.name),
+    ['Project 5'],
+  );
   assert.equal((await call('alpha', '/api/projects?cursor=bogus', { token })).status, 400);
   assert.equal((await call('alpha', '/api/projects?limit=1000', { token })).status, 400);
 
@@ -221,10 +254,13 @@ test('password reset by mail: the link works once, and signs out every session',
   const requests = jobs.text.match(/"name":"password-reset-request"/g) ?? [];
   assert.ok(requests.length >= 2, jobs.text);
   assert.doesNotMatch(jobs.text, /"name":"password-reset"/, 'no reset link was made while answering');
-  const mail = await waitFor(async () => {
-    const inbox = await call('alpha', '/admin/api/mail', { token: admin });
-    return inbox.json.messages.find((m: { subject: string; to: string[] }) => m.subject.startsWith('Reset') && m.to.includes('rita@alpha.test'));
-  }, { what: 'the reset mail in the catcher', timeoutMs: 15_000 });
+  const mail = await waitFor(
+    async () => {
+      const inbox = await call('alpha', '/admin/api/mail', { token: admin });
+      return inbox.json.messages.find((m: { subject: string; to: string[] }) => m.subject.startsWith('Reset') && m.to.includes('rita@alpha.test'));
+    },
+    { what: 'the reset mail in the catcher', timeoutMs: 15_000 },
+  );
   const body = await call('alpha', `/admin/api/mail/${mail.id}`, { token: admin });
   const token = new URL(body.json.text.match(/http\S+reset-password\S+/)[0]).searchParams.get('token')!;
   const confirm = await call('alpha', '/api/auth/password-reset/confirm', { body: { token, password: 'a brand new password' } });
@@ -248,8 +284,16 @@ test("tenant A's token, record ids and file ids are refused on tenant B", async 
   // The same email is a different account on each tenant: B's sign-up cannot claim A's.
   const bravoToken = await signUp('bravo', 'ada@alpha.test', 'Ada of Bravo');
   assert.equal((await call('alpha', '/api/auth/me', { token: bravoToken })).status, 401);
-  assert.equal((await call('bravo', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } })).json.user.name, 'Ada of Bravo');
-  for (const path of [`/api/projects/${project.json.id}`, `/api/tasks/${task.json.id}`, `/api/files/${file.json.id}`, `/api/projects/${project.json.id}/tasks`]) {
+  assert.equal(
+    (await call('bravo', '/api/auth/login', { body: { email: 'ada@alpha.test', password: 'a long enough password' } })).json.user.name,
+    'Ada of Bravo',
+  );
+  for (const path of [
+    `/api/projects/${project.json.id}`,
+    `/api/tasks/${task.json.id}`,
+    `/api/files/${file.json.id}`,
+    `/api/projects/${project.json.id}/tasks`,
+  ]) {
     assert.equal((await call('bravo', path, { token: bravoToken })).status, 404, `${path} (alpha's id) on bravo`);
   }
   assert.equal((await call('bravo', `/api/projects/${project.json.id}`, { method: 'PATCH', token: bravoToken, body: { name: 'Mine now' } })).status, 404);
@@ -261,12 +305,27 @@ test('the OpenAPI document comes from the schemas that validate requests', async
   const doc = await call('alpha', '/api/openapi.json');
   assert.equal(doc.status, 200);
   assert.equal(doc.json.openapi.startsWith('3.'), true);
-  for (const path of ['/api/auth/signup', '/api/projects', '/api/projects/{id}', '/api/projects/{id}/tasks', '/api/tasks/{id}', '/api/files', '/api/files/{id}', '/api/user/config']) {
+  for (const path of [
+    '/api/auth/signup',
+    '/api/projects',
+    '/api/projects/{id}',
+    '/api/projects/{id}/tasks',
+    '/api/tasks/{id}',
+    '/api/files',
+    '/api/files/{id}',
+    '/api/user/config',
+  ]) {
     assert.ok(doc.json.paths[path], `${path} documented`);
   }
   const signup = doc.json.paths['/api/auth/signup'].post.requestBody.content['application/json'].schema;
   assert.equal(signup.properties.password.minLength, 10, 'the same limit the validator enforces');
-  assert.deepEqual(doc.json.paths['/api/projects'].get.parameters.find((p: { name: string }) => p.name === 'status').schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]), ['active', 'archived']);  // Every operation documents the errors the pod server's mapping can answer, with the error body.
+  assert.deepEqual(
+    doc.json.paths['/api/projects'].get.parameters
+      .find((p: { name: string }) => p.name === 'status')
+      .schema.anyOf.map((s: { const?: string; enum?: string[] }) => s.const ?? s.enum?.[0]),
+    ['active', 'archived'],
+  );
+  // Every operation documents the errors the pod server's mapping can answer, with the error body.
   for (const [path, operations] of Object.entries(doc.json.paths as Record<string, Record<string, { responses: Record<string, any> }>>)) {
     for (const [method, operation] of Object.entries(operations)) {
       const statuses = ['400', '403', '503', ...(method === 'get' ? [] : ['413', '415'])];
@@ -308,13 +367,16 @@ test('bad input is a 4xx with an error body that says what to fix, never a 5xx: 
     ['a changed due date in year 0', user('PATCH', `/api/tasks/${task.json.id}`, { dueDate: '0000-01-01' })],
     ['NUL in a task title', user('PATCH', `/api/tasks/${task.json.id}`, { title: 'x\u0000' })],
     ['NUL in a file name', () => call('alpha', '/api/files?name=a%00b.txt', { token, raw: 'hello', headers: { 'content-type': 'text/plain' } })],
-    ['NUL in the sign-up name', () => call('alpha', '/api/auth/signup', { body: { email: 'nul@alpha.test', password: 'a long enough password', name: 'N\u0000' } })],
+    [
+      'NUL in the sign-up name',
+      () => call('alpha', '/api/auth/signup', { body: { email: 'nul@alpha.test', password: 'a long enough password', name: 'N\u0000' } }),
+    ],
     ['NUL in a password', () => call('alpha', '/api/auth/login', { body: { email: 'input@alpha.test', password: 'a\u0000' } })],
     ["NUL in the tenants API's slug", master('GET', '/admin/api/tenants/%00')],
     ["NUL in the tenants API's slug (delete)", master('DELETE', '/admin/api/tenants/a%00b')],
     ["NUL in the tenants API's slug (usage)", master('GET', '/admin/api/tenants/%00/usage')],
     ["NUL in the tenants API's slug (step log)", master('GET', '/admin/api/tenants/%00/steps/database/log')],
-    ['NUL in a new tenant\'s name', master('POST', '/admin/api/tenants', { slug: 'nulname', tier: 'trial', name: 'N\u0000' })],
+    ["NUL in a new tenant's name", master('POST', '/admin/api/tenants', { slug: 'nulname', tier: 'trial', name: 'N\u0000' })],
   ];
   for (const [what, send] of cases) {
     const answer = await send();
@@ -328,21 +390,32 @@ test('bad input is a 4xx with an error body that says what to fix, never a 5xx: 
 });
 
 test('with verified addresses required: sign-up answers alike for a taken and a new address, and mails hold no typed text', async () => {
-  const admin = accounts.get('bravo/ada@alpha.test') ?? await signUp('bravo', 'ada@alpha.test', 'Ada of Bravo');
+  const admin = accounts.get('bravo/ada@alpha.test') ?? (await signUp('bravo', 'ada@alpha.test', 'Ada of Bravo'));
   const turnedOn = await call('bravo', '/admin/api/settings', { method: 'PATCH', token: admin, body: { requireEmailVerification: true } });
   assert.equal(turnedOn.status, 200, turnedOn.text);
   assert.equal(turnedOn.json.requireEmailVerification, true);
-  const fresh = await call('bravo', '/api/auth/signup', { body: { email: 'new@bravo.test', password: 'a long enough password', name: 'Click here http://evil.example' } });
-  const taken = await call('bravo', '/api/auth/signup', { body: { email: 'ADA@alpha.test', password: 'a long enough password', name: 'Click here http://evil.example' } });
+  const fresh = await call('bravo', '/api/auth/signup', {
+    body: { email: 'new@bravo.test', password: 'a long enough password', name: 'Click here http://evil.example' },
+  });
+  const taken = await call('bravo', '/api/auth/signup', {
+    body: { email: 'ADA@alpha.test', password: 'a long enough password', name: 'Click here http://evil.example' },
+  });
   assert.equal(fresh.status, 202, fresh.text);
   assert.deepEqual([taken.status, taken.text], [fresh.status, fresh.text], 'the same answer for a taken address');
   assert.doesNotMatch(fresh.text, /token/);
-  assert.equal((await call('bravo', '/api/auth/login', { body: { email: 'new@bravo.test', password: 'a long enough password' } })).json.error.code, 'EMAIL_NOT_VERIFIED');
+  assert.equal(
+    (await call('bravo', '/api/auth/login', { body: { email: 'new@bravo.test', password: 'a long enough password' } })).json.error.code,
+    'EMAIL_NOT_VERIFIED',
+  );
 
-  const inbox = async (to: string, subject: RegExp) => waitFor(async () => {
-    const list = await call('bravo', '/admin/api/mail', { token: admin });
-    return list.json.messages.find((m: { subject: string; to: string[] }) => subject.test(m.subject) && m.to.some((t) => t.toLowerCase() === to));
-  }, { what: `the mail to ${to}`, timeoutMs: 15_000 });
+  const inbox = async (to: string, subject: RegExp) =>
+    waitFor(
+      async () => {
+        const list = await call('bravo', '/admin/api/mail', { token: admin });
+        return list.json.messages.find((m: { subject: string; to: string[] }) => subject.test(m.subject) && m.to.some((t) => t.toLowerCase() === to));
+      },
+      { what: `the mail to ${to}`, timeoutMs: 15_000 },
+    );
   const verification = await call('bravo', `/admin/api/mail/${(await inbox('new@bravo.test', /^Confirm/)).id}`, { token: admin });
   const warning = await call('bravo', `/admin/api/mail/${(await inbox('ada@alpha.test', /tried to sign up/)).id}`, { token: admin });
   for (const mail of [verification, warning]) assert.doesNotMatch(JSON.stringify(mail.json), /evil\.example|Click here/, 'nothing the sign-up typed is mailed');

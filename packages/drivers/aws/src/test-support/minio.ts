@@ -20,8 +20,13 @@ export function minioBinary(): string {
   if (existsSync(binary)) return binary;
   mkdirSync(dir, { recursive: true });
   process.stderr.write(`building MinIO (${MINIO_MODULE}) with go install into ${dir}; the first time takes several minutes\n`);
-  const built = spawnSync('go', ['install', MINIO_MODULE], { env: { ...process.env, GOBIN: dir, GOFLAGS: '-mod=mod' }, stdio: ['ignore', 'inherit', 'inherit'], timeout: 40 * 60_000 });
-  if (built.error || built.status !== 0 || !existsSync(binary)) throw new Error(`go install ${MINIO_MODULE} failed (${built.error?.message ?? `exit ${built.status}`}): Go 1.24 or newer is needed`);
+  const built = spawnSync('go', ['install', MINIO_MODULE], {
+    env: { ...process.env, GOBIN: dir, GOFLAGS: '-mod=mod' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 40 * 60_000,
+  });
+  if (built.error || built.status !== 0 || !existsSync(binary))
+    throw new Error(`go install ${MINIO_MODULE} failed (${built.error?.message ?? `exit ${built.status}`}): Go 1.24 or newer is needed`);
   return binary;
 }
 
@@ -47,6 +52,13 @@ export async function startTestMinio(): Promise<TestMinio> {
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  await readyOrStopped(waitFor(async () => (await fetch(`${endpoint}/minio/health/ready`).catch(() => undefined))?.ok, { what: 'MinIO to be ready', timeoutMs: 30_000, intervalMs: 100 }), stop);
+  await readyOrStopped(
+    waitFor(async () => (await fetch(`${endpoint}/minio/health/ready`).catch(() => undefined))?.ok, {
+      what: 'MinIO to be ready',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    }),
+    stop,
+  );
   return { endpoint, credentials, stop };
 }

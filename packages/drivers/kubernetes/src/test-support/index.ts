@@ -30,13 +30,19 @@ export function installTerraformStandIn(dir: string, servers: { postgresUrl?: st
     ...(servers.postgresUrl ? { STAND_IN_POSTGRES_URL: servers.postgresUrl } : {}),
     ...(servers.redisUrl ? { STAND_IN_REDIS_URL: servers.redisUrl } : {}),
   };
-  const exports = Object.entries(settings).map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'\n`).join('');
+  const exports = Object.entries(settings)
+    .map(([name, value]) => `export ${name}='${value.replaceAll("'", "'\\''")}'\n`)
+    .join('');
   writeFileSync(binary, `#!/bin/sh\n${exports}exec "${process.execPath}" "${script}" "$@"\n`);
   chmodSync(binary, 0o755);
   return {
     binary,
     stateDir,
     setFaults: (faults) => writeFileSync(faultsFile, JSON.stringify(faults)),
-    calls: () => readFileSync(join(stateDir, 'calls.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+    calls: () =>
+      readFileSync(join(stateDir, 'calls.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
   };
 }

@@ -36,9 +36,15 @@ const dataDir = process.env.TF_DATA_DIR ?? join(chdir, '.terraform');
 const stateDir = process.env.STAND_IN_STATE_DIR ?? fail('STAND_IN_STATE_DIR is not set (the stand-in\'s "remote backend")');
 appendFileSync(join(stateDir, 'calls.log'), `${JSON.stringify({ command, flags, dataDir })}\n`);
 
-const sources = readdirSync(chdir).filter((f) => f.endsWith('.tf')).map((f) => readFileSync(join(chdir, f), 'utf8')).join('\n');
+const sources = readdirSync(chdir)
+  .filter((f) => f.endsWith('.tf'))
+  .map((f) => readFileSync(join(chdir, f), 'utf8'))
+  .join('\n');
 if (!sources) fail(`No configuration files in ${chdir}`);
-const declaredVariables = [...sources.matchAll(/variable\s+"(\w+)"\s*\{(.*)/g)].map(([, name, rest]) => ({ name: name!, required: !/default\s*=/.test(rest!) }));
+const declaredVariables = [...sources.matchAll(/variable\s+"(\w+)"\s*\{(.*)/g)].map(([, name, rest]) => ({
+  name: name!,
+  required: !/default\s*=/.test(rest!),
+}));
 const declaredOutputs = [...sources.matchAll(/output\s+"(\w+)"/g)].map(([, name]) => name!);
 /** Object-typed variables and their top-level attributes (`name = type` lines of `type = object({ … })`). */
 const objectVariables = [...sources.matchAll(/variable\s+"(\w+)"\s*\{\s*type\s*=\s*object\(\{\n([\s\S]*?)\n\s*\}\)/g)].map(
@@ -70,12 +76,15 @@ function variables(): Record<string, unknown> {
     }
   }
   for (const name of Object.keys(values)) {
-    if (!declaredVariables.some((v) => v.name === name)) fail(`Value for undeclared variable: a variable named "${name}" was assigned, but the root module does not declare it`);
+    if (!declaredVariables.some((v) => v.name === name))
+      fail(`Value for undeclared variable: a variable named "${name}" was assigned, but the root module does not declare it`);
   }
-  for (const v of declaredVariables) if (v.required && values[v.name] === undefined) fail(`No value for required variable: the root module input variable "${v.name}" is not set`);
+  for (const v of declaredVariables)
+    if (v.required && values[v.name] === undefined) fail(`No value for required variable: the root module input variable "${v.name}" is not set`);
   for (const [name, attributes] of objectVariables) {
     for (const attribute of attributes) {
-      if ((values[name] as Record<string, unknown> | undefined)?.[attribute] === undefined) fail(`Invalid value for input variable: the given value is not suitable for var.${name}: attribute "${attribute}" is required.`);
+      if ((values[name] as Record<string, unknown> | undefined)?.[attribute] === undefined)
+        fail(`Invalid value for input variable: the given value is not suitable for var.${name}: attribute "${attribute}" is required.`);
     }
   }
   if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(String(values.slug))) fail('Invalid value for variable: slug must be lowercase letters, digits and hyphens');
@@ -130,7 +139,10 @@ async function apply(): Promise<void> {
     setInterval(() => process.stdout.write('module.tenant.aws_db_instance.dedicated[0]: Still creating...\n'), 1000);
     return;
   }
-  if (takeFailure()) fail('creating RDS DB Instance: operation error RDS: CreateDBInstance, https response error StatusCode: 503, api error ServiceUnavailable (stand-in fault)');
+  if (takeFailure())
+    fail(
+      'creating RDS DB Instance: operation error RDS: CreateDBInstance, https response error StatusCode: 503, api error ServiceUnavailable (stand-in fault)',
+    );
   const existing = readState(key);
   const passwords = existing?.passwords ?? { database: randomBytes(12).toString('hex'), redis: randomBytes(12).toString('hex') };
   const name = dbName(slug);
@@ -154,7 +166,13 @@ async function apply(): Promise<void> {
     redis_prefix: tenantRedisPrefix(slug),
   };
   const outputs = Object.fromEntries(declaredOutputs.filter((o) => all[o] !== undefined).map((o) => [o, all[o]!]));
-  const resources = ['random_password.database', 'aws_iam_role.tenant', 'aws_iam_role_policy.storage', 'aws_secretsmanager_secret.database', 'aws_elasticache_user.tenant'];
+  const resources = [
+    'random_password.database',
+    'aws_iam_role.tenant',
+    'aws_iam_role_policy.storage',
+    'aws_secretsmanager_secret.database',
+    'aws_elasticache_user.tenant',
+  ];
   if (existing) process.stdout.write('\nNo changes. Your infrastructure matches the configuration.\n');
   else {
     for (const r of resources) process.stdout.write(`module.tenant.${r}: Creating...\nmodule.tenant.${r}: Creation complete after 0s\n`);
@@ -162,7 +180,11 @@ async function apply(): Promise<void> {
   }
   mkdirSync(dirname(statePath(key)), { recursive: true });
   writeFileSync(statePath(key), JSON.stringify({ passwords, outputs } satisfies State));
-  process.stdout.write(`\nOutputs:\n\n${Object.keys(outputs).map((o) => `${o} = ${SENSITIVE.has(o) ? '<sensitive>' : JSON.stringify(outputs[o])}`).join('\n')}\n`);
+  process.stdout.write(
+    `\nOutputs:\n\n${Object.keys(outputs)
+      .map((o) => `${o} = ${SENSITIVE.has(o) ? '<sensitive>' : JSON.stringify(outputs[o])}`)
+      .join('\n')}\n`,
+  );
 }
 
 async function destroy(): Promise<void> {
@@ -202,7 +224,9 @@ switch (command) {
     break;
   case 'output': {
     const state = readState(backendKey());
-    const outputs = state ? Object.fromEntries(Object.entries(state.outputs).map(([name, value]) => [name, { sensitive: SENSITIVE.has(name), type: 'string', value }])) : {};
+    const outputs = state
+      ? Object.fromEntries(Object.entries(state.outputs).map(([name, value]) => [name, { sensitive: SENSITIVE.has(name), type: 'string', value }]))
+      : {};
     process.stdout.write(`${JSON.stringify(outputs)}\n`);
     break;
   }

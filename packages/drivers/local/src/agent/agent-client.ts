@@ -2,14 +2,20 @@
 import type { RouteSpec, WorkloadSpecInput, WorkloadStatus } from './protocol.js';
 
 export class AgentError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentError';
   }
 }
 
 export class AgentClient {
-  constructor(private readonly baseUrl: string, private readonly token: string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
 
   applyWorkload(spec: WorkloadSpecInput): Promise<WorkloadStatus> {
     return this.call('PUT', `/v1/workloads/${spec.name}`, spec);

@@ -48,7 +48,7 @@ export async function initTemplateCluster(dir: string, binaries: PostgresBinarie
     await rename(work, dir);
   } catch (err) {
     await rm(work, { recursive: true, force: true });
-    throw new Error(`initdb failed for ${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`initdb failed for ${dir}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
     await rm(pwfile, { force: true });
   }
@@ -86,14 +86,22 @@ export function postgresWorkload(options: {
         name: 'postgres',
         command: options.binaries.postgres,
         args: [
-          '-D', options.dataDir,
-          '-p', String(options.port),
-          '-c', 'listen_addresses=127.0.0.1',
-          '-c', 'unix_socket_directories=',
-          '-c', `max_connections=${settings.maxConnections}`,
-          '-c', `shared_buffers=${settings.sharedBuffersMb}MB`,
-          '-c', 'password_encryption=scram-sha-256',
-          '-c', 'logging_collector=off',
+          '-D',
+          options.dataDir,
+          '-p',
+          String(options.port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          'unix_socket_directories=',
+          '-c',
+          `max_connections=${settings.maxConnections}`,
+          '-c',
+          `shared_buffers=${settings.sharedBuffersMb}MB`,
+          '-c',
+          'password_encryption=scram-sha-256',
+          '-c',
+          'logging_collector=off',
         ],
         env: { LANG: 'C', PATH: process.env.PATH ?? '/usr/bin:/bin' },
         cwd: options.dataDir,

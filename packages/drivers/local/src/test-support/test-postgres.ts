@@ -40,17 +40,20 @@ async function startIn(root: string): Promise<TestPostgres> {
     await exited;
     rmSync(root, { recursive: true, force: true });
   };
-  await readyOrStopped(waitFor(
-    async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      try {
-        await client.connect();
-        return true;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
-    { what: 'the test Postgres to accept connections', timeoutMs: 30_000 },
-  ), stop);
+  await readyOrStopped(
+    waitFor(
+      async () => {
+        const client = new pg.Client({ connectionString: adminUrl });
+        try {
+          await client.connect();
+          return true;
+        } finally {
+          await client.end().catch(() => undefined);
+        }
+      },
+      { what: 'the test Postgres to accept connections', timeoutMs: 30_000 },
+    ),
+    stop,
+  );
   return { adminUrl, stop };
 }

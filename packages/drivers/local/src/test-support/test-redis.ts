@@ -22,18 +22,21 @@ export async function startTestRedis(): Promise<TestRedis> {
     await exited;
     rmSync(dir, { recursive: true, force: true });
   };
-  await readyOrStopped(waitFor(
-    async () => {
-      const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } finally {
-        client.disconnect();
-      }
-    },
-    { what: 'the test redis-server to answer', timeoutMs: 15_000 },
-  ), stop);
+  await readyOrStopped(
+    waitFor(
+      async () => {
+        const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          return (await client.ping()) === 'PONG';
+        } finally {
+          client.disconnect();
+        }
+      },
+      { what: 'the test redis-server to answer', timeoutMs: 15_000 },
+    ),
+    stop,
+  );
   return { url, stop };
 }

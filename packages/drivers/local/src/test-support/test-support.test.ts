@@ -32,13 +32,16 @@ test('a test file whose setup fails midway exits at once, failed, with nothing l
   const dir = mkdtempSync(join(tmpdir(), 'tenantry-failed-setup-'));
   try {
     const file = join(dir, 'failed-setup.test.mjs');
-    writeFileSync(file, [
-      "import { before, test } from 'node:test';",
-      `import { startAll } from ${JSON.stringify(import.meta.resolve('@tenantry/core'))};`,
-      `import { startTestRedis } from ${JSON.stringify(new URL('./test-redis.js', import.meta.url).href)};`,
-      "before(async () => { await startAll([startTestRedis(), new Promise((_, reject) => setTimeout(() => reject(new Error('setup failed')), 200))]); });",
-      "test('never runs', () => {});",
-    ].join('\n'));
+    writeFileSync(
+      file,
+      [
+        "import { before, test } from 'node:test';",
+        `import { startAll } from ${JSON.stringify(import.meta.resolve('@tenantry/core'))};`,
+        `import { startTestRedis } from ${JSON.stringify(new URL('./test-redis.js', import.meta.url).href)};`,
+        "before(async () => { await startAll([startTestRedis(), new Promise((_, reject) => setTimeout(() => reject(new Error('setup failed')), 200))]); });",
+        "test('never runs', () => {});",
+      ].join('\n'),
+    );
     // Without NODE_TEST_CONTEXT, which would make it report to this runner instead of running on its own.
     const { NODE_TEST_CONTEXT: _, ...env } = process.env;
     const run = spawnSync(process.execPath, ['--test', file], { encoding: 'utf8', timeout: 60_000, env });

@@ -15,27 +15,31 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AdminBackendCo
   app.get<{ Querystring: Static<typeof JobQuery> }>('/admin/api/jobs', { schema: { querystring: JobQuery } }, async (request) => {
     const { state, limit } = request.query;
     const states = state ? [state] : [...JOB_STATES];
-    const result = await Promise.all(Object.entries(queues).map(async ([name, queue]) => {
-      const counts = await queue.getJobCounts(...JOB_STATES);
-      const jobs = await queue.getJobs(states, 0, limit - 1, false);
-      return {
-        name,
-        counts,
-        jobs: await Promise.all(jobs.filter(Boolean).map(async (job) => ({
-          id: job.id,
-          name: job.name,
-          state: await job.getState(),
-          attempts: job.attemptsMade,
-          maxAttempts: job.opts.attempts ?? 1,
-          failedReason: job.failedReason ?? null,
-          createdAt: new Date(job.timestamp).toISOString(),
-          finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-          result: job.returnvalue ?? null,
-          // Mail addresses are personal data: show whom, not the whole payload.
-          to: typeof job.data?.to === 'string' ? job.data.to : undefined,
-        }))),
-      };
-    }));
+    const result = await Promise.all(
+      Object.entries(queues).map(async ([name, queue]) => {
+        const counts = await queue.getJobCounts(...JOB_STATES);
+        const jobs = await queue.getJobs(states, 0, limit - 1, false);
+        return {
+          name,
+          counts,
+          jobs: await Promise.all(
+            jobs.filter(Boolean).map(async (job) => ({
+              id: job.id,
+              name: job.name,
+              state: await job.getState(),
+              attempts: job.attemptsMade,
+              maxAttempts: job.opts.attempts ?? 1,
+              failedReason: job.failedReason ?? null,
+              createdAt: new Date(job.timestamp).toISOString(),
+              finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
+              result: job.returnvalue ?? null,
+              // Mail addresses are personal data: show whom, not the whole payload.
+              to: typeof job.data?.to === 'string' ? job.data.to : undefined,
+            })),
+          ),
+        };
+      }),
+    );
     return { queues: result };
   });
 
@@ -78,8 +82,14 @@ export async function operationsRoutes(app: FastifyInstance, ctx: AdminBackendCo
   });
 
   app.get('/admin/api/migrations', async () => {
-    const { rows } = await pool.query<{ version: number; name: string; applied_at: Date }>('SELECT version, name, applied_at FROM schema_migrations ORDER BY version');
-    return { version: rows.at(-1)?.version ?? 0, latest: LATEST_SCHEMA_VERSION, applied: rows.map((r) => ({ version: r.version, name: r.name, appliedAt: r.applied_at })) };
+    const { rows } = await pool.query<{ version: number; name: string; applied_at: Date }>(
+      'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+    );
+    return {
+      version: rows.at(-1)?.version ?? 0,
+      latest: LATEST_SCHEMA_VERSION,
+      applied: rows.map((r) => ({ version: r.version, name: r.name, appliedAt: r.applied_at })),
+    };
   });
   app.post('/admin/api/migrations/run', async () => migrateTenantDatabase(config.DATABASE_URL));
 }

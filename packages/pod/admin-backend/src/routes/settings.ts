@@ -3,8 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminBackendContext } from '../context.js';
 import { Settings, SettingsChanges, type Static } from '../schemas.js';
 
-type SettingsRow = { display_name: string | null; primary_color: string; logo_url: string | null; features: Static<typeof Settings>['features']; require_email_verification: boolean };
-const settings = (r: SettingsRow) => ({ displayName: r.display_name, primaryColor: r.primary_color, logoUrl: r.logo_url, features: r.features, requireEmailVerification: r.require_email_verification });
+type SettingsRow = {
+  display_name: string | null;
+  primary_color: string;
+  logo_url: string | null;
+  features: Static<typeof Settings>['features'];
+  require_email_verification: boolean;
+};
+const settings = (r: SettingsRow) => ({
+  displayName: r.display_name,
+  primaryColor: r.primary_color,
+  logoUrl: r.logo_url,
+  features: r.features,
+  requireEmailVerification: r.require_email_verification,
+});
 const COLUMNS = 'display_name, primary_color, logo_url, features, require_email_verification';
 
 export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendContext): Promise<void> {
@@ -18,10 +30,13 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
     return settings(rows[0]!);
   });
 
-  app.patch<{ Body: Static<typeof SettingsChanges> }>('/admin/api/settings', { schema: { body: SettingsChanges, response: { 200: Settings } } }, async (request) => {
-    const b = request.body;
-    const { rows } = await pool.query<SettingsRow>(
-      `UPDATE tenant_settings SET
+  app.patch<{ Body: Static<typeof SettingsChanges> }>(
+    '/admin/api/settings',
+    { schema: { body: SettingsChanges, response: { 200: Settings } } },
+    async (request) => {
+      const b = request.body;
+      const { rows } = await pool.query<SettingsRow>(
+        `UPDATE tenant_settings SET
          display_name = CASE WHEN $1 THEN $2 ELSE display_name END,
          primary_color = coalesce($3, primary_color),
          logo_url = CASE WHEN $4 THEN $5 ELSE logo_url END,
@@ -29,8 +44,17 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
          require_email_verification = coalesce($7, require_email_verification),
          updated_at = now()
        RETURNING ${COLUMNS}`,
-      ['displayName' in b, b.displayName ?? null, b.primaryColor ?? null, 'logoUrl' in b, b.logoUrl ?? null, b.features ? JSON.stringify(b.features) : null, b.requireEmailVerification ?? null],
-    );
-    return settings(rows[0]!);
-  });
+        [
+          'displayName' in b,
+          b.displayName ?? null,
+          b.primaryColor ?? null,
+          'logoUrl' in b,
+          b.logoUrl ?? null,
+          b.features ? JSON.stringify(b.features) : null,
+          b.requireEmailVerification ?? null,
+        ],
+      );
+      return settings(rows[0]!);
+    },
+  );
 }

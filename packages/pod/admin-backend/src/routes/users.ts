@@ -7,7 +7,15 @@ import { AdminUser, IdParams, NewUser, UserChanges, type Static } from '../schem
 
 type UserRow = { id: string; email: string; name: string; role: 'admin' | 'member'; disabled_at: Date | null; last_login_at: Date | null; created_at: Date };
 const COLUMNS = 'id, email, name, role, disabled_at, last_login_at, created_at';
-const user = (r: UserRow) => ({ id: r.id, email: r.email, name: r.name, role: r.role, disabled: r.disabled_at !== null, lastLoginAt: r.last_login_at, createdAt: r.created_at });
+const user = (r: UserRow) => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  disabled: r.disabled_at !== null,
+  lastLoginAt: r.last_login_at,
+  createdAt: r.created_at,
+});
 
 const ROLE_DESCRIPTIONS: Record<(typeof ROLES)[number], string> = {
   admin: 'manages users, roles, settings and branding; sees jobs, mail and usage; and everything a member does',
@@ -39,28 +47,32 @@ export async function userRoutes(app: FastifyInstance, ctx: AdminBackendContext)
     return user(rows[0]);
   });
 
-  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof UserChanges> }>('/admin/api/users/:id', {
-    schema: { params: IdParams, body: UserChanges, response: { 200: AdminUser } },
-  }, async (request) => {
-    const { id } = request.params;
-    const { name, role, disabled } = request.body;
-    return inTransaction(pool, async (client) => {
-      // Serialises role changes, so two admins demoting each other cannot leave none.
-      await client.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
-      const { rows } = await client.query<UserRow>(
-        `UPDATE users SET name = coalesce($2, name), role = coalesce($3, role),
+  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof UserChanges> }>(
+    '/admin/api/users/:id',
+    {
+      schema: { params: IdParams, body: UserChanges, response: { 200: AdminUser } },
+    },
+    async (request) => {
+      const { id } = request.params;
+      const { name, role, disabled } = request.body;
+      return inTransaction(pool, async (client) => {
+        // Serialises role changes, so two admins demoting each other cannot leave none.
+        await client.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+        const { rows } = await client.query<UserRow>(
+          `UPDATE users SET name = coalesce($2, name), role = coalesce($3, role),
            disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at WHEN $4 THEN coalesce(disabled_at, now()) ELSE NULL END,
            updated_at = now()
          WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, name ?? null, role ?? null, disabled ?? null],
-      );
-      if (!rows[0]) throw AdminErrors.notFound('user', id);
-      const admins = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL`);
-      if (admins.rows[0]!.n === 0) throw AdminErrors.lastAdmin();
-      if (disabled) await client.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [id]);
-      return user(rows[0]);
-    });
-  });
+          [id, name ?? null, role ?? null, disabled ?? null],
+        );
+        if (!rows[0]) throw AdminErrors.notFound('user', id);
+        const admins = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL`);
+        if (admins.rows[0]!.n === 0) throw AdminErrors.lastAdmin();
+        if (disabled) await client.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [id]);
+        return user(rows[0]);
+      });
+    },
+  );
 
   app.delete<{ Params: Static<typeof IdParams> }>('/admin/api/users/:id', { schema: { params: IdParams } }, async (request, reply) => {
     await inTransaction(pool, async (client) => {

@@ -1,6 +1,10 @@
 /** The browser's calls to its tenant's API (same origin; the session cookie goes along). */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -5,14 +5,40 @@ import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
 import { UsagePanel, type PlatformUsage } from './usage-panel.js';
 
-interface Step { name: string; state: string; detail: string | null; durationMs: number | null; error: string | null }
-interface Tenant {
-  slug: string; name: string; tier: string; status: string; url: string; error: string | null;
-  schemaVersion: number | null; schemaError: string | null; health?: { ok: boolean; checkedAt: string; detail: string } | null; steps: Step[];
+interface Step {
+  name: string;
+  state: string;
+  detail: string | null;
+  durationMs: number | null;
+  error: string | null;
 }
-export interface DashboardData { tenants: Tenant[] | null; usage: PlatformUsage | null }
+interface Tenant {
+  slug: string;
+  name: string;
+  tier: string;
+  status: string;
+  url: string;
+  error: string | null;
+  schemaVersion: number | null;
+  schemaError: string | null;
+  health?: { ok: boolean; checkedAt: string; detail: string } | null;
+  steps: Step[];
+}
+export interface DashboardData {
+  tenants: Tenant[] | null;
+  usage: PlatformUsage | null;
+}
 
-const STATE_CLASS: Record<string, string> = { done: 'ok', ready: 'ok', failed: 'bad', running: 'busy', provisioning: 'busy', pending: '', removing: 'busy', deprovisioning: 'busy' };
+const STATE_CLASS: Record<string, string> = {
+  done: 'ok',
+  ready: 'ok',
+  failed: 'bad',
+  running: 'busy',
+  provisioning: 'busy',
+  pending: '',
+  removing: 'busy',
+  deprovisioning: 'busy',
+};
 
 function SignIn() {
   const { revalidate } = useRevalidator();
@@ -23,13 +49,29 @@ function SignIn() {
   return (
     <section>
       <h1>Operator sign-in</h1>
-      <p className="muted">Use the admin token printed by <code>tenantry up</code> (in <code>$TENANTRY_HOME/admin-token</code>).</p>
-      <form className="stack" onSubmit={(e) => { e.preventDefault(); void act(new FormData(e.currentTarget)); }}>
-        <label>Admin token <input name="token" type="password" required autoComplete="off" /></label>
+      <p className="muted">
+        Use the admin token printed by <code>tenantry up</code> (in <code>$TENANTRY_HOME/admin-token</code>).
+      </p>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(new FormData(e.currentTarget));
+        }}
+      >
+        <label>
+          Admin token <input name="token" type="password" required autoComplete="off" />
+        </label>
         <button disabled={busy}>Sign in</button>
-        {error ? <p className="error" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
       </form>
-      <p>Master admins sign in with their email instead: <a href="/login?next=/">sign in</a>.</p>
+      <p>
+        Master admins sign in with their email instead: <a href="/login?next=/">sign in</a>.
+      </p>
     </section>
   );
 }
@@ -62,35 +104,90 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
   return (
     <>
       <section>
-        <h1>Tenants <span className={`badge ${live ? 'ok' : 'busy'}`} data-testid="live">{live ? 'live' : 'connecting…'}</span></h1>
+        <h1>
+          Tenants{' '}
+          <span className={`badge ${live ? 'ok' : 'busy'}`} data-testid="live">
+            {live ? 'live' : 'connecting…'}
+          </span>
+        </h1>
         <table>
-          <thead><tr><th>Tenant</th><th>Tier</th><th>Status</th><th>Schema</th><th>Health</th><th>Provisioning</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>Tenant</th>
+              <th>Tier</th>
+              <th>Status</th>
+              <th>Schema</th>
+              <th>Health</th>
+              <th>Provisioning</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {tenants.map((t) => (
               <tr key={t.slug} data-tenant={t.slug}>
-                <td><a href={t.url}>{t.slug}</a><div className="muted">{t.name}</div></td>
+                <td>
+                  <a href={t.url}>{t.slug}</a>
+                  <div className="muted">{t.name}</div>
+                </td>
                 <td>{t.tier}</td>
-                <td><span className={`badge ${STATE_CLASS[t.status] ?? ''}`} data-testid="status">{t.status}</span>{t.error ? <div className="error">{t.error}</div> : null}</td>
-                <td>{t.schemaVersion ?? '—'}{t.schemaError ? <div className="error">{t.schemaError}</div> : null}</td>
-                <td>{t.health ? <span className={`badge ${t.health.ok ? 'ok' : 'bad'}`} title={t.health.detail} data-testid="health">{t.health.ok ? 'healthy' : 'unhealthy'}</span> : '—'}</td>
+                <td>
+                  <span className={`badge ${STATE_CLASS[t.status] ?? ''}`} data-testid="status">
+                    {t.status}
+                  </span>
+                  {t.error ? <div className="error">{t.error}</div> : null}
+                </td>
+                <td>
+                  {t.schemaVersion ?? '—'}
+                  {t.schemaError ? <div className="error">{t.schemaError}</div> : null}
+                </td>
+                <td>
+                  {t.health ? (
+                    <span className={`badge ${t.health.ok ? 'ok' : 'bad'}`} title={t.health.detail} data-testid="health">
+                      {t.health.ok ? 'healthy' : 'unhealthy'}
+                    </span>
+                  ) : (
+                    '—'
+                  )}
+                </td>
                 <td>
                   {t.steps.map((s) => (
-                    <span key={s.name} className={`badge ${STATE_CLASS[s.state] ?? ''}`} title={s.error ?? s.detail ?? ''} data-step={s.name} style={{ marginRight: 4 }}>
-                      {s.name}{s.durationMs !== null && s.state === 'done' ? ` ${s.durationMs} ms` : ''}
+                    <span
+                      key={s.name}
+                      className={`badge ${STATE_CLASS[s.state] ?? ''}`}
+                      title={s.error ?? s.detail ?? ''}
+                      data-step={s.name}
+                      style={{ marginRight: 4 }}
+                    >
+                      {s.name}
+                      {s.durationMs !== null && s.state === 'done' ? ` ${s.durationMs} ms` : ''}
                     </span>
                   ))}
                 </td>
-                <td><button className="secondary" onClick={() => void remove.act(t.slug)} disabled={t.status === 'deprovisioning'}>Delete</button></td>
+                <td>
+                  <button className="secondary" onClick={() => void remove.act(t.slug)} disabled={t.status === 'deprovisioning'}>
+                    Delete
+                  </button>
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         {tenants.length === 0 ? <p className="muted">No tenants yet: create the first one below.</p> : null}
-        {remove.error ? <p className="error" role="alert">{remove.error}</p> : null}
+        {remove.error ? (
+          <p className="error" role="alert">
+            {remove.error}
+          </p>
+        ) : null}
       </section>
       <section>
         <h2>New tenant</h2>
-        <form className="inline" onSubmit={(e) => { e.preventDefault(); void create.act(e.currentTarget); }}>
+        <form
+          className="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void create.act(e.currentTarget);
+          }}
+        >
           <input name="slug" placeholder="slug, e.g. acme" required pattern="[a-z0-9][a-z0-9-]{1,61}[a-z0-9]" aria-label="Slug" />
           <input name="name" placeholder="Name (optional)" maxLength={100} aria-label="Name" />
           <select name="tier" aria-label="Tier" defaultValue="trial">
@@ -99,10 +196,18 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
           </select>
           <button disabled={create.busy}>Create tenant</button>
         </form>
-        {create.error ? <p className="error" role="alert">{create.error}</p> : null}
+        {create.error ? (
+          <p className="error" role="alert">
+            {create.error}
+          </p>
+        ) : null}
       </section>
       <UsagePanel usage={initial.usage} />
-      <p><button className="secondary" onClick={() => void signOut.act()}>Sign out</button></p>
+      <p>
+        <button className="secondary" onClick={() => void signOut.act()}>
+          Sign out
+        </button>
+      </p>
     </>
   );
 }

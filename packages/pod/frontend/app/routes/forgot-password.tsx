@@ -14,10 +14,22 @@ export default function ForgotPassword() {
       {sent ? (
         <p role="status">If an account uses that address, a reset link is on its way.</p>
       ) : (
-        <form className="stack" onSubmit={(e) => { e.preventDefault(); void act(new FormData(e.currentTarget)); }}>
-          <label>Email <input name="email" type="email" required autoComplete="email" /></label>
+        <form
+          className="stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(new FormData(e.currentTarget));
+          }}
+        >
+          <label>
+            Email <input name="email" type="email" required autoComplete="email" />
+          </label>
           <button disabled={busy}>Send the link</button>
-          {error ? <p className="error" role="alert">{error}</p> : null}
+          {error ? (
+            <p className="error" role="alert">
+              {error}
+            </p>
+          ) : null}
         </form>
       )}
     </section>

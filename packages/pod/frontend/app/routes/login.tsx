@@ -14,13 +14,29 @@ export default function Login() {
   return (
     <section>
       <h1>Sign in</h1>
-      <form className="stack" onSubmit={(e) => { e.preventDefault(); void act(new FormData(e.currentTarget)); }}>
-        <label>Email <input name="email" type="email" required autoComplete="email" /></label>
-        <label>Password <input name="password" type="password" required autoComplete="current-password" /></label>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(new FormData(e.currentTarget));
+        }}
+      >
+        <label>
+          Email <input name="email" type="email" required autoComplete="email" />
+        </label>
+        <label>
+          Password <input name="password" type="password" required autoComplete="current-password" />
+        </label>
         <button disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
-        {error ? <p className="error" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
       </form>
-      <p><Link to="/forgot-password">Forgot your password?</Link> · <Link to="/signup">Create an account</Link></p>
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/signup">Create an account</Link>
+      </p>
     </section>
   );
 }

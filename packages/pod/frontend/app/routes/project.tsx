@@ -4,8 +4,18 @@ import { api } from '../lib/api.js';
 import { backendGet, requireUser } from '../lib/backend.server.js';
 import { useAction } from '../lib/use-action.js';
 
-interface Project { id: string; name: string; description: string; status: string }
-interface Task { id: string; title: string; status: 'todo' | 'doing' | 'done'; dueDate: string | null }
+interface Project {
+  id: string;
+  name: string;
+  description: string;
+  status: string;
+}
+interface Task {
+  id: string;
+  title: string;
+  status: 'todo' | 'doing' | 'done';
+  dueDate: string | null;
+}
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireUser(context, request);
@@ -38,15 +48,25 @@ export default function ProjectPage({ loaderData }: { loaderData: Awaited<Return
   return (
     <>
       <section>
-        <p><Link to="/projects">← Projects</Link></p>
+        <p>
+          <Link to="/projects">← Projects</Link>
+        </p>
         <h1>{project.name}</h1>
         <p className="muted">{project.description}</p>
-        <button className="secondary" onClick={() => void remove.act()}>Delete project</button>
+        <button className="secondary" onClick={() => void remove.act()}>
+          Delete project
+        </button>
       </section>
       <section>
         <h2>Tasks</h2>
         <table>
-          <thead><tr><th>Task</th><th>Due</th><th>Status</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Task</th>
+              <th>Due</th>
+              <th>Status</th>
+            </tr>
+          </thead>
           <tbody>
             {tasks.map((t) => (
               <tr key={t.id}>
@@ -64,12 +84,22 @@ export default function ProjectPage({ loaderData }: { loaderData: Awaited<Return
           </tbody>
         </table>
         {tasks.length === 0 ? <p className="muted">No tasks yet.</p> : null}
-        <form className="inline" onSubmit={(e) => { e.preventDefault(); void add.act(e.currentTarget); }}>
+        <form
+          className="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void add.act(e.currentTarget);
+          }}
+        >
           <input name="title" placeholder="Task title" required maxLength={300} aria-label="Task title" />
           <input name="dueDate" type="date" aria-label="Due date" />
           <button disabled={add.busy}>Add task</button>
         </form>
-        {[add.error, change.error, remove.error].filter(Boolean).map((e) => <p key={e} className="error" role="alert">{e}</p>)}
+        {[add.error, change.error, remove.error].filter(Boolean).map((e) => (
+          <p key={e} className="error" role="alert">
+            {e}
+          </p>
+        ))}
       </section>
     </>
   );

@@ -3,8 +3,17 @@ import { api } from '../lib/api.js';
 import { backendGet, requireUser } from '../lib/backend.server.js';
 import { useAction } from '../lib/use-action.js';
 
-interface Project { id: string; name: string; description: string; status: string; createdAt: string }
-interface Page<T> { items: T[]; nextCursor: string | null }
+interface Project {
+  id: string;
+  name: string;
+  description: string;
+  status: string;
+  createdAt: string;
+}
+interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(context, request);
@@ -38,12 +47,23 @@ export default function Projects({ loaderData }: { loaderData: Awaited<ReturnTyp
           <button className="secondary">Filter</button>
         </form>
         <table>
-          <thead><tr><th>Name</th><th>Status</th><th>Created</th></tr></thead>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Status</th>
+              <th>Created</th>
+            </tr>
+          </thead>
           <tbody>
             {page.items.map((p) => (
               <tr key={p.id}>
-                <td><Link to={`/projects/${p.id}`}>{p.name}</Link><div className="muted">{p.description}</div></td>
-                <td><span className="badge">{p.status}</span></td>
+                <td>
+                  <Link to={`/projects/${p.id}`}>{p.name}</Link>
+                  <div className="muted">{p.description}</div>
+                </td>
+                <td>
+                  <span className="badge">{p.status}</span>
+                </td>
                 <td>{new Date(p.createdAt).toLocaleString()}</td>
               </tr>
             ))}
@@ -54,12 +74,22 @@ export default function Projects({ loaderData }: { loaderData: Awaited<ReturnTyp
       </section>
       <section>
         <h2>New project</h2>
-        <form className="inline" onSubmit={(e) => { e.preventDefault(); void act(e.currentTarget); }}>
+        <form
+          className="inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(e.currentTarget);
+          }}
+        >
           <input name="name" placeholder="Project name" required maxLength={200} aria-label="Project name" />
           <input name="description" placeholder="Description (optional)" maxLength={5000} aria-label="Description" />
           <button disabled={busy}>Create project</button>
         </form>
-        {error ? <p className="error" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
       </section>
     </>
   );

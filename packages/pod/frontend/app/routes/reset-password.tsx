@@ -10,14 +10,34 @@ export default function ResetPassword() {
     await api('/api/auth/password-reset/confirm', { json: { token: params.get('token') ?? '', password: form.get('password') } });
     setDone(true);
   });
-  if (done) return <section><h1>Password changed</h1><p>Every session was signed out. <Link to="/login">Sign in</Link> with the new password.</p></section>;
+  if (done)
+    return (
+      <section>
+        <h1>Password changed</h1>
+        <p>
+          Every session was signed out. <Link to="/login">Sign in</Link> with the new password.
+        </p>
+      </section>
+    );
   return (
     <section>
       <h1>Choose a new password</h1>
-      <form className="stack" onSubmit={(e) => { e.preventDefault(); void act(new FormData(e.currentTarget)); }}>
-        <label>New password <input name="password" type="password" required minLength={10} autoComplete="new-password" /></label>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void act(new FormData(e.currentTarget));
+        }}
+      >
+        <label>
+          New password <input name="password" type="password" required minLength={10} autoComplete="new-password" />
+        </label>
         <button disabled={busy}>Set the password</button>
-        {error ? <p className="error" role="alert">{error}</p> : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
       </form>
     </section>
   );

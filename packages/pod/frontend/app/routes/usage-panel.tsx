@@ -3,14 +3,26 @@ import { useEffect, useState } from 'react';
 import { api } from '../lib/api.js';
 
 interface TenantUsage {
-  tenant: string; tier: string; requests: number; errors: number; activeUsers: number; jobs: number; jobsFailed: number; storageBytes: number;
+  tenant: string;
+  tier: string;
+  requests: number;
+  errors: number;
+  activeUsers: number;
+  jobs: number;
+  jobsFailed: number;
+  storageBytes: number;
   costEstimate: { totalUsdPerMonth: number; basis: string };
 }
 export interface PlatformUsage {
   totals: { tenants: number; requests: number; errors: number; activeUsers: number; jobs: number; costUsdPerMonth: number };
   tenants: TenantUsage[];
 }
-interface Point { at: string; requests: number; errors: number; p95LatencyMs: number | null }
+interface Point {
+  at: string;
+  requests: number;
+  errors: number;
+  p95LatencyMs: number | null;
+}
 
 /** Requests per hour as bars, errors in red on top, p95 latency as a line on its own scale. */
 function Chart({ series }: { series: Point[] }) {
@@ -33,8 +45,12 @@ function Chart({ series }: { series: Point[] }) {
         </g>
       ))}
       <polyline points={line} fill="none" stroke="#f59e0b" strokeWidth={2} />
-      {series.map((p, i) => (p.p95LatencyMs === null ? null : <circle key={`p95-${p.at}`} cx={(i + 0.5) * step} cy={y(p.p95LatencyMs, maxP95)} r={3} fill="#f59e0b" />))}
-      <text x={0} y={height + 16} fontSize={11}>max {maxRequests} requests/h (bars, errors in red) · p95 up to {Math.round(maxP95)} ms (line)</text>
+      {series.map((p, i) =>
+        p.p95LatencyMs === null ? null : <circle key={`p95-${p.at}`} cx={(i + 0.5) * step} cy={y(p.p95LatencyMs, maxP95)} r={3} fill="#f59e0b" />,
+      )}
+      <text x={0} y={height + 16} fontSize={11}>
+        max {maxRequests} requests/h (bars, errors in red) · p95 up to {Math.round(maxP95)} ms (line)
+      </text>
     </svg>
   );
 }
@@ -44,7 +60,10 @@ export function UsagePanel({ usage }: { usage: PlatformUsage | null }) {
   const [series, setSeries] = useState<Point[] | null>(null);
   useEffect(() => {
     if (!selected) return;
-    api<{ series: Point[] }>(`/admin/api/tenants/${selected}/usage?hours=24&bucketMinutes=60`).then((r) => setSeries(r.series), () => setSeries([]));
+    api<{ series: Point[] }>(`/admin/api/tenants/${selected}/usage?hours=24&bucketMinutes=60`).then(
+      (r) => setSeries(r.series),
+      () => setSeries([]),
+    );
   }, [selected]);
   if (!usage) return null;
   const t = usage.totals;
@@ -52,24 +71,46 @@ export function UsagePanel({ usage }: { usage: PlatformUsage | null }) {
     <section aria-label="Usage">
       <h2>Usage, last 24 hours</h2>
       <p>
-        {t.tenants} tenants · {t.requests} requests · {t.errors} errors · {t.activeUsers} active users · {t.jobs} jobs · estimated ${t.costUsdPerMonth.toFixed(2)}/month on AWS
+        {t.tenants} tenants · {t.requests} requests · {t.errors} errors · {t.activeUsers} active users · {t.jobs} jobs · estimated $
+        {t.costUsdPerMonth.toFixed(2)}/month on AWS
       </p>
       <table>
-        <thead><tr><th>Tenant</th><th>Requests</th><th>Errors</th><th>Active users</th><th>Jobs (failed)</th><th>Estimated cost</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Tenant</th>
+            <th>Requests</th>
+            <th>Errors</th>
+            <th>Active users</th>
+            <th>Jobs (failed)</th>
+            <th>Estimated cost</th>
+          </tr>
+        </thead>
         <tbody>
           {usage.tenants.map((u) => (
             <tr key={u.tenant} data-usage={u.tenant}>
-              <td><button className="secondary" onClick={() => setSelected(u.tenant)}>{u.tenant}</button> <span className="muted">{u.tier}</span></td>
+              <td>
+                <button className="secondary" onClick={() => setSelected(u.tenant)}>
+                  {u.tenant}
+                </button>{' '}
+                <span className="muted">{u.tier}</span>
+              </td>
               <td data-testid="requests">{u.requests}</td>
               <td>{u.errors}</td>
               <td>{u.activeUsers}</td>
-              <td>{u.jobs} ({u.jobsFailed})</td>
+              <td>
+                {u.jobs} ({u.jobsFailed})
+              </td>
               <td title={u.costEstimate.basis}>${u.costEstimate.totalUsdPerMonth.toFixed(2)}/month</td>
             </tr>
           ))}
         </tbody>
       </table>
-      {selected ? (<><h3>{selected}</h3>{series ? <Chart series={series} /> : <p className="muted">Loading…</p>}</>) : null}
+      {selected ? (
+        <>
+          <h3>{selected}</h3>
+          {series ? <Chart series={series} /> : <p className="muted">Loading…</p>}
+        </>
+      ) : null}
     </section>
   );
 }

@@ -11,12 +11,26 @@ export default function VerifyEmail() {
     await api('/api/auth/verify-email', { json: { token: params.get('token') ?? '' } });
     setDone(true);
   });
-  if (done) return <section><h1>Address confirmed</h1><p><Link to="/login">Sign in</Link> to start.</p></section>;
+  if (done)
+    return (
+      <section>
+        <h1>Address confirmed</h1>
+        <p>
+          <Link to="/login">Sign in</Link> to start.
+        </p>
+      </section>
+    );
   return (
     <section>
       <h1>Confirm your address</h1>
-      <button disabled={busy} onClick={() => void act()}>Confirm</button>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      <button disabled={busy} onClick={() => void act()}>
+        Confirm
+      </button>
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
     </section>
   );
 }
