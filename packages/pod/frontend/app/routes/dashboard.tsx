@@ -4,6 +4,7 @@ import { useRevalidator } from 'react-router';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
 import { UsagePanel, type PlatformUsage } from './usage-panel.js';
+import { ActionForm, ErrorLine } from '../lib/action-form.js';
 
 interface Step {
   name: string;
@@ -52,23 +53,13 @@ function SignIn() {
       <p className="muted">
         Use the admin token printed by <code>tenantry up</code> (in <code>$TENANTRY_HOME/admin-token</code>).
       </p>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(new FormData(e.currentTarget));
-        }}
-      >
+      <ActionForm act={act}>
         <label>
           Admin token <input name="token" type="password" required autoComplete="off" />
         </label>
         <button disabled={busy}>Sign in</button>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-      </form>
+        <ErrorLine error={error} />
+      </ActionForm>
       <p>
         Master admins sign in with their email instead: <a href="/login?next=/">sign in</a>.
       </p>
@@ -173,11 +164,7 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
           </tbody>
         </table>
         {tenants.length === 0 ? <p className="muted">No tenants yet: create the first one below.</p> : null}
-        {remove.error ? (
-          <p className="error" role="alert">
-            {remove.error}
-          </p>
-        ) : null}
+        <ErrorLine error={remove.error} />
       </section>
       <section>
         <h2>New tenant</h2>
@@ -196,11 +183,7 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
           </select>
           <button disabled={create.busy}>Create tenant</button>
         </form>
-        {create.error ? (
-          <p className="error" role="alert">
-            {create.error}
-          </p>
-        ) : null}
+        <ErrorLine error={create.error} />
       </section>
       <UsagePanel usage={initial.usage} />
       <p>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { ActionForm, ErrorLine } from '../lib/action-form.js';
 
 export default function ForgotPassword() {
   const [sent, setSent] = useState(false);
@@ -14,23 +15,13 @@ export default function ForgotPassword() {
       {sent ? (
         <p role="status">If an account uses that address, a reset link is on its way.</p>
       ) : (
-        <form
-          className="stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(new FormData(e.currentTarget));
-          }}
-        >
+        <ActionForm act={act}>
           <label>
             Email <input name="email" type="email" required autoComplete="email" />
           </label>
           <button disabled={busy}>Send the link</button>
-          {error ? (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          ) : null}
-        </form>
+          <ErrorLine error={error} />
+        </ActionForm>
       )}
     </section>
   );

@@ -2,6 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { sameOriginTarget } from '@tenantry/core/redirect';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { ActionForm, ErrorLine } from '../lib/action-form.js';
 
 export default function Login() {
   const [params] = useSearchParams();
@@ -14,13 +15,7 @@ export default function Login() {
   return (
     <section>
       <h1>Sign in</h1>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(new FormData(e.currentTarget));
-        }}
-      >
+      <ActionForm act={act}>
         <label>
           Email <input name="email" type="email" required autoComplete="email" />
         </label>
@@ -28,12 +23,8 @@ export default function Login() {
           Password <input name="password" type="password" required autoComplete="current-password" />
         </label>
         <button disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-      </form>
+        <ErrorLine error={error} />
+      </ActionForm>
       <p>
         <Link to="/forgot-password">Forgot your password?</Link> · <Link to="/signup">Create an account</Link>
       </p>

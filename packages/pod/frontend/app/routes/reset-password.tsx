@@ -2,6 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useState } from 'react';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { ActionForm, ErrorLine } from '../lib/action-form.js';
 
 export default function ResetPassword() {
   const [params] = useSearchParams();
@@ -22,23 +23,13 @@ export default function ResetPassword() {
   return (
     <section>
       <h1>Choose a new password</h1>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(new FormData(e.currentTarget));
-        }}
-      >
+      <ActionForm act={act}>
         <label>
           New password <input name="password" type="password" required minLength={10} autoComplete="new-password" />
         </label>
         <button disabled={busy}>Set the password</button>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-      </form>
+        <ErrorLine error={error} />
+      </ActionForm>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { Link } from 'react-router';
 import { useState } from 'react';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { ActionForm, ErrorLine } from '../lib/action-form.js';
 
 export default function SignUp() {
   const [pending, setPending] = useState<string | undefined>();
@@ -24,13 +25,7 @@ export default function SignUp() {
   return (
     <section>
       <h1>Create your account</h1>
-      <form
-        className="stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void act(new FormData(e.currentTarget));
-        }}
-      >
+      <ActionForm act={act}>
         <label>
           Name <input name="name" required maxLength={120} autoComplete="name" />
         </label>
@@ -41,12 +36,8 @@ export default function SignUp() {
           Password <input name="password" type="password" required minLength={10} autoComplete="new-password" />
         </label>
         <button disabled={busy}>{busy ? 'Creating…' : 'Sign up'}</button>
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        ) : null}
-      </form>
+        <ErrorLine error={error} />
+      </ActionForm>
       <p>
         Already have an account? <Link to="/login">Sign in</Link>
       </p>

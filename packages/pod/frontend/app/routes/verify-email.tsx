@@ -2,6 +2,7 @@ import { Link, useSearchParams } from 'react-router';
 import { useState } from 'react';
 import { api } from '../lib/api.js';
 import { useAction } from '../lib/use-action.js';
+import { ErrorLine } from '../lib/action-form.js';
 
 /** The page of the mailed confirmation link: one click confirms the address (a GET alone changes nothing). */
 export default function VerifyEmail() {
@@ -26,11 +27,7 @@ export default function VerifyEmail() {
       <button disabled={busy} onClick={() => void act()}>
         Confirm
       </button>
-      {error ? (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorLine error={error} />
     </section>
   );
 }
