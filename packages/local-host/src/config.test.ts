@@ -16,6 +16,7 @@ test('defaults when nothing is set', () => {
   assert.equal(config.TENANTRY_TENANT_UIDS, '200000-299999');
   assert.equal(config.TENANTRY_LOG_MAX_MB, 10);
   assert.equal(config.TENANTRY_LOG_FILES, 5);
+  assert.equal(config.TENANTRY_LOG_MB_PER_SECOND, 4);
   assert.ok(config.TENANTRY_HOME.endsWith('.tenantry'));
 });
 

@@ -78,6 +78,7 @@ const schema = z
     /** Each process's log is rotated at this size (MiB), keeping this many files. */
     TENANTRY_LOG_MAX_MB: env.integer(1, 10_240, 10),
     TENANTRY_LOG_FILES: env.integer(1, 100, 5),
+    TENANTRY_LOG_MB_PER_SECOND: env.integer(1, 1024, 4),
     /** As root, each tenant gets an OS user with a uid (and gid) from this range. */
     TENANTRY_TENANT_UIDS: z._default(
       z.string().check(z.refine((r: string) => parseUidRange(r) !== undefined, UID_RANGE_RULE)),

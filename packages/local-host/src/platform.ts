@@ -64,7 +64,11 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
   const supervisor = new Supervisor({
     logRoot: join(home, 'logs'),
     runDir: join(home, 'run'),
-    logRotation: { maxBytes: config.TENANTRY_LOG_MAX_MB * 1024 * 1024, files: config.TENANTRY_LOG_FILES },
+    logRotation: {
+      maxBytes: config.TENANTRY_LOG_MAX_MB * 1024 * 1024,
+      files: config.TENANTRY_LOG_FILES,
+      bytesPerSecond: config.TENANTRY_LOG_MB_PER_SECOND * 1024 * 1024,
+    },
     log,
   });
   const routes = new RouteTable();

@@ -6,9 +6,11 @@ export interface LogRotation {
   maxBytes: number;
   /** Files kept, the current one included. @defaultValue 5 */
   files: number;
+  /** Output read from a program per second at most; a program that writes faster waits on its own writes. @defaultValue 4 MiB */
+  bytesPerSecond: number;
 }
 
-export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 10 * 1024 * 1024, files: 5 };
+export const DEFAULT_LOG_ROTATION: LogRotation = { maxBytes: 10 * 1024 * 1024, files: 5, bytesPerSecond: 4 * 1024 * 1024 };
 
 /**
  * Written by the supervisor from the process's output pipe, so a program (a tenant's included) can

@@ -6,7 +6,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { probe } from './health.js';
-import { RotatingLog, type LogRotation } from './rotating-log.js';
+import { OutputBudget } from './output-budget.js';
+import { DEFAULT_LOG_ROTATION, RotatingLog, type LogRotation } from './rotating-log.js';
 import type { ProcessSpec, ProcessState, ProcessStatus } from '@tenantry/driver-local';
 
 /** Restart delays grow from the first to the last and reset after a process has run this long. */
@@ -29,7 +30,7 @@ export interface ProcessPaths {
   runDir: string;
   /** Time between liveness probes (health and memory) of a ready process. @defaultValue 5000 */
   livenessIntervalMs?: number;
-  /** Size and count of each process's log files. @defaultValue 10 MiB × 5 */
+  /** Size, count and read rate of each process's log files. @defaultValue 10 MiB × 5, 4 MiB/s */
   logRotation?: LogRotation;
 }
 
@@ -87,7 +88,12 @@ export class SupervisedProcess extends EventEmitter {
       throw err;
     }
     let logFailed = false;
+    const budget = new OutputBudget(
+      (this.paths.logRotation ?? DEFAULT_LOG_ROTATION).bytesPerSecond,
+      [child.stdout, child.stderr].filter((pipe) => pipe !== null),
+    );
     const writeLog = (chunk: Buffer) => {
+      budget.spend(chunk.length);
       try {
         logFile.write(chunk);
       } catch (err) {
@@ -100,6 +106,7 @@ export class SupervisedProcess extends EventEmitter {
     child.stderr?.on('data', writeLog);
     // 'close' comes after both pipes ended, so no output is written after the file is closed.
     child.once('close', () => logFile.close());
+    child.once('exit', () => budget.stop());
     this.child = child;
     this.startedAt = Date.now();
     this.setState('starting');

@@ -101,6 +101,34 @@ test('a process above its memory limit is killed and restarted, like a container
   await supervisor.remove('hog');
 });
 
+test('a program that writes without end is read at the log rate, so it slows itself and not the platform', async () => {
+  const port = await freePort();
+  const logRoot = join(root, 'throttled-logs');
+  const rate = 256 * 1024;
+  const throttled = new Supervisor({
+    logRoot,
+    runDir: join(root, 'run-throttled'),
+    log: createLogger('test', 'silent'),
+    logRotation: { maxBytes: 64 * 1024 * 1024, files: 2, bytesPerSecond: rate },
+  });
+  try {
+    // Serves, then writes 16 KiB chunks as fast as the pipe takes them.
+    const flood = `${server(port)}; const chunk = 'x'.repeat(16 * 1024); const write = () => process.stdout.write(chunk, write); write();`;
+    const started = Date.now();
+    await throttled.apply(
+      workloadSpecSchema.parse({ name: 'flood', processes: [{ name: 'p', command: 'node', args: ['-e', flood], health: { kind: 'http', port, path: '/' } }] }),
+    );
+    await throttled.waitReady('flood', 10_000);
+    const file = join(logRoot, 'flood', 'p.log');
+    // Four seconds' worth of output takes four windows of a second: more than three seconds from the start.
+    await waitFor(() => (statSync(file).size >= 4 * rate ? true : undefined), { what: 'four seconds of output', timeoutMs: 20_000 });
+    const elapsed = Date.now() - started;
+    assert.ok(elapsed >= 2_500, `${statSync(file).size} bytes read in ${elapsed} ms: faster than ${rate} bytes per second`);
+  } finally {
+    await throttled.stopAll();
+  }
+});
+
 test('a process log is rotated by size and count, so a chatty program cannot fill the disk', async () => {
   const port = await freePort();
   const logRoot = join(root, 'rotated-logs');
@@ -108,7 +136,7 @@ test('a process log is rotated by size and count, so a chatty program cannot fil
     logRoot,
     runDir: join(root, 'run-rotated'),
     log: createLogger('test', 'silent'),
-    logRotation: { maxBytes: 64 * 1024, files: 3 },
+    logRotation: { maxBytes: 64 * 1024, files: 3, bytesPerSecond: 64 * 1024 * 1024 },
   });
   try {
     // Writes 1 MiB (16 times the cap), then serves.
