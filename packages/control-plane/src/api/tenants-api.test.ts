@@ -33,6 +33,7 @@ before(async () => {
     // A stand-in store that holds no events (the analytics package, which depends on this one, has the real
     // stores): the buckets of a series are made here, one per bucket of the window, empty ones included.
     analytics: { usage: async () => [], tenants: async () => [] },
+    document: { serverUrl: 'http://master.localhost:8080', security: { bearer: { type: 'http', scheme: 'bearer' } } },
   });
   await app.ready();
 

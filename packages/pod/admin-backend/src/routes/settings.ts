@@ -1,7 +1,7 @@
 /** @module The tenant's settings and branding (name, colour, logo, features), read by its frontend. */
 import type { FastifyInstance } from 'fastify';
 import type { AdminBackendContext } from '../context.js';
-import { Settings, SettingsChanges, type Static } from '../schemas.js';
+import { ADMIN_ONLY, Settings, SettingsChanges, type Static } from '../schemas.js';
 
 type SettingsRow = { display_name: string | null; primary_color: string; logo_url: string | null; features: Static<typeof Settings>['features']; require_email_verification: boolean };
 const settings = (r: SettingsRow) => ({ displayName: r.display_name, primaryColor: r.primary_color, logoUrl: r.logo_url, features: r.features, requireEmailVerification: r.require_email_verification });
@@ -13,12 +13,14 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
     await ctx.requireAdmin(request);
   });
 
-  app.get('/admin/api/settings', { schema: { response: { 200: Settings } } }, async () => {
+  app.get('/admin/api/settings', { schema: { tags: ['settings'], summary: "The tenant's settings and branding", response: { 200: Settings, ...ADMIN_ONLY } } }, async () => {
     const { rows } = await pool.query<SettingsRow>(`SELECT ${COLUMNS} FROM tenant_settings`);
     return settings(rows[0]!);
   });
 
-  app.patch<{ Body: Static<typeof SettingsChanges> }>('/admin/api/settings', { schema: { body: SettingsChanges, response: { 200: Settings } } }, async (request) => {
+  app.patch<{ Body: Static<typeof SettingsChanges> }>('/admin/api/settings', {
+    schema: { tags: ['settings'], summary: 'Change some settings (the fields sent); answers all of them', body: SettingsChanges, response: { 200: Settings, ...ADMIN_ONLY } },
+  }, async (request) => {
     const b = request.body;
     const { rows } = await pool.query<SettingsRow>(
       `UPDATE tenant_settings SET
