@@ -111,8 +111,10 @@ export const streamed = (mediaType: string, description: string) => ({ descripti
 type InputPart = 'body' | 'querystring' | 'params' | 'headers';
 interface InputProblem { instancePath: string; keyword: string; params: Record<string, unknown> }
 
+/** Each field's rule (its description), by the part of the request it is in: `body:slug`, `params:slug`... */
 const RULES: Record<string, string | undefined> = Object.fromEntries(
-  [NewTenant, LogQuery, UsageQuery, StepParams].flatMap((schema) => Object.entries(schema.properties).map(([field, s]) => [field, (s as { description?: string }).description])),
+  ([['body', NewTenant], ['querystring', LogQuery], ['querystring', UsageQuery], ['params', StepParams]] as const).flatMap(([part, schema]) =>
+    Object.entries(schema.properties).map(([field, s]) => [`${part}:${field}`, (s as { description?: string }).description])),
 );
 const CREATE_FIELDS = Object.keys(NewTenant.properties);
 
@@ -125,7 +127,7 @@ function problemMessage(part: InputPart, problem: InputProblem): string {
   }
   if (!field) return part === 'body' ? `the body must be a JSON object such as ${NewTenant.description?.replace(/^e\.g\. /, '')}` : `the ${part} is not valid`;
   if (problem.keyword === 'pattern' && problem.params.pattern === TEXT_PATTERN) return `${field} must not contain control characters (such as NUL, tab or line breaks)`;
-  const rule = RULES[field] ?? 'is not valid';
+  const rule = RULES[`${part}:${field}`] ?? 'is not valid';
   return problem.keyword === 'required' ? `${field} is required: it ${rule}` : `${field} ${rule}`;
 }
 
