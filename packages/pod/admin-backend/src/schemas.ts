@@ -89,7 +89,8 @@ export const Usage = Type.Object({
   jobs: Type.Record(Type.String(), JobCounts),
 });
 
-export const MailParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) });
+/** A message id as the local mail catcher makes them (its mailbox store's MESSAGE_ID): another could never name a message. */
+export const MailParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-z]{9}-[0-9a-f]{12}$' }) });
 const mailFields = {
   id: Type.String(),
   from: Type.String(),
