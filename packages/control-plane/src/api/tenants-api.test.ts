@@ -7,6 +7,7 @@ import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { tenantResource } from './tenant-resource.js';
 import { TENANTS_API_DOCUMENT_PATH, tenantsApi } from './tenants-api.js';
 
 let server: TestPostgres;
@@ -209,4 +210,7 @@ test('a refused input is a 400 with its error code and a message that names the 
   assert.equal(created.statusCode, 202, created.body);
   assert.equal(created.json().name, 'Named Inc', 'the name is trimmed');
   assert.deepEqual(Object.keys(created.json()).sort(), ['createdAt', 'error', 'health', 'host', 'name', 'readyAt', 'schemaError', 'schemaVersion', 'slug', 'status', 'steps', 'tier', 'updatedAt', 'url']);
+  // The answer's schema keeps every field of the resource (a field it did not list would be dropped).
+  const resource = tenantResource((await catalog.get('named'))!, { domain: 'localhost', port: 8080 });
+  assert.deepEqual((await get('/admin/api/tenants/named')).json, JSON.parse(JSON.stringify(resource)));
 });

@@ -32,15 +32,19 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     // The router's own limit (100) answers a longer parameter with a bare 414; let the routes' schemas
     // (maxLength) refuse it instead, with a 400 that says so. Node's header limit still bounds the URL.
     maxParamLength: 16 * 1024,
-    // Unknown fields are an error that names them, not silently dropped (Fastify's default).
-    ajv: { customOptions: { removeAdditional: false } },
   });
   // Path, query and headers are text, so they are coerced to their schema's type ("5" to 5); a JSON
   // body is not: `{"disabled": null}` or `{"name": 12}` is refused, not read as false or "12".
+  // Unknown fields are an error that names them, not silently dropped (Fastify's default).
   const validators = AjvCompiler();
   const textInput = validators({}, { customOptions: { removeAdditional: false } });
   const jsonBody = validators({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
   app.setValidatorCompiler((route) => (route.httpPart === 'body' ? jsonBody : textInput)(route));
+  // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
+  app.addHook('onRequest', async (request, reply) => {
+    const problem = requestHostProblem(request.raw.rawHeaders);
+    if (problem) return reply.code(400).send({ error: { code: 'BAD_HOST', message: problem } });
+  });
   // A known path asked with a method it does not serve is a 405 that lists those it does.
   const routes: { pattern: RegExp; method: string }[] = [];
   app.addHook('onRoute', (route) => {
@@ -53,11 +57,6 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
     if (allowed.length === 0) return;
     return reply.code(405).header('allow', allowed.join(', ')).send({ error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}` } });
-  });
-  // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
-  app.addHook('onRequest', async (request, reply) => {
-    const problem = requestHostProblem(request.raw.rawHeaders);
-    if (problem) return reply.code(400).send({ error: { code: 'BAD_HOST', message: problem } });
   });
   const { analytics } = options;
   // The producer's counters (published, dropped, buffered) are the program's analytics metrics.
