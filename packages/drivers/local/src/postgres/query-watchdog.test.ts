@@ -54,6 +54,7 @@ before(async () => {
     defaultTier: 'trial',
     limits: { trial: overrides },
     intervalMs: INTERVAL_MS,
+    graceMs: 200,
     terminateAfterMs: 500,
     log,
   });
@@ -71,9 +72,9 @@ async function connect(slug: string): Promise<pg.Client> {
 }
 
 /** Runs a runaway query as alpha while beta keeps asking; returns how it ended and beta's slowest answer. */
-async function runaway(alpha: pg.Client, beta: pg.Client) {
+async function runaway(alpha: pg.Client, beta: pg.Client, sql = 'SELECT pg_sleep(3600)') {
   const started = Date.now();
-  const outcome = alpha.query('SELECT pg_sleep(3600)').then(
+  const outcome = alpha.query(sql).then(
     () => ({ error: undefined as unknown, ms: Date.now() - started }),
     (error: unknown) => ({ error, ms: Date.now() - started }),
   );
@@ -92,7 +93,7 @@ async function runaway(alpha: pg.Client, beta: pg.Client) {
   }
   if (!settled) {
     // Not stopped in time: end it here, so the file still finishes, and fail.
-    const { rows } = await admin!.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(3600)'");
+    const { rows } = await admin!.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [sql]);
     for (const { pid } of rows) await admin!.query('SELECT pg_terminate_backend($1)', [pid]);
     await outcome;
     assert.fail(`alpha's runaway query was still running ${LIMIT_MS + SLACK_MS} ms after it started (limit ${LIMIT_MS} ms)`);
@@ -110,22 +111,26 @@ test('a trial login carries its tier limits as role settings and a connection li
   const alpha = await connect('alpha');
   const shown = await alpha.query<{ statement_timeout: string }>('SHOW statement_timeout');
   assert.equal(shown.rows[0]!.statement_timeout, '1s');
+  assert.equal((await alpha.query<{ work_mem: string }>('SHOW work_mem')).rows[0]!.work_mem, '4MB');
+  assert.equal((await alpha.query<{ temp_file_limit: string }>('SHOW temp_file_limit')).rows[0]!.temp_file_limit, '256MB');
   await assert.rejects(alpha.query("SET temp_file_limit = '-1'"), { code: '42501' }, 'a tenant cannot raise temp_file_limit');
 });
 
-test("alpha's runaway query is stopped by its role's statement timeout while beta keeps answering", async () => {
+test("alpha's runaway query is stopped by its role's statement timeout while beta keeps answering", async (t) => {
   const [alpha, beta] = [await connect('alpha'), await connect('beta')];
   const result = await runaway(alpha, beta);
+  t.diagnostic(`stopped after ${result.ms} ms; beta answered ${result.betaAnswers} times meanwhile, slowest ${result.slowestBetaMs} ms`);
   assert.equal((result.error as { code?: string }).code, '57014', 'the query was cancelled');
   assert.ok(result.ms < LIMIT_MS + SLACK_MS, `stopped after ${result.ms} ms`);
   assert.ok(result.betaAnswers >= 3 && result.slowestBetaMs < 750, `beta answered ${result.betaAnswers} times, slowest ${result.slowestBetaMs} ms`);
 });
 
-test('after SET statement_timeout = 0 the watchdog still cancels it, logs the tenant, and beta keeps answering', async () => {
+test('after SET statement_timeout = 0 the watchdog still cancels it, logs the tenant, and beta keeps answering', async (t) => {
   const [alpha, beta] = [await connect('alpha'), await connect('beta')];
   await alpha.query('SET statement_timeout = 0');
   const before = stops.length;
   const result = await runaway(alpha, beta);
+  t.diagnostic(`stopped after ${result.ms} ms; beta answered ${result.betaAnswers} times meanwhile, slowest ${result.slowestBetaMs} ms`);
   assert.equal((result.error as { code?: string }).code, '57014', 'the query was cancelled');
   assert.ok(result.ms >= LIMIT_MS && result.ms < LIMIT_MS + SLACK_MS, `stopped after ${result.ms} ms`);
   assert.ok(result.betaAnswers >= 3 && result.slowestBetaMs < 750, `beta answered ${result.betaAnswers} times, slowest ${result.slowestBetaMs} ms`);
@@ -136,6 +141,25 @@ test('after SET statement_timeout = 0 the watchdog still cancels it, logs the te
   assert.equal(line.limitMs, LIMIT_MS);
   // The session survives a cancel and answers again.
   assert.equal((await alpha.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1);
+});
+
+test('a query that swallows its cancel is terminated, its session ended, while beta keeps answering', async (t) => {
+  const [alpha, beta] = [await connect('alpha'), await connect('beta')];
+  await alpha.query('SET statement_timeout = 0');
+  const before = stops.length;
+  const stubborn = 'DO $$ BEGIN LOOP BEGIN PERFORM pg_sleep(3600); EXCEPTION WHEN query_canceled THEN NULL; END; END LOOP; END $$';
+  const result = await runaway(alpha, beta, stubborn);
+  t.diagnostic(`stopped after ${result.ms} ms; beta answered ${result.betaAnswers} times meanwhile, slowest ${result.slowestBetaMs} ms`);
+  assert.equal((result.error as { code?: string }).code, '57P01', 'the session was terminated');
+  assert.ok(result.ms < LIMIT_MS + SLACK_MS, `stopped after ${result.ms} ms`);
+  assert.ok(result.betaAnswers >= 3 && result.slowestBetaMs < 750, `beta answered ${result.betaAnswers} times, slowest ${result.slowestBetaMs} ms`);
+  assert.deepEqual(
+    stops.slice(before).map((s) => [s.action, s.tenant]),
+    [
+      ['cancelled', 'alpha'],
+      ['terminated', 'alpha'],
+    ],
+  );
 });
 
 test('a session kept idle in a transaction past the limit is ended, even after SET idle_in_transaction_session_timeout = 0', async () => {

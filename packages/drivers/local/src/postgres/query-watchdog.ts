@@ -15,6 +15,12 @@ export interface QueryWatchdogOptions {
   limits?: Partial<Record<Tier, Partial<TenantDatabaseLimits>>> | undefined;
   /** How often pg_stat_activity is read. @defaultValue 1000 */
   intervalMs?: number | undefined;
+  /**
+   * How far past its limit a query may run before the watchdog acts: where the tenant left the role's
+   * timeout, the server's own cancel comes first, and a cancel never lands on the session's next query.
+   * @defaultValue 1000
+   */
+  graceMs?: number | undefined;
   /** A query still running this long after its cancel is terminated (its session ends). @defaultValue 2000 */
   terminateAfterMs?: number | undefined;
   log: Logger;
@@ -76,7 +82,7 @@ export class QueryWatchdog {
       const tier: Tier = backend.tier === 'production' || backend.tier === 'trial' ? backend.tier : this.options.defaultTier;
       const active = backend.state === 'active';
       const limitMs = active ? this.limits[tier].statementTimeoutMs : this.limits[tier].idleInTransactionTimeoutMs;
-      if (Number(backend.elapsed_ms) <= limitMs) continue;
+      if (Number(backend.elapsed_ms) <= limitMs + (this.options.graceMs ?? 1000)) continue;
       const earlier = this.cancelled.get(backend.pid);
       const cancelledBefore = earlier !== undefined && earlier.since === backend.since;
       // An idle session has no query to cancel: it ends, as idle_in_transaction_session_timeout would end it.
