@@ -5,7 +5,7 @@ import pg from 'pg';
 import { SharedInstanceDatabase } from '../shared-instance-database.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import { QueryWatchdog } from './query-watchdog.js';
-import { adminPool, confineExistingTenantLogins, tenantDatabaseNames } from './tenant-database.js';
+import { adminPool, applyTenantLoginLimits, confineExistingTenantLogins, tenantDatabaseNames } from './tenant-database.js';
 
 // Short limits, as a test configures them: the tier's other limits are the real ones.
 const LIMIT_MS = 1000;
@@ -185,4 +185,18 @@ test('a login made without limits by an earlier version gets them at start-up, i
   assert.equal(rows[0]!.rolconnlimit, limits.connectionLimit);
   assert.ok(rows[0]!.rolconfig.includes(`role=${names.owner}`));
   for (const [name, value] of Object.entries(tenantDatabaseRoleSettings(limits))) assert.ok(rows[0]!.rolconfig.includes(`${name}=${value}`), name);
+});
+
+test('an admin login that may not set the limits is refused with what to do, never left without them', async () => {
+  await admin!.query(`CREATE ROLE weak_admin LOGIN CREATEROLE PASSWORD 'weak-admin-password'`);
+  const url = new URL(server!.adminUrl);
+  url.username = 'weak_admin';
+  url.password = 'weak-admin-password';
+  const weak = adminPool(url.toString(), 1);
+  try {
+    await weak.query('CREATE ROLE login_made_by_weak LOGIN');
+    await assert.rejects(applyTenantLoginLimits(weak, 'login_made_by_weak', limits), /must be a superuser/);
+  } finally {
+    await weak.end();
+  }
 });

@@ -90,7 +90,15 @@ export async function dropTenantDatabase(admin: pg.Pool, names: TenantDatabaseNa
  */
 export async function applyTenantLoginLimits(admin: pg.Pool, login: string, limits: TenantDatabaseLimits): Promise<void> {
   const settings = Object.entries(tenantDatabaseRoleSettings(limits)).map(([name, value]) => `ALTER ROLE ${ident(login)} SET ${name} = ${literal(value)}`);
-  await admin.query([`ALTER ROLE ${ident(login)} CONNECTION LIMIT ${limits.connectionLimit}`, ...settings].join(';\n'));
+  try {
+    await admin.query([`ALTER ROLE ${ident(login)} CONNECTION LIMIT ${limits.connectionLimit}`, ...settings].join(';\n'));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501') throw err;
+    throw new Error(
+      `cannot set the database limits of tenant login ${login}: ${(err as Error).message}; the server's admin login must be a superuser (only one may set temp_file_limit)`,
+      { cause: err },
+    );
+  }
 }
 
 /**
