@@ -8,7 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { parse } from '@cdktf/hcl2json';
-import { tenantRedisAccessString, tenantRedisPrefix } from '@tenantry/core';
+import { TENANT_DATABASE_LIMITS, tenantRedisAccessString, tenantRedisPrefix } from '@tenantry/core';
 import { storagePolicyTemplate } from '@tenantry/driver-aws';
 import { TERRAFORM_DIR as TERRAFORM } from './paths.js';
 
@@ -121,6 +121,19 @@ test('tenant outputs and the per-tenant root: what the driver reads, with state 
   assert.equal(module.redis_port, '${var.platform.redis.port}');
   assert.equal(module.redis_user_group_id, '${var.platform.redis.user_group_id}');
   assert.match(tenantRoot.variable.platform[0].type, /redis\s*=\s*object\(\{\s*address\s*=\s*string,\s*port\s*=\s*number,\s*user_group_id\s*=\s*string\s*\}\)/);
+});
+
+test("trial tier: the trial host's role and parameter group carry the database limits of @tenantry/core", () => {
+  const limits = TENANT_DATABASE_LIMITS.trial;
+  const [role] = tenant.resource.postgresql_role.trial;
+  assert.equal(role.connection_limit, limits.connectionLimit);
+  assert.equal(role.statement_timeout, limits.statementTimeoutMs);
+  assert.equal(role.idle_in_transaction_session_timeout, limits.idleInTransactionTimeoutMs);
+  assert.equal(tenant.resource.postgresql_database.trial[0].connection_limit, limits.connectionLimit);
+  const [group] = platform.resource.aws_db_parameter_group.trial;
+  const parameters = Object.fromEntries((group.parameter as { name: string; value: string }[]).map((p) => [p.name, p.value]));
+  assert.deepEqual(parameters, { temp_file_limit: String(limits.tempFileLimitKb), work_mem: String(limits.workMemKb) });
+  assert.equal(platform.resource.aws_db_instance.trial[0].parameter_group_name, '${aws_db_parameter_group.trial.name}');
 });
 
 test("tenant module: a Redis user of the platform's user group, limited to the tenant's prefix as the local driver's ACL is", () => {

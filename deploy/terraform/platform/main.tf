@@ -301,6 +301,21 @@ resource "random_password" "trial_admin" {
   special = false
 }
 
+# The trial tier's temp_file_limit and work_mem (kB) of packages/core/src/tenant-database-limits.ts, for every
+# session on the host: only trial tenants use it, and a tenant cannot raise temp_file_limit.
+resource "aws_db_parameter_group" "trial" {
+  name   = "${var.name}-trial"
+  family = "postgres16"
+  parameter {
+    name  = "temp_file_limit"
+    value = "262144"
+  }
+  parameter {
+    name  = "work_mem"
+    value = "4096"
+  }
+}
+
 resource "aws_db_instance" "trial" {
   identifier              = "${var.name}-trial"
   engine                  = "postgres"
@@ -311,6 +326,7 @@ resource "aws_db_instance" "trial" {
   storage_encrypted       = true
   username                = "tenantry_admin"
   password                = random_password.trial_admin.result
+  parameter_group_name    = aws_db_parameter_group.trial.name
   db_subnet_group_name    = aws_db_subnet_group.databases.name
   vpc_security_group_ids  = [aws_security_group.data.id]
   multi_az                = true

@@ -15,3 +15,4 @@ export * from './usage-limits.js';
 export * from './input-text.js';
 export * from './redirect.js';
 export * from './redis-tenant-acl.js';
+export * from './tenant-database-limits.js';

@@ -4,11 +4,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, newSecretKey, randomSecret, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
+import { createLogger, newSecretKey, randomSecret, tenantDatabaseLimits, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
-import { CatcherMail, podRoute, podWorkload, podWorkloadName, RedisAclQueue } from '@tenantry/driver-local';
+import { adminPool, CatcherMail, confineExistingTenantLogins, podRoute, podWorkload, podWorkloadName, QueryWatchdog, RedisAclQueue } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { startAnalyticsBackends } from './backing-services/analytics-servers.js';
 import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';
@@ -82,8 +82,10 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     log,
   });
   let gateway: Gateway | undefined;
+  let trialWatchdog: QueryWatchdog | undefined;
   const stop = async () => {
     await gateway?.close();
+    await trialWatchdog?.close();
     await agent.close();
     await supervisor.stopAll();
     release();
@@ -129,6 +131,16 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       catalogUrl = await ensureCatalogDatabase(platformUrl, 'tenantry', persistentSecret(join(secrets, 'catalog-password')));
       trialAdminUrl = trialUrl;
     }
+    // Logins made by an earlier version (without limits) get the trial tier's, before any tenant program runs.
+    const trialAdmin = adminPool(trialAdminUrl, 1);
+    try {
+      await confineExistingTenantLogins(trialAdmin, tenantDatabaseLimits('trial'));
+    } finally {
+      await trialAdmin.end();
+    }
+    // Role settings are session defaults a tenant may SET away: the watchdog enforces the statement timeout.
+    trialWatchdog = new QueryWatchdog({ adminUrl: trialAdminUrl, defaultTier: 'trial', intervalMs: config.TENANTRY_TRIAL_WATCHDOG_INTERVAL_MS, log });
+    await trialWatchdog.start();
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
     // Logins made by an earlier version keep the rules they were made with until given today's.

@@ -54,7 +54,11 @@ resource "postgresql_role" "trial" {
   name     = local.db_name
   login    = true
   password = random_password.database.result
-  connection_limit = 20
+  # The trial tier's limits of packages/core/src/tenant-database-limits.ts (deploy/src/terraform.test.ts checks
+  # them); temp_file_limit and work_mem are the trial host's parameter group's, as this provider sets no others.
+  connection_limit                    = 20
+  statement_timeout                   = 30000
+  idle_in_transaction_session_timeout = 60000
 }
 
 resource "postgresql_database" "trial" {

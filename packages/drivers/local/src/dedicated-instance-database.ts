@@ -1,7 +1,7 @@
 /** @module Production tenants: a dedicated Postgres instance each (the brief's dedicated RDS instance). */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { randomSecret, waitFor } from '@tenantry/core';
+import { randomSecret, tenantDatabaseLimits, waitFor } from '@tenantry/core';
 import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import pg from 'pg';
 import type { AgentClient } from './agent/agent-client.js';
@@ -20,8 +20,6 @@ export interface DedicatedInstanceDatabaseOptions {
   instancesDir: string;
   superuserPassword: string;
   namingKey: string;
-  /** @defaultValue 30 */
-  connectionLimit?: number;
   /** @defaultValue 30000 */
   startTimeoutMs?: number;
 }
@@ -61,7 +59,7 @@ export class DedicatedInstanceDatabase implements DatabaseDriver {
     const admin = adminPool(adminUrl, 1);
     try {
       await closeDefaultDatabases(admin);
-      await ensureTenantDatabase(admin, adminUrl, names, password, this.options.connectionLimit ?? 30);
+      await ensureTenantDatabase(admin, adminUrl, names, password, tenant, tenantDatabaseLimits(tenant.tier));
     } finally {
       await admin.end();
     }

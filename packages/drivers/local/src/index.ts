@@ -22,6 +22,7 @@ export * from './agent/agent-client.js';
 export * from './postgres/binaries.js';
 export * from './postgres/cluster.js';
 export * from './postgres/tenant-database.js';
+export * from './postgres/query-watchdog.js';
 export * from './dedicated-instance-database.js';
 export * from './shared-instance-database.js';
 export * from './tier-database.js';

@@ -1,5 +1,5 @@
 /** @module Trial tenants: a database and roles on one shared Postgres server (the brief's shared RDS host). */
-import { randomSecret } from '@tenantry/core';
+import { randomSecret, tenantDatabaseLimits, type TenantDatabaseLimits } from '@tenantry/core';
 import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import type pg from 'pg';
 import { adminPool, dropTenantDatabase, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
@@ -9,8 +9,8 @@ export interface SharedInstanceDatabaseOptions {
   adminUrl: string;
   /** Key for the opaque database and role names. */
   namingKey: string;
-  /** @defaultValue 20 */
-  connectionLimit?: number;
+  /** Replaces some of the trial tier's limits (tests use short timeouts); the watchdog must be given the same. */
+  limits?: Partial<TenantDatabaseLimits> | undefined;
 }
 
 export class SharedInstanceDatabase implements DatabaseDriver {
@@ -25,7 +25,7 @@ export class SharedInstanceDatabase implements DatabaseDriver {
     const names = tenantDatabaseNames(tenant.slug, this.options.namingKey);
     const password = randomSecret();
     progress('creating the database and login on the shared trial server');
-    await ensureTenantDatabase(this.admin, this.options.adminUrl, names, password, this.options.connectionLimit ?? 20);
+    await ensureTenantDatabase(this.admin, this.options.adminUrl, names, password, tenant, tenantDatabaseLimits('trial', this.options.limits));
     const url = new URL(this.options.adminUrl);
     url.username = names.login;
     url.password = password;

@@ -1,5 +1,6 @@
 /** @module A tenant's database on a Postgres server: its own database, login role and owner role. */
 import { createHmac } from 'node:crypto';
+import { tenantDatabaseRoleSettings, type TenantDatabaseLimits, type Tier } from '@tenantry/core';
 import pg from 'pg';
 
 export interface TenantDatabaseNames {
@@ -16,8 +17,17 @@ export interface TenantDatabaseNames {
  */
 export function tenantDatabaseNames(slug: string, namingKey: string): TenantDatabaseNames {
   const id = createHmac('sha256', namingKey).update(slug).digest('hex').slice(0, 24);
-  return { database: `db_${id}`, login: `login_${id}`, owner: `owner_${id}` };
+  return { database: `db_${id}`, login: `${TENANT_LOGIN_PREFIX}${id}`, owner: `owner_${id}` };
 }
+
+/** Every tenant login role's name starts with this (and no other role's does). */
+export const TENANT_LOGIN_PREFIX = 'login_';
+
+/**
+ * Which tenant and tier each login is, kept on the server itself in a schema only superusers read
+ * (role names are opaque, and role comments or settings are visible to every login).
+ */
+export const TENANT_LOGINS_TABLE = 'tenantry_platform.tenant_logins';
 
 const ident = (name: string) => pg.escapeIdentifier(name);
 const literal = (value: string) => pg.escapeLiteral(value);
@@ -32,8 +42,10 @@ export async function ensureTenantDatabase(
   adminUrl: string,
   names: TenantDatabaseNames,
   password: string,
-  connectionLimit: number,
+  tenant: { slug: string; tier: Tier },
+  limits: TenantDatabaseLimits,
 ): Promise<void> {
+  const connectionLimit = limits.connectionLimit;
   const roles = await admin.query<{ rolname: string }>('SELECT rolname FROM pg_roles WHERE rolname = ANY($1)', [[names.owner, names.login]]);
   const existing = new Set(roles.rows.map((r) => r.rolname));
   if (!existing.has(names.owner)) await createIgnoringDuplicate(admin, `CREATE ROLE ${ident(names.owner)} NOLOGIN`);
@@ -43,6 +55,8 @@ export async function ensureTenantDatabase(
      GRANT ${ident(names.owner)} TO ${ident(names.login)};
      ALTER ROLE ${ident(names.login)} SET role = ${literal(names.owner)}`,
   );
+  await applyTenantLoginLimits(admin, names.login, limits);
+  await registerTenantLogin(admin, names.login, tenant);
   const db = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [names.database]);
   if (db.rowCount === 0) {
     await createIgnoringDuplicate(admin, `CREATE DATABASE ${ident(names.database)} OWNER ${ident(names.owner)} CONNECTION LIMIT ${connectionLimit}`);
@@ -66,6 +80,60 @@ export async function ensureTenantDatabase(
 export async function dropTenantDatabase(admin: pg.Pool, names: TenantDatabaseNames): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${ident(names.database)} WITH (FORCE)`);
   await admin.query(`DROP ROLE IF EXISTS ${ident(names.login)}; DROP ROLE IF EXISTS ${ident(names.owner)}`);
+  await ensureTenantLoginsTable(admin);
+  await admin.query(`DELETE FROM ${TENANT_LOGINS_TABLE} WHERE login = $1`, [names.login]);
+}
+
+/**
+ * Sets the limits on a login as role settings (session defaults) and its connection limit; idempotent.
+ * Run as a superuser: temp_file_limit can only be set, and raised, by one.
+ */
+export async function applyTenantLoginLimits(admin: pg.Pool, login: string, limits: TenantDatabaseLimits): Promise<void> {
+  const settings = Object.entries(tenantDatabaseRoleSettings(limits)).map(([name, value]) => `ALTER ROLE ${ident(login)} SET ${name} = ${literal(value)}`);
+  try {
+    await admin.query([`ALTER ROLE ${ident(login)} CONNECTION LIMIT ${limits.connectionLimit}`, ...settings].join(';\n'));
+  } catch (err) {
+    if ((err as { code?: string }).code !== '42501') throw err;
+    throw new Error(
+      `cannot set the database limits of tenant login ${login}: ${(err as Error).message}; the server's admin login must be a superuser (only one may set temp_file_limit)`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Gives every tenant login on the server (an earlier version made them without limits) the limits of
+ * `tier`, the tier every tenant of this server has; returns how many. Run at start-up.
+ */
+export async function confineExistingTenantLogins(admin: pg.Pool, limits: TenantDatabaseLimits): Promise<number> {
+  const logins = await admin.query<{ rolname: string }>(`SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1) AND rolcanlogin`, [TENANT_LOGIN_PREFIX]);
+  for (const { rolname } of logins.rows) await applyTenantLoginLimits(admin, rolname, limits);
+  return logins.rows.length;
+}
+
+/** Makes the registry of tenant logins, closed to everyone but superusers; idempotent. */
+export async function ensureTenantLoginsTable(admin: pg.Pool): Promise<void> {
+  const make = () =>
+    admin.query(
+      `CREATE SCHEMA IF NOT EXISTS tenantry_platform;
+       REVOKE ALL ON SCHEMA tenantry_platform FROM PUBLIC;
+       CREATE TABLE IF NOT EXISTS ${TENANT_LOGINS_TABLE} (login name PRIMARY KEY, tenant text NOT NULL, tier text NOT NULL)`,
+    );
+  try {
+    await make();
+  } catch (err) {
+    // Two workers making it at once: the loser's IF NOT EXISTS can still collide; once more finds it made.
+    if (!['42P07', '42P06', '23505'].includes((err as { code?: string }).code ?? '')) throw err;
+    await make();
+  }
+}
+
+async function registerTenantLogin(admin: pg.Pool, login: string, tenant: { slug: string; tier: Tier }): Promise<void> {
+  await ensureTenantLoginsTable(admin);
+  await admin.query(
+    `INSERT INTO ${TENANT_LOGINS_TABLE} (login, tenant, tier) VALUES ($1, $2, $3) ON CONFLICT (login) DO UPDATE SET tenant = EXCLUDED.tenant, tier = EXCLUDED.tier`,
+    [login, tenant.slug, tenant.tier],
+  );
 }
 
 /** A small pool of superuser connections to one server. */
