@@ -8,7 +8,16 @@ import { createLogger, newSecretKey, randomSecret, tenantDatabaseLimits, tenantH
 import { Gateway, RouteTable } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
-import { adminPool, CatcherMail, confineExistingTenantLogins, podRoute, podWorkload, podWorkloadName, QueryWatchdog, RedisAclQueue } from '@tenantry/driver-local';
+import {
+  adminPool,
+  CatcherMail,
+  confineExistingTenantLogins,
+  podRoute,
+  podWorkload,
+  podWorkloadName,
+  QueryWatchdog,
+  RedisAclQueue,
+} from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { startAnalyticsBackends } from './backing-services/analytics-servers.js';
 import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, startEmbeddedServer } from './backing-services/embedded-postgres.js';

@@ -103,7 +103,9 @@ async function runaway(alpha: pg.Client, beta: pg.Client, sql = 'SELECT pg_sleep
 
 test('a trial login carries its tier limits as role settings and a connection limit', async () => {
   const { login } = tenantDatabaseNames('alpha', NAMING_KEY);
-  const { rows } = await admin!.query<{ rolconfig: string[]; rolconnlimit: number }>('SELECT rolconfig, rolconnlimit FROM pg_roles WHERE rolname = $1', [login]);
+  const { rows } = await admin!.query<{ rolconfig: string[]; rolconnlimit: number }>('SELECT rolconfig, rolconnlimit FROM pg_roles WHERE rolname = $1', [
+    login,
+  ]);
   assert.equal(rows[0]!.rolconnlimit, limits.connectionLimit);
   for (const [name, value] of Object.entries(tenantDatabaseRoleSettings(limits))) {
     assert.ok(rows[0]!.rolconfig.includes(`${name}=${value}`), `${name}=${value} in ${rows[0]!.rolconfig.join(', ')}`);
@@ -178,10 +180,14 @@ test('a session kept idle in a transaction past the limit is ended, even after S
 
 test('a login made without limits by an earlier version gets them at start-up, its other settings kept', async () => {
   const names = tenantDatabaseNames('legacy', NAMING_KEY);
-  await admin!.query(`CREATE ROLE ${names.owner} NOLOGIN; CREATE ROLE ${names.login} LOGIN CONNECTION LIMIT -1; ALTER ROLE ${names.login} SET role = '${names.owner}'`);
+  await admin!.query(
+    `CREATE ROLE ${names.owner} NOLOGIN; CREATE ROLE ${names.login} LOGIN CONNECTION LIMIT -1; ALTER ROLE ${names.login} SET role = '${names.owner}'`,
+  );
   const confined = await confineExistingTenantLogins(admin!, limits);
   assert.ok(confined >= 3, `${confined} logins confined`);
-  const { rows } = await admin!.query<{ rolconfig: string[]; rolconnlimit: number }>('SELECT rolconfig, rolconnlimit FROM pg_roles WHERE rolname = $1', [names.login]);
+  const { rows } = await admin!.query<{ rolconfig: string[]; rolconnlimit: number }>('SELECT rolconfig, rolconnlimit FROM pg_roles WHERE rolname = $1', [
+    names.login,
+  ]);
   assert.equal(rows[0]!.rolconnlimit, limits.connectionLimit);
   assert.ok(rows[0]!.rolconfig.includes(`role=${names.owner}`));
   for (const [name, value] of Object.entries(tenantDatabaseRoleSettings(limits))) assert.ok(rows[0]!.rolconfig.includes(`${name}=${value}`), name);
