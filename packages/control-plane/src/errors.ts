@@ -1,9 +1,9 @@
 /** @module The control-plane API's error catalogue, mapped to HTTP status in one place (api/error-handler). */
-import { TIERS, TenantryError } from '@tenantry/core';
+import { TenantryError } from '@tenantry/core';
 
 export const ControlPlaneErrors = {
   invalidSlug: (problem: string) => new TenantryError('INVALID_SLUG', 400, problem),
-  invalidTier: (tier: unknown) => new TenantryError('INVALID_TIER', 400, `tier ${JSON.stringify(tier)} is not known; use one of: ${TIERS.join(', ')}`),
+  invalidTier: (problem: string) => new TenantryError('INVALID_TIER', 400, problem),
   invalidBody: (problem: string) => new TenantryError('INVALID_BODY', 400, problem),
   unauthorized: () =>
     new TenantryError('UNAUTHORIZED', 401, 'missing or wrong admin token; send Authorization: Bearer <token from $TENANTRY_HOME/admin-token>'),

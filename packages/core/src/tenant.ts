@@ -58,7 +58,8 @@ export const RESERVED_SLUGS: ReadonlySet<string> = new Set([
   'events',
 ]);
 
-const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
+/** A DNS label of 3 to 63 characters (`slugProblem` also refuses RESERVED_SLUGS). */
+export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/;
 
 /** Why a slug is refused, or undefined when it is a valid tenant slug. */
 export function slugProblem(slug: unknown): string | undefined {

@@ -1,38 +1,56 @@
 /** The tenants API's step log route, on a real Postgres catalog, with the pods' error mapping. */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { isTenantryError, USAGE_MAX_BUCKETS } from '@tenantry/core';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { isTenantryError, TenantryError, USAGE_MAX_BUCKETS } from '@tenantry/core';
 import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
-import { tenantsApi } from './tenants-api.js';
+import { tenantResource } from './tenant-resource.js';
+import { TENANTS_API_DOCUMENT_PATH, tenantsApi } from './tenants-api.js';
 
 let server: TestPostgres;
 let catalog: TenantCatalog;
 let app: FastifyInstance;
+/** Every route the tenants API registers, as `METHOD /path/{param}`. */
+const registered: string[] = [];
 
 before(async () => {
   server = await startTestPostgres();
   catalog = new TenantCatalog(server.adminUrl);
   await catalog.migrate();
-  app = Fastify();
+  // As the pods' server validates: unknown fields are refused, not dropped.
+  app = Fastify({ ajv: { customOptions: { removeAdditional: false } } });
   // As the pods' server maps errors: the catalogue's errors with their status, as JSON.
-  app.setErrorHandler(async (err, _request, reply) => {
-    if (!isTenantryError(err)) throw err;
-    reply.code(err.status);
-    return err.toJSON();
+  app.setErrorHandler(async (err: FastifyError, _request, reply) => {
+    if (isTenantryError(err)) {
+      reply.code(err.status);
+      return err.toJSON();
+    }
+    // Fastify's own 4xx (a body that is not JSON, too large...) keep their status, in the error body.
+    if (err.statusCode && err.statusCode < 500) {
+      reply.code(err.statusCode);
+      return { error: { code: err.code, message: err.message } };
+    }
+    throw err;
+  });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') registered.push(`${method} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
   });
   await app.register(tenantsApi, {
     catalog,
     queue: { enqueue: async () => undefined } as unknown as ProvisioningQueue,
-    authorize: async () => undefined,
+    // Lets every request through but one with a wrong token, so the tests can show what needs none.
+    authorize: async (request) => {
+      if (request.headers.authorization === 'Bearer wrong') throw new TenantryError('UNAUTHORIZED', 401, 'wrong admin token');
+    },
     address: { domain: 'localhost', port: 8080 },
     schema: { latestVersion: 1, migrate: async () => ({ version: 1, applied: [] }) },
     // A stand-in store that holds no events (the analytics package, which depends on this one, has the real
     // stores): the buckets of a series are made here, one per bucket of the window, empty ones included.
     analytics: { usage: async () => [], tenants: async () => [] },
+    document: { serverUrl: 'http://master.localhost:8080', security: { bearer: { type: 'http', scheme: 'bearer' } } },
   });
   await app.ready();
 
@@ -138,4 +156,115 @@ test('a NUL or another control character in a slug, a step or a name is a 400 th
   assert.equal(created.statusCode, 400, created.body);
   assert.match(created.json().error.message, /name must not contain control characters/);
   assert.equal(await catalog.get('nulname'), undefined);
+});
+
+test('the tenants API has its own OpenAPI 3 document, served without credentials, listing every route with every answer it can give', async () => {
+  const answer = await app.inject({ method: 'GET', url: TENANTS_API_DOCUMENT_PATH, headers: { authorization: 'Bearer wrong' } });
+  assert.equal(answer.statusCode, 200, answer.body);
+  const doc = answer.json();
+  assert.match(doc.openapi, /^3\./);
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/admin/api/tenants', headers: { authorization: 'Bearer wrong' } })).statusCode,
+    401,
+    'the routes themselves are guarded',
+  );
+  const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+  );
+  assert.deepEqual(documented.sort(), registered.filter((r) => r !== `GET ${TENANTS_API_DOCUMENT_PATH}`).sort());
+  assert.ok(documented.length >= 9, documented.join(', '));
+  assert.deepEqual(Object.keys(doc.components.securitySchemes), ['bearer']);
+  for (const [path, operations] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, any>; parameters?: any[] }>>)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const where = `${method} ${path}`;
+      assert.ok(
+        Object.keys(operation.responses).some((status) => status.startsWith('2')),
+        `${where} documents its success`,
+      );
+      const errors = ['400', '401', '403', '503', ...(method === 'get' ? [] : ['413', '415'])];
+      for (const status of errors)
+        assert.ok(operation.responses[status]?.content?.['application/json']?.schema, `${where} documents ${status} with the error body`);
+      for (const param of path.match(/\{\w+\}/g) ?? [])
+        assert.ok(
+          operation.parameters?.some((p) => p.in === 'path' && `{${p.name}}` === param),
+          `${where} documents ${param}`,
+        );
+    }
+  }
+  const create = doc.paths['/admin/api/tenants'].post;
+  assert.deepEqual(Object.keys(create.responses).sort(), ['200', '202', '400', '401', '403', '409', '413', '415', '503']);
+  const body = create.requestBody.content['application/json'].schema;
+  assert.deepEqual(body.required, ['slug', 'tier']);
+  assert.equal(body.additionalProperties, false);
+  assert.ok(body.properties.slug.not.enum.includes('master'), 'the reserved slugs are in the schema');
+  const limit = doc.paths['/admin/api/tenants/{slug}/steps/{step}/log'].get.parameters.find((p: { name: string }) => p.name === 'limit');
+  assert.equal(limit.required, false);
+  assert.match(limit.schema.pattern, /5000/);
+  assert.ok(doc.paths['/admin/api/tenants/events'].get.responses['200'].content['text/event-stream']);
+  assert.ok(doc.paths['/admin/api/fleet/migrations'].post.responses['200'].content['application/x-ndjson']);
+});
+
+test('a refused input is a 400 with its error code and a message that names the field and its rule, never a 5xx', async () => {
+  const cases: [string, string, unknown, string, RegExp][] = [
+    ['POST', '/admin/api/tenants', { slug: 'Bad_Slug', tier: 'trial' }, 'INVALID_SLUG', /slug must be a DNS label/],
+    ['POST', '/admin/api/tenants', { slug: 'ab', tier: 'trial' }, 'INVALID_SLUG', /3 to 63 characters/],
+    ['POST', '/admin/api/tenants', { slug: 'www', tier: 'trial' }, 'INVALID_SLUG', /reserved/],
+    ['POST', '/admin/api/tenants', { tier: 'trial' }, 'INVALID_SLUG', /slug is required/],
+    ['POST', '/admin/api/tenants', { slug: 'okay', tier: 'gold' }, 'INVALID_TIER', /tier must be one of: production, trial/],
+    ['POST', '/admin/api/tenants', { slug: 'okay' }, 'INVALID_TIER', /tier is required/],
+    ['POST', '/admin/api/tenants', { slug: 'okay', tier: 'trial', color: 'red' }, 'INVALID_BODY', /unknown field "color"; the fields are slug, tier and name/],
+    [
+      'POST',
+      '/admin/api/tenants',
+      { slug: 'okay', tier: 'trial', name: '   ' },
+      'INVALID_BODY',
+      /name must not contain control characters, and must be 1 to 100 characters, not only spaces/,
+    ],
+    ['POST', '/admin/api/tenants', { slug: 'okay', tier: 'trial', name: 'x'.repeat(101) }, 'INVALID_BODY', /name must not contain/],
+    ['POST', '/admin/api/tenants', [1, 2], 'INVALID_BODY', /the body must be a JSON object such as \{"slug":"acme","tier":"trial"\}/],
+    // Labelled as JSON, it is Fastify's JSON parser's error; labelled otherwise, the tenants API's.
+    ['POST', '/admin/api/tenants', '{"slug": "okay",', 'FST_ERR_CTP_INVALID_JSON_BODY', /not valid JSON/],
+    ['GET', '/admin/api/tenants/logged/usage?hours=0', undefined, 'INVALID_QUERY', /hours must be a whole number from 1 to 9600/],
+    ['GET', '/admin/api/tenants/logged/usage?bucketMinutes=1441', undefined, 'INVALID_QUERY', /bucketMinutes must be a whole number from 1 to 1440/],
+    ['GET', '/admin/api/tenants/logged/usage?days=3', undefined, 'INVALID_QUERY', /unknown query parameter "days"/],
+    ['GET', '/admin/api/platform/usage?bucketMinutes=5', undefined, 'INVALID_QUERY', /unknown query parameter "bucketMinutes"/],
+    ['GET', '/admin/api/tenants/logged/steps/database/log?limit=%00', undefined, 'INVALID_QUERY', /limit must be a whole number/],
+  ];
+  for (const [method, url, body, code, message] of cases) {
+    const payload = typeof body === 'string' ? body : body === undefined ? undefined : JSON.stringify(body);
+    const answer = await app.inject({
+      method: method as 'GET' | 'POST',
+      url,
+      payload,
+      headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+    });
+    const where = `${method} ${url} ${payload ?? ''}`;
+    assert.equal(answer.statusCode, 400, `${where}: ${answer.body}`);
+    assert.deepEqual(Object.keys(answer.json().error).sort(), ['code', 'message'], where);
+    assert.equal(answer.json().error.code, code, where);
+    assert.match(answer.json().error.message, message, where);
+  }
+  assert.equal(await catalog.get('okay'), undefined, 'nothing was made');
+  const created = await app.inject({ method: 'POST', url: '/admin/api/tenants', payload: { slug: 'named', tier: 'trial', name: '  Named Inc  ' } });
+  assert.equal(created.statusCode, 202, created.body);
+  assert.equal(created.json().name, 'Named Inc', 'the name is trimmed');
+  assert.deepEqual(Object.keys(created.json()).sort(), [
+    'createdAt',
+    'error',
+    'health',
+    'host',
+    'name',
+    'readyAt',
+    'schemaError',
+    'schemaVersion',
+    'slug',
+    'status',
+    'steps',
+    'tier',
+    'updatedAt',
+    'url',
+  ]);
+  // The answer's schema keeps every field of the resource (a field it did not list would be dropped).
+  const resource = tenantResource((await catalog.get('named'))!, { domain: 'localhost', port: 8080 });
+  assert.deepEqual((await get('/admin/api/tenants/named')).json, JSON.parse(JSON.stringify(resource)));
 });

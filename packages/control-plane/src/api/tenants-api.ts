@@ -1,6 +1,8 @@
 /** @module The tenants API (`/admin/api/tenants`), mounted by the master's admin backend. */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { defaultTenantName, errorMessage, isTier, slugProblem, textProblem, usageBuckets, USAGE_MAX_BUCKETS, USAGE_MAX_HOURS, type Tier } from '@tenantry/core';
+import { defaultTenantName, errorMessage, usageBuckets, USAGE_MAX_BUCKETS } from '@tenantry/core';
+import { serveApiDocument, type SecuritySchemes } from '@tenantry/api-schemas';
 import { STEP_LOG_MAX_LINES, type StepLog, type TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
@@ -10,6 +12,28 @@ import type { ProvisioningQueue } from '../provisioning/queue.js';
 import { STEP_NAMES } from '../provisioning/steps.js';
 import type { TenantHealth } from './tenant-health.js';
 import { tenantResource, type PublicAddress } from './tenant-resource.js';
+import {
+  ErrorBody,
+  LogQuery,
+  NewTenant,
+  OPERATOR_ONLY,
+  PlatformUsage,
+  PlatformUsageQuery,
+  SlugParams,
+  StepLogAnswer,
+  StepParams,
+  streamed,
+  Tenant,
+  TenantGone,
+  TenantList,
+  TenantUsage,
+  tenantsApiInputError,
+  UsageQuery,
+  type Static,
+} from './tenants-api-schemas.js';
+
+/** Where the tenants API's OpenAPI document is served (beside the API, on the master). */
+export const TENANTS_API_DOCUMENT_PATH = '/admin/api/platform/openapi.json';
 
 export interface TenantsApiOptions {
   catalog: TenantCatalog;
@@ -22,6 +46,8 @@ export interface TenantsApiOptions {
   health?: (slug: string) => TenantHealth | null;
   /** Where the master's analytics consumer stores usage (the analytics package's store). */
   analytics?: UsageStore;
+  /** The document's server (the master's public URL) and how an operator authenticates (the admin backend's schemes). */
+  document: { serverUrl: string; security: SecuritySchemes };
 }
 
 /** `GET /admin/api/tenants/:slug/steps/:step/log`: the step's lines, oldest first. */
@@ -60,16 +86,13 @@ function fillBuckets(points: { at: string }[], window: { from: Date; to: Date; b
 }
 
 /**
- * `?hours=&bucketMinutes=` of the usage views, checked. A series (`series`) may not have more than
- * USAGE_MAX_BUCKETS buckets: each is a row read, kept and answered, and one request must not exhaust the master.
+ * The window of a usage view, from its query (each value checked by its schema). A series (`series`)
+ * may not have more than USAGE_MAX_BUCKETS buckets: each is a row read, kept and answered, and one
+ * request must not exhaust the master.
  */
-function usageWindow(query: Record<string, string | undefined>, series: boolean): { from: Date; to: Date; bucketMinutes: number } {
-  const hours = query.hours === undefined ? 24 : Number(query.hours);
-  const bucketMinutes = query.bucketMinutes === undefined ? 60 : Number(query.bucketMinutes);
-  if (!Number.isInteger(hours) || hours < 1 || hours > USAGE_MAX_HOURS)
-    throw ControlPlaneErrors.invalidQuery(`hours must be a whole number from 1 to ${USAGE_MAX_HOURS}`);
-  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || bucketMinutes > 1440)
-    throw ControlPlaneErrors.invalidQuery('bucketMinutes must be a whole number from 1 to 1440');
+function usageWindow(query: Static<typeof UsageQuery>, series: boolean): { from: Date; to: Date; bucketMinutes: number } {
+  const hours = Number(query.hours ?? 24);
+  const bucketMinutes = Number(query.bucketMinutes ?? 60);
   if (series && usageBuckets(hours, bucketMinutes) > USAGE_MAX_BUCKETS) {
     throw ControlPlaneErrors.invalidQuery(
       `at most ${USAGE_MAX_BUCKETS} buckets per answer (hours × 60 / bucketMinutes): ${hours} h in buckets of ${bucketMinutes} min is ${usageBuckets(hours, bucketMinutes)}; ask fewer hours or larger buckets (at least ${Math.ceil((hours * 60) / USAGE_MAX_BUCKETS)} min for ${hours} h)`,
@@ -79,46 +102,31 @@ function usageWindow(query: Record<string, string | undefined>, series: boolean)
   return { from: new Date(to.getTime() - hours * 3_600_000), to, bucketMinutes };
 }
 
-/** `?limit=` of a step's log, checked: its newest lines, all that are kept by default. */
-function logLimit(value: string | undefined): number {
-  if (value === undefined) return STEP_LOG_MAX_LINES;
-  const limit = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(limit >= 1 && limit <= STEP_LOG_MAX_LINES)) throw ControlPlaneErrors.invalidQuery(`limit must be a whole number from 1 to ${STEP_LOG_MAX_LINES}`);
-  return limit;
-}
-
 /** A live view re-reads the catalog on every announced change, and at least this often. */
 const REFRESH_MS = 5_000;
 
 /** Ends each open live stream (called when the server closes). */
 const liveStreams = new Set<() => void>();
 
-const CREATE_FIELDS = new Set(['slug', 'tier', 'name']);
-
-/** Validates a create request body; every problem is a 400 that says what to send instead. */
-export function parseCreateBody(body: unknown): { slug: string; tier: Tier; name: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw ControlPlaneErrors.invalidBody('the body must be a JSON object such as {"slug":"acme","tier":"trial"}');
-  }
-  const unknown = Object.keys(body).filter((key) => !CREATE_FIELDS.has(key));
-  if (unknown.length > 0) {
-    throw ControlPlaneErrors.invalidBody(`unknown field ${unknown.map((k) => JSON.stringify(k)).join(', ')}; the fields are slug, tier and name`);
-  }
-  const { slug, tier, name } = body as Record<string, unknown>;
-  const problem = slugProblem(slug);
-  if (problem) throw ControlPlaneErrors.invalidSlug(problem);
-  if (tier === undefined) throw ControlPlaneErrors.invalidBody('tier is required: "production" or "trial"');
-  if (!isTier(tier)) throw ControlPlaneErrors.invalidTier(tier);
-  if (name !== undefined && (typeof name !== 'string' || name.trim().length === 0 || name.length > 100)) {
-    throw ControlPlaneErrors.invalidBody('name must be a non-empty string of at most 100 characters');
-  }
-  const nameProblem = typeof name === 'string' ? textProblem('name', name) : undefined;
-  if (nameProblem) throw ControlPlaneErrors.invalidBody(nameProblem);
-  return { slug: slug as string, tier, name: typeof name === 'string' ? name.trim() : defaultTenantName(slug as string) };
+/**
+ * The tenants API with its own OpenAPI document (served without authentication: it says nothing
+ * the routes do not); every route behind `options.authorize`.
+ */
+export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
+  await serveApiDocument(app, {
+    path: TENANTS_API_DOCUMENT_PATH,
+    title: 'Tenantry tenants API',
+    description: "The master's control plane for operators: create, watch and delete tenants, read their provisioning logs and usage, migrate the fleet.",
+    ...options.document,
+  });
+  // A refused parameter, query or body is the catalogue's error for that part, with the field's rule.
+  app.setSchemaErrorFormatter(tenantsApiInputError);
+  await app.register(tenantsRoutes, options);
 }
 
-export async function tenantsApi(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
+async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): Promise<void> {
   const { catalog, queue, address } = options;
+  const tags = ['tenants'];
   const resource = (record: TenantRecord) => tenantResource(record, address, options.health?.(record.slug) ?? null);
   // The body is read as JSON whatever its content type says: `curl -d '{...}'` sends JSON labelled
   // as a form, and refusing it would only make the user guess. What is not JSON is a 400 that says so.
@@ -132,69 +140,116 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
   });
 
   app.addHook('onRequest', options.authorize);
-  // Every `:slug` and `:step` reaches the catalog (a database): one that could never name a tenant is
-  // a 400 here, not a database error.
-  app.addHook('preHandler', async (request) => {
-    const params = (request.params ?? {}) as Record<string, unknown>;
-    for (const field of ['slug', 'step'] as const) {
-      const value = params[field];
-      const problem = typeof value === 'string' ? textProblem(field, value) : undefined;
-      if (problem) throw ControlPlaneErrors.invalidParam(problem);
-    }
-  });
 
-  app.post('/admin/api/tenants', async (request, reply) => {
-    const input = parseCreateBody(request.body);
-    const { tenant, created } = await catalog.create(input, STEP_NAMES);
-    // Creating a failed tenant again with the same body retries it.
-    const retried = !created && tenant.status === 'failed';
-    if (retried) await catalog.retry(tenant.slug);
-    if (created || retried) await queue.enqueue(tenant.slug, 'provision');
-    const current = retried ? ((await catalog.get(tenant.slug)) ?? tenant) : tenant;
-    reply.header('location', `/admin/api/tenants/${tenant.slug}`);
-    reply.code(created || retried ? 202 : 200);
-    return resource(current);
-  });
+  app.post<{ Body: Static<typeof NewTenant> }>(
+    '/admin/api/tenants',
+    {
+      schema: {
+        tags,
+        summary: 'Create a tenant (202, provisioned in the background); the same body again answers the same tenant (200), and retries a failed one (202)',
+        body: NewTenant,
+        response: {
+          200: { ...Tenant, description: 'the tenant existed already with this tier and name' },
+          202: { ...Tenant, description: 'provisioning started' },
+          409: { ...ErrorBody, description: 'the slug is taken with another tier or name, or the tenant is being deleted' },
+          ...OPERATOR_ONLY,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { slug, tier, name } = request.body;
+      const input = { slug, tier, name: name?.trim() ?? defaultTenantName(slug) };
+      const { tenant, created } = await catalog.create(input, STEP_NAMES);
+      // Creating a failed tenant again with the same body retries it.
+      const retried = !created && tenant.status === 'failed';
+      if (retried) await catalog.retry(tenant.slug);
+      if (created || retried) await queue.enqueue(tenant.slug, 'provision');
+      const current = retried ? ((await catalog.get(tenant.slug)) ?? tenant) : tenant;
+      reply.header('location', `/admin/api/tenants/${tenant.slug}`);
+      reply.code(created || retried ? 202 : 200);
+      return resource(current);
+    },
+  );
 
-  app.get('/admin/api/tenants', async () => {
-    const tenants = await catalog.list();
-    return { tenants: tenants.map(resource) };
-  });
+  app.get(
+    '/admin/api/tenants',
+    { schema: { tags, summary: 'Every tenant, with its steps and health', response: { 200: TenantList, ...OPERATOR_ONLY } } },
+    async () => {
+      const tenants = await catalog.list();
+      return { tenants: tenants.map(resource) };
+    },
+  );
 
-  app.get<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request) => {
-    const tenant = await catalog.get(request.params.slug);
-    if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
-    return resource(tenant);
-  });
+  app.get<{ Params: Static<typeof SlugParams> }>(
+    '/admin/api/tenants/:slug',
+    {
+      schema: { tags, summary: 'One tenant, with its steps and health', params: SlugParams, response: { 200: Tenant, 404: ErrorBody, ...OPERATOR_ONLY } },
+    },
+    async (request) => {
+      const tenant = await catalog.get(request.params.slug);
+      if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
+      return resource(tenant);
+    },
+  );
 
   // A step's log: every line it reported (its progress, each attempt's start and failure), oldest first.
-  app.get<{ Params: { slug: string; step: string }; Querystring: Record<string, string | undefined> }>(
+  app.get<{ Params: Static<typeof StepParams>; Querystring: Static<typeof LogQuery> }>(
     '/admin/api/tenants/:slug/steps/:step/log',
+    {
+      schema: {
+        tags,
+        summary: `A step's log (${STEP_NAMES.join(', ')}): every line it reported, oldest first`,
+        params: StepParams,
+        querystring: LogQuery,
+        response: { 200: StepLogAnswer, 404: ErrorBody, ...OPERATOR_ONLY },
+      },
+    },
     async (request): Promise<StepLogResource> => {
       const { slug, step } = request.params;
       if (!STEP_NAMES.includes(step)) throw ControlPlaneErrors.stepNotFound(step, STEP_NAMES);
-      const limit = logLimit(request.query.limit);
+      const limit = Number(request.query.limit ?? STEP_LOG_MAX_LINES);
       const log = await catalog.stepLog(slug, step, limit);
       if (!log) throw ControlPlaneErrors.tenantNotFound(slug);
       return { slug, step, lines: log.lines, truncated: log.truncated };
     },
   );
 
-  app.delete<{ Params: { slug: string } }>('/admin/api/tenants/:slug', async (request, reply) => {
-    const { slug } = request.params;
-    if (!(await catalog.markDeprovisioning(slug))) throw ControlPlaneErrors.tenantNotFound(slug);
-    await queue.enqueue(slug, 'deprovision');
-    reply.code(202);
-    const tenant = await catalog.get(slug);
-    // A fast worker may have finished the deletion already.
-    return tenant ? resource(tenant) : { slug, status: 'deprovisioning' };
-  });
+  app.delete<{ Params: Static<typeof SlugParams> }>(
+    '/admin/api/tenants/:slug',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a tenant and everything it has (202, in the background)',
+        params: SlugParams,
+        response: { 202: Type.Union([Tenant, TenantGone]), 404: ErrorBody, 409: ErrorBody, ...OPERATOR_ONLY },
+      },
+    },
+    async (request, reply) => {
+      const { slug } = request.params;
+      if (!(await catalog.markDeprovisioning(slug))) throw ControlPlaneErrors.tenantNotFound(slug);
+      await queue.enqueue(slug, 'deprovision');
+      reply.code(202);
+      const tenant = await catalog.get(slug);
+      // A fast worker may have finished the deletion already.
+      return tenant ? resource(tenant) : { slug, status: 'deprovisioning' };
+    },
+  );
 
   // Server-sent events: the whole list (with each tenant's steps) again whenever it changes,
   // so the operator dashboard shows provisioning step by step without reloading.
-  app.get('/admin/api/tenants/events', async (request, reply) => {
-    await streamEvents(request, reply, catalog, async () => ({ tenants: (await catalog.list()).map(resource) }));
-  });
+  app.get(
+    '/admin/api/tenants/events',
+    {
+      schema: {
+        tags,
+        summary: 'Live: the tenant list again (as GET /admin/api/tenants answers it) whenever it changes, as server-sent events; never ends',
+        response: { 200: streamed('text/event-stream', 'server-sent events: `data: {"tenants":[...]}` frames, and `: keep-alive` comments'), ...OPERATOR_ONLY },
+      },
+    },
+    async (request, reply) => {
+      await streamEvents(request, reply, catalog, async () => ({ tenants: (await catalog.list()).map(resource) }));
+    },
+  );
 
   // Usage from the analytics store: one tenant over time, and the platform's totals with the top tenants.
   const fromStore = async <T>(read: (store: UsageStore) => Promise<T>): Promise<T> => {
@@ -205,63 +260,102 @@ export async function tenantsApi(app: FastifyInstance, options: TenantsApiOption
       throw ControlPlaneErrors.analyticsUnavailable(errorMessage(err));
     }
   };
-  app.get<{ Params: { slug: string }; Querystring: Record<string, string | undefined> }>('/admin/api/tenants/:slug/usage', async (request) => {
-    const { slug } = request.params;
-    const tenant = await catalog.get(slug);
-    if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
-    const window = usageWindow(request.query, true);
-    const [points, [totals]] = await fromStore((store) => Promise.all([store.usage(slug, window), store.tenants({ ...window, tenants: [slug] })]));
-    const series = fillBuckets(points as { at: string }[], window);
-    return {
-      tenant: slug,
-      from: window.from.toISOString(),
-      to: window.to.toISOString(),
-      bucketMinutes: window.bucketMinutes,
-      totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
-      costEstimate: costEstimate(tenant.tier),
-      series,
-    };
-  });
-  app.get<{ Querystring: Record<string, string | undefined> }>('/admin/api/platform/usage', async (request) => {
-    const window = usageWindow(request.query, false);
-    const [usage, records] = await Promise.all([fromStore((store) => store.tenants(window)), catalog.list()]);
-    const tiers = new Map(records.map((r) => [r.slug, r.tier]));
-    // The master's own traffic is the platform's, not a tenant's.
-    const tenants = usage
-      .filter((t) => tiers.has(t.tenant))
-      .map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));
-    const sum = (k: 'requests' | 'errors' | 'activeUsers' | 'jobs' | 'jobsFailed' | 'storageBytes') => tenants.reduce((n, t) => n + t[k], 0);
-    return {
-      from: window.from.toISOString(),
-      to: window.to.toISOString(),
-      totals: {
-        tenants: records.length,
-        requests: sum('requests'),
-        errors: sum('errors'),
-        activeUsers: sum('activeUsers'),
-        jobs: sum('jobs'),
-        jobsFailed: sum('jobsFailed'),
-        storageBytes: sum('storageBytes'),
-        costUsdPerMonth: records.reduce((n, r) => n + costEstimate(r.tier).totalUsdPerMonth, 0),
+  app.get<{ Params: Static<typeof SlugParams>; Querystring: Static<typeof UsageQuery> }>(
+    '/admin/api/tenants/:slug/usage',
+    {
+      schema: {
+        tags: ['usage'],
+        summary: `A tenant's usage over time, in buckets (at most ${USAGE_MAX_BUCKETS} per answer), with its totals and cost estimate`,
+        params: SlugParams,
+        querystring: UsageQuery,
+        response: { 200: TenantUsage, 404: ErrorBody, 503: { ...ErrorBody, description: 'no analytics store, or it did not answer' }, ...OPERATOR_ONLY },
       },
-      tenants,
-    };
-  });
+    },
+    async (request) => {
+      const { slug } = request.params;
+      const tenant = await catalog.get(slug);
+      if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
+      const window = usageWindow(request.query, true);
+      const [points, [totals]] = await fromStore((store) => Promise.all([store.usage(slug, window), store.tenants({ ...window, tenants: [slug] })]));
+      const series = fillBuckets(points as { at: string }[], window);
+      return {
+        tenant: slug,
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        bucketMinutes: window.bucketMinutes,
+        totals: totals ?? { tenant: slug, requests: 0, errors: 0, activeUsers: 0, jobs: 0, jobsFailed: 0, storageBytes: 0 },
+        costEstimate: costEstimate(tenant.tier),
+        series,
+      };
+    },
+  );
+  app.get<{ Querystring: Static<typeof PlatformUsageQuery> }>(
+    '/admin/api/platform/usage',
+    {
+      schema: {
+        tags: ['usage'],
+        summary: "The platform's usage totals and each tenant's, over the last hours",
+        querystring: PlatformUsageQuery,
+        response: { 200: PlatformUsage, 503: { ...ErrorBody, description: 'no analytics store, or it did not answer' }, ...OPERATOR_ONLY },
+      },
+    },
+    async (request) => {
+      const window = usageWindow(request.query, false);
+      const [usage, records] = await Promise.all([fromStore((store) => store.tenants(window)), catalog.list()]);
+      const tiers = new Map(records.map((r) => [r.slug, r.tier]));
+      // The master's own traffic is the platform's, not a tenant's.
+      const tenants = usage
+        .filter((t) => tiers.has(t.tenant))
+        .map((t) => ({ ...t, tier: tiers.get(t.tenant)!, costEstimate: costEstimate(tiers.get(t.tenant)!) }));
+      const sum = (k: 'requests' | 'errors' | 'activeUsers' | 'jobs' | 'jobsFailed' | 'storageBytes') => tenants.reduce((n, t) => n + t[k], 0);
+      return {
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        totals: {
+          tenants: records.length,
+          requests: sum('requests'),
+          errors: sum('errors'),
+          activeUsers: sum('activeUsers'),
+          jobs: sum('jobs'),
+          jobsFailed: sum('jobsFailed'),
+          storageBytes: sum('storageBytes'),
+          costUsdPerMonth: records.reduce((n, r) => n + costEstimate(r.tier).totalUsdPerMonth, 0),
+        },
+        tenants,
+      };
+    },
+  );
 
   // The fleet migration: progress as one JSON line per event, then the summary (or error) line.
-  app.post('/admin/api/fleet/migrations', async (request, reply) => {
-    reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
-    try {
-      const summary = await migrateFleet(catalog, options.schema, {
-        onEvent: (event) => reply.raw.write(`${JSON.stringify({ event })}\n`),
-      });
-      reply.raw.end(`${JSON.stringify({ summary })}\n`);
-    } catch (err) {
-      request.log.error({ err }, 'fleet migration stopped');
-      reply.raw.end(`${JSON.stringify({ error: { code: 'FLEET_MIGRATION_FAILED', message: errorMessage(err) } })}\n`);
-    }
-  });
+  app.post(
+    '/admin/api/fleet/migrations',
+    {
+      schema: {
+        tags: ['migrations'],
+        summary: "Migrate every ready tenant's database to this build's schema; progress streamed as it goes",
+        response: {
+          200: streamed(
+            'application/x-ndjson',
+            'one JSON object per line: {"event":...} per step of the run, then {"summary":...} or {"error":{"code","message"}}',
+          ),
+          ...OPERATOR_ONLY,
+        },
+      },
+    },
+    async (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+      try {
+        const summary = await migrateFleet(catalog, options.schema, {
+          onEvent: (event) => reply.raw.write(`${JSON.stringify({ event })}\n`),
+        });
+        reply.raw.end(`${JSON.stringify({ summary })}\n`);
+      } catch (err) {
+        request.log.error({ err }, 'fleet migration stopped');
+        reply.raw.end(`${JSON.stringify({ error: { code: 'FLEET_MIGRATION_FAILED', message: errorMessage(err) } })}\n`);
+      }
+    },
+  );
 
   // Live streams never end by themselves: end them when the server closes, or it would wait for them.
   app.addHook('preClose', async () => {

@@ -150,6 +150,94 @@ test('migrations: recorded, current, and run again on request as a no-op', async
   assert.deepEqual(run.json, { version: state.json.latest, applied: [] });
 });
 
+/** Every admin API operation of a tenant's admin backend, as `method path`. */
+const ADMIN_OPERATIONS = [
+  'get /admin/api/status',
+  'get /admin/api/roles',
+  'get /admin/api/users',
+  'post /admin/api/users',
+  'patch /admin/api/users/{id}',
+  'delete /admin/api/users/{id}',
+  'get /admin/api/settings',
+  'patch /admin/api/settings',
+  'get /admin/api/jobs',
+  'post /admin/api/jobs/{queue}/{id}/retry',
+  'get /admin/api/usage',
+  'get /admin/api/mail',
+  'get /admin/api/mail/{id}',
+  'get /admin/api/migrations',
+  'post /admin/api/migrations/run',
+];
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, any>; security?: unknown[] }>>;
+  components: { securitySchemes: Record<string, unknown> };
+};
+const operationsOf = (doc: OpenApi) =>
+  Object.entries(doc.paths)
+    .flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`))
+    .sort();
+
+test("the admin API's own OpenAPI 3 document lists every route with every answer it can give", async () => {
+  const answer = await acme('/admin/api/openapi.json');
+  assert.equal(answer.status, 200, 'served without credentials');
+  const doc = answer.json as OpenApi;
+  assert.match(doc.openapi, /^3\./);
+  assert.deepEqual(operationsOf(doc), [...ADMIN_OPERATIONS].sort());
+  assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ['bearer', 'session']);
+  for (const [path, operations] of Object.entries(doc.paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      const where = `${method} ${path}`;
+      assert.ok(
+        Object.keys(operation.responses).some((status) => status.startsWith('2')),
+        `${where} documents its success`,
+      );
+      const guarded = path !== '/admin/api/status';
+      const errors = ['400', '403', '503', ...(guarded ? ['401'] : []), ...(method === 'get' ? [] : ['413', '415'])];
+      for (const status of errors)
+        assert.ok(operation.responses[status]?.content?.['application/json']?.schema, `${where} documents ${status} with the error body`);
+    }
+  }
+  assert.deepEqual(Object.keys(doc.paths['/admin/api/users/{id}']!.patch!.responses).sort(), ['200', '400', '401', '403', '404', '409', '413', '415', '503']);
+  assert.deepEqual(doc.paths['/admin/api/status']!.get!.security, [], 'the probe needs no credentials');
+  // The master's admin API adds the operator's sign-in; its tenants API has a document of its own.
+  const master = (await platform.http('master.localhost', '/admin/api/openapi.json', { token: null })).json as OpenApi;
+  assert.deepEqual(operationsOf(master), [...ADMIN_OPERATIONS, 'post /admin/api/operator/session', 'delete /admin/api/operator/session'].sort());
+  assert.deepEqual(Object.keys(master.components.securitySchemes).sort(), ['bearer', 'operator', 'session']);
+  const tenants = await platform.http('master.localhost', '/admin/api/platform/openapi.json', { token: null });
+  assert.equal(tenants.status, 200);
+  assert.ok(operationsOf(tenants.json).includes('post /admin/api/tenants'));
+  assert.ok(!operationsOf(tenants.json).includes('get /admin/api/users'), 'each API has its own document');
+  assert.equal((await acme('/admin/api/platform/openapi.json')).status, 404, "a tenant's admin backend has no tenants API");
+});
+
+test('a bad admin API input is a 4xx with an error body that says what to fix, never a 5xx', async () => {
+  const cases: [string, string, unknown, RegExp][] = [
+    ['GET', '/admin/api/jobs?limit=0', undefined, /querystring\/limit must be >= 1/],
+    ['GET', '/admin/api/jobs?state=lost', undefined, /querystring\/state/],
+    ['GET', '/admin/api/jobs?since=today', undefined, /must NOT have additional properties/],
+    ['POST', '/admin/api/jobs/mail/%00/retry', undefined, /params\/id must match pattern/],
+    ['POST', '/admin/api/jobs/postbox/1/retry', undefined, /params\/queue/],
+    ['PATCH', '/admin/api/users/not-a-uuid', { role: 'admin' }, /params\/id must match/],
+    ['DELETE', '/admin/api/users/%00', undefined, /params\/id/],
+    ['POST', '/admin/api/users', { email: 'x@acme.test', name: 'X', password: 'short' }, /body\/password must NOT have fewer than 10 characters/],
+    ['POST', '/admin/api/users', { email: 'x@acme.test', name: 'X', password: 'a long enough password', admin: true }, /must NOT have additional properties/],
+    ['PATCH', '/admin/api/settings', { primaryColor: 'red' }, /body\/primaryColor must match pattern/],
+    ['GET', '/admin/api/mail/UPPER', undefined, /params\/id must match pattern/],
+  ];
+  for (const [method, path, body, message] of cases) {
+    const answer = await acme(path, { method, token: admin, ...(body === undefined ? {} : { body }) });
+    assert.equal(answer.status, 400, `${method} ${path}: ${answer.text}`);
+    assert.match(answer.json.error.message, message, `${method} ${path}`);
+    assert.equal(typeof answer.json.error.code, 'string');
+  }
+  const noBody = await platform.http('master.localhost', '/admin/api/operator/session', { token: null, method: 'POST', body: JSON.stringify({}) });
+  assert.equal(noBody.status, 400, noBody.text);
+  assert.match(noBody.json.error.message, /must have required property 'token'/);
+  const jobs = await acme('/admin/api/jobs', { token: admin });
+  assert.equal(jobs.status, 200, 'limit has a default, so it may be left out');
+});
+
 test('the master: operator by admin token or master admin, never by a tenant admin', async () => {
   assert.equal((await platform.api('GET', '/admin/api/tenants', undefined, null)).status, 401);
   assert.equal(

@@ -9,15 +9,19 @@ import {
   jobConnection,
   jobPrefix,
   openTenantPool,
+  serveApiDocument,
   servePod,
   startPodAnalytics,
 } from '@tenantry/pod-runtime';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
+import { ADMIN_API_DOCUMENT_PATH, adminApiSecurity } from './api-documents.js';
 import { readAdminBackendConfig } from './config.js';
 import type { AdminBackendContext } from './context.js';
 import { operationsRoutes } from './routes/operations.js';
 import { settingsRoutes } from './routes/settings.js';
 import { userRoutes } from './routes/users.js';
+import { Status } from './schemas.js';
+import type { OperatorAuth } from './operator.js';
 
 runMain(async () => {
   const config = readAdminBackendConfig();
@@ -33,6 +37,7 @@ runMain(async () => {
   app.log.info({ schemaVersion: migrated.version, applied: migrated.applied }, 'tenant schema is current');
 
   const closers: (() => Promise<void>)[] = [];
+  let operator: OperatorAuth | undefined;
   let requireAdmin: AdminBackendContext['requireAdmin'] = (request) => sessions.authenticate(request, 'admin');
   if (config.IS_MASTER) {
     // Loaded only on the master, so a tenant's admin backend starts without the control plane.
@@ -43,8 +48,9 @@ runMain(async () => {
     // Read only: the master's scheduler, which writes, creates the tables (two programs creating
     // Cassandra tables at once can end with two versions of a table).
     const usage = openStore(config, config.DATABASE_URL, 2);
-    const operator = new OperatorAuth(config.ADMIN_TOKEN!, sessions, pool, config.TENANT_URL);
-    requireAdmin = (request) => operator.require(request);
+    const master = new OperatorAuth(config.ADMIN_TOKEN!, sessions, pool, config.TENANT_URL);
+    operator = master;
+    requireAdmin = (request) => master.require(request);
     const catalog = new TenantCatalog(config.DATABASE_URL, 10, new OutputSeal(config.TENANTRY_SECRET_KEY!));
     await catalog.migrate();
     const provisioning = new ProvisioningQueue(config.REDIS_URL);
@@ -57,25 +63,41 @@ runMain(async () => {
       () => catalog.close(),
       () => usage.close(),
     );
-    await app.register(async (scope) => operator.routes(scope));
     await app.register(tenantsApi, {
       catalog,
       queue: provisioning,
       authorize: async (request) => {
-        await operator.require(request);
+        await master.require(request);
       },
       address: { domain: config.TENANTRY_DOMAIN, port: config.TENANTRY_PUBLIC_PORT },
       schema: { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase },
       health: (slug) => health.get(slug),
       analytics: usage,
+      document: { serverUrl: config.TENANT_URL, security: adminApiSecurity(true) },
     });
   }
   const ctx: AdminBackendContext = { config, pool, queues, requireAdmin };
-  // A probe for operators and monitors: nothing in it is secret.
-  app.get(HEALTH_PROBE_PATH, async () => {
-    return { tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend', schemaVersion: migrated.version };
+  await app.register(async (api) => {
+    await serveApiDocument(api, {
+      path: ADMIN_API_DOCUMENT_PATH,
+      title: config.IS_MASTER ? "The master's admin API" : 'Tenant admin API',
+      description: config.IS_MASTER
+        ? "The master pod's admin API: its admin users, settings, jobs, mail and migrations, and the operator's sign-in. The tenants API has its own document."
+        : "The admin API of one tenant: its users and roles, settings and branding, jobs, usage, sent mail and schema migrations. Only the tenant's admins get in.",
+      serverUrl: config.TENANT_URL,
+      security: adminApiSecurity(config.IS_MASTER),
+    });
+    // A probe for operators and monitors: nothing in it is secret.
+    api.get(
+      HEALTH_PROBE_PATH,
+      { schema: { tags: ['status'], summary: "The admin backend's health and the tenant database's schema version", security: [], response: { 200: Status } } },
+      async () => {
+        return { tenant: config.TENANT_ID, tier: config.TENANT_TIER, program: 'admin-backend', schemaVersion: migrated.version };
+      },
+    );
+    if (operator) await api.register(async (scope) => operator!.routes(scope));
+    for (const routes of [userRoutes, settingsRoutes, operationsRoutes]) await api.register(async (scope) => routes(scope, ctx));
   });
-  for (const routes of [userRoutes, settingsRoutes, operationsRoutes]) await app.register(async (scope) => routes(scope, ctx));
   await servePod(app, config, async () => {
     for (const close of closers) await close();
     await Promise.all([queues.mail.close(), queues.maintenance.close()]);

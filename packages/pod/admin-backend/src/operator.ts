@@ -18,7 +18,7 @@ import {
   type SessionAuthority,
   type SessionRequest,
 } from '@tenantry/pod-runtime';
-import * as z from 'zod/mini';
+import { ErrorBody, NoContent, OperatorSignIn, type Static } from './schemas.js';
 
 export const OPERATOR_COOKIE = 'tenantry_operator';
 /** How long a dashboard sign-in lasts. */
@@ -32,7 +32,6 @@ const OperatorErrors = {
       'sign in as an operator: send Authorization: Bearer <admin token from $TENANTRY_HOME/admin-token>, or sign in as a master admin',
     ),
   wrongToken: () => new TenantryError('UNAUTHORIZED', 401, 'wrong admin token; it is in $TENANTRY_HOME/admin-token'),
-  body: () => new TenantryError('INVALID_BODY', 400, 'send {"token": "<admin token>"}'),
 } as const;
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -87,22 +86,44 @@ export class OperatorAuth {
 
   /** The dashboard's sign-in with the admin token, and its sign-out. */
   routes(app: FastifyInstance): void {
-    const body = z.object({ token: z.string().check(z.minLength(1)) });
-    app.post('/admin/api/operator/session', async (request, reply) => {
-      const parsed = body.safeParse(request.body);
-      if (!parsed.success) throw OperatorErrors.body();
-      if (!secretsEqual(parsed.data.token, this.adminToken)) throw OperatorErrors.wrongToken();
-      const token = await this.openSession();
-      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=${token}; ${this.cookieAttributes}; Max-Age=${OPERATOR_SESSION_SECONDS}`);
-    });
-    app.delete('/admin/api/operator/session', async (request, reply) => {
-      const cookie = readCookie(firstHeader(request.headers.cookie), OPERATOR_COOKIE);
-      if (cookie) {
-        // Signing out is a change: only the dashboard's own pages may end its session.
-        if (!sameOrigin(request, this.sessions.publicOrigin)) throw AuthErrors.crossSite();
-        await this.pool.query('UPDATE operator_sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash(cookie)]);
-      }
-      reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=; ${this.cookieAttributes}; Max-Age=0`);
-    });
+    const tags = ['operator'];
+    const signedCookie = { description: `the session cookie (${OPERATOR_COOKIE}) is set`, headers: { 'set-cookie': { type: 'string' } } };
+    app.post<{ Body: Static<typeof OperatorSignIn> }>(
+      '/admin/api/operator/session',
+      {
+        schema: {
+          tags,
+          summary: 'Sign in as the operator with the admin token: opens a session held in an HttpOnly cookie',
+          security: [],
+          body: OperatorSignIn,
+          response: { 204: { ...NoContent, ...signedCookie }, 401: ErrorBody },
+        },
+      },
+      async (request, reply) => {
+        if (!secretsEqual(request.body.token, this.adminToken)) throw OperatorErrors.wrongToken();
+        const token = await this.openSession();
+        reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=${token}; ${this.cookieAttributes}; Max-Age=${OPERATOR_SESSION_SECONDS}`);
+      },
+    );
+    app.delete(
+      '/admin/api/operator/session',
+      {
+        schema: {
+          tags,
+          summary: "Sign out: ends the operator session of the request's cookie, and clears it",
+          security: [],
+          response: { 204: { ...NoContent, ...signedCookie } },
+        },
+      },
+      async (request, reply) => {
+        const cookie = readCookie(firstHeader(request.headers.cookie), OPERATOR_COOKIE);
+        if (cookie) {
+          // Signing out is a change: only the dashboard's own pages may end its session.
+          if (!sameOrigin(request, this.sessions.publicOrigin)) throw AuthErrors.crossSite();
+          await this.pool.query('UPDATE operator_sessions SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL', [tokenHash(cookie)]);
+        }
+        reply.code(204).header('set-cookie', `${OPERATOR_COOKIE}=; ${this.cookieAttributes}; Max-Age=0`);
+      },
+    );
   }
 }

@@ -7,7 +7,7 @@ export * from './sessions.js';
 export * from './jobs.js';
 export * from './passwords.js';
 export * from './analytics.js';
-export * from './input-schemas.js';
-export * from './api-document.js';
+// The string schemas and OpenAPI conventions every platform API shares.
+export * from '@tenantry/api-schemas';
 export * from './client-address.js';
 export * from './account-tokens.js';

@@ -1,4 +1,5 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
+import { AjvCompiler } from '@fastify/ajv-compiler';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { isTenantryError, LOG_REDACTION, requestHostProblem } from '@tenantry/core';
@@ -33,13 +34,42 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
-    // Unknown fields are an error that names them, not silently dropped (Fastify's default).
-    ajv: { customOptions: { removeAdditional: false } },
+    // The router's own limit (100) answers a longer parameter with a bare 414; let the routes' schemas
+    // (maxLength) refuse it instead, with a 400 that says so. Node's header limit still bounds the URL.
+    maxParamLength: 16 * 1024,
   });
+  // Path, query and headers are text, so they are coerced to their schema's type ("5" to 5); a JSON
+  // body is not: `{"disabled": null}` or `{"name": 12}` is refused, not read as false or "12".
+  // Unknown fields are an error that names them, not silently dropped (Fastify's default).
+  const validators = AjvCompiler();
+  const textInput = validators({}, { customOptions: { removeAdditional: false } });
+  const jsonBody = validators({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
+  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? jsonBody : textInput)(route));
   // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
   app.addHook('onRequest', async (request, reply) => {
     const problem = requestHostProblem(request.raw.rawHeaders);
     if (problem) return reply.code(400).send({ error: { code: 'BAD_HOST', message: problem } });
+  });
+  // A known path asked with a method it does not serve is a 405 that lists those it does.
+  const routes: { pattern: RegExp; method: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = new RegExp(
+      `^${route.url
+        .split('/')
+        .map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('/')}$`,
+    );
+    for (const method of [route.method].flat()) routes.push({ pattern, method });
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = request.url.split('?')[0]!;
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).map((r) => r.method))];
+    if (allowed.length === 0) return;
+    return reply
+      .code(405)
+      .header('allow', allowed.join(', '))
+      .send({ error: { code: 'METHOD_NOT_ALLOWED', message: `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}` } });
   });
   const { analytics } = options;
   // The producer's counters (published, dropped, buffered) are the program's analytics metrics.

@@ -1,7 +1,7 @@
 /** @module The tenant's settings and branding (name, colour, logo, features), read by its frontend. */
 import type { FastifyInstance } from 'fastify';
 import type { AdminBackendContext } from '../context.js';
-import { Settings, SettingsChanges, type Static } from '../schemas.js';
+import { ADMIN_ONLY, Settings, SettingsChanges, type Static } from '../schemas.js';
 
 type SettingsRow = {
   display_name: string | null;
@@ -25,14 +25,25 @@ export async function settingsRoutes(app: FastifyInstance, ctx: AdminBackendCont
     await ctx.requireAdmin(request);
   });
 
-  app.get('/admin/api/settings', { schema: { response: { 200: Settings } } }, async () => {
-    const { rows } = await pool.query<SettingsRow>(`SELECT ${COLUMNS} FROM tenant_settings`);
-    return settings(rows[0]!);
-  });
+  app.get(
+    '/admin/api/settings',
+    { schema: { tags: ['settings'], summary: "The tenant's settings and branding", response: { 200: Settings, ...ADMIN_ONLY } } },
+    async () => {
+      const { rows } = await pool.query<SettingsRow>(`SELECT ${COLUMNS} FROM tenant_settings`);
+      return settings(rows[0]!);
+    },
+  );
 
   app.patch<{ Body: Static<typeof SettingsChanges> }>(
     '/admin/api/settings',
-    { schema: { body: SettingsChanges, response: { 200: Settings } } },
+    {
+      schema: {
+        tags: ['settings'],
+        summary: 'Change some settings (the fields sent); answers all of them',
+        body: SettingsChanges,
+        response: { 200: Settings, ...ADMIN_ONLY },
+      },
+    },
     async (request) => {
       const b = request.body;
       const { rows } = await pool.query<SettingsRow>(

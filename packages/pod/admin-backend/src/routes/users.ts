@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { hashPassword, inTransaction, ROLES } from '@tenantry/pod-runtime';
 import type { AdminBackendContext } from '../context.js';
 import { AdminErrors } from '../errors.js';
-import { AdminUser, IdParams, NewUser, UserChanges, type Static } from '../schemas.js';
+import { ADMIN_ONLY, AdminUser, AdminUsers, ErrorBody, IdParams, NewUser, NoContent, Roles, UserChanges, type Static } from '../schemas.js';
 
 type UserRow = { id: string; email: string; name: string; role: 'admin' | 'member'; disabled_at: Date | null; last_login_at: Date | null; created_at: Date };
 const COLUMNS = 'id, email, name, role, disabled_at, last_login_at, created_at';
@@ -28,29 +28,49 @@ export async function userRoutes(app: FastifyInstance, ctx: AdminBackendContext)
     await ctx.requireAdmin(request);
   });
 
-  app.get('/admin/api/roles', async () => ({ roles: ROLES.map((name) => ({ name, description: ROLE_DESCRIPTIONS[name] })) }));
+  const tags = ['users'];
+  app.get('/admin/api/roles', { schema: { tags, summary: 'The roles a user can have', response: { 200: Roles, ...ADMIN_ONLY } } }, async () => ({
+    roles: ROLES.map((name) => ({ name, description: ROLE_DESCRIPTIONS[name] })),
+  }));
 
-  app.get('/admin/api/users', { schema: { response: { 200: { type: 'object', properties: { users: { type: 'array', items: AdminUser } } } } } }, async () => {
+  app.get('/admin/api/users', { schema: { tags, summary: "The tenant's users, oldest first", response: { 200: AdminUsers, ...ADMIN_ONLY } } }, async () => {
     const { rows } = await pool.query<UserRow>(`SELECT ${COLUMNS} FROM users ORDER BY created_at, id`);
     return { users: rows.map(user) };
   });
 
-  app.post<{ Body: Static<typeof NewUser> }>('/admin/api/users', { schema: { body: NewUser, response: { 201: AdminUser } } }, async (request, reply) => {
-    const { email, name, role = 'member', password } = request.body;
-    const hash = await hashPassword(password);
-    const { rows } = await pool.query<UserRow>(
-      `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (lower(email)) DO NOTHING RETURNING ${COLUMNS}`,
-      [email, name, role, hash],
-    );
-    if (!rows[0]) throw AdminErrors.emailTaken();
-    reply.code(201);
-    return user(rows[0]);
-  });
+  app.post<{ Body: Static<typeof NewUser> }>(
+    '/admin/api/users',
+    {
+      schema: {
+        tags,
+        summary: 'Create a user (a member unless role says otherwise)',
+        body: NewUser,
+        response: { 201: AdminUser, 409: ErrorBody, ...ADMIN_ONLY },
+      },
+    },
+    async (request, reply) => {
+      const { email, name, role = 'member', password } = request.body;
+      const hash = await hashPassword(password);
+      const { rows } = await pool.query<UserRow>(
+        `INSERT INTO users (email, name, role, password_hash) VALUES ($1, $2, $3, $4) ON CONFLICT (lower(email)) DO NOTHING RETURNING ${COLUMNS}`,
+        [email, name, role, hash],
+      );
+      if (!rows[0]) throw AdminErrors.emailTaken();
+      reply.code(201);
+      return user(rows[0]);
+    },
+  );
 
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof UserChanges> }>(
     '/admin/api/users/:id',
     {
-      schema: { params: IdParams, body: UserChanges, response: { 200: AdminUser } },
+      schema: {
+        tags,
+        summary: "Change a user's name or role, or disable it (its sessions end); the last enabled admin stays one",
+        params: IdParams,
+        body: UserChanges,
+        response: { 200: AdminUser, 404: ErrorBody, 409: ErrorBody, ...ADMIN_ONLY },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -74,14 +94,25 @@ export async function userRoutes(app: FastifyInstance, ctx: AdminBackendContext)
     },
   );
 
-  app.delete<{ Params: Static<typeof IdParams> }>('/admin/api/users/:id', { schema: { params: IdParams } }, async (request, reply) => {
-    await inTransaction(pool, async (client) => {
-      await client.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
-      const { rowCount } = await client.query('DELETE FROM users WHERE id = $1', [request.params.id]);
-      if (rowCount === 0) throw AdminErrors.notFound('user', request.params.id);
-      const admins = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL`);
-      if (admins.rows[0]!.n === 0) throw AdminErrors.lastAdmin();
-    });
-    reply.code(204);
-  });
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/admin/api/users/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a user (never the last enabled admin)',
+        params: IdParams,
+        response: { 204: NoContent, 404: ErrorBody, 409: ErrorBody, ...ADMIN_ONLY },
+      },
+    },
+    async (request, reply) => {
+      await inTransaction(pool, async (client) => {
+        await client.query('LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE');
+        const { rowCount } = await client.query('DELETE FROM users WHERE id = $1', [request.params.id]);
+        if (rowCount === 0) throw AdminErrors.notFound('user', request.params.id);
+        const admins = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL`);
+        if (admins.rows[0]!.n === 0) throw AdminErrors.lastAdmin();
+      });
+      reply.code(204);
+    },
+  );
 }
