@@ -54,6 +54,40 @@ export interface FuzzOptions {
   workers?: number;
   /** The whole run is stopped (and failed) past this. @defaultValue 5 minutes */
   timeoutMs?: number;
+  /**
+   * Operations that may refuse a request their schema allows, with the statuses they may answer:
+   * those that take an opaque token (a pagination cursor, a link's token) only the server can tell
+   * valid. Every other check still applies to them.
+   */
+  opaqueInputs?: OpaqueInput[];
+}
+
+export interface OpaqueInput {
+  method: string;
+  /** As written in the document, e.g. `/api/projects/{id}/tasks`. */
+  path: string;
+  /** Statuses a schema-valid request may get besides Schemathesis' defaults, e.g. 400. */
+  statuses: number[];
+  /** Why a schema-valid value can be refused (kept beside the exception, for the reader). */
+  because: string;
+}
+
+/** What Schemathesis accepts by default as the answer to a schema-valid request. */
+const ACCEPTED_BY_DEFAULT = ['2xx', '3xx', '401', '403', '404', '409', '429', '5xx'];
+
+/** schemathesis.toml for the exceptions: one [[operations]] block each. */
+function configFile(opaque: OpaqueInput[]): string {
+  return opaque
+    .map((o) =>
+      [
+        `# ${o.because.replace(/\n/g, ' ')}`,
+        '[[operations]]',
+        `include-method = ${JSON.stringify(o.method.toUpperCase())}`,
+        `include-path = ${JSON.stringify(o.path)}`,
+        `checks.positive_data_acceptance.expected-statuses = ${JSON.stringify([...ACCEPTED_BY_DEFAULT, ...o.statuses.map(String)])}`,
+      ].join('\n'),
+    )
+    .join('\n\n');
 }
 
 export interface FuzzResult {
@@ -73,8 +107,12 @@ export async function fuzzOpenApi(options: FuzzOptions): Promise<FuzzResult> {
   try {
     const documentFile = join(work, 'openapi.json');
     writeFileSync(documentFile, options.document);
+    const config = join(work, 'schemathesis.toml');
+    writeFileSync(config, configFile(options.opaqueInputs ?? []));
     const args = [
       '--no-color',
+      '--config-file',
+      config,
       'run',
       documentFile,
       '--url',

@@ -12,6 +12,16 @@ let host = '';
 let document = '';
 let token = '';
 
+/** A cursor or a mailed link's token is only known to the server: well-formed is not valid, so these may be a 400. */
+const CURSOR = 'a cursor is opaque: one this API did not return is a 400 INVALID_CURSOR';
+const OPAQUE_INPUTS = [
+  { method: 'GET', path: '/api/projects', statuses: [400], because: CURSOR },
+  { method: 'GET', path: '/api/projects/{id}/tasks', statuses: [400], because: CURSOR },
+  { method: 'GET', path: '/api/files', statuses: [400], because: CURSOR },
+  { method: 'POST', path: '/api/auth/verify-email', statuses: [400], because: 'a token not mailed by this tenant is a 400 VERIFICATION_TOKEN_INVALID' },
+  { method: 'POST', path: '/api/auth/password-reset/confirm', statuses: [400], because: 'a token not mailed by this tenant is a 400 RESET_TOKEN_INVALID' },
+];
+
 before(async () => {
   // Installed before the platform starts, so a first run's download does not count against the fuzzing time.
   schemathesisCommand();
@@ -44,6 +54,7 @@ for (const signedIn of [false, true]) {
       maxExamples: 10,
       seed: 11,
       timeoutMs: 300_000,
+      opaqueInputs: OPAQUE_INPUTS,
     });
     assert.ok(ok, `Schemathesis (signed ${signedIn ? 'in' : 'out'}, ${Math.round(durationMs / 1000)} s) found mismatches:\n${report}`);
   });
