@@ -93,7 +93,7 @@ function configFile(opaque: OpaqueInput[]): string {
 export interface FuzzResult {
   /** True when Schemathesis found nothing. */
   ok: boolean;
-  /** Schemathesis' findings (its failures section, or the end of its output), readable in a failed assertion. */
+  /** Schemathesis' findings (its failures section), readable in a failed assertion; its summary when there are none. */
   report: string;
   durationMs: number;
 }
@@ -142,9 +142,11 @@ export async function fuzzOpenApi(options: FuzzOptions): Promise<FuzzResult> {
   }
 }
 
-/** The failures section of Schemathesis' output when there is one, else its end. */
+/** The failures section of Schemathesis' output when there is one, else its summary (or its end). */
 function findings(output: string): string {
-  const start = output.search(/^=+ (FAILURES|ERRORS) =+$/m);
+  const failures = output.search(/^=+ (FAILURES|ERRORS) =+$/m);
+  const summary = output.search(/^=+ SUMMARY =+$/m);
+  const start = failures >= 0 ? failures : summary;
   return (start >= 0 ? output.slice(start) : output).slice(-40_000);
 }
 

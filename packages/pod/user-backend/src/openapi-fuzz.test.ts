@@ -46,16 +46,17 @@ after(async () => {
 });
 
 for (const signedIn of [false, true]) {
-  test(`Schemathesis finds no mismatch between the user API and its document, signed ${signedIn ? 'in' : 'out'}`, { timeout: 400_000 }, async () => {
+  test(`Schemathesis finds no mismatch between the user API and its document, signed ${signedIn ? 'in' : 'out'}`, { timeout: 400_000 }, async (t) => {
     const { ok, report, durationMs } = await fuzzOpenApi({
       document,
       baseUrl: `http://127.0.0.1:${platform!.port}`,
       headers: { Host: host, ...(signedIn ? { Authorization: `Bearer ${token}` } : {}) },
-      maxExamples: 10,
+      maxExamples: 25,
       seed: 11,
       timeoutMs: 300_000,
       opaqueInputs: OPAQUE_INPUTS,
     });
+    t.diagnostic(`Schemathesis took ${Math.round(durationMs / 1000)} s: ${/^\s*\d+ generated.*$/m.exec(report)?.[0]?.trim() ?? 'no summary'}`);
     assert.ok(ok, `Schemathesis (signed ${signedIn ? 'in' : 'out'}, ${Math.round(durationMs / 1000)} s) found mismatches:\n${report}`);
   });
 }
