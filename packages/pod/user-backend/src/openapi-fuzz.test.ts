@@ -51,8 +51,8 @@ for (const signedIn of [false, true]) {
       document,
       baseUrl: `http://127.0.0.1:${platform!.port}`,
       headers: { Host: host, ...(signedIn ? { Authorization: `Bearer ${token}` } : {}) },
-      maxExamples: 25,
-      seed: 11,
+      maxExamples: 50,
+      seed: Number(process.env.TENANTRY_TEST_FUZZ_SEED ?? 11),
       timeoutMs: 300_000,
       opaqueInputs: OPAQUE_INPUTS,
     });
