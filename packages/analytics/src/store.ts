@@ -1,4 +1,5 @@
 /** @module The analytics store: where the master keeps events and their per-minute aggregates. Cassandra and Postgres implement it. */
+import type { UsageTotals } from '@tenantry/control-plane';
 import type { AnalyticsEvent } from './events.js';
 
 export interface UsagePoint {
@@ -21,15 +22,7 @@ export interface UsageQuery {
   bucketMinutes?: number;
 }
 
-export interface TenantUsage {
-  tenant: string;
-  requests: number;
-  errors: number;
-  activeUsers: number;
-  jobs: number;
-  jobsFailed: number;
-  storageBytes: number;
-}
+export type TenantUsage = UsageTotals;
 
 export interface AnalyticsStore {
   /** Creates the tables (idempotent). */

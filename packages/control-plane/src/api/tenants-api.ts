@@ -56,7 +56,8 @@ export interface StepLogResource extends StepLog {
   step: string;
 }
 
-interface UsageTotals {
+/** One tenant's totals over a period, as the analytics store reports them. */
+export interface UsageTotals {
   tenant: string;
   requests: number;
   errors: number;

@@ -129,9 +129,9 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-/** A kubeconfig for the master's service account, bound to the platform chart's ClusterRole (what the driver has in production). */
-async function asMasterServiceAccount(): Promise<string> {
-  const rbac = spawnSync(
+/** The platform chart's RBAC, rendered as an install would render it. */
+function renderPlatformRbac(): string {
+  const rendered = spawnSync(
     helm,
     [
       'template',
@@ -148,8 +148,13 @@ async function asMasterServiceAccount(): Promise<string> {
     ],
     { encoding: 'utf8' },
   );
-  assert.equal(rbac.status, 0, rbac.stderr);
-  const applied = k(['apply', '-f', '-'], rbac.stdout);
+  assert.equal(rendered.status, 0, rendered.stderr);
+  return rendered.stdout;
+}
+
+/** A kubeconfig for the master's service account, bound to the platform chart's ClusterRole (what the driver has in production). */
+async function asMasterServiceAccount(): Promise<string> {
+  const applied = k(['apply', '-f', '-'], renderPlatformRbac());
   assert.equal(applied.status, 0, applied.stderr);
   const token = k(['create', 'token', 'tenantry-master', '-n', 'tenantry-system', '--duration', '2h']);
   assert.equal(token.status, 0, token.stderr);
@@ -372,23 +377,7 @@ test("the master's service account is confined to tenant namespaces: no Secret, 
   for (const name of ['kube-probe', 'probe']) assert.match(k(['get', 'namespace', name]).stderr, /NotFound/);
 
   // The chart's names are the driver's.
-  const rbac = spawnSync(
-    helm,
-    [
-      'template',
-      'platform',
-      PLATFORM_CHART,
-      '--show-only',
-      'templates/rbac.yaml',
-      '--set-json',
-      'provisioning.terraformVars={"region":"eu-west-1","platform":{"bucket":"tenant-data"}}',
-      '--set',
-      'provisioning.backend.bucket=state',
-      '--set',
-      'provisioning.backend.region=eu-west-1',
-    ],
-    { encoding: 'utf8' },
-  ).stdout;
+  const rbac = renderPlatformRbac();
   assert.match(rbac, new RegExp(`expression: "'${TENANT_NAMESPACE_PREFIX}'"`));
   assert.match(rbac, new RegExp(`kind: ClusterRole\\nmetadata:\\n  name: ${TENANT_RELEASE_CLUSTER_ROLE}\\n`));
   assert.match(rbac, new RegExp(`system:serviceaccount:tenantry-system:${MASTER_SERVICE_ACCOUNT}'`));
