@@ -10,6 +10,7 @@ export * from './catalog/output-seal.js';
 export * from './provisioning/steps.js';
 export * from './provisioning/workflow.js';
 export * from './provisioning/queue.js';
+export * from './queue-scripts/tenant-scripts.js';
 export * from './api/tenants-api.js';
 export * from './api/tenant-resource.js';
 export * from './api/tenant-health.js';

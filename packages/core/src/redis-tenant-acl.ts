@@ -18,14 +18,18 @@ export function tenantRedisUser(slug: string): string {
  * Every command a tenant's programs send, and nothing else. An allowlist, not a denylist: a command
  * a new Redis version adds stays refused. Kept out on purpose, as each reaches past the prefix or
  * affects every tenant: SELECT, SCAN, KEYS, RANDOMKEY (key names of others), CLIENT LIST/KILL/
- * TRACKING/PAUSE, MONITOR, SCRIPT and FUNCTION (the script and function caches are server-wide),
+ * TRACKING/PAUSE, MONITOR, EVAL, SCRIPT and FUNCTION (scripts run, and are cached, server-wide),
  * pub/sub, MEMORY, CONFIG, DEBUG, FLUSH*, WAIT, OBJECT, SORT.
  */
 export const TENANT_REDIS_COMMANDS = {
   /** ioredis on connect: AUTH, the ready check (INFO), the connection name BullMQ sets. */
   connection: ['auth', 'hello', 'ping', 'echo', 'quit', 'info', 'client|setname', 'client|getname', 'client|id', 'client|info'],
-  /** BullMQ (MULTI pipelines and Lua scripts: ioredis sends EVALSHA, then EVAL when the script is not cached). */
-  transactions: ['multi', 'exec', 'discard', 'watch', 'unwatch', 'eval', 'evalsha', 'time'],
+  /**
+   * BullMQ: MULTI pipelines, and Lua scripts by hash only. No EVAL: a script runs server-wide (one
+   * that loops blocks every tenant), so a tenant runs only those the platform loaded (BullMQ's; see
+   * `loadTenantScripts` in @tenantry/control-plane), each with the tenant's own key rules.
+   */
+  transactions: ['multi', 'exec', 'discard', 'watch', 'unwatch', 'evalsha', 'time'],
   /** What BullMQ's scripts and client call (redis.call in its .lua files), the login throttle's counters. */
   keys: ['exists', 'del', 'unlink', 'type', 'ttl', 'pttl', 'expire', 'pexpire', 'pexpireat', 'persist', 'rename'],
   strings: ['get', 'set', 'incr', 'incrby'],

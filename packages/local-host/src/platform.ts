@@ -152,10 +152,12 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     await trialWatchdog.start();
     const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
-    // Logins made by an earlier version keep the rules they were made with until given today's.
+    // Logins made by an earlier version keep the rules they were made with until given today's; the
+    // scripts tenants may run are loaded before any tenant program starts (the master's scheduler then keeps them).
     const redisLogins = new RedisAclQueue(redisUrl);
     try {
       await redisLogins.reconfineExisting();
+      await redisLogins.loadScripts();
     } finally {
       await redisLogins.close();
     }

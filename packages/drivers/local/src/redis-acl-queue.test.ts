@@ -5,9 +5,11 @@
  * are tried on a real connection of the tenant and refused.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { TENANT_REDIS_ALLOWLIST, tenantRedisUser } from '@tenantry/core';
+import { SCRIPT_KEEPER_CONNECTION, TENANT_SCRIPTS, TenantScriptKeeper } from '@tenantry/control-plane';
+import { createLogger, TENANT_REDIS_ALLOWLIST, tenantRedisUser, waitFor } from '@tenantry/core';
 import { RedisAclQueue } from './redis-acl-queue.js';
 import { startTestRedis, type TestRedis } from './test-support/test-redis.js';
 
@@ -116,10 +118,60 @@ test("a tenant's connection cannot discover other tenants' key names", async () 
   assert.ok(await refusal(subscriber, 'PSUBSCRIBE', '__keyspace@0__:*'), 'keyspace notifications');
   assert.ok(await refusal(acme, 'GET', 't:beta:secret'), "GET of another tenant's key");
   assert.ok(await refusal(acme, 'XREAD', 'STREAMS', 't:beta:analytics', '0'), "another tenant's stream");
-  assert.ok(await refusal(acme, 'EVAL', "return redis.call('GET', KEYS[1])", '1', 't:beta:secret'), 'a script with a declared key of another tenant');
-  assert.ok(await refusal(acme, 'EVAL', "return redis.call('GET', 't:beta:secret')", '0'), 'a script reaching an undeclared key');
-  assert.ok(await refusal(acme, 'EVAL', "return redis.call('SCAN', '0')", '0'), 'SCAN from a script');
-  assert.ok(await refusal(acme, 'EVAL', "return redis.call('SELECT', '1')", '0'), 'SELECT from a script');
+  // Scripts in the server's cache (only the platform's login can put one there) run with the caller's rules.
+  const byHash = async (lua: string, ...keysAndArgs: string[]) => refusal(acme, 'EVALSHA', String(await admin.script('LOAD', lua)), ...keysAndArgs);
+  assert.ok(await byHash("return redis.call('GET', KEYS[1])", '1', 't:beta:secret'), 'a script with a declared key of another tenant');
+  assert.ok(await byHash("return redis.call('GET', 't:beta:secret')", '0'), 'a script reaching an undeclared key');
+  assert.ok(await byHash("return redis.call('SCAN', '0')", '0'), 'SCAN from a script');
+  assert.ok(await byHash("return redis.call('SELECT', '1')", '0'), 'SELECT from a script');
+});
+
+test("a tenant runs only the scripts the platform loaded (BullMQ's), never a text of its own, so it cannot block the server", async () => {
+  const loop = 'while true do end';
+  assert.match((await refusal(acme, 'EVAL', loop, '0')) ?? 'ran', /NOPERM/, 'EVAL of its own text');
+  assert.match((await refusal(acme, 'EVAL_RO', loop, '0')) ?? 'ran', /NOPERM/, 'EVAL_RO');
+  assert.ok(await refusal(acme, 'SCRIPT', 'LOAD', loop), 'SCRIPT LOAD');
+  assert.ok(await refusal(acme, 'FUNCTION', 'LOAD', `#!lua name=loop\nredis.register_function('loop', function() ${loop} end)`), 'FUNCTION LOAD');
+  const unknown = createHash('sha1').update(loop).digest('hex');
+  await assert.rejects(acme.evalsha(unknown, 0), /NOSCRIPT/, 'a hash the server does not hold');
+  // Making the login loaded BullMQ's scripts, by the same text (so the same hash) its clients send.
+  assert.ok(TENANT_SCRIPTS.length > 40, `BullMQ's scripts (${TENANT_SCRIPTS.length})`);
+  assert.deepEqual(
+    await admin.script('EXISTS', ...TENANT_SCRIPTS.map((s) => s.sha)),
+    TENANT_SCRIPTS.map(() => 1),
+    'each in the cache',
+  );
+  assert.equal(await acme.ping(), 'PONG', 'the server is not busy');
+});
+
+test('the keeper reloads the scripts when the server has lost them: on a reconnection and on its interval', async () => {
+  const all = () => admin.script('EXISTS', ...TENANT_SCRIPTS.map((s) => s.sha)) as Promise<number[]>;
+  const loaded = async () => (await all()).every((present) => present === 1);
+  const log = createLogger('test', 'silent');
+  const keeper = new TenantScriptKeeper({ redisUrl: server!.url, log, intervalMs: 3_600_000 });
+  try {
+    await admin.script('FLUSH');
+    await keeper.start();
+    assert.ok(await loaded(), 'loaded at start');
+    // A restarted server: an empty cache, and the keeper's connection dropped and made again.
+    await admin.script('FLUSH');
+    const keeperClients = String(await admin.client('LIST'))
+      .split('\n')
+      .filter((line) => line.includes(`name=${SCRIPT_KEEPER_CONNECTION} `));
+    assert.equal(keeperClients.length, 1, "the keeper's connection");
+    await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(keeperClients[0]!)![1]!);
+    await waitFor(loaded, { what: 'the scripts reloaded after the reconnection', timeoutMs: 10_000 });
+  } finally {
+    await keeper.close();
+  }
+  const polling = new TenantScriptKeeper({ redisUrl: server!.url, log, intervalMs: 50 });
+  try {
+    await polling.start();
+    await admin.script('FLUSH');
+    await waitFor(loaded, { what: 'the scripts reloaded on the interval', timeoutMs: 10_000 });
+  } finally {
+    await polling.close();
+  }
 });
 
 test('a tenant cannot run server-wide commands nor select another database', async () => {
@@ -164,9 +216,9 @@ test("what the tenant's programs use still works on its own keys", async () => {
   assert.equal(await acme.get('t:acme:k'), 'v');
   assert.equal(await acme.client('SETNAME', 'acme-worker'), 'OK');
   assert.match(String(await acme.info()), /redis_version:/, 'INFO, read by queue clients for the version');
-  // ioredis runs scripts by EVALSHA, then EVAL when the server does not know the script yet.
-  acme.defineCommand('incrTwice', { numberOfKeys: 1, lua: "redis.call('INCR', KEYS[1]); return redis.call('INCR', KEYS[1])" });
-  assert.equal(await (acme as Redis & { incrTwice(key: string): Promise<number> }).incrTwice('t:acme:n'), 2);
+  // A script the platform loaded, by its hash (as the pods' ioredis sends BullMQ's), on the tenant's own keys.
+  const incrTwice = String(await admin.script('LOAD', "redis.call('INCR', KEYS[1]); return redis.call('INCR', KEYS[1])"));
+  assert.equal(await acme.evalsha(incrTwice, 1, 't:acme:n'), 2);
   const replies = await acme.multi().incr('t:acme:throttle').expire('t:acme:throttle', 60, 'NX').exec();
   assert.deepEqual(
     replies,

@@ -3,7 +3,7 @@
  * commands its programs use (the local stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
  */
 import { randomSecret, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
-import type { JobQueueDriver, JobQueueGrant, TenantRef } from '@tenantry/control-plane';
+import { loadTenantScripts, type JobQueueDriver, type JobQueueGrant, type TenantRef } from '@tenantry/control-plane';
 import { Redis } from 'ioredis';
 
 export class RedisAclQueue implements JobQueueDriver {
@@ -21,6 +21,8 @@ export class RedisAclQueue implements JobQueueDriver {
     // Only its own keys, and only the commands its programs use (see @tenantry/core's allowlist).
     await this.admin.call('ACL', ...tenantRedisSetUserArgs(tenant.slug, password));
     await this.save();
+    // It may run only scripts the platform loaded: make sure they are there before its programs start.
+    await loadTenantScripts(this.admin);
     const url = new URL(this.adminUrl);
     url.username = user;
     url.password = password;
@@ -49,6 +51,11 @@ export class RedisAclQueue implements JobQueueDriver {
     for (const slug of slugs) await this.admin.call('ACL', ...tenantRedisReconfineArgs(slug));
     if (slugs.length > 0) await this.save();
     return slugs.length;
+  }
+
+  /** Loads the scripts tenants may run (BullMQ's) into the server's cache; returns how many were missing. Run at start-up. */
+  loadScripts(): Promise<number> {
+    return loadTenantScripts(this.admin);
   }
 
   async close(): Promise<void> {

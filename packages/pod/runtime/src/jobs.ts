@@ -5,6 +5,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { tenantRedisPrefix } from '@tenantry/core';
+// BullMQ's scripts by hash only: a tenant's Redis login may not send a script's text.
+import './scripts-by-sha.js';
 
 export const QUEUES = { mail: 'mail', maintenance: 'maintenance' } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];

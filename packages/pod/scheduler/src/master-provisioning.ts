@@ -8,6 +8,7 @@ import {
   ProvisioningWorker,
   ProvisioningWorkflow,
   TenantCatalog,
+  TenantScriptKeeper,
   type AnalyticsBusDriver,
   type PlatformDrivers,
   type TenantSchema,
@@ -34,7 +35,11 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
   await worker.start();
   log.info({ concurrency, driver: config.TENANTRY_DRIVER }, 'provisioning worker started');
+  // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
+  const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
+  await scripts.start();
   return async () => {
+    await scripts.close();
     await worker.close();
     await kubernetes?.close();
     await catalog.close();

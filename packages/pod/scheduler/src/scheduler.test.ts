@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startAll, waitFor } from '@tenantry/core';
+import { loadTenantScripts, TENANT_SCRIPTS } from '@tenantry/control-plane';
 import { RedisAclQueue } from '@tenantry/driver-local';
 import { freePort, startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import { mailCredentials, startMailCatcher, type MailCatcher } from '@tenantry/mail-catcher';
@@ -179,4 +180,24 @@ test('the cleanup job purges expired sessions and soft-deleted rows past retenti
   assert.equal(scheduled[0]?.pattern, '0 3 * * *', 'the cron is registered');
   await queue.close();
   await db.end();
+});
+
+test("queue scripts run by hash only: with them gone from Redis a tenant's enqueue fails saying why, and works once the platform reloads them", async () => {
+  const queue = await openQueue(QUEUES.mail, 'scripts');
+  const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+  try {
+    assert.ok(await queue.add('welcome', { template: 'welcome', to: 'a@scripts.test', signInUrl: 'http://x' }), 'enqueued with the loaded scripts');
+    // As after a restart of Redis: its script cache is empty, and the tenant's login may not send a script's text.
+    await admin.script('FLUSH');
+    await assert.rejects(
+      queue.add('welcome', { template: 'welcome', to: 'b@scripts.test', signInUrl: 'http://x' }),
+      /does not hold the queue script .* the platform loads them at start-up and whenever Redis restarts/,
+    );
+    assert.equal(await loadTenantScripts(admin), TENANT_SCRIPTS.length, 'every script reloaded');
+    assert.ok(await queue.add('welcome', { template: 'welcome', to: 'c@scripts.test', signInUrl: 'http://x' }), 'enqueued again');
+  } finally {
+    await loadTenantScripts(admin);
+    admin.disconnect();
+    await queue.close();
+  }
 });
