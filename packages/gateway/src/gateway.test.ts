@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@tenantry/core';
 import { Gateway } from './gateway.js';
-import { normalizeHost, RouteTable, selectUpstream } from './route-table.js';
+import { routeHost, RouteTable, selectUpstream } from './route-table.js';
 
 /** A real upstream per tenant that echoes who it is and what it received. */
 function echoServer(tenant: string): Server {
@@ -191,8 +191,9 @@ test('answers Expect: 100-continue itself and still delivers the body', async ()
 });
 
 test('host normalisation and prefix matching', () => {
-  assert.equal(normalizeHost('Acme.Localhost:8080'), 'acme.localhost');
-  assert.equal(normalizeHost('[::1]:8080'), '[::1]');
+  assert.equal(routeHost('Acme.Localhost.:8080'), 'acme.localhost');
+  assert.equal(routeHost('[::1]:8080'), '[::1]');
+  assert.throws(() => routeHost('acme localhost'), /a route's host: .*visible ASCII/);
   const route = {
     host: 'a',
     tenant: 'a',

@@ -1,4 +1,5 @@
 /** @module The gateway's host → tenant routes, with longest-prefix path rules. */
+import { parseHostHeader } from '@tenantry/core';
 
 export interface Upstream {
   /** Path prefix, matched on segment boundaries: "/api" matches /api and /api/x, not /apix. */
@@ -19,11 +20,12 @@ export class RouteTable {
 
   set(route: Route): void {
     const upstreams = [...route.upstreams].sort((a, b) => b.prefix.length - a.prefix.length);
-    this.routes.set(normalizeHost(route.host), { ...route, host: normalizeHost(route.host), upstreams });
+    const host = routeHost(route.host);
+    this.routes.set(host, { ...route, host, upstreams });
   }
 
   delete(host: string): boolean {
-    return this.routes.delete(normalizeHost(host));
+    return this.routes.delete(routeHost(host));
   }
 
   get(host: string): Route | undefined {
@@ -49,16 +51,12 @@ export function selectUpstream(route: Route, path: string): Upstream | undefined
   return undefined;
 }
 
-/** Lowercases a host and drops its port and any trailing dot; returns '' for an unusable value. */
-export function normalizeHost(value: string): string {
-  let host = value.trim().toLowerCase();
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']');
-    host = end === -1 ? '' : host.slice(0, end + 1);
-  } else {
-    const colon = host.indexOf(':');
-    if (colon !== -1) host = host.slice(0, colon);
-  }
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  return host;
+/**
+ * A route's key: its host read as a request's Host header is (lowercased, no port, no trailing dot),
+ * so a route and the requests for it are read by the same rules. A host no request could name is refused.
+ */
+export function routeHost(value: string): string {
+  const parsed = parseHostHeader(value);
+  if (!parsed.ok) throw new Error(`a route's host: ${parsed.problem}`);
+  return parsed.hostname;
 }
