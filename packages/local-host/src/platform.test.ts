@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import { tenantUserName } from '@tenantry/driver-local';
+import { TENANT_SCRIPTS } from '@tenantry/control-plane';
 import { connects } from '@tenantry/control-plane/contracts';
 import { isPodVariable } from '@tenantry/pod-contract';
 import { defaultPodManifest } from '@tenantry/pod-manifest';
@@ -262,6 +263,31 @@ test("a crash stays inside one tenant: B answers every request while A's user ba
   await load;
   assert.deepEqual(failures, [], 'bravo answered every request');
   assert.ok(recoveredMs < 10_000, `alpha back in ${recoveredMs} ms`);
+});
+
+test("Redis restarted (its script cache lost): tenants enqueue again once the master's scheduler has reloaded the queue scripts", async () => {
+  const resetRequest = () =>
+    platform.http('alpha.localhost', '/api/auth/password-reset', { method: 'POST', body: JSON.stringify({ email: 'someone@alpha.test' }) });
+  assert.equal((await resetRequest()).status, 202, 'enqueued before');
+  const victim = platform.pid('platform-redis', 'redis');
+  process.kill(victim, 'SIGKILL');
+  await waitFor(() => platform.pid('platform-redis', 'redis') !== victim, { what: 'redis-server restarted', timeoutMs: 15_000 });
+  // A tenant may not send a script's text, so this answers 202 only once the scripts are back in the cache.
+  await waitFor(async () => (await resetRequest()).status === 202, { what: 'a tenant enqueueing again after the restart', timeoutMs: 30_000, intervalMs: 100 });
+  const admin = new Redis({
+    port: platform.agentState().ports['platform-redis']!.redis!,
+    password: readFileSync(join(platform.home, 'secrets', 'redis-password'), 'utf8').trim(),
+    maxRetriesPerRequest: 1,
+  });
+  try {
+    assert.deepEqual(
+      await admin.script('EXISTS', ...TENANT_SCRIPTS.map((s) => s.sha)),
+      TENANT_SCRIPTS.map(() => 1),
+      'every queue script back',
+    );
+  } finally {
+    admin.disconnect();
+  }
 });
 
 test('a provisioning worker killed in the middle resumes and finishes, without duplicates', async () => {
