@@ -12,6 +12,14 @@ export interface TenantRef {
   tier: Tier;
 }
 
+/** What a driver sees of one of a tenant's resources; observing never changes anything. */
+export type Observed =
+  | { state: 'present' }
+  /** Not there: applying its step again makes it. */
+  | { state: 'missing'; message: string }
+  /** There but not working: applying its step again repairs it. */
+  | { state: 'unhealthy'; message: string };
+
 /** Reports a line of progress from inside a step (shown in the CLI and stored with the step). */
 export type ProgressReporter = (message: string) => void;
 

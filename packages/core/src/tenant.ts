@@ -3,8 +3,48 @@
 export const TIERS = ['production', 'trial'] as const;
 export type Tier = (typeof TIERS)[number];
 
+/** A tenant's phase: where its life stands (the `status.phase` of a Kubernetes object). */
 export const TENANT_STATUSES = ['pending', 'provisioning', 'ready', 'failed', 'deprovisioning'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+/** What the operator wants a tenant to be: running, or frozen to nothing until its next request. */
+export const TENANT_STATES = ['active', 'frozen'] as const;
+export type TenantState = (typeof TENANT_STATES)[number];
+
+/** What an operator asks of a tenant (written by the API, read by the reconciler). */
+export interface TenantSpec {
+  name: string;
+  tier: Tier;
+  state: TenantState;
+}
+
+/** The conditions a tenant's status reports, one per resource the reconciler keeps, and the whole. */
+export const CONDITION_TYPES = [
+  'DatabaseReady',
+  'SchemaReady',
+  'StorageReady',
+  'QueueReady',
+  'MailReady',
+  'AnalyticsReady',
+  'PodReady',
+  'Routed',
+  'Reconciled',
+] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+/** One observation of a tenant, as Kubernetes conditions are: a reader learns why without reading logs. */
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  /** CamelCase, for programs: e.g. Observed, Repaired, Missing, ApplyFailed. */
+  reason: string;
+  /** For people: what was seen or done. */
+  message: string;
+  /** When `status` last changed. */
+  lastTransitionTime: string;
+  /** The spec generation this condition was observed for. */
+  observedGeneration: number;
+}
 
 /** The slug of the master pod: the control plane is served at `master.<domain>`. */
 export const MASTER_SLUG = 'master';

@@ -71,6 +71,8 @@ const schema = z
     /** The platform key that seals secrets in the tenant catalog; unset, one is made on first start in TENANTRY_HOME/secrets/secret-key. */
     TENANTRY_SECRET_KEY: z.optional(env.secretKey()),
     TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
+    /** How often (ms) every tenant is reconciled even when nothing announced a change: how soon drift is repaired. */
+    TENANTRY_RESYNC_INTERVAL_MS: env.integer(200, 3_600_000, 30_000),
     /** How often (ms) the shared trial server's sessions are read to stop trial queries past their statement timeout. */
     TENANTRY_TRIAL_WATCHDOG_INTERVAL_MS: env.integer(50, 60_000, 1_000),
     TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS: env.integer(100, 3_600_000, 30_000),

@@ -223,6 +223,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_POSTGRES_ROOT: layout.root,
         TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
         TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
+        TENANTRY_RESYNC_INTERVAL_MS: String(config.TENANTRY_RESYNC_INTERVAL_MS),
         TENANTRY_PUBLIC_PORT: String(config.PORT),
         TENANTRY_MAIL_SMTP_PORT: String(mail.smtpPort),
         TENANTRY_MAIL_HTTP_PORT: String(mail.httpPort),

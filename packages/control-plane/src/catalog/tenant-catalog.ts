@@ -1,6 +1,6 @@
 /** @module The tenant catalog: every tenant and the state of each of its provisioning steps, in the master database. */
 import pg from 'pg';
-import type { TenantStatus, Tier } from '@tenantry/core';
+import type { Condition, TenantSpec, TenantState, TenantStatus, Tier } from '@tenantry/core';
 import { ControlPlaneErrors } from '../errors.js';
 import { isSealed, type OutputSeal } from './output-seal.js';
 
@@ -20,9 +20,20 @@ export interface StepRecord {
 
 export interface TenantRecord {
   slug: string;
+  /** The spec's name. */
   name: string;
+  /** The spec's tier. */
   tier: Tier;
+  /** What the operator wants: name, tier and state. */
+  spec: TenantSpec;
+  /** Counts changes to the spec (from 1). */
+  generation: number;
+  /** The phase. */
   status: TenantStatus;
+  /** The generation the reconciler last converged (0 before it has). */
+  observedGeneration: number;
+  /** What the reconciler last observed of each resource, and of the whole. */
+  conditions: Condition[];
   error: string | null;
   createdAt: string;
   updatedAt: string;
@@ -78,6 +89,16 @@ function truncateLine(line: string): string {
   return bytes.subarray(0, end).toString('utf8') + mark;
 }
 
+/** A condition as the reconciler reports it; the catalog keeps when its status last changed. */
+export type ConditionReport = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+/** A step's recorded state and output, and the spec it was applied for (null when applied by a version that did not record it). */
+export interface StepOutput {
+  state: StepState;
+  output: unknown;
+  spec: TenantSpec | null;
+}
+
 export interface NewTenant {
   slug: string;
   name: string;
@@ -123,6 +144,13 @@ CREATE TABLE IF NOT EXISTS tenant_step_logs (
   line        text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tenant_step_logs_read ON tenant_step_logs (slug, step, n);
+-- Spec and status: what the operator wants (generation counts its changes) and what the reconciler
+-- last saw of it; each step records the spec it was applied for.
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'active';
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 1;
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS observed_generation bigint NOT NULL DEFAULT 0;
+ALTER TABLE tenants ADD COLUMN IF NOT EXISTS conditions jsonb NOT NULL DEFAULT '[]';
+ALTER TABLE tenant_steps ADD COLUMN IF NOT EXISTS spec jsonb;
 -- Every change to a tenant or its steps is announced, so live views follow provisioning step by step.
 CREATE OR REPLACE FUNCTION tenantry_announce() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -285,7 +313,11 @@ export class TenantCatalog {
       slug: row.slug,
       name: row.name,
       tier: row.tier,
+      spec: { name: row.name, tier: row.tier, state: row.state as TenantState },
+      generation: Number(row.generation),
       status: row.status,
+      observedGeneration: Number(row.observed_generation),
+      conditions: row.conditions as Condition[],
       error: row.error,
       createdAt: iso(row.created_at)!,
       updatedAt: iso(row.updated_at)!,
@@ -348,9 +380,54 @@ export class TenantCatalog {
     return typeof grant?.url === 'string' ? grant.url : undefined;
   }
 
-  async stepOutputs(slug: string): Promise<Map<string, { state: StepState; output: unknown }>> {
-    const { rows } = await this.pool.query('SELECT name, state, output FROM tenant_steps WHERE slug = $1', [slug]);
-    return new Map(rows.map((r) => [r.name as string, { state: r.state as StepState, output: this.opened(slug, r.name as string, r.output) }]));
+  async stepOutputs(slug: string): Promise<Map<string, StepOutput>> {
+    const { rows } = await this.pool.query('SELECT name, state, output, spec FROM tenant_steps WHERE slug = $1', [slug]);
+    return new Map(
+      rows.map((r) => [
+        r.name as string,
+        { state: r.state as StepState, output: this.opened(slug, r.name as string, r.output), spec: r.spec as TenantSpec | null },
+      ]),
+    );
+  }
+
+  /**
+   * Changes the spec's name; the generation counts the change. Undefined when there is no such
+   * tenant; the record as it stands when the name is already that.
+   */
+  async rename(slug: string, name: string): Promise<TenantRecord | undefined> {
+    await this.pool.query(`UPDATE tenants SET name = $2, generation = generation + 1, updated_at = now() WHERE slug = $1 AND name <> $2`, [slug, name]);
+    return this.get(slug);
+  }
+
+  /**
+   * Records what the reconciler observed: each condition replaces the one of its type (keeping when
+   * its status last changed if that did not change), and `observedGeneration` when it converged.
+   */
+  async recordConditions(slug: string, reports: readonly ConditionReport[], generation: number, converged: boolean): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ conditions: Condition[] }>('SELECT conditions FROM tenants WHERE slug = $1 FOR UPDATE', [slug]);
+      if (rows[0]) {
+        const now = new Date().toISOString();
+        const byType = new Map(rows[0].conditions.map((c) => [c.type, c]));
+        for (const report of reports) {
+          const before = byType.get(report.type);
+          const lastTransitionTime = before && before.status === report.status ? before.lastTransitionTime : now;
+          byType.set(report.type, { ...report, lastTransitionTime, observedGeneration: generation });
+        }
+        await client.query(
+          `UPDATE tenants SET conditions = $2, observed_generation = CASE WHEN $3 THEN greatest(observed_generation, $4) ELSE observed_generation END WHERE slug = $1`,
+          [slug, JSON.stringify([...byType.values()]), converged, generation],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   private opened(slug: string, step: string, stored: unknown): unknown {
@@ -416,12 +493,14 @@ export class TenantCatalog {
     };
   }
 
-  async stepFinished(slug: string, step: string, state: 'done' | 'removed', output: unknown = null): Promise<void> {
-    await this.pool.query(`UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4 WHERE slug = $1 AND name = $2`, [
+  /** `spec`: the tenant's spec the step was applied for (done), none when removed. */
+  async stepFinished(slug: string, step: string, state: 'done' | 'removed', output: unknown = null, spec: TenantSpec | null = null): Promise<void> {
+    await this.pool.query(`UPDATE tenant_steps SET state = $3, finished_at = now(), error = NULL, output = $4, spec = $5 WHERE slug = $1 AND name = $2`, [
       slug,
       step,
       state,
       output === null ? null : JSON.stringify(this.seal ? this.seal.seal(slug, step, output) : output),
+      spec === null ? null : JSON.stringify(spec),
     ]);
   }
 

@@ -7,7 +7,8 @@ import type { ProvisioningWorkflow } from './workflow.js';
 
 export const PROVISIONING_QUEUE = 'tenantry-provisioning';
 
-export type ProvisioningAction = 'provision' | 'deprovision';
+/** Why a tenant is queued; every job runs the reconciler, which acts on what the catalog says. */
+export type ProvisioningAction = 'provision' | 'deprovision' | 'reconcile';
 
 export interface ProvisioningJob {
   slug: string;
@@ -50,11 +51,11 @@ export interface ProvisioningWorkerOptions {
   lockDurationMs?: number;
 }
 
-/** Consumes the provisioning queue with bounded concurrency and re-enqueues work the catalog says is unfinished. */
+/** Consumes the provisioning queue with bounded concurrency, and enqueues every tenant again on a periodic resync. */
 export class ProvisioningWorker {
   private readonly worker: Worker<ProvisioningJob>;
   private readonly queue: ProvisioningQueue;
-  private reconcileTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
   private readonly connection: Redis;
 
   constructor(
@@ -66,49 +67,46 @@ export class ProvisioningWorker {
     const lockDuration = options.lockDurationMs ?? 8000;
     this.queue = new ProvisioningQueue(options.redisUrl);
     this.connection = redisConnection(options.redisUrl);
-    this.worker = new Worker<ProvisioningJob>(
-      PROVISIONING_QUEUE,
-      async (job) => {
-        const { slug, action } = job.data;
-        if (action === 'provision') await workflow.provision(slug);
-        else await workflow.deprovision(slug);
-      },
-      {
-        connection: this.connection,
-        concurrency: options.concurrency ?? 4,
-        lockDuration,
-        stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
-        maxStalledCount: 100,
-        autorun: false,
-      },
-    );
+    this.worker = new Worker<ProvisioningJob>(PROVISIONING_QUEUE, async (job) => workflow.reconcile(job.data.slug), {
+      connection: this.connection,
+      concurrency: options.concurrency ?? 4,
+      lockDuration,
+      stalledInterval: Math.max(1000, Math.floor(lockDuration / 2)),
+      maxStalledCount: 100,
+      autorun: false,
+    });
     this.worker.on('failed', (job, err) =>
       this.log.warn({ tenant: job?.data.slug, action: job?.data.action, err: err.message }, 'provisioning job failed; it will be retried'),
     );
     this.worker.on('error', (err) => this.log.error({ err: err.message }, 'provisioning worker error'));
   }
 
-  /** Starts consuming, after enqueuing whatever the catalog says is unfinished; checks again periodically. */
-  async start(reconcileEveryMs = 15_000): Promise<void> {
-    await this.reconcile();
+  /**
+   * Starts consuming, after enqueuing every tenant to reconcile; enqueues them all again every
+   * `resyncEveryMs` (the periodic resync that finds drift nobody announced).
+   */
+  async start(resyncEveryMs = 30_000): Promise<void> {
+    await this.resync();
     void this.worker.run();
-    this.reconcileTimer = setInterval(() => {
-      this.reconcile().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'reconciliation failed'));
-    }, reconcileEveryMs);
-    this.reconcileTimer.unref();
+    this.resyncTimer = setInterval(() => {
+      this.resync().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'resync failed'));
+    }, resyncEveryMs);
+    this.resyncTimer.unref();
   }
 
-  /** Enqueues every unfinished tenant (a crash between the catalog write and the enqueue loses nothing). */
-  async reconcile(): Promise<number> {
-    const unfinished = await this.catalog.list(['pending', 'provisioning', 'deprovisioning']);
-    for (const tenant of unfinished) {
-      await this.queue.enqueue(tenant.slug, tenant.status === 'deprovisioning' ? 'deprovision' : 'provision');
-    }
-    return unfinished.length;
+  /**
+   * Enqueues every tenant the reconciler has work for or must look at: unfinished ones (a crash
+   * between the catalog write and the enqueue loses nothing) and ready ones (drift). Failed ones wait
+   * for a retry. Returns how many.
+   */
+  async resync(): Promise<number> {
+    const tenants = await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready']);
+    for (const tenant of tenants) await this.queue.enqueue(tenant.slug, 'reconcile');
+    return tenants.length;
   }
 
   async close(): Promise<void> {
-    clearInterval(this.reconcileTimer);
+    clearInterval(this.resyncTimer);
     await this.worker.close();
     await this.queue.close();
     await this.connection.quit().catch(() => undefined);

@@ -1,9 +1,11 @@
 /** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
+import type { ConditionType, TenantSpec } from '@tenantry/core';
 import type {
   AnalyticsGrant,
   DatabaseGrant,
   JobQueueGrant,
   MailGrant,
+  Observed,
   PlatformDrivers,
   PodDeployment,
   ProgressReporter,
@@ -24,11 +26,24 @@ export interface StepContext {
 
 export interface ProvisioningStep {
   name: string;
+  /** The condition of the tenant's status that reports this step's resource. */
+  condition: ConditionType;
+  /** What the step's result depends on: when one of these changes, the step is applied again. */
+  reads: {
+    /** Steps whose outputs it takes. */
+    steps: readonly string[];
+    /** Fields of the tenant's spec it uses. */
+    spec: readonly (keyof TenantSpec)[];
+  };
+  /** Looks at what the step made, given its recorded output; never changes anything. */
+  observe(ctx: StepContext, output: unknown): Promise<Observed>;
   /** Makes (or finds) the step's resources; the result is stored in the catalog for later steps. */
   apply(ctx: StepContext): Promise<unknown>;
   /** Removes whatever the step made, whole or partial; a no-op when nothing is there. */
   remove(ctx: StepContext): Promise<void>;
 }
+
+const PRESENT: Observed = { state: 'present' };
 
 function outputOf<T>(ctx: StepContext, step: string): T {
   const output = ctx.outputs.get(step);
@@ -39,12 +54,18 @@ function outputOf<T>(ctx: StepContext, step: string): T {
 export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
   {
     name: 'database',
+    condition: 'DatabaseReady',
+    reads: { steps: [], spec: ['tier'] },
+    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.database.create(ctx.tenant, ctx.progress),
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
   },
   {
     // Before the pod starts, so its programs find the schema current and start at once.
     name: 'schema',
+    condition: 'SchemaReady',
+    reads: { steps: ['database'], spec: [] },
+    observe: async () => PRESENT,
     apply: async (ctx) => {
       ctx.progress(`migrating to schema version ${ctx.drivers.schema.latestVersion}`);
       const { version, applied } = await ctx.drivers.schema.migrate(outputOf<DatabaseGrant>(ctx, 'database').url);
@@ -56,26 +77,41 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
   },
   {
     name: 'storage',
+    condition: 'StorageReady',
+    reads: { steps: [], spec: [] },
+    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
   },
   {
     name: 'queue',
+    condition: 'QueueReady',
+    reads: { steps: [], spec: [] },
+    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
   },
   {
     name: 'mail',
+    condition: 'MailReady',
+    reads: { steps: [], spec: ['name'] },
+    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.mail.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.mail.remove(ctx.tenant),
   },
   {
     name: 'analytics',
+    condition: 'AnalyticsReady',
+    reads: { steps: [], spec: [] },
+    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.analytics.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.analytics.remove(ctx.tenant),
   },
   {
     name: 'pod',
+    condition: 'PodReady',
+    reads: { steps: ['database', 'queue', 'storage', 'mail', 'analytics'], spec: ['name', 'tier'] },
+    observe: async () => PRESENT,
     apply: (ctx) => {
       const mail = outputOf<MailGrant>(ctx, 'mail');
       return ctx.drivers.compute.deploy(
@@ -96,6 +132,9 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
   },
   {
     name: 'route',
+    condition: 'Routed',
+    reads: { steps: ['pod'], spec: [] },
+    observe: async () => PRESENT,
     apply: async (ctx) => {
       await ctx.drivers.routing.publish(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod'));
       return { published: true };

@@ -35,6 +35,11 @@ function recordingLogger(): { log: Logger; warnings: { fields: Record<string, un
   return { log: log as unknown as Logger, warnings };
 }
 
+/** A test step: the reconciler's parts (condition, reads, observe) filled in unless given. */
+function testStep(parts: Pick<ProvisioningStep, 'name' | 'apply' | 'remove'> & Partial<ProvisioningStep>): ProvisioningStep {
+  return { condition: 'PodReady', reads: { steps: [], spec: [] }, observe: async () => ({ state: 'present' }), ...parts };
+}
+
 const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
 
 function workflow(steps: ProvisioningStep[], log = recordingLogger().log, on: TenantCatalog = catalog): ProvisioningWorkflow {
@@ -64,7 +69,7 @@ after(async () => {
 });
 
 test('many quick progress lines are kept in the order reported, however the pool spreads the appends', async () => {
-  const streamed: ProvisioningStep = {
+  const streamed: ProvisioningStep = testStep({
     name: 'stream',
     apply: async (ctx) => {
       for (let i = 0; i < 3000; i += 1) {
@@ -75,7 +80,7 @@ test('many quick progress lines are kept in the order reported, however the pool
       return { streamed: true };
     },
     remove: async () => undefined,
-  };
+  });
   await create('wf-stream', [streamed]);
   await workflow([streamed]).provision('wf-stream');
 
@@ -94,7 +99,7 @@ test('many quick progress lines are kept in the order reported, however the pool
 
 test("a retried step's log shows the failed attempt, why it failed, and the retry", async () => {
   let calls = 0;
-  const flaky: ProvisioningStep = {
+  const flaky: ProvisioningStep = testStep({
     name: 'flaky',
     apply: async (ctx) => {
       calls += 1;
@@ -104,7 +109,7 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
       return {};
     },
     remove: async () => undefined,
-  };
+  });
   await create('wf-retry', [flaky]);
   await workflow([flaky]).provision('wf-retry');
 
@@ -124,21 +129,21 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
 });
 
 test('a step that keeps failing shows every attempt, then the clean-up of every step', async () => {
-  const made: ProvisioningStep = {
+  const made: ProvisioningStep = testStep({
     name: 'made',
     apply: async (ctx) => {
       ctx.progress('making');
       return {};
     },
     remove: async (ctx) => ctx.progress('deleting what was made'),
-  };
-  const broken: ProvisioningStep = {
+  });
+  const broken: ProvisioningStep = testStep({
     name: 'broken',
     apply: async () => {
       throw new Error('quota exceeded');
     },
     remove: async () => undefined,
-  };
+  });
   await create('wf-failed', [made, broken]);
   await workflow([made, broken]).provision('wf-failed');
 
@@ -169,14 +174,14 @@ test('a step that keeps failing shows every attempt, then the clean-up of every 
 });
 
 test('removal progress and a failed removal are in the log of a tenant being deleted', async () => {
-  const stuck: ProvisioningStep = {
+  const stuck: ProvisioningStep = testStep({
     name: 'stuck',
     apply: async () => ({}),
     remove: async (ctx) => {
       ctx.progress('terraform destroy');
       throw new Error('state lock held by another run');
     },
-  };
+  });
   await create('wf-delete', [stuck]);
   const flow = workflow([stuck]);
   await flow.provision('wf-delete');
@@ -195,7 +200,7 @@ test('an append that fails is a warning, and the step goes on', async () => {
   try {
     flakyCatalog.failAppendsWith = 'unlucky';
     const { log, warnings } = recordingLogger();
-    const step: ProvisioningStep = {
+    const step: ProvisioningStep = testStep({
       name: 'unlucky',
       apply: async (ctx) => {
         ctx.progress('before');
@@ -206,7 +211,7 @@ test('an append that fails is a warning, and the step goes on', async () => {
         return {};
       },
       remove: async () => undefined,
-    };
+    });
     await create('wf-warn', [step], flakyCatalog);
     await workflow([step], log, flakyCatalog).provision('wf-warn');
 

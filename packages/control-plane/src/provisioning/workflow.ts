@@ -1,7 +1,13 @@
-/** @module Runs a tenant's provisioning steps in order, records their logs, retries, and cleans up on failure. */
-import { delay, errorMessage, type Logger } from '@tenantry/core';
-import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
-import type { PlatformDrivers, TenantRef } from '../drivers.js';
+/**
+ * @module The tenant reconciler: brings each tenant from what it is to what its spec asks, one step
+ * at a time. A new tenant is provisioned (steps in order, logs, retries, cleaned up on failure); a
+ * ready one is observed step by step, and what is missing, broken or made for an older spec is
+ * applied again; a deleted one is removed. Level-triggered and safe to run again at any time: the
+ * queue runs it on every change and on a periodic resync, never twice at once for one tenant.
+ */
+import { delay, errorMessage, type Logger, type TenantSpec } from '@tenantry/core';
+import type { ConditionReport, StepOutput, TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
+import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
 import { StepLogWriter } from './step-log.js';
 import { PROVISIONING_STEPS, type ProvisioningStep, type StepContext } from './steps.js';
 
@@ -14,6 +20,15 @@ export interface WorkflowOptions {
 
 /** Thrown when deprovisioning could not remove everything; the queue retries the job later. */
 export class DeprovisioningIncompleteError extends Error {}
+
+/** Why a step must be applied again: a condition's reason and message. */
+interface Staleness {
+  reason: 'InputChanged' | 'NotApplied' | 'SpecChanged' | 'Missing' | 'Unhealthy';
+  message: string;
+}
+
+/** Thrown when a ready tenant could not be brought to its spec; the queue retries the job with backoff. */
+export class ReconcileIncompleteError extends Error {}
 
 export class ProvisioningWorkflow {
   private readonly stepAttempts: number;
@@ -30,52 +45,200 @@ export class ProvisioningWorkflow {
     this.retryDelayMs = options.retryDelayMs ?? 250;
   }
 
+  /**
+   * Takes the next steps toward the tenant's spec, whatever its phase: provisions a new one, converges
+   * a ready one, removes a deleted one (a failed one waits for a retry). One at a time per tenant.
+   */
+  async reconcile(slug: string): Promise<void> {
+    await this.catalog.withTenantLock(slug, async () => {
+      const record = await this.catalog.get(slug);
+      if (!record) return;
+      if (record.status === 'pending' || record.status === 'provisioning') await this.provisionLocked(record);
+      else if (record.status === 'ready') {
+        // A spec changed while converging is converged too, before the lock is let go.
+        for (let current: TenantRecord | undefined = record; current?.status === 'ready';) {
+          await this.converge(current);
+          const after = await this.catalog.get(slug);
+          current = after && after.generation !== current.generation ? after : undefined;
+        }
+      } else if (record.status === 'deprovisioning') await this.deprovisionLocked(record);
+    });
+  }
+
   /** Brings a pending or interrupted tenant to ready, resuming after the last step done. */
   async provision(slug: string): Promise<void> {
     await this.catalog.withTenantLock(slug, async () => {
       const record = await this.catalog.get(slug);
-      if (!record || (record.status !== 'pending' && record.status !== 'provisioning')) return;
-      const tenant = toRef(record);
-      const log = this.log.child({ tenant: slug });
-      await this.catalog.setStatus(slug, 'provisioning');
-      await this.drivers.routing.reserve(tenant);
-      const recorded = await this.catalog.stepOutputs(slug);
-      const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
-      for (const step of this.steps) {
-        if (outputs.has(step.name)) continue;
-        const status = await this.catalog.status(slug);
-        if (status !== 'provisioning') {
-          log.info({ status }, 'provisioning stopped: the tenant changed status');
-          return;
-        }
-        const result = await this.attempt(step, tenant, outputs, log);
-        if (!result.ok) {
-          await this.catalog.stepFailed(slug, step.name, result.error);
-          log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
-          await this.removeAll(tenant, log, step.name);
-          await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${result.error}`);
-          return;
-        }
-        outputs.set(step.name, result.output);
-      }
-      await this.catalog.setStatus(slug, 'ready');
-      log.info('tenant ready');
+      if (record && (record.status === 'pending' || record.status === 'provisioning')) await this.provisionLocked(record);
     });
+  }
+
+  private async provisionLocked(record: TenantRecord): Promise<void> {
+    const slug = record.slug;
+    const tenant = toRef(record);
+    const log = this.log.child({ tenant: slug });
+    await this.catalog.setStatus(slug, 'provisioning');
+    await this.drivers.routing.reserve(tenant);
+    const recorded = await this.catalog.stepOutputs(slug);
+    const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
+    for (const step of this.steps) {
+      if (outputs.has(step.name)) continue;
+      const status = await this.catalog.status(slug);
+      if (status !== 'provisioning') {
+        log.info({ status }, 'provisioning stopped: the tenant changed status');
+        return;
+      }
+      const result = await this.attempt(step, tenant, record.spec, outputs, log);
+      if (!result.ok) {
+        await this.catalog.stepFailed(slug, step.name, result.error);
+        log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
+        await this.removeAll(tenant, log, step.name);
+        await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${result.error}`);
+        await this.catalog.recordConditions(
+          slug,
+          [
+            { type: step.condition, status: 'False', reason: 'ApplyFailed', message: result.error },
+            { type: 'Reconciled', status: 'False', reason: 'ProvisioningFailed', message: `step ${step.name} failed; everything made was removed` },
+          ],
+          record.generation,
+          false,
+        );
+        return;
+      }
+      outputs.set(step.name, result.output);
+    }
+    await this.catalog.setStatus(slug, 'ready');
+    await this.catalog.recordConditions(
+      slug,
+      [
+        ...this.steps.map((step): ConditionReport => ({ type: step.condition, status: 'True', reason: 'Applied', message: `step ${step.name} done` })),
+        { type: 'Reconciled', status: 'True', reason: 'Provisioned', message: 'every step done' },
+      ],
+      record.generation,
+      true,
+    );
+    log.info('tenant ready');
+  }
+
+  /**
+   * Converges a ready tenant: observes each step's resource, and applies again, in order, every step
+   * whose resource is missing or unhealthy, whose recorded output is gone, whose spec fields changed,
+   * or whose inputs are applied again. Each condition says what was seen or done; observedGeneration
+   * follows the spec once every step holds. A step that cannot be applied leaves the tenant ready
+   * (what runs keeps running) with a False condition, and the job is retried with backoff.
+   */
+  private async converge(record: TenantRecord): Promise<void> {
+    const { slug } = record;
+    const tenant = toRef(record);
+    const log = this.log.child({ tenant: slug });
+    const recorded = await this.catalog.stepOutputs(slug);
+    const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
+    const reports: ConditionReport[] = [];
+    const stale = new Map<string, Staleness>();
+    for (const step of this.steps) {
+      const why = await this.staleness(step, tenant, record.spec, recorded.get(step.name), stale, outputs);
+      if (why) {
+        stale.set(step.name, why);
+        reports.push({ type: step.condition, status: 'False', reason: why.reason, message: why.message });
+      } else reports.push({ type: step.condition, status: 'True', reason: 'Observed', message: `step ${step.name}: present` });
+    }
+    if (stale.size === 0) {
+      await this.catalog.recordConditions(
+        slug,
+        [...reports, { type: 'Reconciled', status: 'True', reason: 'Converged', message: 'every resource present and up to date' }],
+        record.generation,
+        true,
+      );
+      return;
+    }
+    // What was seen goes in before anything is changed: a reader learns what is being repaired.
+    await this.catalog.recordConditions(
+      slug,
+      [...reports, { type: 'Reconciled', status: 'False', reason: 'Repairing', message: `applying again: ${[...stale.keys()].join(', ')}` }],
+      record.generation,
+      false,
+    );
+    for (const step of this.steps) {
+      const why = stale.get(step.name);
+      if (!why) continue;
+      log.warn({ step: step.name, reason: why.reason, message: why.message }, 'applying a step again');
+      const result = await this.attempt(step, tenant, record.spec, outputs, log);
+      if (!result.ok) {
+        await this.catalog.stepFailed(slug, step.name, result.error);
+        await this.catalog.recordConditions(
+          slug,
+          [
+            { type: step.condition, status: 'False', reason: 'ApplyFailed', message: `${why.message}; applying again failed: ${result.error}` },
+            { type: 'Reconciled', status: 'False', reason: 'ApplyFailed', message: `step ${step.name} could not be applied again; retrying` },
+          ],
+          record.generation,
+          false,
+        );
+        throw new ReconcileIncompleteError(`tenant ${slug}: step ${step.name} could not be applied again: ${result.error}`);
+      }
+      outputs.set(step.name, result.output);
+      await this.catalog.recordConditions(
+        slug,
+        [{ type: step.condition, status: 'True', reason: why.reason === 'SpecChanged' ? 'Updated' : 'Repaired', message: `${why.message}; applied again` }],
+        record.generation,
+        false,
+      );
+    }
+    await this.catalog.recordConditions(
+      slug,
+      [{ type: 'Reconciled', status: 'True', reason: 'Converged', message: `applied again: ${[...stale.keys()].join(', ')}` }],
+      record.generation,
+      true,
+    );
+    log.info({ steps: [...stale.keys()] }, 'tenant converged');
+  }
+
+  /** Why a ready tenant's step must be applied again, or undefined when it holds. */
+  private async staleness(
+    step: ProvisioningStep,
+    tenant: TenantRef,
+    spec: TenantSpec,
+    recorded: StepOutput | undefined,
+    stale: ReadonlyMap<string, Staleness>,
+    outputs: ReadonlyMap<string, unknown>,
+  ): Promise<Staleness | undefined> {
+    const input = step.reads.steps.find((name) => stale.has(name));
+    if (input) return { reason: 'InputChanged', message: `step ${input} is applied again, and ${step.name} takes its output` };
+    if (!recorded || recorded.state !== 'done') return { reason: 'NotApplied', message: `step ${step.name} is ${recorded?.state ?? 'unknown'}` };
+    // A step applied by a version that did not record its spec is taken as applied for the current one.
+    const changed = step.reads.spec.filter((field) => recorded.spec && recorded.spec[field] !== spec[field]);
+    if (changed.length > 0) return { reason: 'SpecChanged', message: `the spec's ${changed.join(' and ')} changed` };
+    let observed: Observed;
+    try {
+      // Observing changes nothing, so it reports nothing to the step's log.
+      observed = await step.observe(
+        this.context(tenant, outputs, () => undefined),
+        recorded.output,
+      );
+    } catch (err) {
+      observed = { state: 'unhealthy', message: `could not be observed: ${errorMessage(err)}` };
+    }
+    if (observed.state === 'present') return undefined;
+    return { reason: observed.state === 'missing' ? 'Missing' : 'Unhealthy', message: observed.message };
   }
 
   /** Removes everything a tenant has, in reverse step order, then forgets the tenant. */
   async deprovision(slug: string): Promise<void> {
     await this.catalog.withTenantLock(slug, async () => {
       const record = await this.catalog.get(slug);
-      if (!record || record.status !== 'deprovisioning') return;
-      const log = this.log.child({ tenant: slug });
-      if (!(await this.removeAll(toRef(record), log))) {
-        await this.catalog.setStatus(slug, 'deprovisioning', 'some resources could not be removed yet; retrying');
-        throw new DeprovisioningIncompleteError(`tenant ${slug}: some resources could not be removed yet`);
-      }
-      await this.catalog.remove(slug);
-      log.info('tenant deleted');
+      if (record?.status === 'deprovisioning') await this.deprovisionLocked(record);
     });
+  }
+
+  private async deprovisionLocked(record: TenantRecord): Promise<void> {
+    const { slug } = record;
+    const log = this.log.child({ tenant: slug });
+    if (!(await this.removeAll(toRef(record), log))) {
+      await this.catalog.setStatus(slug, 'deprovisioning', 'some resources could not be removed yet; retrying');
+      throw new DeprovisioningIncompleteError(`tenant ${slug}: some resources could not be removed yet`);
+    }
+    await this.catalog.remove(slug);
+    log.info('tenant deleted');
   }
 
   /**
@@ -85,11 +248,12 @@ export class ProvisioningWorkflow {
   private async attempt(
     step: ProvisioningStep,
     tenant: TenantRef,
+    spec: TenantSpec,
     outputs: ReadonlyMap<string, unknown>,
     log: Logger,
   ): Promise<{ ok: true; output: unknown } | { ok: false; error: string }> {
     const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
-    const ctx = this.context(tenant, outputs, stepLog);
+    const ctx = this.context(tenant, outputs, (message) => stepLog.write(message));
     const of = `of ${this.stepAttempts}`;
     let lastError = '';
     for (let attempt = 1; attempt <= this.stepAttempts; attempt += 1) {
@@ -101,7 +265,7 @@ export class ProvisioningWorkflow {
         stepLog.write(`done in ${Date.now() - started} ms`);
         // The whole log is in before the step shows as done.
         await stepLog.flush();
-        await this.catalog.stepFinished(tenant.slug, step.name, 'done', output);
+        await this.catalog.stepFinished(tenant.slug, step.name, 'done', output, spec);
         log.info({ step: step.name, ms: Date.now() - started, attempt }, 'step done');
         return { ok: true, output };
       } catch (err) {
@@ -125,7 +289,7 @@ export class ProvisioningWorkflow {
     let complete = true;
     for (const step of [...this.steps].reverse()) {
       const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
-      const ctx = this.context(tenant, new Map(), stepLog);
+      const ctx = this.context(tenant, new Map(), (message) => stepLog.write(message));
       const keepFailure = step.name === failedStep;
       const started = Date.now();
       try {
@@ -152,12 +316,12 @@ export class ProvisioningWorkflow {
     return complete;
   }
 
-  private context(tenant: TenantRef, outputs: ReadonlyMap<string, unknown>, stepLog: StepLogWriter): StepContext {
+  private context(tenant: TenantRef, outputs: ReadonlyMap<string, unknown>, progress: ProgressReporter): StepContext {
     return {
       tenant,
       drivers: this.drivers,
       outputs,
-      progress: (message) => stepLog.write(message),
+      progress,
       recordSchemaVersion: (version) => this.catalog.setSchemaVersion(tenant.slug, version),
     };
   }

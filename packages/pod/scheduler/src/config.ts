@@ -31,6 +31,8 @@ const masterOnly = {
   TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
   TENANTRY_POD_MANIFEST: z.optional(z.string()),
   TENANTRY_PROVISIONING_CONCURRENCY: env.integer(1, 64, 4),
+  /** How often (ms) every tenant is reconciled even when nothing announced a change: how soon drift is repaired. */
+  TENANTRY_RESYNC_INTERVAL_MS: env.integer(200, 3_600_000, 30_000),
   /** S3 storage for tenants (an S3-compatible server with STS); unset, a folder per tenant. */
   TENANTRY_S3_ENDPOINT: z.optional(env.url(['http', 'https'])),
   TENANTRY_S3_BUCKET: z._default(z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name')), 'tenant-data'),

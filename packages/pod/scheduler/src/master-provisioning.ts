@@ -33,8 +33,8 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   // Cloud steps fail for longer than local ones (throttling, a busy state lock): wait longer between attempts.
   const workflow = new ProvisioningWorkflow(catalog, drivers, log, kubernetes ? { retryDelayMs: 15_000 } : {});
   const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
-  await worker.start();
-  log.info({ concurrency, driver: config.TENANTRY_DRIVER }, 'provisioning worker started');
+  await worker.start(config.TENANTRY_RESYNC_INTERVAL_MS);
+  log.info({ concurrency, driver: config.TENANTRY_DRIVER, resyncMs: config.TENANTRY_RESYNC_INTERVAL_MS }, 'provisioning worker started');
   // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
   const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
   await scripts.start();

@@ -1,0 +1,195 @@
+/**
+ * The reconciler on a real Postgres catalog, with steps whose world the test controls: a ready
+ * tenant's missing resource is applied again with what depends on it, a spec change re-applies only
+ * the steps that read it, a step that cannot be applied is retried with the tenant still ready, and
+ * two reconciliations of one tenant never overlap.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createLogger, type Condition } from '@tenantry/core';
+import { TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
+import type { Observed, PlatformDrivers } from '../drivers.js';
+import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import type { ProvisioningStep } from './steps.js';
+import { ProvisioningWorkflow, ReconcileIncompleteError } from './workflow.js';
+
+let server: TestPostgres;
+let catalog: TenantCatalog;
+
+before(async () => {
+  server = await startTestPostgres();
+  catalog = new TenantCatalog(server.adminUrl);
+  await catalog.migrate();
+});
+
+after(async () => {
+  await catalog?.close();
+  await server?.stop();
+});
+
+const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
+const log = createLogger('test', 'silent');
+
+/** A world of resources the test can break: each step makes one, named after it, holding the name it was made with. */
+class World {
+  readonly resources = new Map<string, string>();
+  readonly applied: string[] = [];
+  failing = new Set<string>();
+  running = 0;
+  mostAtOnce = 0;
+  slowObserveMs = 0;
+
+  step(name: string, reads: ProvisioningStep['reads'], condition: ProvisioningStep['condition']): ProvisioningStep {
+    return {
+      name,
+      condition,
+      reads,
+      apply: async (ctx) => {
+        this.running += 1;
+        this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+        try {
+          if (this.failing.has(name)) throw new Error(`${name}: quota exceeded`);
+          this.resources.set(name, ctx.tenant.name);
+          this.applied.push(name);
+          return { made: name };
+        } finally {
+          this.running -= 1;
+        }
+      },
+      remove: async () => {
+        this.resources.delete(name);
+      },
+      observe: async (): Promise<Observed> => {
+        this.running += 1;
+        this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
+        try {
+          if (this.slowObserveMs) await new Promise((resolve) => setTimeout(resolve, this.slowObserveMs));
+          return this.resources.has(name) ? { state: 'present' } : { state: 'missing', message: `${name} is gone` };
+        } finally {
+          this.running -= 1;
+        }
+      },
+    };
+  }
+
+  /** database ← pod (reads the name) ← route. */
+  steps(): ProvisioningStep[] {
+    return [
+      this.step('database', { steps: [], spec: ['tier'] }, 'DatabaseReady'),
+      this.step('pod', { steps: ['database'], spec: ['name'] }, 'PodReady'),
+      this.step('route', { steps: ['pod'], spec: [] }, 'Routed'),
+    ];
+  }
+}
+
+async function readyTenant(slug: string, world: World): Promise<ProvisioningWorkflow> {
+  const steps = world.steps();
+  await catalog.create(
+    { slug, name: slug, tier: 'trial' },
+    steps.map((s) => s.name),
+  );
+  const workflow = new ProvisioningWorkflow(catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, steps);
+  await workflow.reconcile(slug);
+  assert.equal((await catalog.get(slug))!.status, 'ready');
+  world.applied.length = 0;
+  return workflow;
+}
+
+function condition(record: TenantRecord, type: Condition['type']): Condition {
+  const found = record.conditions.find((c) => c.type === type);
+  assert.ok(found, `condition ${type}`);
+  return found;
+}
+
+test('a new tenant is provisioned by the reconciler: every condition True, the generation observed', async () => {
+  const world = new World();
+  await readyTenant('rc-new', world);
+  const record = (await catalog.get('rc-new'))!;
+  assert.deepEqual(
+    record.conditions.map((c) => [c.type, c.status, c.reason]),
+    [
+      ['DatabaseReady', 'True', 'Applied'],
+      ['PodReady', 'True', 'Applied'],
+      ['Routed', 'True', 'Applied'],
+      ['Reconciled', 'True', 'Provisioned'],
+    ],
+  );
+  assert.equal(record.generation, 1);
+  assert.equal(record.observedGeneration, 1);
+  assert.deepEqual(record.spec, { name: 'rc-new', tier: 'trial', state: 'active' });
+});
+
+test('a ready tenant whose resource went missing gets it back, with what depends on it, and says so', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-drift', world);
+  const before = condition((await catalog.get('rc-drift'))!, 'PodReady');
+  world.resources.delete('pod');
+  await workflow.reconcile('rc-drift');
+  assert.deepEqual(world.applied, ['pod', 'route'], 'the pod and the route that takes its output; not the database');
+  const record = (await catalog.get('rc-drift'))!;
+  const pod = condition(record, 'PodReady');
+  assert.equal(pod.status, 'True');
+  assert.equal(pod.reason, 'Repaired');
+  assert.match(pod.message, /pod is gone; applied again/);
+  assert.ok(pod.lastTransitionTime > before.lastTransitionTime, 'its status went False and back: a new transition time');
+  assert.equal(condition(record, 'Routed').reason, 'Repaired');
+  assert.match(condition(record, 'Routed').message, /step pod is applied again/);
+  assert.equal(condition(record, 'DatabaseReady').reason, 'Observed');
+  assert.equal(condition(record, 'Reconciled').status, 'True');
+
+  // Nothing missing: nothing applied, and the conditions keep their transition times.
+  world.applied.length = 0;
+  await workflow.reconcile('rc-drift');
+  assert.deepEqual(world.applied, []);
+  assert.equal(condition((await catalog.get('rc-drift'))!, 'DatabaseReady').lastTransitionTime, condition(record, 'DatabaseReady').lastTransitionTime);
+});
+
+test('a renamed tenant: the generation counts the change, only the steps that read the name (and their dependants) are applied again', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-rename', world);
+  const renamed = (await catalog.rename('rc-rename', 'Renamed Inc.'))!;
+  assert.equal(renamed.generation, 2);
+  assert.equal(renamed.observedGeneration, 1, 'not converged yet');
+  assert.equal((await catalog.rename('rc-rename', 'Renamed Inc.'))!.generation, 2, 'the same name again is no change');
+  await workflow.reconcile('rc-rename');
+  assert.deepEqual(world.applied, ['pod', 'route']);
+  assert.equal(world.resources.get('pod'), 'Renamed Inc.');
+  const record = (await catalog.get('rc-rename'))!;
+  assert.equal(record.observedGeneration, 2);
+  assert.equal(condition(record, 'PodReady').reason, 'Updated');
+  assert.match(condition(record, 'PodReady').message, /the spec's name changed/);
+});
+
+test('a step that cannot be applied again: the tenant stays ready, its condition says why, and the job is retried', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-fail', world);
+  world.resources.delete('database');
+  world.failing.add('database');
+  await assert.rejects(workflow.reconcile('rc-fail'), ReconcileIncompleteError);
+  let record = (await catalog.get('rc-fail'))!;
+  assert.equal(record.status, 'ready', 'what still runs keeps running');
+  assert.equal(condition(record, 'DatabaseReady').status, 'False');
+  assert.equal(condition(record, 'DatabaseReady').reason, 'ApplyFailed');
+  assert.match(condition(record, 'DatabaseReady').message, /database is gone; applying again failed: database: quota exceeded/);
+  assert.equal(condition(record, 'Reconciled').status, 'False');
+  assert.deepEqual(world.applied, [], 'nothing after the failed step was applied');
+
+  world.failing.clear();
+  await workflow.reconcile('rc-fail');
+  record = (await catalog.get('rc-fail'))!;
+  assert.equal(condition(record, 'DatabaseReady').status, 'True');
+  assert.equal(condition(record, 'Reconciled').status, 'True');
+  assert.deepEqual(world.applied, ['database', 'pod', 'route']);
+});
+
+test('two reconciliations of one tenant never run at once', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-once', world);
+  const other = new ProvisioningWorkflow(catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, world.steps());
+  world.slowObserveMs = 20;
+  world.mostAtOnce = 0;
+  world.resources.delete('route');
+  await Promise.all([workflow.reconcile('rc-once'), other.reconcile('rc-once'), workflow.reconcile('rc-once')]);
+  assert.equal(world.mostAtOnce, 1, 'one observe or apply at a time');
+  assert.deepEqual(world.applied, ['route'], 'the first repaired it; the others found it present');
+});
