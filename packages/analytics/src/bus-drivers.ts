@@ -1,21 +1,51 @@
 /**
  * @module The provisioning step `analytics`: gives each tenant its place on the bus. With Kafka, the tenant's topic
  * is created before its pod starts, and the pod is told the brokers and how to log in (on Amazon MSK, IAM: the
- * tenant's role, from Terraform, may write that one topic only). With Redis Streams there is nothing to make:
- * the stream lives under the tenant's Redis prefix, and the queue step's removal deletes it with every other key.
+ * tenant's role, from Terraform, may write that one topic only). With Redis Streams, a login on the platform's
+ * Redis that may only append to the tenant's stream.
  */
 import { Admin } from '@platformatic/kafka';
 import type { AnalyticsBusDriver, AnalyticsGrant, TenantRef } from '@tenantry/control-plane';
+import { randomSecret, saveRedisUsers, tenantAnalyticsRules, tenantAnalyticsUser, tenantRedisPrefix } from '@tenantry/core';
+import { Redis } from 'ioredis';
 import { kafkaConnectionOptions, type KafkaAuth } from './kafka-auth.js';
 import { analyticsTopic, ensureTopics } from './kafka-bus.js';
+import { analyticsStream } from './redis-streams-bus.js';
 
+/**
+ * The Redis Streams bus. Given the platform's Redis login, each tenant gets a login of its own there
+ * that may only append to its stream (its queues live on a server of its own); without one, the
+ * tenant publishes with its queue login, on the same server (the stream goes with its key prefix).
+ */
 export class RedisStreamsBusDriver implements AnalyticsBusDriver {
-  async create(): Promise<AnalyticsGrant> {
-    return { env: {} };
+  private readonly admin: Redis | undefined;
+
+  constructor(private readonly platformRedisUrl?: string) {
+    this.admin = platformRedisUrl ? new Redis(platformRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 2 }) : undefined;
   }
 
-  async remove(): Promise<void> {
-    // Removed with the tenant's Redis prefix.
+  async create(tenant: TenantRef): Promise<AnalyticsGrant> {
+    if (!this.admin || !this.platformRedisUrl) return { env: {} };
+    const user = tenantAnalyticsUser(tenant.slug);
+    const password = randomSecret();
+    const rules = tenantAnalyticsRules(analyticsStream(tenantRedisPrefix(tenant.slug)));
+    await this.admin.call('ACL', 'SETUSER', user, 'reset', 'on', `>${password}`, ...rules);
+    await saveRedisUsers(this.admin);
+    const url = new URL(this.platformRedisUrl);
+    url.username = user;
+    url.password = password;
+    return { env: { ANALYTICS_REDIS_URL: url.toString() } };
+  }
+
+  async remove(tenant: TenantRef): Promise<void> {
+    if (!this.admin) return;
+    await this.admin.call('ACL', 'DELUSER', tenantAnalyticsUser(tenant.slug));
+    await saveRedisUsers(this.admin);
+    await this.admin.del(analyticsStream(tenantRedisPrefix(tenant.slug)));
+  }
+
+  async close(): Promise<void> {
+    this.admin?.disconnect();
   }
 }
 

@@ -23,6 +23,8 @@ export const analyticsPublisherEnvironment = {
   KAFKA_AUTH: z._default(z.enum(['none', 'aws-msk-iam'], { message: 'must be none or aws-msk-iam' }), 'none'),
   /** The AWS region, for signing MSK logins (also read by the AWS SDK for S3). */
   AWS_REGION: z.optional(z.string().check(z.minLength(1))),
+  /** On Redis Streams, the platform's Redis with a login that may only append to the tenant's stream; unset, REDIS_URL. */
+  ANALYTICS_REDIS_URL: z.optional(env.url(['redis', 'rediss'])),
 };
 
 /** What the master's provisioning reads to create tenant topics. */

@@ -8,14 +8,14 @@ import type { AnalyticsBackendConfig } from './environment.js';
 import { kafkaAuthFrom } from './kafka-auth.js';
 import { RedisStreamPublisher, analyticsStream } from './redis-streams-bus.js';
 
-/** What a tenant program publishes to: its Kafka topic, or the stream under its Redis prefix. */
+/** What a tenant program publishes to: its Kafka topic, or the stream under its Redis prefix (on the platform's Redis, with its analytics login when it has one). */
 export function openPublisher(
-  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'>,
+  config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION' | 'ANALYTICS_REDIS_URL'>,
   tenant: string,
   redis: { url: string; prefix: string },
 ): BusPublisher {
   const brokers = config.KAFKA_BROKERS;
-  if (!brokers) return new RedisStreamPublisher(redis.url, analyticsStream(redis.prefix));
+  if (!brokers) return new RedisStreamPublisher(config.ANALYTICS_REDIS_URL ?? redis.url, analyticsStream(redis.prefix));
   const auth = kafkaAuthFrom(config);
   // The Kafka client is loaded only when it is used: a pod on the embedded path does not carry it.
   const kafka = import('./kafka-bus.js').then((bus) => new bus.KafkaPublisher(brokers, bus.analyticsTopic(tenant), `tenantry-${tenant}`, auth));

@@ -71,6 +71,27 @@ export function tenantRedisRules(prefix: string): string[] {
 }
 
 /**
+ * The rules of a tenant's login on a Redis server of its own: the same allowlist, and EVAL, since a
+ * script there can only stall the tenant itself (the pods' ioredis still sends scripts by hash first).
+ */
+export function tenantOwnRedisRules(prefix: string): string[] {
+  return [...tenantRedisRules(prefix), '+eval'];
+}
+
+/** A tenant's analytics login on the platform's Redis: it may only append to its own stream. */
+export function tenantAnalyticsUser(slug: string): string {
+  return `analytics-${slug}`;
+}
+
+/**
+ * The rules of a tenant's analytics login on the platform's Redis (the Redis Streams bus): connect,
+ * and XADD to its own stream, nothing else (a command that costs O(1) cannot stall the server).
+ */
+export function tenantAnalyticsRules(stream: string): string[] {
+  return [`~${stream}`, 'resetchannels', '-@all', ...TENANT_REDIS_COMMANDS.connection.map((command) => `+${command}`), '+xadd'];
+}
+
+/**
  * The access string of an ElastiCache RBAC user (the same rules, enabled). ElastiCache refuses
  * `reset` and passwords in an access string (it sets the password itself), and refuses commands it
  * disables (CONFIG, DEBUG, …): none is here. Every command of the allowlist exists from Redis OSS
@@ -91,4 +112,13 @@ export function tenantRedisReconfineArgs(slug: string): string[] {
 /** The arguments of `ACL SETUSER` that (re)create a tenant's login from nothing. */
 export function tenantRedisSetUserArgs(slug: string, password: string): string[] {
   return ['SETUSER', tenantRedisUser(slug), 'reset', 'on', `>${password}`, ...tenantRedisRules(tenantRedisPrefix(slug))];
+}
+
+/** Persists a server's users where it has an ACL file (`ACL SAVE`); a server without one keeps them in memory. */
+export async function saveRedisUsers(admin: { call(command: string, ...args: string[]): Promise<unknown> }): Promise<void> {
+  try {
+    await admin.call('ACL', 'SAVE');
+  } catch (err) {
+    if (!/ACL file|aclfile/i.test((err as Error).message)) throw err;
+  }
 }

@@ -12,7 +12,10 @@ import { runsAsRoot } from '@tenantry/driver-local';
 export const CHECKOUT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** Folders of TENANTRY_HOME that tenants' users pass through to reach their own sub-folder. */
-const TRAVERSABLE_BY_TENANTS = ['storage', 'cache', 'postgres'];
+/** The folder of TENANTRY_HOME holding each tenant's own redis-server (its data folder is the tenant's). */
+export const TENANT_REDIS_FOLDER = 'tenant-redis';
+
+const TRAVERSABLE_BY_TENANTS = ['storage', 'cache', 'postgres', TENANT_REDIS_FOLDER];
 
 /** The first folder on the way to `path` that users other than root cannot enter, if any. */
 export function closedAncestor(path: string): string | undefined {

@@ -4,18 +4,18 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { waitFor } from '@tenantry/core';
 import { tenantUserName } from '@tenantry/driver-local';
-import { TENANT_SCRIPTS } from '@tenantry/control-plane';
 import { connects } from '@tenantry/control-plane/contracts';
 import { isPodVariable } from '@tenantry/pod-contract';
 import { defaultPodManifest } from '@tenantry/pod-manifest';
 import { postgresLayout } from './backing-services/embedded-postgres.js';
+import { TENANT_REDIS_FOLDER } from './os-isolation.js';
 import { isAlive, PlatformProcess } from './test-support/platform-process.js';
 
 let platform: PlatformProcess;
@@ -196,25 +196,49 @@ test("one tenant's credentials never open another tenant's database", async () =
   assert.doesNotMatch(bravoDb, /bravo/, 'database names on the shared server are opaque');
 });
 
-test("a tenant's Redis login reaches only its own keys", async () => {
-  const alpha = new Redis(platform.podEnv('alpha').REDIS_URL!, { maxRetriesPerRequest: 1 });
+test("each tenant has a Redis server of its own; its analytics login on the platform's Redis may only append to its stream", async () => {
+  const alphaUrl = new URL(platform.podEnv('alpha').REDIS_URL!);
+  const bravoUrl = new URL(platform.podEnv('bravo').REDIS_URL!);
+  assert.notEqual(alphaUrl.port, bravoUrl.port, 'two servers');
+  const platformPort = String(platform.agentState().ports['platform-redis']!.redis);
+  assert.ok(![alphaUrl.port, bravoUrl.port].includes(platformPort), "neither is the platform's");
   const prefix = platform.podEnv('alpha').REDIS_PREFIX!;
+  const clients: Redis[] = [];
+  const connect = (url: string | URL) => {
+    // No ready check: a connection without a login must stay open for the AUTH the test sends.
+    const client = new Redis(String(url), { maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true, enableReadyCheck: false });
+    client.on('error', () => undefined);
+    clients.push(client);
+    return client;
+  };
   try {
+    const alpha = connect(alphaUrl);
+    await alpha.connect();
     await alpha.set(`${prefix}:greeting`, 'hello');
     assert.equal(await alpha.get(`${prefix}:greeting`), 'hello');
-    const bravoPrefix = platform.podEnv('bravo').REDIS_PREFIX!;
+    for (const attempt of [() => alpha.keys('*'), () => alpha.flushall(), () => alpha.call('ACL', 'LIST'), () => alpha.config('SET', 'dir', '/tmp')]) {
+      await assert.rejects(attempt(), /NOPERM/);
+    }
+    // Alpha's login on bravo's server, and on the platform's.
+    for (const port of [bravoUrl.port, platformPort]) {
+      const other = connect(`redis://127.0.0.1:${port}`);
+      await other.connect();
+      await assert.rejects(other.call('AUTH', decodeURIComponent(alphaUrl.username), decodeURIComponent(alphaUrl.password)), /WRONGPASS/);
+    }
+    const analytics = connect(platform.podEnv('alpha').ANALYTICS_REDIS_URL!);
+    await analytics.connect();
+    assert.ok(await analytics.xadd(`${prefix}:analytics`, '*', 'e', '{}'), 'its own stream');
     for (const attempt of [
-      () => alpha.get(`${bravoPrefix}:anything`),
-      () => alpha.get('bull:tenantry-provisioning:id'),
-      () => alpha.keys('*'),
-      () => alpha.flushall(),
-      () => alpha.call('ACL', 'LIST'),
+      () => analytics.xadd(`${platform.podEnv('bravo').REDIS_PREFIX!}:analytics`, '*', 'e', '{}'),
+      () => analytics.xrange(`${prefix}:analytics`, '-', '+'),
+      () => analytics.get('bull:tenantry-provisioning:id'),
+      () => analytics.call('EVALSHA', '0'.repeat(40), '0'),
+      () => analytics.scan(0),
     ]) {
       await assert.rejects(attempt(), /NOPERM/);
     }
-    assert.notEqual(platform.podEnv('alpha').REDIS_URL, platform.podEnv('bravo').REDIS_URL);
   } finally {
-    alpha.disconnect();
+    for (const client of clients) client.disconnect();
   }
 });
 
@@ -265,28 +289,28 @@ test("a crash stays inside one tenant: B answers every request while A's user ba
   assert.ok(recoveredMs < 10_000, `alpha back in ${recoveredMs} ms`);
 });
 
-test("Redis restarted (its script cache lost): tenants enqueue again once the master's scheduler has reloaded the queue scripts", async () => {
+test("a tenant's Redis server killed comes back with its data, and the tenant enqueues again", async () => {
   const resetRequest = () =>
     platform.http('alpha.localhost', '/api/auth/password-reset', { method: 'POST', body: JSON.stringify({ email: 'someone@alpha.test' }) });
   assert.equal((await resetRequest()).status, 202, 'enqueued before');
-  const victim = platform.pid('platform-redis', 'redis');
-  process.kill(victim, 'SIGKILL');
-  await waitFor(() => platform.pid('platform-redis', 'redis') !== victim, { what: 'redis-server restarted', timeoutMs: 15_000 });
-  // A tenant may not send a script's text, so this answers 202 only once the scripts are back in the cache.
-  await waitFor(async () => (await resetRequest()).status === 202, { what: 'a tenant enqueueing again after the restart', timeoutMs: 30_000, intervalMs: 100 });
-  const admin = new Redis({
-    port: platform.agentState().ports['platform-redis']!.redis!,
-    password: readFileSync(join(platform.home, 'secrets', 'redis-password'), 'utf8').trim(),
-    maxRetriesPerRequest: 1,
-  });
+  const prefix = platform.podEnv('alpha').REDIS_PREFIX!;
+  const alpha = new Redis(platform.podEnv('alpha').REDIS_URL!, { maxRetriesPerRequest: 1 });
+  alpha.on('error', () => undefined);
   try {
-    assert.deepEqual(
-      await admin.script('EXISTS', ...TENANT_SCRIPTS.map((s) => s.sha)),
-      TENANT_SCRIPTS.map(() => 1),
-      'every queue script back',
-    );
+    await alpha.set(`${prefix}:kept`, 'across a restart');
+    const aof = join(platform.home, TENANT_REDIS_FOLDER, 'alpha', 'appendonlydir');
+    await waitFor(() => readdirSync(aof).some((file) => readFileSync(join(aof, file), 'utf8').includes('across a restart')), {
+      what: 'the write to reach the append-only file',
+      timeoutMs: 5_000,
+    });
+    const victim = platform.pid('redis-alpha', 'redis');
+    process.kill(victim, 'SIGKILL');
+    await waitFor(() => platform.pid('redis-alpha', 'redis') !== victim, { what: "alpha's redis-server restarted", timeoutMs: 15_000 });
+    await waitFor(async () => (await resetRequest()).status === 202, { what: 'alpha enqueueing again after the restart', timeoutMs: 30_000, intervalMs: 100 });
+    assert.equal(await alpha.get(`${prefix}:kept`), 'across a restart');
+    assert.equal((await platform.http('bravo.localhost', '/api/user/config')).status, 200, 'bravo never noticed');
   } finally {
-    admin.disconnect();
+    alpha.disconnect();
   }
 });
 
@@ -308,7 +332,7 @@ test('a provisioning worker killed in the middle resumes and finishes, without d
     Object.keys(state.workloads)
       .filter((n) => n.endsWith('-resume'))
       .sort(),
-    ['db-resume', 'pod-resume'],
+    ['db-resume', 'pod-resume', 'redis-resume'],
   );
   assert.equal(Object.values(state.ports['db-resume'] ?? {}).length, 1, 'one instance port');
 });
@@ -366,7 +390,9 @@ test('delete leaves nothing behind and is safe to repeat', async () => {
   gone.on('error', (err: Error) => refusals.push(err.message));
   await gone.connect().catch(() => undefined);
   gone.disconnect();
-  assert.match(refusals.join(' '), /WRONGPASS/, "bravo's Redis login is gone");
+  assert.match(refusals.join(' '), /ECONNREFUSED|WRONGPASS/, "bravo's Redis server is gone");
+  assert.ok(!existsSync(join(platform.home, TENANT_REDIS_FOLDER, 'bravo')), 'with its data');
+  assert.equal(platform.agentState().workloads['redis-bravo'], undefined);
   const again = platform.cli('tenants', 'delete', 'bravo', '--json');
   assert.equal(again.status, 0);
 });

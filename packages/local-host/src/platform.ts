@@ -24,7 +24,7 @@ import { EMBEDDED_SIZES, ensureCatalogDatabase, ensureTemplate, postgresLayout, 
 import { findRedisServer, startEmbeddedRedis } from './backing-services/embedded-redis.js';
 import { startMailCatcherService } from './backing-services/mail-catcher.js';
 import type { HostConfig } from './config.js';
-import { checkReachableByTenants, closePlatformHome, isolationLine } from './os-isolation.js';
+import { checkReachableByTenants, closePlatformHome, isolationLine, TENANT_REDIS_FOLDER } from './os-isolation.js';
 import { Supervisor } from './supervisor/supervisor.js';
 
 export interface RunningPlatform {
@@ -101,7 +101,8 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
   };
 
   try {
-    const redisServer = config.REDIS_URL ? undefined : findRedisServer();
+    // Each tenant's queues get a redis-server of their own, whether or not the platform's Redis is REDIS_URL.
+    const redisServer = findRedisServer();
     say(isolationLine());
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
@@ -150,7 +151,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // Role settings are session defaults a tenant may SET away: the watchdog enforces the statement timeout.
     trialWatchdog = new QueryWatchdog({ adminUrl: trialAdminUrl, defaultTier: 'trial', intervalMs: config.TENANTRY_TRIAL_WATCHDOG_INTERVAL_MS, log });
     await trialWatchdog.start();
-    const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer!, home, persistentSecret(join(secrets, 'redis-password'))));
+    const redisUrl = config.REDIS_URL ?? (await startEmbeddedRedis(agent, redisServer, home, persistentSecret(join(secrets, 'redis-password'))));
     say(`redis: ${config.REDIS_URL ? 'REDIS_URL' : 'redis-server (embedded)'}`);
     // Logins made by an earlier version keep the rules they were made with until given today's; the
     // scripts tenants may run are loaded before any tenant program starts (the master's scheduler then keeps them).
@@ -223,6 +224,8 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_POSTGRES_ROOT: layout.root,
         TENANTRY_POSTGRES_SUPERUSER_PASSWORD: superuserPassword,
         TENANTRY_PROVISIONING_CONCURRENCY: String(config.TENANTRY_PROVISIONING_CONCURRENCY),
+        TENANTRY_REDIS_SERVER: redisServer,
+        TENANTRY_TENANT_REDIS_ROOT: join(home, TENANT_REDIS_FOLDER),
         TENANTRY_RESYNC_INTERVAL_MS: String(config.TENANTRY_RESYNC_INTERVAL_MS),
         TENANTRY_PUBLIC_PORT: String(config.PORT),
         TENANTRY_MAIL_SMTP_PORT: String(mail.smtpPort),

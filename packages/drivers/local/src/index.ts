@@ -1,6 +1,6 @@
 /**
- * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, folder storage,
- * supervised processes and gateway routes, reached through the node agent's loopback API.
+ * @module @tenantry/driver-local: the local driver. Dedicated and shared Postgres, a redis-server per
+ * tenant, folder storage, supervised processes and gateway routes, reached through the node agent's loopback API.
  */
 import type { AnalyticsBusDriver, PlatformDrivers, StorageDriver, TenantSchema } from '@tenantry/control-plane';
 import type { PodManifest } from '@tenantry/pod-manifest';
@@ -12,7 +12,7 @@ import { GatewayRouting } from './gateway-routing.js';
 import type { PostgresBinaries } from './postgres/binaries.js';
 import type { ServiceUser } from './os-users.js';
 import { ProcessCompute } from './process-compute.js';
-import { RedisAclQueue } from './redis-acl-queue.js';
+import { DedicatedRedisQueue } from './dedicated-redis-queue.js';
 import { SharedInstanceDatabase } from './shared-instance-database.js';
 import { TierDatabase } from './tier-database.js';
 import { TenantUsers, type UidRange } from './tenant-users.js';
@@ -30,6 +30,7 @@ export * from './folder-storage.js';
 export * from './process-compute.js';
 export * from './gateway-routing.js';
 export * from './redis-acl-queue.js';
+export * from './dedicated-redis-queue.js';
 export * from './catcher-mail.js';
 export * from './tenant-users.js';
 export * from './os-users.js';
@@ -41,7 +42,8 @@ export interface LocalDriverOptions {
   domain: string;
   /** The gateway's port, as users reach it. */
   publicPort: number;
-  redisUrl: string;
+  /** Each tenant's own redis-server: the binary, the folder of their data, the memory each may hold (MiB). */
+  tenantRedis: { server: string; root: string; maxMemoryMb?: number };
   mail: Omit<CatcherMailOptions, 'domain'>;
   /** The analytics bus's provisioning step (Redis Streams or Kafka topics, from @tenantry/analytics). */
   analytics: AnalyticsBusDriver;
@@ -75,7 +77,13 @@ export function createLocalDrivers(options: LocalDriverOptions): PlatformDrivers
     storage: options.storage ?? new FolderStorage(options.storageRoot, users),
     compute: new ProcessCompute({ agent, manifest: options.manifest, compileCacheDir: options.compileCacheDir, users }),
     routing: new GatewayRouting(agent, options.manifest, options.domain, options.publicPort),
-    queue: new RedisAclQueue(options.redisUrl),
+    queue: new DedicatedRedisQueue({
+      agent,
+      redisServer: options.tenantRedis.server,
+      root: options.tenantRedis.root,
+      users,
+      maxMemoryMb: options.tenantRedis.maxMemoryMb,
+    }),
     mail: new CatcherMail({ ...options.mail, domain: options.domain }),
     analytics: options.analytics,
     schema: options.schema,

@@ -2,7 +2,7 @@
  * @module Job queues: a Redis user per tenant that reaches only its own key prefix, with only the
  * commands its programs use (the local stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
  */
-import { randomSecret, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
+import { randomSecret, saveRedisUsers, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
 import { loadTenantScripts, type JobQueueDriver, type JobQueueGrant, type TenantRef } from '@tenantry/control-plane';
 import { Redis } from 'ioredis';
 
@@ -20,7 +20,7 @@ export class RedisAclQueue implements JobQueueDriver {
     const password = randomSecret();
     // Only its own keys, and only the commands its programs use (see @tenantry/core's allowlist).
     await this.admin.call('ACL', ...tenantRedisSetUserArgs(tenant.slug, password));
-    await this.save();
+    await saveRedisUsers(this.admin);
     // It may run only scripts the platform loaded: make sure they are there before its programs start.
     await loadTenantScripts(this.admin);
     const url = new URL(this.adminUrl);
@@ -38,7 +38,7 @@ export class RedisAclQueue implements JobQueueDriver {
       cursor = next;
     } while (cursor !== '0');
     await this.admin.call('ACL', 'DELUSER', tenantRedisUser(tenant.slug));
-    await this.save();
+    await saveRedisUsers(this.admin);
   }
 
   /**
@@ -49,7 +49,7 @@ export class RedisAclQueue implements JobQueueDriver {
     const users = (await this.admin.call('ACL', 'USERS')) as string[];
     const slugs = users.filter((u) => u.startsWith(tenantRedisUser(''))).map((u) => u.slice(tenantRedisUser('').length));
     for (const slug of slugs) await this.admin.call('ACL', ...tenantRedisReconfineArgs(slug));
-    if (slugs.length > 0) await this.save();
+    if (slugs.length > 0) await saveRedisUsers(this.admin);
     return slugs.length;
   }
 
@@ -60,14 +60,5 @@ export class RedisAclQueue implements JobQueueDriver {
 
   async close(): Promise<void> {
     await this.admin.quit().catch(() => undefined);
-  }
-
-  /** Persists users where the server has an ACL file; servers without one keep them in memory. */
-  private async save(): Promise<void> {
-    try {
-      await this.admin.call('ACL', 'SAVE');
-    } catch (err) {
-      if (!/ACL file|aclfile/i.test((err as Error).message)) throw err;
-    }
   }
 }

@@ -27,6 +27,9 @@ const masterOnly = {
   TENANTRY_TRIAL_DATABASE_URL: z.optional(env.url(['postgres', 'postgresql'])),
   TENANTRY_NAMING_KEY: z.optional(z.string()),
   TENANTRY_POSTGRES_ROOT: z.optional(z.string()),
+  /** The redis-server binary and the folder of each tenant's own server (the local driver). */
+  TENANTRY_REDIS_SERVER: z.optional(z.string()),
+  TENANTRY_TENANT_REDIS_ROOT: z.optional(z.string()),
   TENANTRY_POSTGRES_SUPERUSER_PASSWORD: z.optional(z.string()),
   TENANTRY_POSTGRES_BIN_DIR: z.optional(z.string()),
   TENANTRY_POD_MANIFEST: z.optional(z.string()),

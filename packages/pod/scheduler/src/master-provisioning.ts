@@ -25,7 +25,8 @@ export async function startProvisioning(config: SchedulerConfig, log: Logger): P
   await catalog.migrate();
   const analytics = config.KAFKA_BROKERS
     ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config))
-    : new RedisStreamsBusDriver();
+    : // Locally each tenant gets a login on the platform's Redis that may only append to its stream.
+      new RedisStreamsBusDriver(config.TENANTRY_DRIVER === 'local' ? config.REDIS_URL : undefined);
   const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
   const manifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
   const kubernetes = config.TENANTRY_DRIVER === 'kubernetes' ? kubernetesDrivers(config, manifest, analytics, schema) : undefined;
@@ -54,7 +55,7 @@ function localDrivers(config: SchedulerConfig, manifest: PodManifest, analytics:
     manifest,
     domain: config.TENANTRY_DOMAIN,
     publicPort: config.TENANTRY_PUBLIC_PORT,
-    redisUrl: config.REDIS_URL,
+    tenantRedis: { server: config.TENANTRY_REDIS_SERVER!, root: config.TENANTRY_TENANT_REDIS_ROOT! },
     mail: { smtpPort: config.TENANTRY_MAIL_SMTP_PORT!, httpPort: config.TENANTRY_MAIL_HTTP_PORT!, key: config.TENANTRY_MAIL_KEY! },
     analytics,
     schema,
