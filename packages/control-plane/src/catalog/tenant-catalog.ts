@@ -1,7 +1,9 @@
 /** @module The tenant catalog: every tenant and the state of each of its provisioning steps, in the master database. */
 import pg from 'pg';
 import type { Condition, TenantSpec, TenantState, TenantStatus, Tier } from '@tenantry/core';
+import { migrate } from '@tenantry/pg-migrator';
 import { ControlPlaneErrors } from '../errors.js';
+import { CATALOG_MIGRATIONS, CATALOG_MIGRATIONS_TABLE } from './migrations/index.js';
 import { isSealed, type OutputSeal } from './output-seal.js';
 
 export type StepState = 'pending' | 'running' | 'done' | 'failed' | 'removing' | 'removed';
@@ -105,64 +107,6 @@ export interface NewTenant {
   tier: Tier;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tenants (
-  slug        text PRIMARY KEY,
-  name        text NOT NULL,
-  tier        text NOT NULL,
-  status      text NOT NULL,
-  error       text,
-  created_at  timestamptz NOT NULL DEFAULT now(),
-  updated_at  timestamptz NOT NULL DEFAULT now(),
-  ready_at    timestamptz
-);
-CREATE TABLE IF NOT EXISTS tenant_steps (
-  slug        text NOT NULL REFERENCES tenants (slug) ON DELETE CASCADE,
-  position    int  NOT NULL,
-  name        text NOT NULL,
-  state       text NOT NULL DEFAULT 'pending',
-  attempts    int  NOT NULL DEFAULT 0,
-  started_at  timestamptz,
-  finished_at timestamptz,
-  detail      text,
-  error       text,
-  output      jsonb,
-  PRIMARY KEY (slug, name)
-);
-CREATE INDEX IF NOT EXISTS tenants_status ON tenants (status);
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_version int;
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS schema_error text;
--- Each step's log: every line it reported, numbered per step (n = 1, 2, ...; log_lines is the last
--- number given), so the oldest lines beyond the cap are deleted by a range of that index.
-ALTER TABLE tenant_steps ADD COLUMN IF NOT EXISTS log_lines bigint NOT NULL DEFAULT 0;
-CREATE TABLE IF NOT EXISTS tenant_step_logs (
-  id          bigserial PRIMARY KEY,
-  slug        text NOT NULL REFERENCES tenants (slug) ON DELETE CASCADE,
-  step        text NOT NULL,
-  n           bigint NOT NULL,
-  at          timestamptz NOT NULL DEFAULT now(),
-  line        text NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tenant_step_logs_read ON tenant_step_logs (slug, step, n);
--- Spec and status: what the operator wants (generation counts its changes) and what the reconciler
--- last saw of it; each step records the spec it was applied for.
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'active';
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS generation bigint NOT NULL DEFAULT 1;
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS observed_generation bigint NOT NULL DEFAULT 0;
-ALTER TABLE tenants ADD COLUMN IF NOT EXISTS conditions jsonb NOT NULL DEFAULT '[]';
-ALTER TABLE tenant_steps ADD COLUMN IF NOT EXISTS spec jsonb;
--- Every change to a tenant or its steps is announced, so live views follow provisioning step by step.
-CREATE OR REPLACE FUNCTION tenantry_announce() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify('tenantry_tenants', coalesce(NEW.slug, OLD.slug));
-  RETURN NULL;
-END $$;
-DROP TRIGGER IF EXISTS tenants_announce ON tenants;
-CREATE TRIGGER tenants_announce AFTER INSERT OR UPDATE OR DELETE ON tenants FOR EACH ROW EXECUTE FUNCTION tenantry_announce();
-DROP TRIGGER IF EXISTS tenant_steps_announce ON tenant_steps;
-CREATE TRIGGER tenant_steps_announce AFTER INSERT OR UPDATE OR DELETE ON tenant_steps FOR EACH ROW EXECUTE FUNCTION tenantry_announce();
-`;
-
 /** Lock ids for pg_advisory_lock: one for schema set-up, one per tenant for provisioning work. */
 const SCHEMA_LOCK = 7_366_181;
 
@@ -187,8 +131,10 @@ export class TenantCatalog {
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {
+      // Held around the migrator's own hold of the same lock (advisory locks count per session), so
+      // the sealing below is serialised with the migrations, as one start-up step.
       await client.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
-      await client.query(SCHEMA);
+      await migrate(client, CATALOG_MIGRATIONS, { table: CATALOG_MIGRATIONS_TABLE, lock: SCHEMA_LOCK });
       if (this.seal) await this.sealPlainOutputs(client, this.seal);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [SCHEMA_LOCK]).catch(() => undefined);
