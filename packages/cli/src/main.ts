@@ -6,7 +6,7 @@ import { CliError, CliErrors, EXIT } from './errors.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { runServicesCommand } from './services-command.js';
 import { runUsageCommand } from './usage-command.js';
-import { runTenantsCommand } from './tenants-command.js';
+import { runTenantsCommand, type TenantsCommand } from './tenants-command.js';
 import { runUp } from './up-command.js';
 
 const HELP = `tenantry: pod-per-tenant SaaS platform
@@ -15,7 +15,10 @@ Usage:
   tenantry up                                  run the platform in the foreground (what npm start does)
   tenantry tenants create <slug> --tier <${TIERS.join('|')}> [--name <name>] [--wait]
   tenantry tenants list
-  tenantry tenants get <slug>
+  tenantry tenants get <slug>                  its spec, its phase, each step and each condition
+  tenantry tenants update <slug> --name <name> [--wait]
+                                               change its spec; --wait follows the reconciler until it is
+                                               applied (observedGeneration reaches the generation)
   tenantry tenants delete <slug> [--wait]
   tenantry tenants logs <slug> <step> [--limit <n>]
                                                a provisioning step's log (its progress, attempts and
@@ -28,7 +31,7 @@ Usage:
 
 Options:
   --json           print only JSON
-  --wait           wait until the tenant is ready (create) or gone (delete), showing each step
+  --wait           wait until the tenant is ready (create), gone (delete) or converged (update), showing each step
   --timeout <s>    how long --wait waits (default 120)
   --url <url>      the platform's gateway (default http://127.0.0.1:$PORT, PORT defaults to 8080)
   --token <token>  admin token (default: $TENANTRY_TOKEN, else the file $TENANTRY_HOME/admin-token)
@@ -83,7 +86,8 @@ async function main(argv: string[]): Promise<void> {
     return runMigrateCommand({ json: values.json, url: values.url, token: values.token, domain: values.domain });
   }
   if (command !== 'tenants') throw CliErrors.usage(`unknown command "${command}"`);
-  if (!sub || !['create', 'list', 'get', 'delete', 'logs'].includes(sub)) throw CliErrors.usage(`tenants needs one of: create, list, get, delete, logs`);
+  if (!sub || !['create', 'list', 'get', 'update', 'delete', 'logs'].includes(sub))
+    throw CliErrors.usage(`tenants needs one of: create, list, get, update, delete, logs`);
   const [step, ...rest] = sub === 'logs' ? extra : [undefined, ...extra];
   if (rest.length > 0) throw CliErrors.usage(`unexpected argument "${rest[0]}"`);
   if (sub === 'logs' && (!slug || !step)) throw CliErrors.usage('tenants logs needs a tenant slug and a step, e.g. tenantry tenants logs acme pod');
@@ -99,11 +103,12 @@ async function main(argv: string[]): Promise<void> {
       if (!values.tier) throw CliErrors.usage(`--tier is required: ${TIERS.join(' or ')}`);
       if (!isTier(values.tier)) throw CliErrors.usage(`unknown tier "${values.tier}"; use ${TIERS.join(' or ')}`);
     }
+    if (sub === 'update' && values.name === undefined) throw CliErrors.usage('tenants update needs what to change: --name <name>');
   }
   const timeoutSeconds = Number(values.timeout);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw CliErrors.usage('--timeout must be a number of seconds');
   await runTenantsCommand({
-    action: sub as 'create' | 'list' | 'get' | 'delete' | 'logs',
+    action: sub as TenantsCommand['action'],
     slug: slug ?? '',
     step,
     limit,

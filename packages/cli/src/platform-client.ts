@@ -32,6 +32,11 @@ export class PlatformClient {
     return this.call('GET', `/admin/api/tenants/${encodeURIComponent(slug)}`);
   }
 
+  /** Changes the tenant's spec; it converges in the background. */
+  update(slug: string, change: { name?: string }): Promise<TenantResource> {
+    return this.call('PATCH', `/admin/api/tenants/${encodeURIComponent(slug)}`, change);
+  }
+
   delete(slug: string): Promise<TenantResource> {
     return this.call('DELETE', `/admin/api/tenants/${encodeURIComponent(slug)}`);
   }

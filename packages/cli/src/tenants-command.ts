@@ -1,4 +1,4 @@
-/** @module `tenantry tenants …`: create, list, get, delete, with live step progress for --wait, and a step's log. */
+/** @module `tenantry tenants …`: create, list, get, update, delete, with live progress for --wait, and a step's log. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { delay, tenantHost, MASTER_SLUG } from '@tenantry/core';
@@ -7,7 +7,7 @@ import { CliError, CliErrors } from './errors.js';
 import { PlatformClient } from './platform-client.js';
 
 export interface TenantsCommand {
-  action: 'create' | 'list' | 'get' | 'delete' | 'logs';
+  action: 'create' | 'list' | 'get' | 'update' | 'delete' | 'logs';
   slug: string;
   /** The step whose log `logs` prints. */
   step?: string | undefined;
@@ -67,6 +67,16 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
       }
       return print(tenant.status === 'ready' ? `ready: ${tenant.url}` : `follow it with: tenantry tenants get ${tenant.slug}`, tenant);
     }
+    case 'update': {
+      let tenant = await client.update(command.slug, { ...(command.name !== undefined ? { name: command.name } : {}) });
+      if (!command.json) process.stdout.write(`tenant ${tenant.slug}: generation ${tenant.generation}, observed ${tenant.observedGeneration}\n`);
+      const generation = tenant.generation;
+      if (command.wait) tenant = await waitFor(client, command, (t) => t.observedGeneration >= generation);
+      return print(
+        tenant.observedGeneration >= generation ? `applied: ${tenant.spec.name}` : `applying; follow it with: tenantry tenants get ${tenant.slug}`,
+        tenant,
+      );
+    }
     case 'delete': {
       let tenant: TenantResource | undefined;
       try {
@@ -89,13 +99,21 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
   }
 }
 
-/** Polls the tenant, printing each step's change as it happens, until `done` or the timeout. */
+/** Polls the tenant, printing each step's and each condition's change as it happens, until `done` or the timeout. */
 async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t: TenantResource) => boolean): Promise<TenantResource> {
   const deadline = Date.now() + command.timeoutSeconds * 1000;
   const seen = new Map<string, string>();
+  const shown = new Map((await client.get(command.slug)).conditions.map((c) => [c.type, conditionLine(c)]));
   for (;;) {
     const tenant = await client.get(command.slug);
     if (!command.json) {
+      for (const condition of tenant.conditions) {
+        const line = conditionLine(condition);
+        if (shown.get(condition.type) !== line) {
+          shown.set(condition.type, line);
+          process.stdout.write(`  ${line}\n`);
+        }
+      }
       for (const step of tenant.steps) {
         // The detail (the step's last log line) is its live progress: shown while it works.
         const working = step.state === 'running' || step.state === 'removing';
@@ -113,10 +131,23 @@ async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t
   }
 }
 
+function conditionLine(c: TenantResource['conditions'][number]): string {
+  return `${c.type.padEnd(14)} ${c.status.padEnd(5)} ${c.reason}: ${c.message}`;
+}
+
 function describe(t: TenantResource): string {
-  const lines = [`${t.slug}  ${t.name}  ${t.tier}  ${t.status}  ${t.url}`];
+  const lines = [
+    `${t.slug}  ${t.url}`,
+    `spec:    name ${JSON.stringify(t.spec.name)}, tier ${t.spec.tier}, state ${t.spec.state} (generation ${t.generation})`,
+    `status:  ${t.status} (observed generation ${t.observedGeneration})`,
+  ];
   if (t.error) lines.push(`error: ${t.error}`);
+  lines.push('steps:');
   for (const s of t.steps) lines.push(`  ${s.name.padEnd(9)} ${s.state}${s.durationMs !== null ? ` ${s.durationMs} ms` : ''}${s.error ? ` — ${s.error}` : ''}`);
+  if (t.conditions.length > 0) {
+    lines.push('conditions:');
+    for (const c of t.conditions) lines.push(`  ${conditionLine(c)} (since ${c.lastTransitionTime})`);
+  }
   return lines.join('\n');
 }
 

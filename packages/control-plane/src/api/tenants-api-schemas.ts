@@ -4,7 +4,7 @@
  * the catalogue's error for its part of the request, with the field's rule as the message.
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATUSES, TEXT_PATTERN, TIERS, USAGE_MAX_HOURS } from '@tenantry/core';
+import { CONDITION_TYPES, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATES, TENANT_STATUSES, TEXT_PATTERN, TIERS, USAGE_MAX_HOURS } from '@tenantry/core';
 import { ErrorBody, errorResponses, Text, WholeNumberText } from '@tenantry/api-schemas';
 import { STEP_LOG_MAX_LINES } from '../catalog/tenant-catalog.js';
 import { ControlPlaneErrors } from '../errors.js';
@@ -25,6 +25,16 @@ const PathText = Text({ minLength: 1, description: 'must not contain control cha
 export const SlugParams = Type.Object({ slug: PathText });
 export const StepParams = Type.Object({ slug: PathText, step: PathText });
 
+/** A tenant's display name: one line of 1 to 100 characters, not only spaces. */
+function TenantName(more: string) {
+  return Type.String({
+    maxLength: 100,
+    // One line with at least one character that is not a space.
+    pattern: '^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$',
+    description: `must not contain control characters, and must be 1 to 100 characters, not only spaces${more ? ` ${more}` : ''}`,
+  });
+}
+
 export const NewTenant = Type.Object(
   {
     slug: Type.String({
@@ -35,16 +45,20 @@ export const NewTenant = Type.Object(
       description: `must be a DNS label such as "acme": 3 to 63 characters, only a-z, 0-9 and '-', not starting or ending with '-', and not a name reserved by the platform (${[...RESERVED_SLUGS].join(', ')})`,
     }),
     tier: Tier,
-    name: Type.Optional(
-      Type.String({
-        maxLength: 100,
-        // One line with at least one character that is not a space.
-        pattern: '^[^\\u0000-\\u001F\\u007F]*[^\\s\\u0000-\\u001F\\u007F][^\\u0000-\\u001F\\u007F]*$',
-        description: 'must not contain control characters, and must be 1 to 100 characters, not only spaces (default: the slug, capitalised)',
-      }),
-    ),
+    name: Type.Optional(TenantName('(default: the slug, capitalised)')),
   },
   { additionalProperties: false, description: 'e.g. {"slug":"acme","tier":"trial"}' },
+);
+
+const State = Type.Union(
+  TENANT_STATES.map((s) => Type.Literal(s)),
+  { description: `must be one of: ${TENANT_STATES.join(', ')}` },
+);
+
+/** `PATCH /admin/api/tenants/:slug`: the fields of the spec to change. */
+export const SpecChange = Type.Object(
+  { name: Type.Optional(TenantName('')), tier: Type.Optional(Tier), state: Type.Optional(State) },
+  { additionalProperties: false, minProperties: 1, description: 'e.g. {"name":"Acme Inc."}' },
 );
 
 export const LogQuery = Type.Object(
@@ -81,11 +95,26 @@ const Step = Type.Object({
   detail: Nullable(Type.String()),
   error: Nullable(Type.String()),
 });
+const Condition = Type.Object({
+  type: Type.Union(CONDITION_TYPES.map((t) => Type.Literal(t))),
+  status: Type.Union([Type.Literal('True'), Type.Literal('False'), Type.Literal('Unknown')]),
+  reason: Type.String({ description: 'CamelCase, for programs: Applied, Observed, Repaired, Updated, Missing, Unhealthy, ApplyFailed, …' }),
+  message: Type.String({ description: 'for people: what was seen or done' }),
+  lastTransitionTime: Timestamp,
+  observedGeneration: Type.Integer(),
+});
 export const Tenant = Type.Object({
   slug: Type.String(),
-  name: Type.String(),
+  name: Type.String({ description: "the spec's name" }),
   tier: Tier,
-  status: Type.Union(TENANT_STATUSES.map((s) => Type.Literal(s))),
+  spec: Type.Object({ name: Type.String(), tier: Tier, state: State }, { description: 'what the operator wants' }),
+  generation: Type.Integer({ description: 'counts changes to the spec, from 1' }),
+  status: Type.Union(
+    TENANT_STATUSES.map((s) => Type.Literal(s)),
+    { description: 'the phase' },
+  ),
+  observedGeneration: Type.Integer({ description: 'the generation the reconciler last converged (0 before it has)' }),
+  conditions: Type.Array(Condition, { description: 'what the reconciler last observed of each resource, and of the whole (Reconciled)' }),
   error: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -159,38 +188,45 @@ interface InputProblem {
   params: Record<string, unknown>;
 }
 
-/** Each field's rule (its description), by the part of the request it is in: `body:slug`, `params:slug`... */
+/** Each field's rule (its description), by the part of the request it is in: `querystring:limit`, `params:slug`... */
 const RULES: Record<string, string | undefined> = Object.fromEntries(
   (
     [
-      ['body', NewTenant],
       ['querystring', LogQuery],
       ['querystring', UsageQuery],
       ['params', StepParams],
     ] as const
   ).flatMap(([part, schema]) => Object.entries(schema.properties).map(([field, s]) => [`${part}:${field}`, (s as { description?: string }).description])),
 );
-const CREATE_FIELDS = Object.keys(NewTenant.properties);
+
+/** A route's JSON body schema: its fields' rules are their descriptions. */
+type BodySchema = typeof NewTenant | typeof SpecChange;
 
 /** The message for one refused input: the field and the rule it breaks. */
-function problemMessage(part: InputPart, problem: InputProblem): string {
+function problemMessage(part: InputPart, problem: InputProblem, body: BodySchema): string {
+  const fields = Object.keys(body.properties);
+  const listed = `${fields.slice(0, -1).join(', ')} and ${fields.at(-1)}`;
   const field = problem.instancePath.split('/').filter(Boolean).join('.') || (problem.keyword === 'required' ? String(problem.params.missingProperty) : '');
   if (problem.keyword === 'additionalProperties') {
     const extra = JSON.stringify(problem.params.additionalProperty);
-    return part === 'body'
-      ? `unknown field ${extra}; the fields are ${CREATE_FIELDS.slice(0, -1).join(', ')} and ${CREATE_FIELDS.at(-1)}`
-      : `unknown query parameter ${extra}`;
+    return part === 'body' ? `unknown field ${extra}; the fields are ${listed}` : `unknown query parameter ${extra}`;
   }
-  if (!field) return part === 'body' ? `the body must be a JSON object such as ${NewTenant.description?.replace(/^e\.g\. /, '')}` : `the ${part} is not valid`;
+  if (problem.keyword === 'minProperties') return `the body must have at least one of ${listed}`;
+  if (!field) return part === 'body' ? `the body must be a JSON object such as ${body.description?.replace(/^e\.g\. /, '')}` : `the ${part} is not valid`;
   if (problem.keyword === 'pattern' && problem.params.pattern === TEXT_PATTERN)
     return `${field} must not contain control characters (such as NUL, tab or line breaks)`;
-  const rule = RULES[`${part}:${field}`] ?? 'is not valid';
+  const rule =
+    (part === 'body' ? (body.properties as Record<string, { description?: string } | undefined>)[field]?.description : RULES[`${part}:${field}`]) ??
+    'is not valid';
   return problem.keyword === 'required' ? `${field} is required: it ${rule}` : `${field} ${rule}`;
 }
 
-/** Fastify's schema error formatter for the tenants API: a validation failure as the catalogue's error. */
-export function tenantsApiInputError(problems: InputProblem[], part: string): Error {
-  const message = problemMessage(part as InputPart, problems[0] ?? { instancePath: '', keyword: '', params: {} });
+/**
+ * Fastify's schema error formatter for the tenants API: a validation failure as the catalogue's
+ * error. `body`: the route's body schema (a tenant to create, unless the route says otherwise).
+ */
+export function tenantsApiInputError(problems: InputProblem[], part: string, body: BodySchema = NewTenant): Error {
+  const message = problemMessage(part as InputPart, problems[0] ?? { instancePath: '', keyword: '', params: {} }, body);
   if (part === 'params') return ControlPlaneErrors.invalidParam(message);
   if (part === 'querystring') return ControlPlaneErrors.invalidQuery(message);
   if (message.startsWith('slug ')) return ControlPlaneErrors.invalidSlug(message);

@@ -13,6 +13,8 @@ import { TENANTS_API_DOCUMENT_PATH, tenantsApi } from './tenants-api.js';
 let server: TestPostgres;
 let catalog: TenantCatalog;
 let app: FastifyInstance;
+/** What the API queued, as `action slug`. */
+const enqueued: string[] = [];
 /** Every route the tenants API registers, as `METHOD /path/{param}`. */
 const registered: string[] = [];
 
@@ -40,7 +42,7 @@ before(async () => {
   });
   await app.register(tenantsApi, {
     catalog,
-    queue: { enqueue: async () => undefined } as unknown as ProvisioningQueue,
+    queue: { enqueue: async (slug: string, action: string) => void enqueued.push(`${action} ${slug}`) } as unknown as ProvisioningQueue,
     // Lets every request through but one with a wrong token, so the tests can show what needs none.
     authorize: async (request) => {
       if (request.headers.authorization === 'Bearer wrong') throw new TenantryError('UNAUTHORIZED', 401, 'wrong admin token');
@@ -249,15 +251,19 @@ test('a refused input is a 400 with its error code and a message that names the 
   assert.equal(created.statusCode, 202, created.body);
   assert.equal(created.json().name, 'Named Inc', 'the name is trimmed');
   assert.deepEqual(Object.keys(created.json()).sort(), [
+    'conditions',
     'createdAt',
     'error',
+    'generation',
     'health',
     'host',
     'name',
+    'observedGeneration',
     'readyAt',
     'schemaError',
     'schemaVersion',
     'slug',
+    'spec',
     'status',
     'steps',
     'tier',
@@ -267,4 +273,55 @@ test('a refused input is a 400 with its error code and a message that names the 
   // The answer's schema keeps every field of the resource (a field it did not list would be dropped).
   const resource = tenantResource((await catalog.get('named'))!, { domain: 'localhost', port: 8080 });
   assert.deepEqual((await get('/admin/api/tenants/named')).json, JSON.parse(JSON.stringify(resource)));
+});
+
+test("PATCH changes a ready tenant's name (its generation counted, the reconciler queued); a tier or state change is a 409 that says why; bad input a 400", async () => {
+  const patch = async (slug: string, body: unknown) => {
+    const answer = await app.inject({
+      method: 'PATCH',
+      url: `/admin/api/tenants/${slug}`,
+      payload: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
+    return { status: answer.statusCode, json: answer.json() };
+  };
+  assert.equal((await patch('nobody', { name: 'X' })).status, 404);
+  await catalog.create({ slug: 'patched', name: 'Patched', tier: 'trial' }, STEP_NAMES);
+  const early = await patch('patched', { name: 'Too Early' });
+  assert.equal(early.status, 409);
+  assert.equal(early.json.error.code, 'TENANT_NOT_READY');
+  assert.match(early.json.error.message, /tenant patched is pending; its spec can change once it is ready/);
+  await catalog.setStatus('patched', 'ready');
+  enqueued.length = 0;
+
+  const renamed = await patch('patched', { name: '  Patched Inc.  ' });
+  assert.equal(renamed.status, 200);
+  assert.deepEqual(renamed.json.spec, { name: 'Patched Inc.', tier: 'trial', state: 'active' }, 'trimmed, as at creation');
+  assert.equal(renamed.json.name, 'Patched Inc.');
+  assert.equal(renamed.json.generation, 2);
+  assert.deepEqual(enqueued, ['reconcile patched']);
+  const again = await patch('patched', { name: 'Patched Inc.', tier: 'trial', state: 'active' });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.generation, 2, 'nothing changed, nothing counted');
+  assert.deepEqual(enqueued, ['reconcile patched']);
+
+  const refusals: [unknown, number, string, RegExp][] = [
+    [{ tier: 'production' }, 409, 'TIER_CHANGE_UNSUPPORTED', /cannot move to the production tier yet/],
+    [{ state: 'frozen' }, 409, 'FREEZE_UNSUPPORTED', /cannot be frozen yet/],
+    [{}, 400, 'INVALID_BODY', /the body must have at least one of name, tier and state/],
+    [{ name: 'X', color: 'red' }, 400, 'INVALID_BODY', /unknown field "color"; the fields are name, tier and state/],
+    [{ name: '   ' }, 400, 'INVALID_BODY', /name must not contain control characters, and must be 1 to 100 characters/],
+    [{ name: 'two\nlines' }, 400, 'INVALID_BODY', /name must not contain control characters/],
+    [{ state: 'asleep' }, 400, 'INVALID_BODY', /state must be one of: active, frozen/],
+    [{ tier: 'gold' }, 400, 'INVALID_TIER', /tier must be one of: production, trial/],
+    ['Patched', 400, 'INVALID_BODY', /the body must be a JSON object such as \{"name":"Acme Inc."\}/],
+  ];
+  for (const [body, status, code, message] of refusals) {
+    const answer = await patch('patched', body);
+    assert.equal(answer.status, status, JSON.stringify(body));
+    assert.equal(answer.json.error.code, code, JSON.stringify(body));
+    assert.match(answer.json.error.message, message, JSON.stringify(body));
+  }
+  const record = (await catalog.get('patched'))!;
+  assert.deepEqual([record.spec, record.generation], [{ name: 'Patched Inc.', tier: 'trial', state: 'active' }, 2], 'no refused change was kept');
 });

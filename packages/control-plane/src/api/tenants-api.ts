@@ -20,6 +20,7 @@ import {
   PlatformUsage,
   PlatformUsageQuery,
   SlugParams,
+  SpecChange,
   StepLogAnswer,
   StepParams,
   streamed,
@@ -190,6 +191,38 @@ async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): 
       const tenant = await catalog.get(request.params.slug);
       if (!tenant) throw ControlPlaneErrors.tenantNotFound(request.params.slug);
       return resource(tenant);
+    },
+  );
+
+  // The spec changes here; the reconciler converges the tenant to it (observedGeneration follows the generation).
+  app.patch<{ Params: Static<typeof SlugParams>; Body: Static<typeof SpecChange> }>(
+    '/admin/api/tenants/:slug',
+    {
+      schema: {
+        tags,
+        summary: "Change a tenant's spec (its name; tier and state once moving and freezing exist); it converges in the background",
+        description:
+          'Answers the tenant with its spec changed and its generation counted; its observedGeneration reaches the generation once the reconciler has applied the change (a name goes into its mail and pod).',
+        params: SlugParams,
+        body: SpecChange,
+        response: { 200: Tenant, 404: ErrorBody, 409: ErrorBody, ...OPERATOR_ONLY },
+      },
+      schemaErrorFormatter: (problems, part) => tenantsApiInputError(problems, part, SpecChange),
+    },
+    async (request) => {
+      const { slug } = request.params;
+      const { tier, state } = request.body;
+      const name = request.body.name?.trim();
+      const tenant = await catalog.get(slug);
+      if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
+      if (tenant.status !== 'ready') throw ControlPlaneErrors.tenantNotReady(slug, tenant.status);
+      if (tier !== undefined && tier !== tenant.spec.tier) throw ControlPlaneErrors.tierChangeUnsupported(slug, tier);
+      if (state !== undefined && state !== tenant.spec.state) throw ControlPlaneErrors.freezeUnsupported(slug);
+      if (name === undefined || name === tenant.spec.name) return resource(tenant);
+      const renamed = await catalog.rename(slug, name);
+      if (!renamed) throw ControlPlaneErrors.tenantNotFound(slug);
+      await queue.enqueue(slug, 'reconcile');
+      return resource(renamed);
     },
   );
 
