@@ -71,7 +71,7 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
       let tenant = await client.update(command.slug, { ...(command.name !== undefined ? { name: command.name } : {}) });
       if (!command.json) process.stdout.write(`tenant ${tenant.slug}: generation ${tenant.generation}, observed ${tenant.observedGeneration}\n`);
       const generation = tenant.generation;
-      if (command.wait) tenant = await waitFor(client, command, (t) => t.observedGeneration >= generation);
+      if (command.wait) tenant = await waitFor(client, command, (t) => t.observedGeneration >= generation, tenant);
       return print(
         tenant.observedGeneration >= generation ? `applied: ${tenant.spec.name}` : `applying; follow it with: tenantry tenants get ${tenant.slug}`,
         tenant,
@@ -100,10 +100,11 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
 }
 
 /** Polls the tenant, printing each step's and each condition's change as it happens, until `done` or the timeout. */
-async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t: TenantResource) => boolean): Promise<TenantResource> {
+async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t: TenantResource) => boolean, from?: TenantResource): Promise<TenantResource> {
   const deadline = Date.now() + command.timeoutSeconds * 1000;
-  const seen = new Map<string, string>();
-  const shown = new Map((await client.get(command.slug)).conditions.map((c) => [c.type, conditionLine(c)]));
+  // What `from` showed is not news: only changes since are printed.
+  const seen = new Map<string, string>((from?.steps ?? []).map((step) => [step.name, stepLine(step)]));
+  const shown = new Map((from?.conditions ?? []).map((c) => [c.type, conditionLine(c)]));
   for (;;) {
     const tenant = await client.get(command.slug);
     if (!command.json) {
@@ -115,9 +116,7 @@ async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t
         }
       }
       for (const step of tenant.steps) {
-        // The detail (the step's last log line) is its live progress: shown while it works.
-        const working = step.state === 'running' || step.state === 'removing';
-        const line = `${step.state}${step.detail && working ? `: ${step.detail}` : ''}`;
+        const line = stepLine(step);
         if (seen.get(step.name) !== line && step.state !== 'pending') {
           seen.set(step.name, line);
           const took = step.durationMs !== null && (step.state === 'done' || step.state === 'removed') ? ` (${step.durationMs} ms)` : '';
@@ -129,6 +128,12 @@ async function waitFor(client: PlatformClient, command: TenantsCommand, done: (t
     if (Date.now() > deadline) throw CliErrors.timeout(command.slug, command.timeoutSeconds);
     await delay(100);
   }
+}
+
+/** A step's state, with its detail (its last log line: its live progress) while it works. */
+function stepLine(step: TenantResource['steps'][number]): string {
+  const working = step.state === 'running' || step.state === 'removing';
+  return `${step.state}${step.detail && working ? `: ${step.detail}` : ''}`;
 }
 
 function conditionLine(c: TenantResource['conditions'][number]): string {

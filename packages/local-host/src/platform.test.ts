@@ -242,6 +242,30 @@ test("each tenant has a Redis server of its own; its analytics login on the plat
   }
 });
 
+test('tenantry tenants update renames a tenant: the reconciler applies it to its mail and pod, and observes the new generation', async () => {
+  const update = platform.cli('tenants', 'update', 'alpha', '--name', 'Alpha Renamed', '--wait', '--timeout', '60');
+  assert.equal(update.status, 0, update.stderr);
+  assert.match(update.stdout, /tenant alpha: generation 2, observed 1/);
+  assert.match(update.stdout, /PodReady +True +Updated: the spec's name changed; applied again/);
+  assert.match(update.stdout, /applied: Alpha Renamed/);
+  const tenant = (await platform.api('GET', '/admin/api/tenants/alpha')).json;
+  assert.deepEqual([tenant.generation, tenant.observedGeneration, tenant.spec.name], [2, 2, 'Alpha Renamed']);
+  assert.equal(tenant.conditions.find((c: { type: string }) => c.type === 'DatabaseReady').reason, 'Observed', 'the database was not touched');
+  assert.equal(platform.podEnv('alpha').TENANT_NAME, 'Alpha Renamed');
+  assert.match(platform.podEnv('alpha', 'scheduler').MAIL_FROM!, /^"Alpha Renamed" </);
+  await waitFor(async () => (await platform.http('alpha.localhost', '/api/user/config')).json?.name === 'Alpha Renamed', {
+    what: "alpha's pod to serve its new name",
+    timeoutMs: 30_000,
+  });
+  const get = platform.cli('tenants', 'get', 'alpha');
+  assert.match(get.stdout, /spec: +name "Alpha Renamed", tier trial, state active \(generation 2\)/);
+  assert.match(get.stdout, /status: +ready \(observed generation 2\)/);
+  assert.match(get.stdout, /Reconciled +True +Converged/);
+  const refused = platform.cli('tenants', 'update', 'alpha');
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /tenants update needs what to change: --name <name>/);
+});
+
 test('header tricks never reach another tenant', async () => {
   const tricks: Record<string, string>[] = [
     { 'x-forwarded-host': 'bravo.localhost' },

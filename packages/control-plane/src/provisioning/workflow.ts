@@ -202,12 +202,12 @@ export class ProvisioningWorkflow {
     stale: ReadonlyMap<string, Staleness>,
     outputs: ReadonlyMap<string, unknown>,
   ): Promise<Staleness | undefined> {
-    const input = step.reads.steps.find((name) => stale.has(name));
-    if (input) return { reason: 'InputChanged', message: `step ${input} is applied again, and ${step.name} takes its output` };
     if (!recorded || recorded.state !== 'done') return { reason: 'NotApplied', message: `step ${step.name} is ${recorded?.state ?? 'unknown'}` };
     // A step applied by a version that did not record its spec is taken as applied for the current one.
     const changed = step.reads.spec.filter((field) => recorded.spec && recorded.spec[field] !== spec[field]);
     if (changed.length > 0) return { reason: 'SpecChanged', message: `the spec's ${changed.join(' and ')} changed` };
+    const input = step.reads.steps.find((name) => stale.has(name));
+    if (input) return { reason: 'InputChanged', message: `step ${input} is applied again, and ${step.name} takes its output` };
     let observed: Observed;
     try {
       // Observing changes nothing, so it reports nothing to the step's log.
