@@ -5,7 +5,7 @@
  * the stream lives under the tenant's Redis prefix, and the queue step's removal deletes it with every other key.
  */
 import { Admin } from '@platformatic/kafka';
-import type { AnalyticsBusDriver, AnalyticsGrant, TenantRef } from '@tenantry/control-plane';
+import type { AnalyticsBusDriver, AnalyticsGrant, Observed, TenantRef } from '@tenantry/control-plane';
 import { kafkaConnectionOptions, type KafkaAuth } from './kafka-auth.js';
 import { analyticsTopic, ensureTopics } from './kafka-bus.js';
 
@@ -16,6 +16,11 @@ export class RedisStreamsBusDriver implements AnalyticsBusDriver {
 
   async remove(): Promise<void> {
     // Removed with the tenant's Redis prefix.
+  }
+
+  /** Present: the stream is made by the first event and lives under the tenant's Redis prefix (the queue step's to observe). */
+  async observe(): Promise<Observed> {
+    return { state: 'present' };
   }
 }
 
@@ -57,5 +62,12 @@ export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
     await this.withAdmin(async (admin) => {
       if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
     });
+  }
+
+  /** Whether the tenant's topic exists on the cluster. */
+  async observe(tenant: TenantRef): Promise<Observed> {
+    const topic = analyticsTopic(tenant.slug);
+    const topics = await this.withAdmin((admin) => admin.listTopics());
+    return topics.includes(topic) ? { state: 'present' } : { state: 'missing', message: `Kafka has no topic ${topic} for ${tenant.slug}'s analytics` };
   }
 }

@@ -4,6 +4,7 @@ import type {
   DatabaseGrant,
   JobQueueGrant,
   MailGrant,
+  Observed,
   PlatformDrivers,
   PodDeployment,
   ProgressReporter,
@@ -28,6 +29,8 @@ export interface ProvisioningStep {
   apply(ctx: StepContext): Promise<unknown>;
   /** Removes whatever the step made, whole or partial; a no-op when nothing is there. */
   remove(ctx: StepContext): Promise<void>;
+  /** Whether what the step made is there and working, given the `output` its apply recorded; changes nothing. */
+  observe(ctx: StepContext, output: unknown): Promise<Observed>;
 }
 
 function outputOf<T>(ctx: StepContext, step: string): T {
@@ -41,6 +44,7 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     name: 'database',
     apply: (ctx) => ctx.drivers.database.create(ctx.tenant, ctx.progress),
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
+    observe: (ctx, output) => ctx.drivers.database.observe(ctx.tenant, output as DatabaseGrant),
   },
   {
     // Before the pod starts, so its programs find the schema current and start at once.
@@ -51,28 +55,33 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
       await ctx.recordSchemaVersion(version);
       return { version, applied };
     },
-    // The schema goes with the database.
+    // The schema goes with the database; fleet migrations manage its version.
     remove: async () => undefined,
+    observe: async () => ({ state: 'present' }),
   },
   {
     name: 'storage',
     apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.storage.observe(ctx.tenant, output as StorageGrant),
   },
   {
     name: 'queue',
     apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.queue.observe(ctx.tenant, output as JobQueueGrant),
   },
   {
     name: 'mail',
     apply: (ctx) => ctx.drivers.mail.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.mail.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.mail.observe(ctx.tenant, output as MailGrant),
   },
   {
     name: 'analytics',
     apply: (ctx) => ctx.drivers.analytics.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.analytics.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.analytics.observe(ctx.tenant, output as AnalyticsGrant),
   },
   {
     name: 'pod',
@@ -93,6 +102,7 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
       );
     },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),
+    observe: (ctx) => ctx.drivers.compute.observe(ctx.tenant),
   },
   {
     name: 'route',
@@ -101,6 +111,8 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
       return { published: true };
     },
     remove: (ctx) => ctx.drivers.routing.remove(ctx.tenant),
+    // Its own output says only that it was published; the pod's says where to.
+    observe: (ctx) => ctx.drivers.routing.observe(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod')),
   },
 ];
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Logger } from '@tenantry/core';
 import { TenantCatalog, type NewStepLogLine } from '../catalog/tenant-catalog.js';
-import type { PlatformDrivers } from '../drivers.js';
+import type { Observed, PlatformDrivers } from '../drivers.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
 import { DeprovisioningIncompleteError, ProvisioningWorkflow } from './workflow.js';
@@ -34,6 +34,9 @@ function recordingLogger(): { log: Logger; warnings: { fields: Record<string, un
   };
   return { log: log as unknown as Logger, warnings };
 }
+
+/** What these steps' resources look like: they have none. */
+const present = async (): Promise<Observed> => ({ state: 'present' });
 
 const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
 
@@ -75,6 +78,7 @@ test('many quick progress lines are kept in the order reported, however the pool
       return { streamed: true };
     },
     remove: async () => undefined,
+    observe: present,
   };
   await create('wf-stream', [streamed]);
   await workflow([streamed]).provision('wf-stream');
@@ -104,6 +108,7 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
       return {};
     },
     remove: async () => undefined,
+    observe: present,
   };
   await create('wf-retry', [flaky]);
   await workflow([flaky]).provision('wf-retry');
@@ -131,6 +136,7 @@ test('a step that keeps failing shows every attempt, then the clean-up of every 
       return {};
     },
     remove: async (ctx) => ctx.progress('deleting what was made'),
+    observe: present,
   };
   const broken: ProvisioningStep = {
     name: 'broken',
@@ -138,6 +144,7 @@ test('a step that keeps failing shows every attempt, then the clean-up of every 
       throw new Error('quota exceeded');
     },
     remove: async () => undefined,
+    observe: present,
   };
   await create('wf-failed', [made, broken]);
   await workflow([made, broken]).provision('wf-failed');
@@ -176,6 +183,7 @@ test('removal progress and a failed removal are in the log of a tenant being del
       ctx.progress('terraform destroy');
       throw new Error('state lock held by another run');
     },
+    observe: present,
   };
   await create('wf-delete', [stuck]);
   const flow = workflow([stuck]);
@@ -206,6 +214,7 @@ test('an append that fails is a warning, and the step goes on', async () => {
         return {};
       },
       remove: async () => undefined,
+      observe: present,
     };
     await create('wf-warn', [step], flakyCatalog);
     await workflow([step], log, flakyCatalog).provision('wf-warn');
