@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
 import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { waitFor } from '@tenantry/core';
-import { CommandError, runCommand } from './command.js';
+import { CommandError, kubectlGet, runCommand } from './command.js';
 import { MASTER_SERVICE_ACCOUNT, releaseName, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace } from './tenant-namespace.js';
 
 export interface HelmOptions {
@@ -128,22 +128,10 @@ export class HelmCompute implements ComputeDriver {
     if (status === undefined) return { state: 'missing', message: `helm has no release ${release} in ${this.options.releaseNamespace}` };
     if (status !== 'deployed') return { state: 'unhealthy', message: `helm release ${release} is ${status}, not deployed` };
     const namespace = tenantNamespace(tenant);
-    let json: string;
-    try {
-      json = await runCommand(this.options.kubectl ?? 'kubectl', ['get', 'deployments', '--namespace', namespace, '-o', 'json'], {
-        env: this.options.env,
-        timeoutMs: 60_000,
-        quietStdout: true,
-      });
-    } catch (err) {
-      if (!(err instanceof CommandError && /forbidden|not ?found/i.test(err.output))) throw err;
-      return {
-        state: 'unhealthy',
-        message: `cannot read the Deployments of ${namespace} (is the namespace, or the master's binding in it, gone?): ${err.message}`,
-      };
-    }
     type Deployment = { metadata: { name: string }; spec?: { replicas?: number }; status?: { readyReplicas?: number } };
-    const deployments = (JSON.parse(json) as { items: Deployment[] }).items;
+    const got = await kubectlGet<{ items: Deployment[] }>(this.options.kubectl ?? 'kubectl', ['deployments', '--namespace', namespace], this.options.env);
+    if ('absent' in got) return { state: 'unhealthy', message: `the Deployments of ${namespace} cannot be read (its namespace gone?): ${got.absent}` };
+    const deployments = got.object.items;
     const problems = this.options.programs.flatMap((program) => {
       const deployment = deployments.find((d) => d.metadata.name === program);
       if (!deployment) return [`Deployment ${program} is gone`];

@@ -5,7 +5,7 @@
  * the local gateway's 503 and Retry-After.
  */
 import type { Observed, PodDeployment, RoutingDriver, TenantRef } from '@tenantry/control-plane';
-import { CommandError, runCommand } from './command.js';
+import { kubectlGet } from './command.js';
 import { tenantNamespace } from './tenant-namespace.js';
 
 export interface IngressRoutingOptions {
@@ -28,19 +28,10 @@ export class IngressRouting implements RoutingDriver {
   /** The tenant's Ingress with its host rule; both come with the pod step's release, which makes them again. */
   async observe(tenant: TenantRef, _deployment: PodDeployment): Promise<Observed> {
     const namespace = tenantNamespace(tenant);
-    let json: string;
-    try {
-      json = await runCommand(this.options.kubectl ?? 'kubectl', ['get', 'ingress', 'tenant', '--namespace', namespace, '-o', 'json'], {
-        env: this.options.env,
-        timeoutMs: 60_000,
-        quietStdout: true,
-      });
-    } catch (err) {
-      // Forbidden: the namespace is gone, and with it the master's binding there.
-      if (!(err instanceof CommandError && /forbidden|not ?found/i.test(err.output))) throw err;
-      return { state: 'missing', message: `${namespace} has no Ingress tenant: ${err.message}` };
-    }
-    const hosts = ((JSON.parse(json) as { spec?: { rules?: { host?: string }[] } }).spec?.rules ?? []).map((r) => r.host);
+    type Ingress = { spec?: { rules?: { host?: string }[] } };
+    const got = await kubectlGet<Ingress>(this.options.kubectl ?? 'kubectl', ['ingress', 'tenant', '--namespace', namespace], this.options.env);
+    if ('absent' in got) return { state: 'missing', message: `${namespace} has no Ingress tenant: ${got.absent}` };
+    const hosts = (got.object.spec?.rules ?? []).map((r) => r.host);
     const host = `${tenant.slug}.${this.options.domain}`;
     if (!hosts.includes(host)) return { state: 'unhealthy', message: `the Ingress of ${namespace} routes ${hosts.join(', ') || 'no host'}, not ${host}` };
     return { state: 'present' };
