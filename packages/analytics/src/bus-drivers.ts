@@ -5,7 +5,7 @@
  * Redis that may only append to the tenant's stream.
  */
 import { Admin } from '@platformatic/kafka';
-import type { AnalyticsBusDriver, AnalyticsGrant, TenantRef } from '@tenantry/control-plane';
+import { observeRedisLogin, type AnalyticsBusDriver, type AnalyticsGrant, type Observed, type TenantRef } from '@tenantry/control-plane';
 import { randomSecret, saveRedisUsers, tenantAnalyticsRules, tenantAnalyticsUser, tenantRedisPrefix } from '@tenantry/core';
 import { Redis } from 'ioredis';
 import { kafkaConnectionOptions, type KafkaAuth } from './kafka-auth.js';
@@ -47,6 +47,15 @@ export class RedisStreamsBusDriver implements AnalyticsBusDriver {
   async close(): Promise<void> {
     this.admin?.disconnect();
   }
+
+  /**
+   * The tenant's analytics login answers PING on the platform's Redis (the stream itself is made by
+   * its first event); without a login of its own, present (the queue step observes its login).
+   */
+  async observe(_tenant: TenantRef, grant: AnalyticsGrant): Promise<Observed> {
+    const url = grant.env.ANALYTICS_REDIS_URL;
+    return url ? observeRedisLogin(url) : { state: 'present' };
+  }
 }
 
 export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
@@ -87,5 +96,12 @@ export class KafkaTopicsBusDriver implements AnalyticsBusDriver {
     await this.withAdmin(async (admin) => {
       if ((await admin.listTopics()).includes(topic)) await admin.deleteTopics({ topics: [topic] });
     });
+  }
+
+  /** Whether the tenant's topic exists on the cluster. */
+  async observe(tenant: TenantRef): Promise<Observed> {
+    const topic = analyticsTopic(tenant.slug);
+    const topics = await this.withAdmin((admin) => admin.listTopics());
+    return topics.includes(topic) ? { state: 'present' } : { state: 'missing', message: `Kafka has no topic ${topic} for ${tenant.slug}'s analytics` };
   }
 }

@@ -12,16 +12,22 @@ export interface TenantRef {
   tier: Tier;
 }
 
-/** What a driver sees of one of a tenant's resources; observing never changes anything. */
-export type Observed =
-  | { state: 'present' }
-  /** Not there: applying its step again makes it. */
-  | { state: 'missing'; message: string }
-  /** There but not working: applying its step again repairs it. */
-  | { state: 'unhealthy'; message: string };
-
 /** Reports a line of progress from inside a step (shown in the CLI and stored with the step). */
 export type ProgressReporter = (message: string) => void;
+
+/**
+ * What a driver sees of one of a tenant's resources; observing never changes anything. Each driver's
+ * `observe` answers for the resource its `create` (or `deploy`, `publish`) made, from the grant that call
+ * returned, and rejects when it cannot look at all (e.g. a server shared by every tenant is unreachable):
+ * that says nothing about the tenant's resource.
+ */
+export type Observed =
+  /** There and working. */
+  | { state: 'present' }
+  /** Not there: applying its step again makes it. `message` says what is gone. */
+  | { state: 'missing'; message: string }
+  /** There but not working: applying its step again repairs it. `message` says what is wrong. */
+  | { state: 'unhealthy'; message: string };
 
 export interface DatabaseGrant {
   /** The tenant's own connection URL: its login role, its database, nothing else. */
@@ -35,6 +41,11 @@ export interface DatabaseDriver {
   create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant>;
   /** Removes the database, its roles and any instance made for it; a no-op when nothing is left. */
   remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
+  /**
+   * Logs in with `grant.url` and runs a query: missing when the login or database is refused (role, password
+   * or database gone), unhealthy when the tenant's own (dedicated) server does not answer.
+   */
+  observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed>;
 }
 
 export interface StorageGrant {
@@ -47,6 +58,8 @@ export interface StorageGrant {
 export interface StorageDriver {
   create(tenant: TenantRef): Promise<StorageGrant>;
   remove(tenant: TenantRef): Promise<void>;
+  /** Whether the tenant's prefix is there and reachable as the grant says (a folder of the tenant's own; an S3 prefix with its credentials). */
+  observe(tenant: TenantRef, grant: StorageGrant): Promise<Observed>;
 }
 
 export interface JobQueueGrant {
@@ -61,6 +74,8 @@ export interface JobQueueDriver {
   create(tenant: TenantRef): Promise<JobQueueGrant>;
   /** Removes the user and every key under the tenant's prefix. */
   remove(tenant: TenantRef): Promise<void>;
+  /** Logs in to Redis with `grant.url` and sends PING: missing when the login is refused (user deleted or password changed). */
+  observe(tenant: TenantRef, grant: JobQueueGrant): Promise<Observed>;
 }
 
 export interface MailGrant {
@@ -77,6 +92,8 @@ export interface MailDriver {
   create(tenant: TenantRef): Promise<MailGrant>;
   /** Revokes them and drops anything kept for the tenant. */
   remove(tenant: TenantRef): Promise<void>;
+  /** Whether the grant's credentials still hold, as far as the mail server lets that be checked. */
+  observe(tenant: TenantRef, grant: MailGrant): Promise<Observed>;
 }
 
 export interface AnalyticsGrant {
@@ -89,6 +106,8 @@ export interface AnalyticsBusDriver {
   create(tenant: TenantRef): Promise<AnalyticsGrant>;
   /** Deletes it with any events not yet consumed. */
   remove(tenant: TenantRef): Promise<void>;
+  /** Whether the tenant's topic or stream is there (present when the bus has nothing of the tenant's own to check). */
+  observe(tenant: TenantRef, grant: AnalyticsGrant): Promise<Observed>;
 }
 
 export interface SchemaVersion {
@@ -114,6 +133,8 @@ export interface ComputeDriver {
    */
   deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment>;
   remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
+  /** Whether the tenant's pod runs: missing when it is gone, unhealthy when one of its programs is down or not ready. */
+  observe(tenant: TenantRef): Promise<Observed>;
 }
 
 export interface RoutingDriver {
@@ -122,6 +143,8 @@ export interface RoutingDriver {
   /** Sends the tenant's host to its pod. */
   publish(tenant: TenantRef, deployment: PodDeployment): Promise<void>;
   remove(tenant: TenantRef): Promise<void>;
+  /** Whether the tenant's host is routed to the pod `deployment` describes (missing when the host is unknown). */
+  observe(tenant: TenantRef, deployment: PodDeployment): Promise<Observed>;
   /** The tenant's public origin, e.g. https://acme.example.com/. */
   publicUrl(tenant: TenantRef): string;
 }

@@ -4,6 +4,7 @@
  * (worker) load when IS_MASTER=true.
  */
 export * from './drivers.js';
+export * from './observe.js';
 export * from './errors.js';
 export * from './catalog/tenant-catalog.js';
 export * from './catalog/output-seal.js';

@@ -6,22 +6,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
 import type { DatabaseDriver, StorageDriver, TenantRef } from '../drivers.js';
+import { connects } from '../observe.js';
+
+// Tests of every package check logins with it.
+export { connects };
 
 const silent = () => undefined;
-
-/** True when `url` logs in and answers a query, else the error message. */
-export async function connects(url: string): Promise<true | string> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (err) {
-    return (err as Error).message;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
 
 function databaseOf(url: string): string {
   return new URL(url).pathname.slice(1);
@@ -72,6 +62,21 @@ export function databaseDriverContract(name: string, driver: () => DatabaseDrive
     }
   });
 
+  test(`${name}: observing finds the database present after create, missing after remove, and changes neither`, async () => {
+    const c: TenantRef = { slug: 'contract-c', name: 'Contract C', tier };
+    const grant = await driver().create(c, silent);
+    assert.deepEqual(await driver().observe(c, grant), { state: 'present' });
+    assert.deepEqual(await driver().observe(c, grant), { state: 'present' }, 'observing again sees the same');
+    await driver().remove(c, silent);
+    const gone = await driver().observe(c, grant);
+    assert.equal(gone.state, 'missing', JSON.stringify(gone));
+    assert.ok(gone.state === 'missing' && gone.message.length > 0, 'it says what is gone');
+    assert.notEqual(await connects(grant.url), true, 'observing made nothing');
+    const again = await driver().create(c, silent);
+    assert.deepEqual(await driver().observe(c, again), { state: 'present' }, 'applying again makes it');
+    await driver().remove(c, silent);
+  });
+
   test(`${name}: removal leaves nothing to log in to, and removing again is a no-op`, async () => {
     const grant = await driver().create(a, silent);
     await driver().remove(a, silent);
@@ -93,6 +98,19 @@ export function storageDriverContract(name: string, driver: () => StorageDriver,
     assert.ok(await exists(first.url));
     await driver().remove(tenant);
     assert.ok(!(await exists(first.url)));
+    await driver().remove(tenant);
+  });
+
+  test(`${name}: observing finds the prefix present after create, missing after remove, and changes neither`, async () => {
+    const grant = await driver().create(tenant);
+    assert.deepEqual(await driver().observe(tenant, grant), { state: 'present' });
+    await driver().remove(tenant);
+    const gone = await driver().observe(tenant, grant);
+    assert.equal(gone.state, 'missing', JSON.stringify(gone));
+    assert.ok(gone.state === 'missing' && gone.message.length > 0, 'it says what is gone');
+    assert.ok(!(await exists(grant.url)), 'observing made nothing');
+    const again = await driver().create(tenant);
+    assert.deepEqual(await driver().observe(tenant, again), { state: 'present' }, 'applying again makes it');
     await driver().remove(tenant);
   });
 }

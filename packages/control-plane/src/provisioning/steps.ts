@@ -35,15 +35,13 @@ export interface ProvisioningStep {
     /** Fields of the tenant's spec it uses. */
     spec: readonly (keyof TenantSpec)[];
   };
-  /** Looks at what the step made, given its recorded output; never changes anything. */
-  observe(ctx: StepContext, output: unknown): Promise<Observed>;
   /** Makes (or finds) the step's resources; the result is stored in the catalog for later steps. */
   apply(ctx: StepContext): Promise<unknown>;
   /** Removes whatever the step made, whole or partial; a no-op when nothing is there. */
   remove(ctx: StepContext): Promise<void>;
+  /** Whether what the step made is there and working, given the `output` its apply recorded; changes nothing. */
+  observe(ctx: StepContext, output: unknown): Promise<Observed>;
 }
-
-const PRESENT: Observed = { state: 'present' };
 
 function outputOf<T>(ctx: StepContext, step: string): T {
   const output = ctx.outputs.get(step);
@@ -56,62 +54,61 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     name: 'database',
     condition: 'DatabaseReady',
     reads: { steps: [], spec: ['tier'] },
-    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.database.create(ctx.tenant, ctx.progress),
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
+    observe: (ctx, output) => ctx.drivers.database.observe(ctx.tenant, output as DatabaseGrant),
   },
   {
     // Before the pod starts, so its programs find the schema current and start at once.
     name: 'schema',
     condition: 'SchemaReady',
     reads: { steps: ['database'], spec: [] },
-    observe: async () => PRESENT,
     apply: async (ctx) => {
       ctx.progress(`migrating to schema version ${ctx.drivers.schema.latestVersion}`);
       const { version, applied } = await ctx.drivers.schema.migrate(outputOf<DatabaseGrant>(ctx, 'database').url);
       await ctx.recordSchemaVersion(version);
       return { version, applied };
     },
-    // The schema goes with the database.
+    // The schema goes with the database; fleet migrations manage its version.
     remove: async () => undefined,
+    observe: async () => ({ state: 'present' }),
   },
   {
     name: 'storage',
     condition: 'StorageReady',
     reads: { steps: [], spec: [] },
-    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.storage.observe(ctx.tenant, output as StorageGrant),
   },
   {
     name: 'queue',
     condition: 'QueueReady',
     reads: { steps: [], spec: [] },
-    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.queue.observe(ctx.tenant, output as JobQueueGrant),
   },
   {
     name: 'mail',
     condition: 'MailReady',
     reads: { steps: [], spec: ['name'] },
-    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.mail.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.mail.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.mail.observe(ctx.tenant, output as MailGrant),
   },
   {
     name: 'analytics',
     condition: 'AnalyticsReady',
     reads: { steps: [], spec: [] },
-    observe: async () => PRESENT,
     apply: (ctx) => ctx.drivers.analytics.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.analytics.remove(ctx.tenant),
+    observe: (ctx, output) => ctx.drivers.analytics.observe(ctx.tenant, output as AnalyticsGrant),
   },
   {
     name: 'pod',
     condition: 'PodReady',
     reads: { steps: ['database', 'queue', 'storage', 'mail', 'analytics'], spec: ['name', 'tier'] },
-    observe: async () => PRESENT,
     apply: (ctx) => {
       const mail = outputOf<MailGrant>(ctx, 'mail');
       return ctx.drivers.compute.deploy(
@@ -129,17 +126,19 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
       );
     },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),
+    observe: (ctx) => ctx.drivers.compute.observe(ctx.tenant),
   },
   {
     name: 'route',
     condition: 'Routed',
     reads: { steps: ['pod'], spec: [] },
-    observe: async () => PRESENT,
     apply: async (ctx) => {
       await ctx.drivers.routing.publish(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod'));
       return { published: true };
     },
     remove: (ctx) => ctx.drivers.routing.remove(ctx.tenant),
+    // Its own output says only that it was published; the pod's says where to.
+    observe: (ctx) => ctx.drivers.routing.observe(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod')),
   },
 ];
 

@@ -77,3 +77,23 @@ test("tenant A's credentials reach its own prefix and are refused on tenant B's:
   assert.deepEqual(await bravoStore.list(), ['.tenantry', 'files/b.txt']);
   await storage.remove({ slug: 'bravo', name: 'Bravo', tier: 'production' });
 });
+
+test("observing with credentials the server refuses: missing, and the message says so; the prefix's own are present", async () => {
+  const storage = driver();
+  const tenant = { slug: 'charlie', name: 'Charlie', tier: 'trial' } as const;
+  const grant = await storage.create(tenant);
+  assert.deepEqual(await storage.observe(tenant, grant), { state: 'present' });
+  const forged = { ...grant, env: { ...grant.env, AWS_SECRET_ACCESS_KEY: 'not-the-secret-key' } };
+  const refused = await storage.observe(tenant, forged);
+  assert.equal(refused.state, 'missing');
+  assert.match(
+    refused.state === 'missing' ? refused.message : '',
+    /^charlie's credentials are refused on s3:\/\/tenant-data\/charlie\/ \(SignatureDoesNotMatch\)/,
+  );
+  // Another tenant's credentials on this prefix: refused by its policy.
+  const delta = await storage.create({ slug: 'delta', name: 'Delta', tier: 'trial' });
+  const crossed = await storage.observe(tenant, { ...grant, env: delta.env });
+  assert.match(crossed.state === 'missing' ? crossed.message : '', /\(AccessDenied\)/);
+  await storage.remove(tenant);
+  await storage.remove({ slug: 'delta', name: 'Delta', tier: 'trial' });
+});

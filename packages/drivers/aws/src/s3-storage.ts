@@ -6,7 +6,7 @@
  */
 import { CreateBucketCommand, DeleteObjectsCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
+import type { Observed, StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
 import { policyForTenant } from './storage-policy.js';
 
 export interface S3StorageOptions {
@@ -74,6 +74,34 @@ export class S3PrefixStorage implements StorageDriver {
   async remove(tenant: TenantRef): Promise<void> {
     policyForTenant(this.options.bucket, tenant.slug);
     await deletePrefix(this.s3, this.options.bucket, `${tenant.slug}/`);
+  }
+
+  /**
+   * Lists the prefix with the grant's credentials, as the pod would: missing when they are refused (expired,
+   * or the prefix is not theirs) or the prefix's marker is gone (removed).
+   */
+  async observe(tenant: TenantRef, grant: StorageGrant): Promise<Observed> {
+    const env = grant.env ?? {};
+    const { host: bucket, pathname } = new URL(grant.url);
+    const prefix = pathname.slice(1);
+    const s3 = new S3Client({
+      endpoint: env.S3_ENDPOINT ?? this.options.endpoint,
+      region: env.AWS_REGION ?? this.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? '', sessionToken: env.AWS_SESSION_TOKEN },
+    });
+    try {
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}${MARKER}`, MaxKeys: 1 }));
+      if ((listed.KeyCount ?? 0) === 0) return { state: 'missing', message: `s3://${bucket}/${prefix} has no ${MARKER} marker: the prefix was removed` };
+      return { state: 'present' };
+    } catch (err) {
+      const name = (err as { name?: string }).name ?? '';
+      if (['AccessDenied', 'InvalidAccessKeyId', 'ExpiredToken', 'SignatureDoesNotMatch', 'InvalidTokenId'].includes(name))
+        return { state: 'missing', message: `${tenant.slug}'s credentials are refused on s3://${bucket}/${prefix} (${name}): ${(err as Error).message}` };
+      throw err;
+    } finally {
+      s3.destroy();
+    }
   }
 }
 

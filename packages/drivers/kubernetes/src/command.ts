@@ -99,6 +99,19 @@ export function runCommand(command: string, args: readonly string[], options: Co
 }
 
 /**
+ * `kubectl get <args> -o json`, parsed; or, when the API server answers NotFound or Forbidden (a tenant's namespace
+ * deleted takes the master's binding there with it), `absent` with kubectl's own words.
+ */
+export async function kubectlGet<T>(kubectl: string, args: readonly string[], env?: Record<string, string>): Promise<{ object: T } | { absent: string }> {
+  try {
+    return { object: JSON.parse(await runCommand(kubectl, ['get', ...args, '-o', 'json'], { env, timeoutMs: 60_000, quietStdout: true })) as T };
+  } catch (err) {
+    if (err instanceof CommandError && /forbidden|not ?found/i.test(err.output)) return { absent: err.message };
+    throw err;
+  }
+}
+
+/**
  * What a tool gets of the master's environment: its search path, locale and temporary folder, the
  * cloud and cluster credentials (AWS_*, in-cluster KUBERNETES_SERVICE_*), proxies and the tools' own
  * settings. Never the master's database URL, admin token or Redis and SMTP logins.

@@ -9,9 +9,9 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
-import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { waitFor } from '@tenantry/core';
-import { CommandError, runCommand } from './command.js';
+import { CommandError, kubectlGet, runCommand } from './command.js';
 import { MASTER_SERVICE_ACCOUNT, releaseName, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace } from './tenant-namespace.js';
 
 export interface HelmOptions {
@@ -121,6 +121,37 @@ export class HelmCompute implements ComputeDriver {
     await this.deleteNamespace(tenant, progress);
   }
 
+  /** The release deployed, and each program's Deployment in the tenant's namespace with every replica Ready. */
+  async observe(tenant: TenantRef): Promise<Observed> {
+    const release = releaseName(tenant);
+    const status = await this.releaseStatus(tenant);
+    if (status === undefined) return { state: 'missing', message: `helm has no release ${release} in ${this.options.releaseNamespace}` };
+    if (status !== 'deployed') return { state: 'unhealthy', message: `helm release ${release} is ${status}, not deployed` };
+    const namespace = tenantNamespace(tenant);
+    type Deployment = { metadata: { name: string }; spec?: { replicas?: number }; status?: { readyReplicas?: number } };
+    const got = await kubectlGet<{ items: Deployment[] }>(this.options.kubectl ?? 'kubectl', ['deployments', '--namespace', namespace], this.options.env);
+    if ('absent' in got) return { state: 'unhealthy', message: `the Deployments of ${namespace} cannot be read (its namespace gone?): ${got.absent}` };
+    const deployments = got.object.items;
+    const problems = this.options.programs.flatMap((program) => {
+      const deployment = deployments.find((d) => d.metadata.name === program);
+      if (!deployment) return [`Deployment ${program} is gone`];
+      const [ready, wanted] = [deployment.status?.readyReplicas ?? 0, deployment.spec?.replicas ?? 1];
+      return ready >= wanted ? [] : [`Deployment ${program} has ${ready} of ${wanted} replicas Ready`];
+    });
+    return problems.length === 0 ? { state: 'present' } : { state: 'unhealthy', message: `${namespace}: ${problems.join('; ')}` };
+  }
+
+  /** The release's status (deployed, pending-install, failed…), or undefined when helm has no such release. */
+  private async releaseStatus(tenant: TenantRef): Promise<string | undefined> {
+    try {
+      const json = await this.helm(['status', releaseName(tenant), '--namespace', this.options.releaseNamespace, '-o', 'json'], () => undefined, 60_000, true);
+      return (JSON.parse(json) as { info?: { status?: string } }).info?.status ?? '';
+    } catch (err) {
+      if (err instanceof CommandError && /not found/i.test(err.output)) return undefined;
+      throw err;
+    }
+  }
+
   private async deleteNamespace(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     await runCommand(
       this.options.kubectl ?? 'kubectl',
@@ -140,14 +171,8 @@ export class HelmCompute implements ComputeDriver {
    */
   private async recoverInterrupted(tenant: TenantRef, progress: ProgressReporter): Promise<boolean> {
     const release = releaseName(tenant);
-    let status: string;
-    try {
-      const json = await this.helm(['status', release, '--namespace', this.options.releaseNamespace, '-o', 'json'], () => undefined, 60_000, true);
-      status = (JSON.parse(json) as { info?: { status?: string } }).info?.status ?? '';
-    } catch (err) {
-      if (err instanceof CommandError && /not found/i.test(err.output)) return false;
-      throw err;
-    }
+    const status = await this.releaseStatus(tenant);
+    if (status === undefined) return false;
     if (status === 'pending-install') {
       progress(`${release} was interrupted during its first install; uninstalling it to start again`);
       // Without --wait, as in remove(); then the namespace (and the master's binding in it) must be gone before

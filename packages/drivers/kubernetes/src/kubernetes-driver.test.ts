@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RedisStreamsBusDriver } from '@tenantry/analytics';
-import { ProvisioningWorkflow, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
+import { PROVISIONING_STEPS, ProvisioningWorkflow, STEP_NAMES, TenantCatalog, type Observed, type StepContext } from '@tenantry/control-plane';
 import { connects } from '@tenantry/control-plane/contracts';
 import { createLogger, startAll, waitFor, type Tier } from '@tenantry/core';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
@@ -190,6 +190,19 @@ const secretEnv = (slug: string): Record<string, string> =>
   );
 const steps = async (slug: string) => (await catalog.get(slug))!.steps;
 const stepLog = async (slug: string, step: string) => (await catalog.stepLog(slug, step))!.lines.map((l) => l.line).join('\n');
+
+/** The context a step of `slug` gets, with the outputs the catalog recorded (what a reconciler observes with). */
+async function stepContext(slug: string): Promise<StepContext> {
+  const { name, tier } = (await catalog.get(slug))!;
+  const outputs = new Map([...(await catalog.stepOutputs(slug))].map(([step, o]) => [step, o.output]));
+  return { tenant: { slug, name, tier }, drivers, outputs, progress: () => undefined, recordSchemaVersion: async () => undefined };
+}
+
+/** Every step of `slug` observed from its recorded output, by step name. */
+async function observeSteps(slug: string): Promise<Record<string, Observed>> {
+  const ctx = await stepContext(slug);
+  return Object.fromEntries(await Promise.all(PROVISIONING_STEPS.map(async (step) => [step.name, await step.observe(ctx, ctx.outputs.get(step.name))])));
+}
 
 async function provision(slug: string, tier: Tier): Promise<void> {
   await catalog.create({ slug, name: `Tenant ${slug}`, tier }, STEP_NAMES);
@@ -496,6 +509,34 @@ test('a helm stopped mid-install (a crashed master) leaves its release pending; 
   await drivers.compute.remove(tenant, () => undefined);
   await drivers.database.remove(tenant, () => undefined);
   assert.match(k(['get', 'namespace', 'tenant-echo']).stderr, /NotFound/);
+});
+
+test("observing a ready tenant: every step present; its Deployment and Ingress deleted behind the driver's back, the pod unhealthy and the route missing; the pod step applied again, all present", async () => {
+  const present = Object.fromEntries(STEP_NAMES.map((step) => [step, { state: 'present' }]));
+  assert.deepEqual(await observeSteps('bravo'), present);
+
+  for (const kind of ['deployment/scheduler', 'ingress/tenant']) assert.equal(k(['delete', kind, '-n', 'tenant-bravo']).status, 0, kind);
+  const broken = await observeSteps('bravo');
+  assert.deepEqual(broken.pod, { state: 'unhealthy', message: 'tenant-bravo: Deployment scheduler is gone' });
+  assert.equal(broken.route!.state, 'missing');
+  assert.match(broken.route!.state === 'missing' ? broken.route!.message : '', /^tenant-bravo has no Ingress tenant: kubectl get failed .*NotFound/);
+  assert.deepEqual({ ...broken, pod: present.pod, route: present.route }, present, 'the other steps are unaffected');
+
+  const pod = PROVISIONING_STEPS.find((step) => step.name === 'pod')!;
+  await pod.apply(await stepContext('bravo'));
+  assert.deepEqual(await observeSteps('bravo'), present, 'helm upgrade made them again, Ready');
+
+  // A release helm no longer has: missing.
+  const uninstalled = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'uninstall', 'tenant-bravo', '-n', 'tenantry-system'], { encoding: 'utf8' });
+  assert.equal(uninstalled.status, 0, uninstalled.stderr);
+  // Its namespace goes with it (nothing can be made in one still terminating).
+  assert.equal(k(['delete', 'namespace', 'tenant-bravo', '--ignore-not-found', '--wait', '--timeout=120s']).status, 0);
+  assert.deepEqual(await drivers.compute.observe({ slug: 'bravo', name: 'Tenant bravo', tier: 'production' }), {
+    state: 'missing',
+    message: 'helm has no release tenant-bravo in tenantry-system',
+  });
+  await pod.apply(await stepContext('bravo'));
+  assert.deepEqual(await observeSteps('bravo'), present, 'installed again');
 });
 
 test('deletion runs helm uninstall and terraform destroy: namespace, release, database, Redis user, keys and objects gone; the other tenant stays', async () => {

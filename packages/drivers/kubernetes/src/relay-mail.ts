@@ -3,7 +3,7 @@
  * interface), each from its own address under `<slug>.<domain>`. There is no mailbox to read: the admin
  * backend's sent-mail view is a local feature.
  */
-import type { MailDriver, MailGrant, TenantRef } from '@tenantry/control-plane';
+import type { MailDriver, MailGrant, Observed, TenantRef } from '@tenantry/control-plane';
 
 export class RelayMail implements MailDriver {
   /** `relayUrl`: smtp://user:password@host:587 of the relay. */
@@ -17,4 +17,13 @@ export class RelayMail implements MailDriver {
   }
 
   async remove(): Promise<void> {}
+
+  /**
+   * Tenants share the relay's credentials, so there is nothing of the tenant's own to check: present while the
+   * grant names the relay the platform sends through now, missing once the relay's URL changed (rotated credentials).
+   */
+  async observe(tenant: TenantRef, grant: MailGrant): Promise<Observed> {
+    if (grant.url === this.relayUrl) return { state: 'present' };
+    return { state: 'missing', message: `${tenant.slug}'s mail grant names another SMTP relay (or credentials) than the platform's now` };
+  }
 }

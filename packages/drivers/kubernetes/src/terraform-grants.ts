@@ -6,15 +6,18 @@
  * then the database step's `terraform destroy` removes the rest.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import type {
-  DatabaseDriver,
-  DatabaseGrant,
-  JobQueueDriver,
-  JobQueueGrant,
-  ProgressReporter,
-  StorageDriver,
-  StorageGrant,
-  TenantRef,
+import {
+  observeDatabaseLogin,
+  observeRedisLogin,
+  type DatabaseDriver,
+  type DatabaseGrant,
+  type JobQueueDriver,
+  type JobQueueGrant,
+  type Observed,
+  type ProgressReporter,
+  type StorageDriver,
+  type StorageGrant,
+  type TenantRef,
 } from '@tenantry/control-plane';
 import { tenantRedisPrefix } from '@tenantry/core';
 import { deletePrefix } from '@tenantry/driver-aws';
@@ -43,6 +46,11 @@ export class TerraformDatabase implements DatabaseDriver {
 
   remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     return this.stack.destroy(tenant, progress);
+  }
+
+  /** Logs in as the tenant; a production tenant's RDS instance is its own, the trial host everyone's. */
+  observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed> {
+    return observeDatabaseLogin(grant.url, tenant.tier === 'production' ? 'dedicated' : 'shared');
   }
 }
 
@@ -79,6 +87,14 @@ export class TerraformStorage implements StorageDriver {
   async remove(tenant: TenantRef): Promise<void> {
     await deletePrefix(this.s3, this.options.bucket, `${tenant.slug}/`);
   }
+
+  /**
+   * Present: S3 has no folders to find, and the grant holds no credentials to try (the pods' IAM role, from the
+   * database step's Terraform state, reaches the prefix; the master cannot act as it).
+   */
+  async observe(): Promise<Observed> {
+    return { state: 'present' };
+  }
 }
 
 export class TerraformQueue implements JobQueueDriver {
@@ -105,6 +121,11 @@ export class TerraformQueue implements JobQueueDriver {
       if (keys.length > 0) await this.admin.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');
+  }
+
+  /** Logs in as the tenant's ElastiCache user and sends PING: missing when it is deleted or its password changed. */
+  observe(_tenant: TenantRef, grant: JobQueueGrant): Promise<Observed> {
+    return observeRedisLogin(grant.url);
   }
 
   async close(): Promise<void> {

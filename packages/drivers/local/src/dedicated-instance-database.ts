@@ -1,8 +1,9 @@
 /** @module Production tenants: a dedicated Postgres instance each (the brief's dedicated RDS instance). */
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomSecret, tenantDatabaseLimits, waitFor } from '@tenantry/core';
-import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { observeDatabaseLogin, type DatabaseDriver, type DatabaseGrant, type Observed, type ProgressReporter, type TenantRef } from '@tenantry/control-plane';
 import pg from 'pg';
 import type { AgentClient } from './agent/agent-client.js';
 import type { PostgresBinaries } from './postgres/binaries.js';
@@ -73,6 +74,18 @@ export class DedicatedInstanceDatabase implements DatabaseDriver {
     progress('stopping the dedicated instance and deleting its data');
     await this.options.agent.deleteWorkload(dedicatedWorkloadName(tenant.slug));
     await rm(join(this.options.instancesDir, tenant.slug), { recursive: true, force: true });
+  }
+
+  /**
+   * Logs in as the tenant. An instance that does not answer is unhealthy while its data directory is there
+   * (stopped or crashing: applying again starts it), missing once that is gone too (removed).
+   */
+  async observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed> {
+    const observed = await observeDatabaseLogin(grant.url, 'dedicated');
+    const dataDir = join(this.options.instancesDir, tenant.slug);
+    if (observed.state === 'unhealthy' && !existsSync(dataDir))
+      return { state: 'missing', message: `the dedicated Postgres instance of ${tenant.slug} is gone: no data directory ${dataDir}` };
+    return observed;
   }
 }
 

@@ -8,8 +8,7 @@
 import { readFile, chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, randomSecret, tenantOwnRedisRules, tenantRedisPrefix } from '@tenantry/core';
-import type { JobQueueDriver, JobQueueGrant, Observed, TenantRef } from '@tenantry/control-plane';
-import { Redis } from 'ioredis';
+import { observeRedisLogin, type JobQueueDriver, type JobQueueGrant, type Observed, type TenantRef } from '@tenantry/control-plane';
 import type { AgentClient } from './agent/agent-client.js';
 import type { TenantUsers } from './tenant-users.js';
 
@@ -98,18 +97,12 @@ export class DedicatedRedisQueue implements JobQueueDriver {
     await rm(join(this.options.root, tenant.slug), { recursive: true, force: true });
   }
 
-  /** The tenant's login answers on its server: missing when the server or the login is gone. */
-  async observe(tenant: TenantRef, grant: JobQueueGrant): Promise<Observed> {
-    const client = new Redis(grant.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
-    client.on('error', () => undefined);
+  /** The tenant's login answers PING on its server; a server that does not answer (its own, so this says something) is unhealthy. */
+  async observe(_tenant: TenantRef, grant: JobQueueGrant): Promise<Observed> {
     try {
-      await client.connect();
-      await client.ping();
-      return { state: 'present' };
+      return await observeRedisLogin(grant.url);
     } catch (err) {
-      return { state: 'missing', message: `the Redis server of ${tenant.slug} does not answer its login: ${errorMessage(err)}` };
-    } finally {
-      client.disconnect();
+      return { state: 'unhealthy', message: `the tenant's own Redis server does not answer: ${errorMessage(err)}` };
     }
   }
 }

@@ -1,8 +1,8 @@
 /** @module Storage: a folder per tenant under one shared root (the local stand-in for s3://bucket/<slug>/). */
-import { chmod, chown, mkdir, rm } from 'node:fs/promises';
+import { chmod, chown, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Observed, StorageDriver, StorageGrant, TenantRef } from '@tenantry/control-plane';
 import type { TenantUsers } from './tenant-users.js';
 
 export class FolderStorage implements StorageDriver {
@@ -27,5 +27,24 @@ export class FolderStorage implements StorageDriver {
   async remove(tenant: TenantRef): Promise<void> {
     await rm(join(this.root, tenant.slug), { recursive: true, force: true });
     await this.users?.remove(tenant.slug);
+  }
+
+  /** The grant's folder: there, a folder, mode 0700 and (with users) the tenant's user's own. */
+  async observe(tenant: TenantRef, grant: StorageGrant): Promise<Observed> {
+    const dir = fileURLToPath(grant.url);
+    const found = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!found) return { state: 'missing', message: `the storage folder ${dir} is gone` };
+    if (!found.isDirectory()) return { state: 'unhealthy', message: `${dir} is not a folder; move it away` };
+    const mode = found.mode & 0o777;
+    if (mode !== 0o700) return { state: 'unhealthy', message: `${dir} has mode ${mode.toString(8)}, not 700: other users may reach the tenant's files` };
+    if (!this.users?.enabled) return { state: 'present' };
+    const user = this.users.find(tenant.slug);
+    if (!user) return { state: 'unhealthy', message: `${dir} belongs to uid ${found.uid}, and the tenant's OS user is gone` };
+    if (found.uid !== user.uid || found.gid !== user.gid)
+      return { state: 'unhealthy', message: `${dir} belongs to ${found.uid}:${found.gid}, not to the tenant's user ${user.name} (${user.uid}:${user.gid})` };
+    return { state: 'present' };
   }
 }

@@ -1,5 +1,5 @@
 /** @module Routing: `<slug>.<domain>` registered in the local gateway, with the pod manifest's path rules. */
-import type { PodDeployment, RoutingDriver, TenantRef } from '@tenantry/control-plane';
+import type { Observed, PodDeployment, RoutingDriver, TenantRef } from '@tenantry/control-plane';
 import { tenantHost, tenantUrl } from '@tenantry/core';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
@@ -40,4 +40,24 @@ export class GatewayRouting implements RoutingDriver {
   async remove(tenant: TenantRef): Promise<void> {
     await this.agent.deleteRoute(tenantHost(tenant.slug, this.domain));
   }
+
+  /** The gateway's route for the tenant's host: ready, the tenant's, and to the pod's ports as `publish` sets them. */
+  async observe(tenant: TenantRef, deployment: PodDeployment): Promise<Observed> {
+    const host = tenantHost(tenant.slug, this.domain);
+    const route = await this.agent.route(host);
+    if (!route) return { state: 'missing', message: `the gateway has no route for ${host}` };
+    if (route.tenant !== tenant.slug) return { state: 'unhealthy', message: `the gateway routes ${host} to tenant ${route.tenant}` };
+    if (route.state !== 'ready') return { state: 'unhealthy', message: `the gateway holds ${host} ${route.state} (answering 503), not routed to the pod` };
+    const [routed, wanted] = [upstreams(route), upstreams(podRoute(tenant.slug, this.manifest, deployment))];
+    if (routed !== wanted) return { state: 'unhealthy', message: `the gateway routes ${host} to ${routed || 'nothing'}, not to the pod's ${wanted}` };
+    return { state: 'present' };
+  }
+}
+
+/** A route's upstreams in one comparable line, e.g. "/ → 30001, /api → 30002". */
+function upstreams(route: RouteSpec): string {
+  return route.upstreams
+    .map((u) => `${u.prefix} → ${u.port}`)
+    .sort()
+    .join(', ');
 }

@@ -1,11 +1,11 @@
 /** @module Compute: a tenant pod as supervised OS processes, one per program of the pod manifest. */
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ComputeDriver, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { LOOPBACK_HOST, environmentFor, programUrlVariable } from '@tenantry/pod-contract';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
-import type { WorkloadSpecInput } from './agent/protocol.js';
+import type { ProcessStatus, WorkloadSpecInput } from './agent/protocol.js';
 import type { ServiceUser } from './os-users.js';
 import type { TenantUsers } from './tenant-users.js';
 
@@ -107,4 +107,23 @@ export class ProcessCompute implements ComputeDriver {
     if (this.options.compileCacheDir) await rm(join(this.options.compileCacheDir, tenant.slug), { recursive: true, force: true });
     await this.options.users?.remove(tenant.slug);
   }
+
+  /** The pod's workload on the node agent: every program of the manifest running and past its health check. */
+  async observe(tenant: TenantRef): Promise<Observed> {
+    const name = podWorkloadName(tenant.slug);
+    const status = await this.options.agent.workloadStatus(name);
+    if (!status) return { state: 'missing', message: `the node agent runs no workload ${name}: the pod is gone` };
+    const problems = this.options.manifest.programs.flatMap(({ name: program }) => {
+      const running = status.processes.find((p) => p.name === program);
+      if (!running) return [`program ${program} is not in the workload`];
+      return running.state === 'ready' ? [] : [notReady(running)];
+    });
+    return problems.length === 0 ? { state: 'present' } : { state: 'unhealthy', message: `${name}: ${problems.join('; ')}` };
+  }
+}
+
+/** e.g. "program scheduler is backoff after 4 restarts, last exit code 1 at …". */
+function notReady({ name, state, restarts, lastExit }: ProcessStatus): string {
+  const exit = lastExit ? `, last exit ${lastExit.signal ? `by ${lastExit.signal}` : `code ${lastExit.code}`} at ${lastExit.at}` : '';
+  return `program ${name} is ${state} after ${restarts} restart(s)${exit}`;
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { SCRIPT_KEEPER_CONNECTION, TENANT_SCRIPTS, TenantScriptKeeper } from '@tenantry/control-plane';
-import { createLogger, TENANT_REDIS_ALLOWLIST, tenantRedisUser, waitFor } from '@tenantry/core';
+import { createLogger, freePort, TENANT_REDIS_ALLOWLIST, tenantRedisUser, waitFor } from '@tenantry/core';
 import { RedisAclQueue } from './redis-acl-queue.js';
 import { startTestRedis, type TestRedis } from './test-support/test-redis.js';
 
@@ -259,4 +259,32 @@ test('a login made with earlier rules gets the allowlist at start-up, and keeps 
   assert.ok(await refusal(after, 'SCAN', '0'), 'SCAN refused now');
   assert.equal(await after.set('t:old:k', 'v'), 'OK', 'the same password still logs in, to its own keys');
   assert.equal(String(await admin.call('ACL', 'DRYRUN', tenantRedisUser('old'), 'select', '0')).startsWith('OK'), false);
+});
+
+test("observing logs in as the tenant: present, missing once its user is deleted or its password changed behind the driver's back, present again after create", async () => {
+  const tenant = { slug: 'gamma', name: 'Gamma', tier: 'trial' } as const;
+  const grant = await logins!.create(tenant);
+  assert.deepEqual(await logins!.observe(tenant, grant), { state: 'present' });
+
+  await admin.call('ACL', 'DELUSER', tenantRedisUser('gamma'));
+  const deleted = await logins!.observe(tenant, grant);
+  assert.equal(deleted.state, 'missing');
+  assert.match(deleted.state === 'missing' ? deleted.message : '', /refuses the tenant's login tenant-gamma: WRONGPASS/);
+  assert.ok(!((await admin.call('ACL', 'USERS')) as string[]).includes(tenantRedisUser('gamma')), 'observing made nothing');
+
+  const again = await logins!.create(tenant);
+  assert.deepEqual(await logins!.observe(tenant, again), { state: 'present' }, 'applying again makes it');
+  assert.equal((await logins!.observe(tenant, grant)).state, 'missing', 'the grant of before holds the old password');
+
+  await admin.call('ACL', 'SETUSER', tenantRedisUser('gamma'), '-ping');
+  const confined = await logins!.observe(tenant, again);
+  assert.equal(confined.state, 'unhealthy');
+  assert.match(confined.state === 'unhealthy' ? confined.message : '', /may no longer PING/);
+  assert.deepEqual(await logins!.observe(tenant, await logins!.create(tenant)), { state: 'present' }, 'applying again repairs its rules');
+  await logins!.remove(tenant);
+
+  // A server that does not answer says nothing about the tenant's login: no answer at all.
+  const away = new URL(grant.url);
+  away.port = String(await freePort());
+  await assert.rejects(logins!.observe(tenant, { ...grant, url: away.toString() }), /cannot observe the tenant's Redis login at .*ECONNREFUSED/);
 });

@@ -3,7 +3,7 @@
  * commands its programs use (the local stand-in for an ElastiCache RBAC user). Tenants never hold the platform's Redis password.
  */
 import { randomSecret, saveRedisUsers, tenantRedisPrefix, tenantRedisReconfineArgs, tenantRedisSetUserArgs, tenantRedisUser } from '@tenantry/core';
-import { loadTenantScripts, type JobQueueDriver, type JobQueueGrant, type TenantRef } from '@tenantry/control-plane';
+import { loadTenantScripts, observeRedisLogin, type JobQueueDriver, type JobQueueGrant, type Observed, type TenantRef } from '@tenantry/control-plane';
 import { Redis } from 'ioredis';
 
 export class RedisAclQueue implements JobQueueDriver {
@@ -39,6 +39,11 @@ export class RedisAclQueue implements JobQueueDriver {
     } while (cursor !== '0');
     await this.admin.call('ACL', 'DELUSER', tenantRedisUser(tenant.slug));
     await saveRedisUsers(this.admin);
+  }
+
+  /** Logs in as the tenant and sends PING: missing when its user is deleted or its password changed. */
+  observe(_tenant: TenantRef, grant: JobQueueGrant): Promise<Observed> {
+    return observeRedisLogin(grant.url);
   }
 
   /**

@@ -1,6 +1,6 @@
 /** @module Trial tenants: a database and roles on one shared Postgres server (the brief's shared RDS host). */
 import { randomSecret, tenantDatabaseLimits, type TenantDatabaseLimits } from '@tenantry/core';
-import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { observeDatabaseLogin, type DatabaseDriver, type DatabaseGrant, type Observed, type ProgressReporter, type TenantRef } from '@tenantry/control-plane';
 import type pg from 'pg';
 import { adminPool, dropTenantDatabase, ensureTenantDatabase, tenantDatabaseNames } from './postgres/tenant-database.js';
 
@@ -40,5 +40,10 @@ export class SharedInstanceDatabase implements DatabaseDriver {
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     progress('dropping the database and roles on the shared trial server');
     await dropTenantDatabase(this.admin, tenantDatabaseNames(tenant.slug, this.options.namingKey));
+  }
+
+  /** Logs in as the tenant; the shared server not answering is no answer about the tenant (rejects). */
+  observe(_tenant: TenantRef, grant: DatabaseGrant): Promise<Observed> {
+    return observeDatabaseLogin(grant.url, 'shared');
   }
 }

@@ -72,6 +72,11 @@ export class TenantUsers {
     return created;
   }
 
+  /** The tenant's user when it exists, without making it; undefined too when the platform does not run as root. */
+  find(slug: string): ServiceUser | undefined {
+    return this.enabled ? this.lookup(tenantUserName(slug)) : undefined;
+  }
+
   /** Removes the tenant's user and group; removing one that does not exist is a no-op. */
   async remove(slug: string): Promise<void> {
     if (!this.enabled) return;

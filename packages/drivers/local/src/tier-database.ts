@@ -1,5 +1,5 @@
 /** @module Chooses the database driver by tier: dedicated instance for production, shared server for trial. */
-import type { DatabaseDriver, ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import type { DatabaseDriver, DatabaseGrant, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import type { Tier } from '@tenantry/core';
 
 export class TierDatabase implements DatabaseDriver {
@@ -11,5 +11,9 @@ export class TierDatabase implements DatabaseDriver {
 
   remove(tenant: TenantRef, progress: ProgressReporter) {
     return this.byTier[tenant.tier].remove(tenant, progress);
+  }
+
+  observe(tenant: TenantRef, grant: DatabaseGrant) {
+    return this.byTier[tenant.tier].observe(tenant, grant);
   }
 }

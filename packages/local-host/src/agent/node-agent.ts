@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { TenantryError, errorMessage, secretsEqual, type Logger } from '@tenantry/core';
 import { portLeaseSchema, routeSpecSchema, workloadSpecSchema, type RouteSpec, type WorkloadSpecInput } from '@tenantry/driver-local';
-import type { RouteTable } from '@tenantry/gateway';
+import { routeHost, type RouteTable } from '@tenantry/gateway';
 import { CrashLoopError, type Supervisor } from '../supervisor/supervisor.js';
 import { AgentStateFile, type AgentStateData } from './agent-state.js';
 import { PortLeases } from './port-leases.js';
@@ -140,6 +140,13 @@ export class NodeAgent {
       }
     }
     if (kind === 'routes') {
+      if (req.method === 'GET') {
+        // As the gateway holds it now (what it answers requests with), not as last stored.
+        const route = this.options.routes.get(routeHost(name));
+        if (!route) throw new TenantryError('NOT_FOUND', 404, `no route for ${name}`);
+        const { tenant, state, upstreams } = route;
+        return send(res, 200, { tenant, state, upstreams });
+      }
       if (req.method === 'PUT') {
         this.putRoute(name, parse(routeSpecSchema, body));
         return send(res, 200, { host: name });

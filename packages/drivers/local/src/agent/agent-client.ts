@@ -25,6 +25,11 @@ export class AgentClient {
     return this.call('POST', `/v1/workloads/${name}/wait-ready?timeoutMs=${timeoutMs}`);
   }
 
+  /** The workload's status as the supervisor sees it now, or undefined when the agent runs no such workload. */
+  workloadStatus(name: string): Promise<WorkloadStatus | undefined> {
+    return this.orAbsent(this.call('GET', `/v1/workloads/${name}`));
+  }
+
   /** Stops and forgets a workload and frees the ports leased to it; a no-op when absent. */
   async deleteWorkload(name: string): Promise<void> {
     await this.call('DELETE', `/v1/workloads/${name}`);
@@ -42,6 +47,20 @@ export class AgentClient {
 
   async deleteRoute(host: string): Promise<void> {
     await this.call('DELETE', `/v1/routes/${host}`);
+  }
+
+  /** The route the gateway holds for `host` now, or undefined when it has none. */
+  route(host: string): Promise<RouteSpec | undefined> {
+    return this.orAbsent(this.call('GET', `/v1/routes/${host}`));
+  }
+
+  private async orAbsent<T>(answer: Promise<T>): Promise<T | undefined> {
+    try {
+      return await answer;
+    } catch (err) {
+      if (err instanceof AgentError && err.status === 404) return undefined;
+      throw err;
+    }
   }
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
