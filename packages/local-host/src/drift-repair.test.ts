@@ -1,0 +1,128 @@
+/**
+ * Drift repaired by the reconciler on the real platform: what a ready tenant has is taken away behind
+ * the control plane's back (its dedicated Postgres instance, its Redis server, its route, its pod),
+ * and the next periodic resync puts it back, with a condition that says what was seen and done.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { waitFor, type Condition } from '@tenantry/core';
+import { AgentClient } from '@tenantry/driver-local';
+import { PlatformProcess } from './test-support/platform-process.js';
+
+let platform: PlatformProcess;
+let agent: AgentClient;
+let token = '';
+
+before(async () => {
+  platform = await PlatformProcess.create('29000-29999');
+  // A resync every half second: drift is found within a second, without waiting for the default 30 s.
+  platform.extraEnv = { TENANTRY_RESYNC_INTERVAL_MS: '500' };
+  await platform.start();
+  for (const [slug, tier] of [
+    ['lively', 'production'],
+    ['calm', 'trial'],
+  ] as const) {
+    assert.equal((await platform.api('POST', '/admin/api/tenants', { slug, tier })).status, 202);
+  }
+  await Promise.all([platform.waitStatus('lively', 'ready'), platform.waitStatus('calm', 'ready')]);
+  // The node agent the master's scheduler drives (its address and token are in that program's environment).
+  const environ = Object.fromEntries(
+    readFileSync(`/proc/${platform.pid('pod-master', 'scheduler')}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+  agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
+  const signup = await platform.http(`lively.localhost:${platform.port}`, '/api/auth/signup', {
+    method: 'POST',
+    body: JSON.stringify({ email: 'owner@lively.test', password: 'a long enough password', name: 'Owner' }),
+  });
+  assert.equal(signup.status, 201, signup.text);
+  token = signup.json.token;
+});
+
+after(async () => {
+  await platform?.dispose();
+});
+
+async function condition(slug: string, type: Condition['type']): Promise<Condition> {
+  const tenant = (await platform.api('GET', `/admin/api/tenants/${slug}`)).json;
+  return tenant.conditions.find((c: Condition) => c.type === type);
+}
+
+/** Waits until the condition says the resource was put back after `since`; returns it and how long that took. */
+async function repaired(slug: string, type: Condition['type'], since: number): Promise<{ condition: Condition; ms: number }> {
+  const found = await waitFor(
+    async () => {
+      const c = await condition(slug, type);
+      return c.status === 'True' && c.reason === 'Repaired' && Date.parse(c.lastTransitionTime) >= since ? c : undefined;
+    },
+    { what: `${slug}'s ${type} repaired`, timeoutMs: 60_000, intervalMs: 100 },
+  );
+  return { condition: found, ms: Date.parse(found.lastTransitionTime) - since };
+}
+
+/** Waits until the reconciler has finished putting the tenant back (Reconciled True again since `since`). */
+async function converged(slug: string, since: number): Promise<void> {
+  await waitFor(
+    async () => {
+      const c = await condition(slug, 'Reconciled');
+      return c.status === 'True' && Date.parse(c.lastTransitionTime) >= since;
+    },
+    { what: `${slug} converged`, timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
+async function answers(slug: string): Promise<void> {
+  await waitFor(async () => (await platform.http(`${slug}.localhost`, '/api/user/config')).json?.slug === slug, {
+    what: `${slug} to answer`,
+    timeoutMs: 30_000,
+  });
+}
+
+test("a production tenant's Postgres instance taken away comes back with its data, with the steps that take its login", async (t) => {
+  const since = Date.now();
+  await agent.deleteWorkload('db-lively');
+  const { condition: database, ms } = await repaired('lively', 'DatabaseReady', since);
+  t.diagnostic(`repaired ${ms} ms after the instance was taken away`);
+  assert.match(database.message, /dedicated Postgres instance .* does not answer.*; applied again/);
+  await converged('lively', since);
+  for (const type of ['SchemaReady', 'PodReady', 'Routed'] as const) assert.equal((await condition('lively', type)).reason, 'Repaired', type);
+  assert.equal((await condition('lively', 'StorageReady')).reason, 'Observed', 'what does not take its login is left alone');
+  await answers('lively');
+  const me = await platform.http('lively.localhost', '/api/auth/me', { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200, `the account made before is still there: ${me.text}`);
+});
+
+test("a tenant's Redis server taken away comes back, and the tenant enqueues again", async (t) => {
+  const since = Date.now();
+  await agent.deleteWorkload('redis-calm');
+  const { condition: queue, ms } = await repaired('calm', 'QueueReady', since);
+  t.diagnostic(`repaired ${ms} ms after the server was taken away`);
+  assert.match(queue.message, /Redis server does not answer.*; applied again/);
+  await answers('calm');
+  const reset = await platform.http('calm.localhost', '/api/auth/password-reset', { method: 'POST', body: JSON.stringify({ email: 'someone@calm.test' }) });
+  assert.equal(reset.status, 202, reset.text);
+});
+
+test("a tenant's route removed from the gateway comes back", async (t) => {
+  const since = Date.now();
+  await agent.deleteRoute(`calm.localhost`);
+  const { condition: routed, ms } = await repaired('calm', 'Routed', since);
+  t.diagnostic(`repaired ${ms} ms after the route was removed`);
+  assert.match(routed.message, /; applied again/);
+  await answers('calm');
+});
+
+test("a tenant's pod forgotten by the supervisor comes back, and only it and its route are applied again", async (t) => {
+  const since = Date.now();
+  await agent.deleteWorkload('pod-calm');
+  const { condition: pod, ms } = await repaired('calm', 'PodReady', since);
+  t.diagnostic(`repaired ${ms} ms after the pod was taken away`);
+  assert.match(pod.message, /; applied again/);
+  await converged('calm', since);
+  assert.equal((await condition('calm', 'Routed')).reason, 'Repaired');
+  assert.equal((await condition('calm', 'DatabaseReady')).reason, 'Observed');
+  await answers('calm');
+});
