@@ -11,7 +11,7 @@ import { TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { Observed, PlatformDrivers } from '../drivers.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
-import { ProvisioningWorkflow, ReconcileIncompleteError } from './workflow.js';
+import { ProvisioningWorkflow, ReconcileIncompleteError, SpecNotMetError } from './workflow.js';
 
 let server: TestPostgres;
 let catalog: TenantCatalog;
@@ -35,6 +35,8 @@ class World {
   readonly resources = new Map<string, string>();
   readonly applied: string[] = [];
   failing = new Set<string>();
+  /** Steps that cannot meet the spec while the tenant has this name. */
+  unmeetable = new Map<string, string>();
   running = 0;
   mostAtOnce = 0;
   slowObserveMs = 0;
@@ -49,6 +51,7 @@ class World {
         this.mostAtOnce = Math.max(this.mostAtOnce, this.running);
         try {
           if (this.failing.has(name)) throw new Error(`${name}: quota exceeded`);
+          if (this.unmeetable.get(name) === ctx.tenant.name) throw new SpecNotMetError(`${name}: the name ${ctx.tenant.name} is not allowed`);
           this.resources.set(name, ctx.tenant.name);
           this.applied.push(name);
           return { made: name };
@@ -192,4 +195,31 @@ test('two reconciliations of one tenant never run at once', async () => {
   await Promise.all([workflow.reconcile('rc-once'), other.reconcile('rc-once'), workflow.reconcile('rc-once')]);
   assert.equal(world.mostAtOnce, 1, 'one observe or apply at a time');
   assert.deepEqual(world.applied, ['route'], 'the first repaired it; the others found it present');
+});
+
+test('a spec that cannot be met: not retried, its conditions say why, left alone by resyncs until the spec changes', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-unmet', world);
+  world.unmeetable.set('pod', 'Forbidden Name');
+  await catalog.rename('rc-unmet', 'Forbidden Name');
+  await workflow.reconcile('rc-unmet');
+  assert.deepEqual(world.applied, [], 'one attempt, no retry');
+  let record = (await catalog.get('rc-unmet'))!;
+  assert.equal(record.status, 'ready');
+  assert.equal(condition(record, 'PodReady').reason, 'SpecNotMet');
+  assert.match(condition(record, 'PodReady').message, /the spec's name changed; pod: the name Forbidden Name is not allowed/);
+  assert.equal(condition(record, 'Reconciled').reason, 'SpecNotMet');
+  assert.equal(record.observedGeneration, 1);
+  assert.match((await catalog.stepLog('rc-unmet', 'pod'))!.lines.at(-1)!.line, /no retry can help/);
+
+  const attemptsBefore = (await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts;
+  await workflow.reconcile('rc-unmet');
+  assert.equal((await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore, 'a resync tries nothing');
+
+  await catalog.rename('rc-unmet', 'Allowed Name');
+  await workflow.reconcile('rc-unmet');
+  record = (await catalog.get('rc-unmet'))!;
+  assert.equal(condition(record, 'Reconciled').status, 'True');
+  assert.equal(record.observedGeneration, 3);
+  assert.equal(world.resources.get('pod'), 'Allowed Name');
 });

@@ -30,6 +30,12 @@ interface Staleness {
 /** Thrown when a ready tenant could not be brought to its spec; the queue retries the job with backoff. */
 export class ReconcileIncompleteError extends Error {}
 
+/**
+ * Thrown by a step when the tenant's spec cannot be met at all (not a failure a retry can fix): the
+ * step is not retried, the tenant's conditions say why, and nothing is tried again until the spec changes.
+ */
+export class SpecNotMetError extends Error {}
+
 export class ProvisioningWorkflow {
   private readonly stepAttempts: number;
   private readonly retryDelayMs: number;
@@ -129,6 +135,9 @@ export class ProvisioningWorkflow {
    */
   private async converge(record: TenantRecord): Promise<void> {
     const { slug } = record;
+    const reconciled = record.conditions.find((c) => c.type === 'Reconciled');
+    // A spec found unmeetable waits for the next spec, not for the next resync.
+    if (reconciled?.reason === 'SpecNotMet' && reconciled.observedGeneration === record.generation) return;
     const tenant = toRef(record);
     const log = this.log.child({ tenant: slug });
     const recorded = await this.catalog.stepOutputs(slug);
@@ -163,6 +172,21 @@ export class ProvisioningWorkflow {
       if (!why) continue;
       log.warn({ step: step.name, reason: why.reason, message: why.message }, 'applying a step again');
       const result = await this.attempt(step, tenant, record.spec, outputs, log);
+      if (!result.ok && result.terminal) {
+        // Not retried: the job ends, and resyncs leave the step alone until the spec changes.
+        await this.catalog.stepFailed(slug, step.name, result.error);
+        await this.catalog.recordConditions(
+          slug,
+          [
+            { type: step.condition, status: 'False', reason: 'SpecNotMet', message: `${why.message}; ${result.error}` },
+            { type: 'Reconciled', status: 'False', reason: 'SpecNotMet', message: `step ${step.name} cannot meet the spec; change the spec` },
+          ],
+          record.generation,
+          false,
+        );
+        log.error({ step: step.name, err: result.error }, 'the spec cannot be met');
+        return;
+      }
       if (!result.ok) {
         await this.catalog.stepFailed(slug, step.name, result.error);
         await this.catalog.recordConditions(
@@ -251,7 +275,7 @@ export class ProvisioningWorkflow {
     spec: TenantSpec,
     outputs: ReadonlyMap<string, unknown>,
     log: Logger,
-  ): Promise<{ ok: true; output: unknown } | { ok: false; error: string }> {
+  ): Promise<{ ok: true; output: unknown } | { ok: false; error: string; terminal?: true }> {
     const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
     const ctx = this.context(tenant, outputs, (message) => stepLog.write(message));
     const of = `of ${this.stepAttempts}`;
@@ -271,6 +295,11 @@ export class ProvisioningWorkflow {
       } catch (err) {
         lastError = errorMessage(err);
         log.warn({ step: step.name, attempt, err: lastError }, 'step attempt failed');
+        if (err instanceof SpecNotMetError) {
+          stepLog.write(`attempt ${attempt} ${of} failed, and no retry can help: ${lastError}`);
+          await stepLog.flush();
+          return { ok: false, error: lastError, terminal: true };
+        }
         const retryInMs = attempt < this.stepAttempts ? this.retryDelayMs * 2 ** (attempt - 1) : undefined;
         stepLog.write(`attempt ${attempt} ${of} failed: ${lastError}`);
         if (retryInMs !== undefined) stepLog.write(`retrying in ${retryInMs} ms`);
