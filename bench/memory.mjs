@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Memory of one idle trial tenant and one idle production tenant: VmRSS (and, for reference, PSS)
-// of every process of the tenant, per program, after --idle-s seconds without traffic. A program's
+// of every process of the tenant (its pod's programs, its redis-server, a production tenant's Postgres), per program, after --idle-s seconds without traffic. A program's
 // processes are its pid plus all descendants (for Postgres: the postmaster and the processes it forks).
 //
 //   node bench/memory.mjs [--idle-s 5] [--port 8193] [--limit-s 300] [--keep-home]
@@ -45,6 +45,10 @@ function measureTenant(home, slug, tier, parents) {
     if (!pidFile) throw new Error(`no pid file for pod-${slug}.${program}`);
     programs[program] = measureProgram(pidFile.pid, parents);
   }
+  // Its own redis-server (queues and login throttle).
+  const redisPid = readPidFile(home, `redis-${slug}`, 'redis');
+  if (!redisPid) throw new Error(`no pid file for redis-${slug}.redis`);
+  programs.redis = measureProgram(redisPid.pid, parents);
   if (tier === 'production') {
     const pidFile = readPidFile(home, `db-${slug}`, 'postgres');
     if (!pidFile) throw new Error(`no pid file for db-${slug}.postgres`);

@@ -34,12 +34,7 @@ before(async () => {
       .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
   );
   agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
-  const signup = await platform.http(`lively.localhost:${platform.port}`, '/api/auth/signup', {
-    method: 'POST',
-    body: JSON.stringify({ email: 'owner@lively.test', password: 'a long enough password', name: 'Owner' }),
-  });
-  assert.equal(signup.status, 201, signup.text);
-  token = signup.json.token;
+  token = await platform.signUp('lively', 'owner@lively.test');
 });
 
 after(async () => {

@@ -204,29 +204,19 @@ export class TenantCatalog {
    * tier is returned as is (created: false); one that differs is a conflict.
    */
   async create(tenant: NewTenant, stepNames: readonly string[]): Promise<{ tenant: TenantRecord; created: boolean }> {
-    const client = await this.pool.connect();
-    let inserted: boolean;
-    try {
-      await client.query('BEGIN');
+    // The connection is let go before the read below: holding it while asking the pool again deadlocks a busy pool.
+    const inserted = await this.inTransaction(async (client) => {
       const result = await client.query(
         `INSERT INTO tenants (slug, name, tier, status) VALUES ($1, $2, $3, 'pending') ON CONFLICT (slug) DO NOTHING RETURNING slug`,
         [tenant.slug, tenant.name, tenant.tier],
       );
-      inserted = result.rowCount === 1;
-      if (inserted) {
-        await client.query(`INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`, [
-          tenant.slug,
-          stepNames,
-        ]);
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      // Released before the read below: holding it while asking the pool again deadlocks a busy pool.
-      client.release();
-    }
+      if (result.rowCount !== 1) return false;
+      await client.query(`INSERT INTO tenant_steps (slug, position, name) SELECT $1, ord, name FROM unnest($2::text[]) WITH ORDINALITY AS s(name, ord)`, [
+        tenant.slug,
+        stepNames,
+      ]);
+      return true;
+    });
     const record = await this.get(tenant.slug);
     if (!record) throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
     if (inserted) return { tenant: record, created: true };
@@ -234,6 +224,22 @@ export class TenantCatalog {
     if (differences.length > 0) throw ControlPlaneErrors.tenantConflict(tenant.slug, differences);
     if (record.status === 'deprovisioning') throw ControlPlaneErrors.tenantBeingDeleted(tenant.slug);
     return { tenant: record, created: false };
+  }
+
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+  private async inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   async get(slug: string): Promise<TenantRecord | undefined> {
@@ -350,9 +356,7 @@ export class TenantCatalog {
    * its status last changed if that did not change), and `observedGeneration` when it converged.
    */
   async recordConditions(slug: string, reports: readonly ConditionReport[], generation: number, converged: boolean): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await this.inTransaction(async (client) => {
       const { rows } = await client.query<{ conditions: Condition[] }>('SELECT conditions FROM tenants WHERE slug = $1 FOR UPDATE', [slug]);
       if (rows[0]) {
         const now = new Date().toISOString();
@@ -367,13 +371,7 @@ export class TenantCatalog {
           [slug, JSON.stringify([...byType.values()]), converged, generation],
         );
       }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private opened(slug: string, step: string, stored: unknown): unknown {

@@ -539,6 +539,18 @@ test("observing a ready tenant: every step present; its Deployment and Ingress d
   assert.deepEqual(await observeSteps('bravo'), present, 'installed again');
 });
 
+test("the reconciler repairs a ready tenant on Kubernetes: its Deployment deleted behind its back comes back, and its conditions say so", async () => {
+  assert.equal(k(['delete', 'deployment/user-backend', '-n', 'tenant-alpha']).status, 0);
+  await workflow.reconcile('alpha');
+  const tenant = (await catalog.get('alpha'))!;
+  const pod = tenant.conditions.find((c) => c.type === 'PodReady')!;
+  assert.deepEqual([pod.status, pod.reason], ['True', 'Repaired']);
+  assert.match(pod.message, /tenant-alpha: Deployment user-backend is gone; applied again/);
+  assert.equal(tenant.conditions.find((c) => c.type === 'DatabaseReady')!.reason, 'Observed', 'terraform was not run again');
+  assert.equal(tenant.conditions.find((c) => c.type === 'Reconciled')!.status, 'True');
+  assert.equal(k(['get', 'deployment/user-backend', '-n', 'tenant-alpha']).status, 0, 'helm made it again');
+});
+
 test('deletion runs helm uninstall and terraform destroy: namespace, release, database, Redis user, keys and objects gone; the other tenant stays', async () => {
   const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: minio.credentials });
   await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'alpha/files/report.pdf', Body: 'x' }));

@@ -174,6 +174,16 @@ export class PlatformProcess {
     return JSON.parse(readFileSync(join(this.home, 'agent', 'state.json'), 'utf8'));
   }
 
+  /** Signs up an account on a tenant (the first one is its admin); returns its session token. */
+  async signUp(slug: string, email: string, name = 'Owner'): Promise<string> {
+    const answer = await this.http(`${slug}.localhost:${this.port}`, '/api/auth/signup', {
+      method: 'POST',
+      body: JSON.stringify({ email, password: 'a long enough password', name }),
+    });
+    if (answer.status !== 201) throw new Error(`signing up ${email} on ${slug} answered ${answer.status}: ${answer.text}`);
+    return answer.json.token;
+  }
+
   /** The environment one program of a tenant's pod was given. */
   podEnv(slug: string, program = 'user-backend'): Record<string, string> {
     const workload = this.agentState().workloads[`pod-${slug}`];

@@ -18,12 +18,7 @@ before(async () => {
   await platform.start();
   assert.equal((await platform.api('POST', '/admin/api/tenants', { slug: 'fuzzed', tier: 'trial' })).status, 202);
   await platform.waitStatus('fuzzed', 'ready');
-  const signup = await platform.http(`fuzzed.localhost:${platform.port}`, '/api/auth/signup', {
-    method: 'POST',
-    body: JSON.stringify({ email: 'admin@fuzzed.test', password: 'a long enough password', name: 'Admin' }),
-  });
-  assert.equal(signup.status, 201, signup.text);
-  tenantAdmin = signup.json.token;
+  tenantAdmin = await platform.signUp('fuzzed', 'admin@fuzzed.test', 'Admin');
 });
 
 after(async () => {

@@ -33,12 +33,7 @@ before(async () => {
   const doc = await platform.http(host, '/api/openapi.json');
   assert.equal(doc.status, 200);
   document = doc.text;
-  const signup = await platform.http(host, '/api/auth/signup', {
-    method: 'POST',
-    body: JSON.stringify({ email: 'fuzz@fuzzed.test', password: 'a long enough password', name: 'Fuzz' }),
-  });
-  assert.equal(signup.status, 201, signup.text);
-  token = signup.json.token;
+  token = await platform.signUp('fuzzed', 'fuzz@fuzzed.test', 'Fuzz');
 });
 
 after(async () => {
