@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { ConfigError } from '@tenantry/core';
 import { BUILT_IN_READS } from '@tenantry/pod-contract';
 import { contractVariablesOf } from '@tenantry/pod-runtime/config';
-import { readSchedulerConfig, schedulerConfigSchema } from './config.js';
+import { readMasterConfig, readSchedulerConfig, schedulerConfigSchema } from './config.js';
 
 const MASTER = {
   TENANT_ID: 'master',
@@ -22,6 +22,7 @@ const MASTER = {
 function problems(environment: NodeJS.ProcessEnv): string[] {
   try {
     readSchedulerConfig(environment);
+    readMasterConfig(environment);
     return [];
   } catch (err) {
     assert.ok(err instanceof ConfigError);
@@ -40,7 +41,7 @@ test('the kubernetes driver asks for its Terraform, Helm and relay settings by n
     'TENANTRY_TERRAFORM_VAR_FILE',
   ]);
   assert.match(missing[0]!, /is required when IS_MASTER=true with TENANTRY_DRIVER=kubernetes/);
-  const config = readSchedulerConfig({
+  const config = readMasterConfig({
     ...MASTER,
     TENANTRY_DRIVER: 'kubernetes',
     TENANTRY_TERRAFORM_DIR: '/app/deploy/terraform',
@@ -51,12 +52,23 @@ test('the kubernetes driver asks for its Terraform, Helm and relay settings by n
     TENANTRY_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'),
   });
   assert.equal(config.TENANTRY_DRIVER, 'kubernetes');
+  // The variant's own settings, typed as given (no check for undefined needed where it is used).
+  if (config.TENANTRY_DRIVER !== 'kubernetes') throw new Error('the kubernetes variant');
   assert.equal(config.TENANTRY_TERRAFORM_TIMEOUT_SECONDS, 2400);
   assert.equal(config.TENANTRY_RELEASE_NAMESPACE, 'tenantry-system');
+  assert.equal(config.TENANTRY_TERRAFORM_DIR, '/app/deploy/terraform');
 });
 
 test('the local driver is the default and asks for its own settings; a bad driver name or timeout is refused', () => {
-  assert.ok(problems(MASTER).some((p) => /^TENANTRY_AGENT_URL: is required when IS_MASTER=true with TENANTRY_DRIVER=local/.test(p)));
+  const local = problems(MASTER);
+  assert.ok(local.some((p) => /^TENANTRY_AGENT_URL: is required when IS_MASTER=true with TENANTRY_DRIVER=local/.test(p)));
+  assert.ok(local.some((p) => /^TENANTRY_TENANT_REDIS_ROOT: is required/.test(p)));
+  assert.ok(!local.some((p) => p.startsWith('TENANTRY_HELM_CHART')), 'not the kubernetes settings');
+  assert.ok(
+    problems({ ...MASTER, TENANTRY_S3_ENDPOINT: 'http://127.0.0.1:9000' }).some((p) =>
+      /^TENANTRY_S3_ACCESS_KEY_ID: is required with TENANTRY_S3_ENDPOINT/.test(p),
+    ),
+  );
   assert.ok(problems({ ...MASTER, TENANTRY_DRIVER: 'nomad' }).some((p) => /^TENANTRY_DRIVER: must be local or kubernetes/.test(p)));
   assert.ok(
     problems({ ...MASTER, TENANTRY_DRIVER: 'kubernetes', TENANTRY_HELM_TIMEOUT_SECONDS: '5' }).some((p) =>
