@@ -5,6 +5,7 @@
  * applied again; a deleted one is removed. Level-triggered and safe to run again at any time: the
  * queue runs it on every change and on a periodic resync, never twice at once for one tenant.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { delay, errorMessage, type Logger, type TenantSpec } from '@tenantry/core';
 import type { ConditionReport, StepOutput, TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
@@ -142,34 +143,27 @@ export class ProvisioningWorkflow {
     const log = this.log.child({ tenant: slug });
     const recorded = await this.catalog.stepOutputs(slug);
     const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
-    const reports: ConditionReport[] = [];
-    const stale = new Map<string, Staleness>();
+    // Steps whose output changed in this run: a step that takes one of them is applied again too.
+    const changed = new Set<string>();
+    const applied: string[] = [];
+    const held: ConditionReport[] = [];
     for (const step of this.steps) {
-      const why = await this.staleness(step, tenant, record.spec, recorded.get(step.name), stale, outputs);
-      if (why) {
-        stale.set(step.name, why);
-        reports.push({ type: step.condition, status: 'False', reason: why.reason, message: why.message });
-      } else reports.push({ type: step.condition, status: 'True', reason: 'Observed', message: `step ${step.name}: present` });
-    }
-    if (stale.size === 0) {
+      const before = recorded.get(step.name);
+      const why = await this.staleness(step, tenant, record.spec, before, changed, outputs);
+      if (!why) {
+        held.push({ type: step.condition, status: 'True', reason: 'Observed', message: `step ${step.name}: present` });
+        continue;
+      }
+      // What was seen goes in before anything is changed: a reader learns what is being repaired.
       await this.catalog.recordConditions(
         slug,
-        [...reports, { type: 'Reconciled', status: 'True', reason: 'Converged', message: 'every resource present and up to date' }],
+        [
+          { type: step.condition, status: 'False', reason: why.reason, message: why.message },
+          { type: 'Reconciled', status: 'False', reason: 'Repairing', message: `applying step ${step.name} again` },
+        ],
         record.generation,
-        true,
+        false,
       );
-      return;
-    }
-    // What was seen goes in before anything is changed: a reader learns what is being repaired.
-    await this.catalog.recordConditions(
-      slug,
-      [...reports, { type: 'Reconciled', status: 'False', reason: 'Repairing', message: `applying again: ${[...stale.keys()].join(', ')}` }],
-      record.generation,
-      false,
-    );
-    for (const step of this.steps) {
-      const why = stale.get(step.name);
-      if (!why) continue;
       log.warn({ step: step.name, reason: why.reason, message: why.message }, 'applying a step again');
       const result = await this.attempt(step, tenant, record.spec, outputs, log);
       if (!result.ok && result.terminal) {
@@ -178,6 +172,7 @@ export class ProvisioningWorkflow {
         await this.catalog.recordConditions(
           slug,
           [
+            ...held,
             { type: step.condition, status: 'False', reason: 'SpecNotMet', message: `${why.message}; ${result.error}` },
             { type: 'Reconciled', status: 'False', reason: 'SpecNotMet', message: `step ${step.name} cannot meet the spec; change the spec` },
           ],
@@ -192,6 +187,7 @@ export class ProvisioningWorkflow {
         await this.catalog.recordConditions(
           slug,
           [
+            ...held,
             { type: step.condition, status: 'False', reason: 'ApplyFailed', message: `${why.message}; applying again failed: ${result.error}` },
             { type: 'Reconciled', status: 'False', reason: 'ApplyFailed', message: `step ${step.name} could not be applied again; retrying` },
           ],
@@ -200,7 +196,10 @@ export class ProvisioningWorkflow {
         );
         throw new ReconcileIncompleteError(`tenant ${slug}: step ${step.name} could not be applied again: ${result.error}`);
       }
+      // Made again as it was (e.g. a server found with its password): what takes its output is left alone.
+      if (!isDeepStrictEqual(result.output, before?.output)) changed.add(step.name);
       outputs.set(step.name, result.output);
+      applied.push(step.name);
       await this.catalog.recordConditions(
         slug,
         [{ type: step.condition, status: 'True', reason: why.reason === 'SpecChanged' ? 'Updated' : 'Repaired', message: `${why.message}; applied again` }],
@@ -210,11 +209,19 @@ export class ProvisioningWorkflow {
     }
     await this.catalog.recordConditions(
       slug,
-      [{ type: 'Reconciled', status: 'True', reason: 'Converged', message: `applied again: ${[...stale.keys()].join(', ')}` }],
+      [
+        ...held,
+        {
+          type: 'Reconciled',
+          status: 'True',
+          reason: 'Converged',
+          message: applied.length > 0 ? `applied again: ${applied.join(', ')}` : 'every resource present and up to date',
+        },
+      ],
       record.generation,
       true,
     );
-    log.info({ steps: [...stale.keys()] }, 'tenant converged');
+    if (applied.length > 0) log.info({ steps: applied }, 'tenant converged');
   }
 
   /** Why a ready tenant's step must be applied again, or undefined when it holds. */
@@ -223,15 +230,15 @@ export class ProvisioningWorkflow {
     tenant: TenantRef,
     spec: TenantSpec,
     recorded: StepOutput | undefined,
-    stale: ReadonlyMap<string, Staleness>,
+    changed: ReadonlySet<string>,
     outputs: ReadonlyMap<string, unknown>,
   ): Promise<Staleness | undefined> {
     if (!recorded || recorded.state !== 'done') return { reason: 'NotApplied', message: `step ${step.name} is ${recorded?.state ?? 'unknown'}` };
     // A step applied by a version that did not record its spec is taken as applied for the current one.
-    const changed = step.reads.spec.filter((field) => recorded.spec && recorded.spec[field] !== spec[field]);
-    if (changed.length > 0) return { reason: 'SpecChanged', message: `the spec's ${changed.join(' and ')} changed` };
-    const input = step.reads.steps.find((name) => stale.has(name));
-    if (input) return { reason: 'InputChanged', message: `step ${input} is applied again, and ${step.name} takes its output` };
+    const fields = step.reads.spec.filter((field) => recorded.spec && recorded.spec[field] !== spec[field]);
+    if (fields.length > 0) return { reason: 'SpecChanged', message: `the spec's ${fields.join(' and ')} changed` };
+    const input = step.reads.steps.find((name) => changed.has(name));
+    if (input) return { reason: 'InputChanged', message: `step ${input} was applied again with a new output, which ${step.name} takes` };
     let observed: Observed;
     try {
       // Observing changes nothing, so it reports nothing to the step's log.

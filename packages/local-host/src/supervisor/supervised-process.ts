@@ -1,8 +1,7 @@
 /** @module One OS process kept running: spawn, health, restart with backoff, graceful stop. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { probe } from './health.js';
@@ -125,9 +124,13 @@ export class SupervisedProcess extends EventEmitter {
       });
     });
     if (child.pid) {
-      void writeFile(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal })).catch((err: unknown) =>
-        this.log.warn({ process: this.spec.name, err }, 'could not write pid file'),
-      );
+      // Written and removed synchronously: a program restarted at once (a redeploy) must not have its
+      // new pid file removed by its predecessor's late removal, or a hard kill would leave it orphaned.
+      try {
+        writeFileSync(this.pidFile, JSON.stringify({ pid: child.pid, command: this.spec.command, stopSignal: this.spec.stopSignal }));
+      } catch (err) {
+        this.log.warn({ process: this.spec.name, err }, 'could not write pid file');
+      }
     }
     this.scheduleProbe(READINESS_INTERVAL_MS);
   }
@@ -151,7 +154,7 @@ export class SupervisedProcess extends EventEmitter {
     clearTimeout(this.timer);
     this.child = undefined;
     this.lastExit = { code, signal, at: new Date().toISOString() };
-    void rm(this.pidFile, { force: true });
+    rmSync(this.pidFile, { force: true });
     if (this.state === 'stopping') {
       this.setState('stopped');
       return;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -164,4 +164,23 @@ test('a process log is rotated by size and count, so a chatty program cannot fil
   } finally {
     await small.stopAll();
   }
+});
+
+test("a workload applied again with a new spec keeps its programs' pid files: the old program's exit never removes the new one's", async () => {
+  const port = await freePort();
+  const pidFile = join(root, 'run', 'redeployed.http.pid');
+  for (let generation = 1; generation <= 5; generation += 1) {
+    await supervisor.apply(
+      workloadSpecSchema.parse({
+        name: 'redeployed',
+        processes: [
+          { name: 'http', command: 'node', args: ['-e', server(port)], env: { GENERATION: String(generation) }, health: { kind: 'http', port, path: '/' } },
+        ],
+      }),
+    );
+    const pid = (await supervisor.waitReady('redeployed', 10_000)).processes[0]!.pid!;
+    assert.equal(JSON.parse(readFileSync(pidFile, 'utf8')).pid, pid, `generation ${generation}: the running program's pid`);
+  }
+  await supervisor.remove('redeployed');
+  assert.throws(() => readFileSync(pidFile), /ENOENT/, 'removed with the workload');
 });
