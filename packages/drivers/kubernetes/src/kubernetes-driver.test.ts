@@ -539,7 +539,7 @@ test("observing a ready tenant: every step present; its Deployment and Ingress d
   assert.deepEqual(await observeSteps('bravo'), present, 'installed again');
 });
 
-test("the reconciler repairs a ready tenant on Kubernetes: its Deployment deleted behind its back comes back, and its conditions say so", async () => {
+test('the reconciler repairs a ready tenant on Kubernetes: its Deployment deleted behind its back comes back, and its conditions say so', async () => {
   assert.equal(k(['delete', 'deployment/user-backend', '-n', 'tenant-alpha']).status, 0);
   await workflow.reconcile('alpha');
   const tenant = (await catalog.get('alpha'))!;
