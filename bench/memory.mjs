@@ -9,6 +9,8 @@ import { ROOT, createTenant, log, parentMap, parseFlags, processTree, readPidFil
 
 const flags = parseFlags(process.argv.slice(2), { 'idle-s': 5, port: 8193, 'limit-s': 300, 'keep-home': false });
 const POD_PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
+/** The bench platform's TENANTRY_HOME, named so in process titles (a temporary folder of the machine it ran on). */
+let platformHome;
 
 /** VmRSS and its parts (kB) from /proc/<pid>/status, PSS (kB) from smaps_rollup, and the process title. */
 function memoryOf(pid) {
@@ -21,7 +23,13 @@ function memoryOf(pid) {
     /* not readable */
   }
   // Relative to the repository, so the results name no folder of the machine they ran on.
-  const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ').replaceAll(`${ROOT}/`, '').slice(0, 120);
+  const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+    .split('\0')
+    .filter(Boolean)
+    .join(' ')
+    .replaceAll(`${ROOT}/`, '')
+    .replaceAll(platformHome ?? '\0', '$TENANTRY_HOME')
+    .slice(0, 120);
   return { pid, rssKiB: field('VmRSS'), rssAnonKiB: field('RssAnon'), rssFileKiB: field('RssFile'), rssShmemKiB: field('RssShmem'), pssKiB: pss, title };
 }
 
@@ -75,6 +83,7 @@ const mib = (kib) => Math.round((kib / 1024) * 10) / 10;
 await runBench('memory', flags['limit-s'] * 1000, async () => {
   if (!existsSync('/proc/self/status')) throw new Error('this bench reads /proc; it runs on Linux only');
   const platform = await startPlatform({ name: 'memory', port: flags.port, keepHome: flags['keep-home'] });
+  platformHome = platform.home;
   const id = Date.now().toString(36).slice(-5);
   const tenants = [
     { slug: `bmt${id}`, tier: 'trial' },
