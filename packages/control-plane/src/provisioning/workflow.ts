@@ -128,9 +128,10 @@ export class ProvisioningWorkflow {
   }
 
   /**
-   * Converges a ready tenant: observes each step's resource, and applies again, in order, every step
-   * whose resource is missing or unhealthy, whose recorded output is gone, whose spec fields changed,
-   * or whose inputs are applied again. Each condition says what was seen or done; observedGeneration
+   * Converges a ready tenant, step by step in order: observes each step's resource, and applies the
+   * step again when its resource is missing or unhealthy, its recorded output is gone, a spec field it
+   * reads changed, or a step it takes output from was just applied again with a new output. Each
+   * condition says what was seen or done; observedGeneration
    * follows the spec once every step holds. A step that cannot be applied leaves the tenant ready
    * (what runs keeps running) with a False condition, and the job is retried with backoff.
    */
