@@ -27,3 +27,12 @@ export const adminBackendConfigSchema = z
 
 export type AdminBackendConfig = z.output<typeof adminBackendConfigSchema>;
 export const readAdminBackendConfig = () => readConfig('admin-backend', adminBackendConfigSchema);
+
+/** The admin backend's configuration on the master: its master-only settings given (the schema requires them there). */
+export type MasterAdminBackendConfig = AdminBackendConfig & { ADMIN_TOKEN: string; TENANTRY_SECRET_KEY: string };
+
+/** The configuration as the master's, when this admin backend is the master's; undefined on a tenant's pod. */
+export function asMaster(config: AdminBackendConfig): MasterAdminBackendConfig | undefined {
+  const { ADMIN_TOKEN, TENANTRY_SECRET_KEY } = config;
+  return config.IS_MASTER && ADMIN_TOKEN && TENANTRY_SECRET_KEY ? { ...config, ADMIN_TOKEN, TENANTRY_SECRET_KEY } : undefined;
+}

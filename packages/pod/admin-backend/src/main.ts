@@ -15,7 +15,7 @@ import {
 } from '@tenantry/pod-runtime';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { ADMIN_API_DOCUMENT_PATH, adminApiSecurity } from './api-documents.js';
-import { readAdminBackendConfig } from './config.js';
+import { asMaster, readAdminBackendConfig } from './config.js';
 import type { AdminBackendContext } from './context.js';
 import { operationsRoutes } from './routes/operations.js';
 import { settingsRoutes } from './routes/settings.js';
@@ -39,7 +39,8 @@ runMain(async () => {
   const closers: (() => Promise<void>)[] = [];
   let operator: OperatorAuth | undefined;
   let requireAdmin: AdminBackendContext['requireAdmin'] = (request) => sessions.authenticate(request, 'admin');
-  if (config.IS_MASTER) {
+  const masterConfig = asMaster(config);
+  if (masterConfig) {
     // Loaded only on the master, so a tenant's admin backend starts without the control plane.
     const { OutputSeal, ProvisioningQueue, TenantCatalog, TenantHealthMonitor, tenantsApi } = await import('@tenantry/control-plane');
     const { OperatorAuth } = await import('./operator.js');
@@ -48,10 +49,10 @@ runMain(async () => {
     // Read only: the master's scheduler, which writes, creates the tables (two programs creating
     // Cassandra tables at once can end with two versions of a table).
     const usage = openStore(config, config.DATABASE_URL, 2);
-    const master = new OperatorAuth(config.ADMIN_TOKEN!, sessions, pool, config.TENANT_URL);
+    const master = new OperatorAuth(masterConfig.ADMIN_TOKEN, sessions, pool, config.TENANT_URL);
     operator = master;
     requireAdmin = (request) => master.require(request);
-    const catalog = new TenantCatalog(config.DATABASE_URL, 10, new OutputSeal(config.TENANTRY_SECRET_KEY!));
+    const catalog = new TenantCatalog(config.DATABASE_URL, 10, new OutputSeal(masterConfig.TENANTRY_SECRET_KEY));
     await catalog.migrate();
     const provisioning = new ProvisioningQueue(config.REDIS_URL);
     const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
