@@ -68,7 +68,7 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
       return print(tenant.status === 'ready' ? `ready: ${tenant.url}` : `follow it with: tenantry tenants get ${tenant.slug}`, tenant);
     }
     case 'update': {
-      let tenant = await client.update(command.slug, { ...(command.name !== undefined ? { name: command.name } : {}) });
+      let tenant = await client.update(command.slug, { name: command.name });
       if (!command.json) process.stdout.write(`tenant ${tenant.slug}: generation ${tenant.generation}, observed ${tenant.observedGeneration}\n`);
       const generation = tenant.generation;
       if (command.wait) tenant = await waitFor(client, command, (t) => t.observedGeneration >= generation, tenant);

@@ -1,4 +1,5 @@
 /** @module The tenant catalog: every tenant and the state of each of its provisioning steps, in the master database. */
+import { isDeepStrictEqual } from 'node:util';
 import pg from 'pg';
 import type { Condition, TenantSpec, TenantState, TenantStatus, Tier } from '@tenantry/core';
 import { migrate } from '@tenantry/pg-migrator';
@@ -357,7 +358,10 @@ export class TenantCatalog {
    */
   async recordConditions(slug: string, reports: readonly ConditionReport[], generation: number, converged: boolean): Promise<void> {
     await this.inTransaction(async (client) => {
-      const { rows } = await client.query<{ conditions: Condition[] }>('SELECT conditions FROM tenants WHERE slug = $1 FOR UPDATE', [slug]);
+      const { rows } = await client.query<{ conditions: Condition[]; observed_generation: string }>(
+        'SELECT conditions, observed_generation FROM tenants WHERE slug = $1 FOR UPDATE',
+        [slug],
+      );
       if (rows[0]) {
         const now = new Date().toISOString();
         const byType = new Map(rows[0].conditions.map((c) => [c.type, c]));
@@ -366,6 +370,9 @@ export class TenantCatalog {
           const lastTransitionTime = before && before.status === report.status ? before.lastTransitionTime : now;
           byType.set(report.type, { ...report, lastTransitionTime, observedGeneration: generation });
         }
+        // A resync that saw nothing new writes nothing: no row update, so no announcement to live views.
+        const observed = converged ? Math.max(Number(rows[0].observed_generation), generation) : Number(rows[0].observed_generation);
+        if (isDeepStrictEqual([...byType.values()], rows[0].conditions) && observed === Number(rows[0].observed_generation)) return;
         await client.query(
           `UPDATE tenants SET conditions = $2, observed_generation = CASE WHEN $3 THEN greatest(observed_generation, $4) ELSE observed_generation END WHERE slug = $1`,
           [slug, JSON.stringify([...byType.values()]), converged, generation],

@@ -144,9 +144,13 @@ test('a ready tenant whose resource went missing gets it back, with what depends
   assert.equal(condition(record, 'DatabaseReady').reason, 'Observed');
   assert.equal(condition(record, 'Reconciled').status, 'True');
 
-  // Nothing missing: nothing applied, and the conditions keep their transition times.
+  // Nothing missing: nothing applied, nothing written (so no announcement to live views), and the conditions keep their transition times.
   world.applied.length = 0;
+  const version = async () => (await catalog.pool.query(`SELECT xmin::text AS v FROM tenants WHERE slug = 'rc-drift'`)).rows[0].v as string;
   await workflow.reconcile('rc-drift');
+  const unchanged = await version();
+  await workflow.reconcile('rc-drift');
+  assert.equal(await version(), unchanged, 'the row was not updated');
   assert.deepEqual(world.applied, []);
   assert.equal(condition((await catalog.get('rc-drift'))!, 'DatabaseReady').lastTransitionTime, condition(record, 'DatabaseReady').lastTransitionTime);
 });

@@ -29,9 +29,10 @@ export async function startProvisioning(config: SchedulerConfig, master: MasterC
       new RedisStreamsBusDriver(master.TENANTRY_DRIVER === 'local' ? config.REDIS_URL : undefined);
   const schema = { latestVersion: LATEST_SCHEMA_VERSION, migrate: migrateTenantDatabase };
   const manifest = master.TENANTRY_POD_MANIFEST ? loadPodManifest(master.TENANTRY_POD_MANIFEST) : defaultPodManifest();
-  const kubernetes = master.TENANTRY_DRIVER === 'kubernetes' ? kubernetesDrivers(config, master, manifest, analytics, schema) : undefined;
-  const drivers = kubernetes ?? (master.TENANTRY_DRIVER === 'local' ? localDrivers(config, master, manifest, analytics, schema) : undefined);
-  if (!drivers) throw new Error(`no driver ${master.TENANTRY_DRIVER}`);
+  let kubernetes: ReturnType<typeof kubernetesDrivers> | undefined;
+  let drivers: PlatformDrivers;
+  if (master.TENANTRY_DRIVER === 'kubernetes') drivers = kubernetes = kubernetesDrivers(config, master, manifest, analytics, schema);
+  else drivers = localDrivers(config, master, manifest, analytics, schema);
   // Cloud steps fail for longer than local ones (throttling, a busy state lock): wait longer between attempts.
   const workflow = new ProvisioningWorkflow(catalog, drivers, log, kubernetes ? { retryDelayMs: 15_000 } : {});
   const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
@@ -44,6 +45,7 @@ export async function startProvisioning(config: SchedulerConfig, master: MasterC
     await scripts.close();
     await worker.close();
     await kubernetes?.close();
+    if (analytics instanceof RedisStreamsBusDriver) await analytics.close();
     await catalog.close();
   };
 }
