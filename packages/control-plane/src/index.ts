@@ -7,6 +7,8 @@ export * from './drivers.js';
 export * from './observe.js';
 export * from './errors.js';
 export * from './catalog/tenant-catalog.js';
+export * from './catalog/tenant-status.js';
+export * from './catalog/step-logs.js';
 export * from './catalog/output-seal.js';
 export * from './provisioning/steps.js';
 export * from './provisioning/workflow.js';

@@ -6,7 +6,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { CONDITION_TYPES, RESERVED_SLUGS, SLUG_PATTERN, TENANT_STATES, TENANT_STATUSES, TEXT_PATTERN, TIERS, USAGE_MAX_HOURS } from '@tenantry/core';
 import { ErrorBody, errorResponses, Text, WholeNumberText } from '@tenantry/api-schemas';
-import { STEP_LOG_MAX_LINES } from '../catalog/tenant-catalog.js';
+import { STEP_LOG_MAX_LINES } from '../catalog/step-logs.js';
 import { ControlPlaneErrors } from '../errors.js';
 
 const Timestamp = Type.String({ format: 'date-time' });

@@ -57,7 +57,7 @@ before(async () => {
   await app.ready();
 
   await catalog.create({ slug: 'logged', name: 'Logged', tier: 'trial' }, STEP_NAMES);
-  await catalog.appendStepLog('logged', 'database', ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms']);
+  await catalog.logs.append('logged', 'database', ['attempt 1 of 3', 'creating database tenant_logged', 'done in 12 ms']);
 });
 
 after(async () => {
@@ -291,7 +291,7 @@ test("PATCH changes a ready tenant's name (its generation counted, the reconcile
   assert.equal(early.status, 409);
   assert.equal(early.json.error.code, 'TENANT_NOT_READY');
   assert.match(early.json.error.message, /tenant patched is pending; its spec can change once it is ready/);
-  await catalog.setStatus('patched', 'ready');
+  await catalog.status.update('patched', { phase: { to: 'ready' } });
   enqueued.length = 0;
 
   const renamed = await patch('patched', { name: '  Patched Inc.  ' });

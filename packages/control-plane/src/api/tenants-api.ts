@@ -3,7 +3,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { defaultTenantName, errorMessage, usageBuckets, USAGE_MAX_BUCKETS } from '@tenantry/core';
 import { serveApiDocument, type SecuritySchemes } from '@tenantry/api-schemas';
-import { STEP_LOG_MAX_LINES, type StepLog, type TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
+import { STEP_LOG_MAX_LINES, type StepLog } from '../catalog/step-logs.js';
+import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { TenantSchema } from '../drivers.js';
 import { migrateFleet } from '../fleet/fleet-migration.js';
 import { costEstimate } from './cost-estimate.js';
@@ -242,7 +243,7 @@ async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): 
       const { slug, step } = request.params;
       if (!STEP_NAMES.includes(step)) throw ControlPlaneErrors.stepNotFound(step, STEP_NAMES);
       const limit = Number(request.query.limit ?? STEP_LOG_MAX_LINES);
-      const log = await catalog.stepLog(slug, step, limit);
+      const log = await catalog.logs.read(slug, step, limit);
       if (!log) throw ControlPlaneErrors.tenantNotFound(slug);
       return { slug, step, lines: log.lines, truncated: log.truncated };
     },

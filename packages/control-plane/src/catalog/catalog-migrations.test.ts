@@ -164,7 +164,7 @@ test('a fresh database is migrated to the last catalog migration, once, recorded
   assert.deepEqual(await query(url, `SELECT to_regclass('schema_migrations')::text AS t`), [{ t: null }], 'not the tenant schema table');
 
   await catalog.create({ slug: 'fresh', name: 'Fresh', tier: 'trial' }, ['database', 'pod']);
-  await catalog.appendStepLog('fresh', 'database', ['created']);
+  await catalog.logs.append('fresh', 'database', ['created']);
   const tenant = await catalog.get('fresh');
   assert.equal(tenant?.status, 'pending');
   assert.deepEqual(
@@ -232,18 +232,25 @@ for (const [era, schema] of [
     assert.ok(isSealed(stored!.output), 'the output kept in clear is sealed');
 
     // What the catalog added since works on the migrated tables: step logs, schema versions, announcements.
-    await catalog.appendStepLog('old', 'pod', ['restarted']);
+    await catalog.logs.append('old', 'pod', ['restarted']);
     assert.deepEqual(
-      (await catalog.stepLog('old', 'pod'))?.lines.map((l) => l.line),
+      (await catalog.logs.read('old', 'pod'))?.lines.map((l) => l.line),
       ['restarted'],
     );
-    await catalog.setSchemaVersion('old', 4);
+    await catalog.status.setSchemaVersion('old', 4);
     assert.equal((await catalog.get('old'))?.schemaVersion, 4);
     let announce!: (slug: string) => void;
     const announced = new Promise<string>((resolve) => (announce = resolve));
     const unwatch = await catalog.watch((changed) => announce(changed));
-    await catalog.setStatus('old', 'ready');
+    const seen = { type: 'PodReady', status: 'True', reason: 'Observed', message: 'step pod: present' } as const;
+    await catalog.status.update('old', { observed: { conditions: [seen], generation: 1, converged: true } });
     assert.equal(await announced, 'old');
+    const observed = await catalog.get('old');
+    assert.equal(observed?.observedGeneration, 1);
+    assert.deepEqual(
+      observed?.conditions.map((c) => [c.type, c.reason]),
+      [['PodReady', 'Observed']],
+    );
     unwatch();
   });
 }

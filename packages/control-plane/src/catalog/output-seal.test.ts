@@ -42,8 +42,8 @@ function grants(slug: string) {
 async function provision(catalog: TenantCatalog, slug: string) {
   const g = grants(slug);
   await catalog.create({ slug, name: slug, tier: 'trial' }, STEPS);
-  await catalog.stepFinished(slug, 'database', 'done', g.database);
-  await catalog.stepFinished(slug, 'storage', 'done', g.storage);
+  await catalog.status.stepFinished(slug, 'database', 'done', g.database);
+  await catalog.status.stepFinished(slug, 'storage', 'done', g.storage);
   return g;
 }
 

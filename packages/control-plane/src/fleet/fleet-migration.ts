@@ -48,7 +48,7 @@ export async function migrateFleet(catalog: TenantCatalog, schema: TenantSchema,
         const url = await catalog.databaseUrl(tenant);
         if (!url) throw new Error('the tenant has no database recorded');
         const { version, applied } = await schema.migrate(url);
-        await catalog.setSchemaVersion(tenant, version);
+        await catalog.status.setSchemaVersion(tenant, version);
         onEvent({ tenant, state: 'migrated', attempt, version, applied });
         results.push({ tenant, ok: true, version, applied, attempts: attempt, error: null });
         return;
@@ -57,7 +57,7 @@ export async function migrateFleet(catalog: TenantCatalog, schema: TenantSchema,
         if (attempt < attempts) await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
       }
     }
-    await catalog.setSchemaVersion(tenant, null, lastError);
+    await catalog.status.setSchemaVersion(tenant, null, lastError);
     onEvent({ tenant, state: 'failed', attempt: attempts, error: lastError });
     results.push({ tenant, ok: false, version: null, applied: [], attempts, error: lastError });
   };

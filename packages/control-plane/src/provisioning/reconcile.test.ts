@@ -218,7 +218,7 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   assert.match(condition(record, 'PodReady').message, /the spec's name changed; pod: the name Forbidden Name is not allowed/);
   assert.equal(condition(record, 'Reconciled').reason, 'SpecNotMet');
   assert.equal(record.observedGeneration, 1);
-  assert.match((await catalog.stepLog('rc-unmet', 'pod'))!.lines.at(-1)!.line, /no retry can help/);
+  assert.match((await catalog.logs.read('rc-unmet', 'pod'))!.lines.at(-1)!.line, /no retry can help/);
 
   const attemptsBefore = (await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts;
   await workflow.reconcile('rc-unmet');

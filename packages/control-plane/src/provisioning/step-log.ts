@@ -1,6 +1,6 @@
 /** @module A step's log writer: what a step reports, appended to the catalog in the order reported. */
 import { errorMessage, type Logger } from '@tenantry/core';
-import { STEP_LOG_MAX_LINES, stepLogLines, type TenantCatalog } from '../catalog/tenant-catalog.js';
+import { STEP_LOG_MAX_LINES, stepLogLines, type StepLogSink } from '../catalog/step-logs.js';
 
 /**
  * Writing a line is synchronous and never throws, so a step (or a driver streaming a command's
@@ -14,7 +14,7 @@ export class StepLogWriter {
   private writing: Promise<void> | undefined;
 
   constructor(
-    private readonly catalog: TenantCatalog,
+    private readonly sink: StepLogSink,
     private readonly slug: string,
     private readonly step: string,
     private readonly log: Logger,
@@ -44,7 +44,7 @@ export class StepLogWriter {
       this.pending = [];
       this.dropped = 0;
       try {
-        await this.catalog.appendStepLog(this.slug, this.step, lines, dropped);
+        await this.sink.append(this.slug, this.step, lines, dropped);
       } catch (err) {
         this.log.warn({ tenant: this.slug, step: this.step, lines: lines.length, err: errorMessage(err) }, 'could not record progress');
       }

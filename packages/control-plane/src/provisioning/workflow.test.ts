@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Logger } from '@tenantry/core';
-import { TenantCatalog, type NewStepLogLine } from '../catalog/tenant-catalog.js';
+import { StepLogs, type NewStepLogLine } from '../catalog/step-logs.js';
+import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { PlatformDrivers } from '../drivers.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
@@ -11,16 +12,20 @@ import { DeprovisioningIncompleteError, ProvisioningWorkflow } from './workflow.
 let server: TestPostgres;
 let catalog: TenantCatalog;
 
-/** A catalog whose appends can be made to fail, to show a step never sees that. */
-class FlakyLogCatalog extends TenantCatalog {
+/** Step logs whose appends can be made to fail, to show a step never sees that. */
+class FlakyStepLogs extends StepLogs {
   failAppendsWith: string | undefined;
 
-  override async appendStepLog(slug: string, step: string, lines: readonly NewStepLogLine[], dropped = 0): Promise<void> {
+  override async append(slug: string, step: string, lines: readonly NewStepLogLine[], dropped = 0): Promise<void> {
     if (this.failAppendsWith && lines.some((l) => (typeof l === 'string' ? l : l.line).includes(this.failAppendsWith!))) {
       throw new Error('the catalog is unreachable');
     }
-    return super.appendStepLog(slug, step, lines, dropped);
+    return super.append(slug, step, lines, dropped);
   }
+}
+
+class FlakyLogCatalog extends TenantCatalog {
+  override readonly logs = new FlakyStepLogs(this.pool);
 }
 
 /** Keeps what the workflow logs, at any depth of child loggers. */
@@ -54,7 +59,7 @@ async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog
 }
 
 async function lines(slug: string, step: string): Promise<string[]> {
-  return ((await catalog.stepLog(slug, step))?.lines ?? []).map((l) => l.line);
+  return ((await catalog.logs.read(slug, step))?.lines ?? []).map((l) => l.line);
 }
 
 before(async () => {
@@ -84,7 +89,7 @@ test('many quick progress lines are kept in the order reported, however the pool
   await create('wf-stream', [streamed]);
   await workflow([streamed]).provision('wf-stream');
 
-  assert.equal(await catalog.status('wf-stream'), 'ready');
+  assert.equal(await catalog.phase('wf-stream'), 'ready');
   const log = await lines('wf-stream', 'stream');
   assert.equal(log[0], 'attempt 1 of 3');
   assert.deepEqual(
@@ -95,6 +100,29 @@ test('many quick progress lines are kept in the order reported, however the pool
   const step = (await catalog.get('wf-stream'))!.steps[0]!;
   assert.equal(step.state, 'done');
   assert.equal(step.detail, log.at(-1));
+});
+
+test('a tenant deleted during its last step is not marked ready: the next reconciliation removes it', async () => {
+  const made = new Set<string>();
+  const last: ProvisioningStep = testStep({
+    name: 'last',
+    apply: async () => {
+      made.add('last');
+      // The API's DELETE arrives while the step runs.
+      await catalog.markDeprovisioning('wf-late-delete');
+      return {};
+    },
+    remove: async () => {
+      made.delete('last');
+    },
+  });
+  await create('wf-late-delete', [last]);
+  await workflow([last]).reconcile('wf-late-delete');
+  assert.equal(await catalog.phase('wf-late-delete'), 'deprovisioning');
+
+  await workflow([last]).reconcile('wf-late-delete');
+  assert.equal(await catalog.get('wf-late-delete'), undefined);
+  assert.equal(made.size, 0);
 });
 
 test("a retried step's log shows the failed attempt, why it failed, and the retry", async () => {
@@ -113,7 +141,7 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
   await create('wf-retry', [flaky]);
   await workflow([flaky]).provision('wf-retry');
 
-  assert.equal(await catalog.status('wf-retry'), 'ready');
+  assert.equal(await catalog.phase('wf-retry'), 'ready');
   const log = await lines('wf-retry', 'flaky');
   assert.deepEqual(log.slice(0, -1), [
     'attempt 1 of 3',
@@ -198,7 +226,7 @@ test('removal progress and a failed removal are in the log of a tenant being del
 test('an append that fails is a warning, and the step goes on', async () => {
   const flakyCatalog = new FlakyLogCatalog(server.adminUrl);
   try {
-    flakyCatalog.failAppendsWith = 'unlucky';
+    flakyCatalog.logs.failAppendsWith = 'unlucky';
     const { log, warnings } = recordingLogger();
     const step: ProvisioningStep = testStep({
       name: 'unlucky',
@@ -215,7 +243,7 @@ test('an append that fails is a warning, and the step goes on', async () => {
     await create('wf-warn', [step], flakyCatalog);
     await workflow([step], log, flakyCatalog).provision('wf-warn');
 
-    assert.equal(await flakyCatalog.status('wf-warn'), 'ready');
+    assert.equal(await flakyCatalog.phase('wf-warn'), 'ready');
     assert.ok(warnings.some((w) => w.message === 'could not record progress' && w.fields.step === 'unlucky' && w.fields.err === 'the catalog is unreachable'));
     const log2 = await lines('wf-warn', 'unlucky');
     assert.ok(!log2.includes('an unlucky line'));

@@ -6,8 +6,10 @@
  * queue runs it on every change and on a periodic resync, never twice at once for one tenant.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { delay, errorMessage, type Logger, type TenantSpec } from '@tenantry/core';
-import type { ConditionReport, StepOutput, TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
+import { delay, errorMessage, type Logger, type TenantSpec, type TenantStatus } from '@tenantry/core';
+import type { StepLogSink } from '../catalog/step-logs.js';
+import type { StepOutput, TenantRecord } from '../catalog/tenant-catalog.js';
+import type { ConditionReport, StatusUpdate, TenantStatusWriter } from '../catalog/tenant-status.js';
 import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
 import { StepLogWriter } from './step-log.js';
 import { PROVISIONING_STEPS, type ProvisioningStep, type StepContext } from './steps.js';
@@ -37,12 +39,28 @@ export class ReconcileIncompleteError extends Error {}
  */
 export class SpecNotMetError extends Error {}
 
+/**
+ * What the reconciler needs of the catalog: one tenant's spec, status and step outputs read, its lock,
+ * and status written through one interface (`status`), progress through another (`logs`).
+ */
+export interface ReconcilerCatalog {
+  withTenantLock<T>(slug: string, work: () => Promise<T>): Promise<T>;
+  get(slug: string): Promise<TenantRecord | undefined>;
+  /** The phase alone, checked between provisioning steps (a delete may have come in). */
+  phase(slug: string): Promise<TenantStatus | undefined>;
+  stepOutputs(slug: string): Promise<Map<string, StepOutput>>;
+  /** Forgets a tenant once everything it had is removed. */
+  remove(slug: string): Promise<void>;
+  readonly status: TenantStatusWriter;
+  readonly logs: StepLogSink;
+}
+
 export class ProvisioningWorkflow {
   private readonly stepAttempts: number;
   private readonly retryDelayMs: number;
 
   constructor(
-    private readonly catalog: TenantCatalog,
+    private readonly catalog: ReconcilerCatalog,
     private readonly drivers: PlatformDrivers,
     private readonly log: Logger,
     options: WorkflowOptions = {},
@@ -84,46 +102,45 @@ export class ProvisioningWorkflow {
     const slug = record.slug;
     const tenant = toRef(record);
     const log = this.log.child({ tenant: slug });
-    await this.catalog.setStatus(slug, 'provisioning');
+    await this.catalog.status.update(slug, { phase: { to: 'provisioning', from: ['pending', 'provisioning'] } });
     await this.drivers.routing.reserve(tenant);
     const recorded = await this.catalog.stepOutputs(slug);
     const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
     for (const step of this.steps) {
       if (outputs.has(step.name)) continue;
-      const status = await this.catalog.status(slug);
+      const status = await this.catalog.phase(slug);
       if (status !== 'provisioning') {
         log.info({ status }, 'provisioning stopped: the tenant changed status');
         return;
       }
       const result = await this.attempt(step, tenant, record.spec, outputs, log);
       if (!result.ok) {
-        await this.catalog.stepFailed(slug, step.name, result.error);
+        await this.catalog.status.stepFailed(slug, step.name, result.error);
         log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
         await this.removeAll(tenant, log, step.name);
-        await this.catalog.setStatus(slug, 'failed', `step ${step.name} failed: ${result.error}`);
-        await this.catalog.recordConditions(
-          slug,
-          [
+        await this.catalog.status.update(slug, {
+          phase: { to: 'failed', error: `step ${step.name} failed: ${result.error}`, from: ['provisioning'] },
+          observed: observed(record, [
             { type: step.condition, status: 'False', reason: 'ApplyFailed', message: result.error },
             { type: 'Reconciled', status: 'False', reason: 'ProvisioningFailed', message: `step ${step.name} failed; everything made was removed` },
-          ],
-          record.generation,
-          false,
-        );
+          ]),
+        });
         return;
       }
       outputs.set(step.name, result.output);
     }
-    await this.catalog.setStatus(slug, 'ready');
-    await this.catalog.recordConditions(
-      slug,
-      [
-        ...this.steps.map((step): ConditionReport => ({ type: step.condition, status: 'True', reason: 'Applied', message: `step ${step.name} done` })),
-        { type: 'Reconciled', status: 'True', reason: 'Provisioned', message: 'every step done' },
-      ],
-      record.generation,
-      true,
-    );
+    // Only from provisioning: a tenant deleted during its last step stays marked for deletion.
+    await this.catalog.status.update(slug, {
+      phase: { to: 'ready', from: ['provisioning'] },
+      observed: observed(
+        record,
+        [
+          ...this.steps.map((step): ConditionReport => ({ type: step.condition, status: 'True', reason: 'Applied', message: `step ${step.name} done` })),
+          { type: 'Reconciled', status: 'True', reason: 'Provisioned', message: 'every step done' },
+        ],
+        true,
+      ),
+    });
     log.info('tenant ready');
   }
 
@@ -156,72 +173,63 @@ export class ProvisioningWorkflow {
         continue;
       }
       // What was seen goes in before anything is changed: a reader learns what is being repaired.
-      await this.catalog.recordConditions(
-        slug,
-        [
+      await this.catalog.status.update(slug, {
+        observed: observed(record, [
           { type: step.condition, status: 'False', reason: why.reason, message: why.message },
           { type: 'Reconciled', status: 'False', reason: 'Repairing', message: `applying step ${step.name} again` },
-        ],
-        record.generation,
-        false,
-      );
+        ]),
+      });
       log.warn({ step: step.name, reason: why.reason, message: why.message }, 'applying a step again');
       const result = await this.attempt(step, tenant, record.spec, outputs, log);
       if (!result.ok && result.terminal) {
         // Not retried: the job ends, and resyncs leave the step alone until the spec changes.
-        await this.catalog.stepFailed(slug, step.name, result.error);
-        await this.catalog.recordConditions(
-          slug,
-          [
+        await this.catalog.status.stepFailed(slug, step.name, result.error);
+        await this.catalog.status.update(slug, {
+          observed: observed(record, [
             ...held,
             { type: step.condition, status: 'False', reason: 'SpecNotMet', message: `${why.message}; ${result.error}` },
             { type: 'Reconciled', status: 'False', reason: 'SpecNotMet', message: `step ${step.name} cannot meet the spec; change the spec` },
-          ],
-          record.generation,
-          false,
-        );
+          ]),
+        });
         log.error({ step: step.name, err: result.error }, 'the spec cannot be met');
         return;
       }
       if (!result.ok) {
-        await this.catalog.stepFailed(slug, step.name, result.error);
-        await this.catalog.recordConditions(
-          slug,
-          [
+        await this.catalog.status.stepFailed(slug, step.name, result.error);
+        await this.catalog.status.update(slug, {
+          observed: observed(record, [
             ...held,
             { type: step.condition, status: 'False', reason: 'ApplyFailed', message: `${why.message}; applying again failed: ${result.error}` },
             { type: 'Reconciled', status: 'False', reason: 'ApplyFailed', message: `step ${step.name} could not be applied again; retrying` },
-          ],
-          record.generation,
-          false,
-        );
+          ]),
+        });
         throw new ReconcileIncompleteError(`tenant ${slug}: step ${step.name} could not be applied again: ${result.error}`);
       }
       // Made again as it was (e.g. a server found with its password): what takes its output is left alone.
       if (!isDeepStrictEqual(result.output, before?.output)) changed.add(step.name);
       outputs.set(step.name, result.output);
       applied.push(step.name);
-      await this.catalog.recordConditions(
-        slug,
-        [{ type: step.condition, status: 'True', reason: why.reason === 'SpecChanged' ? 'Updated' : 'Repaired', message: `${why.message}; applied again` }],
-        record.generation,
-        false,
-      );
+      await this.catalog.status.update(slug, {
+        observed: observed(record, [
+          { type: step.condition, status: 'True', reason: why.reason === 'SpecChanged' ? 'Updated' : 'Repaired', message: `${why.message}; applied again` },
+        ]),
+      });
     }
-    await this.catalog.recordConditions(
-      slug,
-      [
-        ...held,
-        {
-          type: 'Reconciled',
-          status: 'True',
-          reason: 'Converged',
-          message: applied.length > 0 ? `applied again: ${applied.join(', ')}` : 'every resource present and up to date',
-        },
-      ],
-      record.generation,
-      true,
-    );
+    await this.catalog.status.update(slug, {
+      observed: observed(
+        record,
+        [
+          ...held,
+          {
+            type: 'Reconciled',
+            status: 'True',
+            reason: 'Converged',
+            message: applied.length > 0 ? `applied again: ${applied.join(', ')}` : 'every resource present and up to date',
+          },
+        ],
+        true,
+      ),
+    });
     if (applied.length > 0) log.info({ steps: applied }, 'tenant converged');
   }
 
@@ -266,7 +274,7 @@ export class ProvisioningWorkflow {
     const { slug } = record;
     const log = this.log.child({ tenant: slug });
     if (!(await this.removeAll(toRef(record), log))) {
-      await this.catalog.setStatus(slug, 'deprovisioning', 'some resources could not be removed yet; retrying');
+      await this.catalog.status.update(slug, { phase: { to: 'deprovisioning', error: 'some resources could not be removed yet; retrying' } });
       throw new DeprovisioningIncompleteError(`tenant ${slug}: some resources could not be removed yet`);
     }
     await this.catalog.remove(slug);
@@ -284,12 +292,12 @@ export class ProvisioningWorkflow {
     outputs: ReadonlyMap<string, unknown>,
     log: Logger,
   ): Promise<{ ok: true; output: unknown } | { ok: false; error: string; terminal?: true }> {
-    const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
+    const stepLog = new StepLogWriter(this.catalog.logs, tenant.slug, step.name, this.log);
     const ctx = this.context(tenant, outputs, (message) => stepLog.write(message));
     const of = `of ${this.stepAttempts}`;
     let lastError = '';
     for (let attempt = 1; attempt <= this.stepAttempts; attempt += 1) {
-      await this.catalog.stepStarted(tenant.slug, step.name, 'running');
+      await this.catalog.status.stepStarted(tenant.slug, step.name, 'running');
       stepLog.write(`attempt ${attempt} ${of}`);
       const started = Date.now();
       try {
@@ -297,7 +305,7 @@ export class ProvisioningWorkflow {
         stepLog.write(`done in ${Date.now() - started} ms`);
         // The whole log is in before the step shows as done.
         await stepLog.flush();
-        await this.catalog.stepFinished(tenant.slug, step.name, 'done', output, spec);
+        await this.catalog.status.stepFinished(tenant.slug, step.name, 'done', output, spec);
         log.info({ step: step.name, ms: Date.now() - started, attempt }, 'step done');
         return { ok: true, output };
       } catch (err) {
@@ -325,22 +333,22 @@ export class ProvisioningWorkflow {
   private async removeAll(tenant: TenantRef, log: Logger, failedStep?: string): Promise<boolean> {
     let complete = true;
     for (const step of [...this.steps].reverse()) {
-      const stepLog = new StepLogWriter(this.catalog, tenant.slug, step.name, this.log);
+      const stepLog = new StepLogWriter(this.catalog.logs, tenant.slug, step.name, this.log);
       const ctx = this.context(tenant, new Map(), (message) => stepLog.write(message));
       const keepFailure = step.name === failedStep;
       const started = Date.now();
       try {
-        if (!keepFailure) await this.catalog.stepStarted(tenant.slug, step.name, 'removing');
+        if (!keepFailure) await this.catalog.status.stepStarted(tenant.slug, step.name, 'removing');
         stepLog.write(failedStep ? `removing: provisioning failed at step ${failedStep}` : 'removing: the tenant is being deleted');
         await step.remove(ctx);
         stepLog.write(`removed in ${Date.now() - started} ms`);
         await stepLog.flush();
-        if (!keepFailure) await this.catalog.stepFinished(tenant.slug, step.name, 'removed');
+        if (!keepFailure) await this.catalog.status.stepFinished(tenant.slug, step.name, 'removed');
       } catch (err) {
         complete = false;
         stepLog.write(`removal failed: ${errorMessage(err)}`);
         await stepLog.flush();
-        await this.catalog.stepFailed(tenant.slug, step.name, `removal failed: ${errorMessage(err)}`);
+        await this.catalog.status.stepFailed(tenant.slug, step.name, `removal failed: ${errorMessage(err)}`);
         log.error({ step: step.name, err: errorMessage(err) }, 'removing a step failed');
       }
     }
@@ -359,9 +367,14 @@ export class ProvisioningWorkflow {
       drivers: this.drivers,
       outputs,
       progress,
-      recordSchemaVersion: (version) => this.catalog.setSchemaVersion(tenant.slug, version),
+      recordSchemaVersion: (version) => this.catalog.status.setSchemaVersion(tenant.slug, version),
     };
   }
+}
+
+/** Conditions observed for the record's generation; `converged` when every resource holds. */
+function observed(record: TenantRecord, conditions: ConditionReport[], converged = false): StatusUpdate['observed'] {
+  return { conditions, generation: record.generation, converged };
 }
 
 function toRef(record: TenantRecord): TenantRef {

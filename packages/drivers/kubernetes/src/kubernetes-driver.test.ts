@@ -189,7 +189,7 @@ const secretEnv = (slug: string): Record<string, string> =>
     ]),
   );
 const steps = async (slug: string) => (await catalog.get(slug))!.steps;
-const stepLog = async (slug: string, step: string) => (await catalog.stepLog(slug, step))!.lines.map((l) => l.line).join('\n');
+const stepLog = async (slug: string, step: string) => (await catalog.logs.read(slug, step))!.lines.map((l) => l.line).join('\n');
 
 /** The context a step of `slug` gets, with the outputs the catalog recorded (what a reconciler observes with). */
 async function stepContext(slug: string): Promise<StepContext> {

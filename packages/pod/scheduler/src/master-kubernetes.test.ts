@@ -145,8 +145,8 @@ test('a queued tenant is made by terraform and helm, and a deleted one is remove
     { what: 'tenant acme to be ready', timeoutMs: 180_000, intervalMs: 250 },
   );
   assert.equal(ready.steps.length, STEP_NAMES.length);
-  assert.match((await catalog.stepLog('acme', 'database'))!.lines.map((l) => l.line).join('\n'), /Apply complete!/);
-  assert.match((await catalog.stepLog('acme', 'pod'))!.lines.map((l) => l.line).join('\n'), /STATUS: deployed/);
+  assert.match((await catalog.logs.read('acme', 'database'))!.lines.map((l) => l.line).join('\n'), /Apply complete!/);
+  assert.match((await catalog.logs.read('acme', 'pod'))!.lines.map((l) => l.line).join('\n'), /STATUS: deployed/);
   const ingress = JSON.parse(k(['get', 'ingress', 'tenant', '-n', 'tenant-acme', '-o', 'json']).stdout);
   assert.equal(ingress.spec.rules[0].host, 'acme.example.com');
   const secret = JSON.parse(k(['get', 'secret', 'tenant-acme-env', '-n', 'tenant-acme', '-o', 'json']).stdout);
