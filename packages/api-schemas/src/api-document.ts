@@ -15,6 +15,9 @@ export const ErrorBody = Type.Object(
   { $id: 'Error' },
 );
 
+/** A 204: no body. */
+export const NoContent = Type.Null({ description: 'no content' });
+
 /** The `response` entries of statuses answered with the error body: `{ 401: ErrorBody, 404: ErrorBody }`. */
 export function errorResponses(...statuses: number[]): Record<number, typeof ErrorBody> {
   return Object.fromEntries(statuses.map((status) => [status, ErrorBody]));

@@ -3,12 +3,12 @@
  * serialises responses with them, and the admin API's OpenAPI document is generated from the same objects.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { DisplayName, ErrorBody, errorResponses, Text, Uuid } from '@tenantry/pod-runtime';
+import { DisplayName, ErrorBody, errorResponses, NoContent, Text, Uuid } from '@tenantry/pod-runtime';
 
 const PersonName = DisplayName({ maxLength: 120 });
 const Timestamp = Type.String({ format: 'date-time' });
 
-export { ErrorBody };
+export { ErrorBody, NoContent };
 /** What every admin route can answer besides its own: not signed in (401), or not an admin (403). */
 export const ADMIN_ONLY = errorResponses(401, 403);
 
@@ -126,12 +126,5 @@ export const Migrations = Type.Object({
 export const MigrationRun = Type.Object({ version: Type.Integer(), applied: Type.Array(Type.Integer(), { description: 'the versions applied by this run' }) });
 
 export const Status = Type.Object({ tenant: Type.String(), tier: Type.String(), program: Type.String(), schemaVersion: Type.Integer() });
-
-export const OperatorSignIn = Type.Object(
-  { token: Type.String({ minLength: 1, description: 'the admin token ($TENANTRY_HOME/admin-token)' }) },
-  { additionalProperties: false },
-);
-/** A 204: no body. */
-export const NoContent = Type.Null({ description: 'no content' });
 
 export type { Static };

@@ -90,6 +90,8 @@ before(async () => {
       SMTP_URL: 'smtp://master:secret@127.0.0.1:2525',
       MAIL_FROM: 'no-reply@example.com',
       TENANTRY_DRIVER: 'kubernetes',
+      // Often, so the test sees drift repaired by the resync alone, with nothing enqueued.
+      TENANTRY_RESYNC_INTERVAL_MS: '2000',
       TENANTRY_DOMAIN: 'example.com',
       TENANTRY_SECRET_KEY: newSecretKey(),
       TENANTRY_TERRAFORM_BIN: terraform.binary,
@@ -133,7 +135,7 @@ function k(args: string[], input?: string) {
   return spawnSync(kubectl, ['--kubeconfig', kube.kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000, ...(input === undefined ? {} : { input }) });
 }
 
-test('a queued tenant is made by terraform and helm, and a deleted one is removed, by the master program configured from its environment', async () => {
+test('a queued tenant is made by terraform and helm, repaired by the resync when its Deployment is deleted, and removed when deleted, by the master program configured from its environment', async () => {
   await catalog.create({ slug: 'acme', name: 'Acme', tier: 'trial' }, STEP_NAMES);
   await queue.enqueue('acme', 'provision');
   const ready = await waitFor(
@@ -151,6 +153,20 @@ test('a queued tenant is made by terraform and helm, and a deleted one is remove
   assert.equal(ingress.spec.rules[0].host, 'acme.example.com');
   const secret = JSON.parse(k(['get', 'secret', 'tenant-acme-env', '-n', 'tenant-acme', '-o', 'json']).stdout);
   assert.equal(Buffer.from(secret.data.SMTP_URL, 'base64').toString(), 'smtp://relay:secret@relay.example.com:587');
+
+  // Drift nobody announces: the master's periodic resync finds it and helm puts the Deployment back.
+  const deleted = Date.now();
+  assert.equal(k(['delete', 'deployment/user-backend', '-n', 'tenant-acme']).status, 0);
+  const repaired = await waitFor(
+    async () => {
+      const pod = (await catalog.get('acme'))?.conditions.find((c) => c.type === 'PodReady');
+      return pod?.reason === 'Repaired' && Date.parse(pod.lastTransitionTime) >= deleted - 1000 && pod;
+    },
+    { what: "acme's Deployment to be repaired by the resync", timeoutMs: 120_000, intervalMs: 250 },
+  );
+  assert.equal(repaired.status, 'True');
+  assert.match(repaired.message, /Deployment user-backend is gone; applied again/);
+  assert.equal(k(['get', 'deployment/user-backend', '-n', 'tenant-acme']).status, 0, 'helm made it again');
 
   await catalog.markDeprovisioning('acme');
   await queue.enqueue('acme', 'deprovision');

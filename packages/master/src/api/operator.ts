@@ -4,11 +4,14 @@
  * master's database, so signing out ends it at once), or a session of one of the master's admin users.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { secretsEqual, TenantryError } from '@tenantry/core';
 import {
   AuthErrors,
+  ErrorBody,
+  NoContent,
   cookieAttributes,
   firstHeader,
   isChange,
@@ -18,7 +21,6 @@ import {
   type SessionAuthority,
   type SessionRequest,
 } from '@tenantry/pod-runtime';
-import { ErrorBody, NoContent, OperatorSignIn, type Static } from './schemas.js';
 
 export const OPERATOR_COOKIE = 'tenantry_operator';
 /** How long a dashboard sign-in lasts. */
@@ -33,6 +35,11 @@ const OperatorErrors = {
     ),
   wrongToken: () => new TenantryError('UNAUTHORIZED', 401, 'wrong admin token; it is in $TENANTRY_HOME/admin-token'),
 } as const;
+
+const OperatorSignIn = Type.Object(
+  { token: Type.String({ minLength: 1, description: 'the admin token ($TENANTRY_HOME/admin-token)' }) },
+  { additionalProperties: false },
+);
 
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 

@@ -6,13 +6,14 @@ import { hostname } from 'node:os';
 import { describeBackends, openConsumer, openStore } from '@tenantry/analytics';
 import { errorMessage, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { OutputSeal, TenantCatalog } from '@tenantry/control-plane';
-import type { MasterConfig, SchedulerConfig } from './config.js';
+import type { MasterConfig } from '../config.js';
+import type { ControllerPod } from './pod.js';
 
 /** Raw events (for p95 latency and active users) and per-minute aggregates are kept this many days. */
 const RAW_DAYS = 7;
 const AGGREGATE_DAYS = 400;
 
-export async function startAnalyticsConsumer(config: SchedulerConfig, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
+export async function startAnalyticsConsumer(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
   const catalog = new TenantCatalog(config.DATABASE_URL, 2, new OutputSeal(master.TENANTRY_SECRET_KEY));
   const store = openStore(config, config.DATABASE_URL);
   await store.migrate();

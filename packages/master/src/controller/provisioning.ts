@@ -1,4 +1,7 @@
-/** @module The master scheduler's provisioning worker, wired to the driver TENANTRY_DRIVER names (local or kubernetes). */
+/**
+ * @module The master's provisioning controller: the reconciler's queue worker, wired to the driver
+ * TENANTRY_DRIVER names (local or kubernetes), and the keeper of the queue scripts tenants may run.
+ */
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
@@ -17,9 +20,10 @@ import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
 import { createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
-import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig, SchedulerConfig } from './config.js';
+import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig } from '../config.js';
+import type { ControllerPod } from './pod.js';
 
-export async function startProvisioning(config: SchedulerConfig, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
+export async function startProvisioning(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
   const concurrency = master.TENANTRY_PROVISIONING_CONCURRENCY;
   const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4, new OutputSeal(master.TENANTRY_SECRET_KEY));
   await catalog.migrate();
@@ -51,7 +55,7 @@ export async function startProvisioning(config: SchedulerConfig, master: MasterC
 }
 
 function localDrivers(
-  config: SchedulerConfig,
+  config: ControllerPod,
   master: LocalMasterConfig,
   manifest: PodManifest,
   analytics: AnalyticsBusDriver,
@@ -85,13 +89,7 @@ function localDrivers(
 }
 
 /** Terraform and Helm as child processes; on AWS the master's IAM role (IRSA) gives them and the S3 client credentials. */
-function kubernetesDrivers(
-  config: SchedulerConfig,
-  master: KubernetesMasterConfig,
-  manifest: PodManifest,
-  analytics: AnalyticsBusDriver,
-  schema: TenantSchema,
-) {
+function kubernetesDrivers(config: ControllerPod, master: KubernetesMasterConfig, manifest: PodManifest, analytics: AnalyticsBusDriver, schema: TenantSchema) {
   return createKubernetesDrivers({
     domain: master.TENANTRY_DOMAIN,
     terraform: {

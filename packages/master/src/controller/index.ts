@@ -1,0 +1,28 @@
+/**
+ * @module @tenantry/master/controller: the master's controller, which the scheduler mounts when
+ * IS_MASTER=true: the reconciler (provisioning queue worker and periodic resync) with the driver its
+ * configuration names, and the analytics consumer.
+ */
+import type { Logger } from '@tenantry/core';
+import type { MasterConfig } from '../config.js';
+import { startAnalyticsConsumer } from './analytics-consumer.js';
+import type { ControllerPod } from './pod.js';
+import { startProvisioning } from './provisioning.js';
+
+export { readControllerConfig, type MasterConfig } from '../config.js';
+export type { ControllerPod } from './pod.js';
+
+/** Starts the master's controller with its settings (readControllerConfig); resolves to its stop. */
+export async function startMasterController(pod: ControllerPod, config: MasterConfig, log: Logger): Promise<() => Promise<void>> {
+  const stopProvisioning = await startProvisioning(pod, config, log);
+  try {
+    const stopAnalytics = await startAnalyticsConsumer(pod, config, log);
+    return async () => {
+      await stopAnalytics();
+      await stopProvisioning();
+    };
+  } catch (err) {
+    await stopProvisioning();
+    throw err;
+  }
+}
