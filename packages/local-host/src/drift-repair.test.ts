@@ -4,15 +4,29 @@
  * and the next periodic resync puts it back, with a condition that says what was seen and done.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { waitFor, type Condition } from '@tenantry/core';
+import { Redis } from 'ioredis';
+import { freePort, waitFor, type Condition } from '@tenantry/core';
 import { AgentClient } from '@tenantry/driver-local';
 import { PlatformProcess } from './test-support/platform-process.js';
 
 let platform: PlatformProcess;
 let agent: AgentClient;
 let token = '';
+/** The master scheduler's environment: the node agent's address and token, the platform's Redis. */
+let environ: Record<string, string> = {};
+
+/** A process's environment, from /proc. */
+function environOf(pid: number): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}
 
 before(async () => {
   platform = await PlatformProcess.create('29000-29999');
@@ -27,12 +41,7 @@ before(async () => {
   }
   await Promise.all([platform.waitStatus('lively', 'ready'), platform.waitStatus('calm', 'ready')]);
   // The node agent the master's scheduler drives (its address and token are in that program's environment).
-  const environ = Object.fromEntries(
-    readFileSync(`/proc/${platform.pid('pod-master', 'scheduler')}/environ`, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
+  environ = environOf(platform.pid('pod-master', 'scheduler'));
   agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
   token = await platform.signUp('lively', 'owner@lively.test');
 });
@@ -124,4 +133,63 @@ test("a tenant's pod forgotten by the supervisor comes back; its database is lef
   await converged('calm', since);
   assert.equal((await condition('calm', 'DatabaseReady')).reason, 'Observed');
   await answers('calm');
+});
+
+test("a tenant's analytics login deleted from the platform's Redis comes back", async (t) => {
+  const since = Date.now();
+  const admin = new Redis(environ.REDIS_URL!, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await admin.connect();
+    assert.equal(await admin.call('ACL', 'DELUSER', 'analytics-calm'), 1);
+    const { condition: analytics, ms } = await repaired('calm', 'AnalyticsReady', since);
+    t.diagnostic(`repaired ${ms} ms after the login was deleted`);
+    assert.match(analytics.message, /; applied again/);
+    await converged('calm', since);
+    assert.ok(((await admin.call('ACL', 'USERS')) as string[]).includes('analytics-calm'), 'the login is back');
+    // Its password is new: the pod, which takes the analytics step's output, is applied again with it.
+    assert.equal((await condition('calm', 'PodReady')).reason, 'Repaired');
+  } finally {
+    admin.disconnect();
+  }
+  await answers('calm');
+});
+
+test("the master's scheduler killed in the middle of a repair, with a second one started: the repair finishes, one reconciliation at a time", async (t) => {
+  const since = Date.now();
+  await agent.deleteWorkload('db-lively');
+  await waitFor(
+    async () => {
+      const c = await condition('lively', 'DatabaseReady');
+      return c.status === 'False' && Date.parse(c.lastTransitionTime) >= since;
+    },
+    { what: 'the repair of lively to start', timeoutMs: 30_000, intervalMs: 20 },
+  );
+  // A second master scheduler, as a second replica would be, then the first one killed mid-repair.
+  const first = platform.pid('pod-master', 'scheduler');
+  const argv = readFileSync(`/proc/${first}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const second = spawn(argv[0]!, argv.slice(1), { env: { ...environ, PORT: String(await freePort()) }, stdio: 'ignore' });
+  const secondExited = new Promise((resolve) => second.once('exit', resolve));
+  try {
+    process.kill(first, 'SIGKILL');
+    const { ms } = await repaired('lively', 'DatabaseReady', since);
+    t.diagnostic(`repaired ${ms} ms after the instance was taken away`);
+    await converged('lively', since);
+    assert.notEqual(platform.pid('pod-master', 'scheduler'), first, 'the supervisor restarted the first scheduler');
+    assert.equal(second.exitCode, null, 'the second scheduler ran throughout');
+    // Two reconciliations at once would both apply the step: two completions with no attempt between them.
+    const log = (await platform.api('GET', '/admin/api/tenants/lively/steps/database/log')).json as { lines: { at: string; line: string }[] };
+    const events = log.lines
+      .filter((l) => Date.parse(l.at) >= since)
+      .map((l) => (/^attempt \d+ of/.test(l.line) ? 'attempt' : /^done in/.test(l.line) ? 'done' : undefined))
+      .filter(Boolean);
+    assert.ok(events.includes('done'), 'the step was applied again');
+    assert.ok(!events.some((e, i) => e === 'done' && events.slice(0, i).lastIndexOf('attempt') < events.slice(0, i).lastIndexOf('done')), events.join(' '));
+    assert.equal(Object.keys(platform.agentState().workloads).filter((name) => name === 'db-lively').length, 1);
+    await answers('lively');
+    const me = await platform.http('lively.localhost', '/api/auth/me', { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 200, `the account made before is still there: ${me.text}`);
+  } finally {
+    if (second.exitCode === null) second.kill('SIGTERM');
+    await secondExited;
+  }
 });
