@@ -205,7 +205,7 @@ test('two reconciliations of one tenant never run at once', async () => {
   assert.deepEqual(world.applied, ['route'], 'the first repaired it; the others found it present');
 });
 
-test('a spec that cannot be met: not retried, its conditions say why, left alone by resyncs until the spec changes', async () => {
+test('a spec that cannot be met: not retried, its conditions say why, left alone by resyncs until the spec changes, while the rest is still repaired', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-unmet', world);
   world.unmeetable.set('pod', 'Forbidden Name');
@@ -223,6 +223,18 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   const attemptsBefore = (await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts;
   await workflow.reconcile('rc-unmet');
   assert.equal((await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore, 'a resync tries nothing');
+
+  // Drift elsewhere is still repaired, with what the unmet step made before (the pod keeps running).
+  world.resources.delete('route');
+  await workflow.reconcile('rc-unmet');
+  assert.deepEqual(world.applied, ['route']);
+  record = (await catalog.get('rc-unmet'))!;
+  assert.equal(condition(record, 'Routed').reason, 'Repaired');
+  assert.equal(condition(record, 'PodReady').reason, 'SpecNotMet');
+  assert.equal(condition(record, 'Reconciled').reason, 'SpecNotMet');
+  assert.match(condition(record, 'Reconciled').message, /step pod cannot meet the spec; change the spec; applied again: route/);
+  assert.equal(record.observedGeneration, 1);
+  assert.equal(record.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore);
 
   await catalog.rename('rc-unmet', 'Allowed Name');
   await workflow.reconcile('rc-unmet');

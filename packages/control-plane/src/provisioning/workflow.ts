@@ -148,24 +148,34 @@ export class ProvisioningWorkflow {
    * Converges a ready tenant, step by step in order: observes each step's resource, and applies the
    * step again when its resource is missing or unhealthy, its recorded output is gone, a spec field it
    * reads changed, or a step it takes output from was just applied again with a new output. Each
-   * condition says what was seen or done; observedGeneration
-   * follows the spec once every step holds. A step that cannot be applied leaves the tenant ready
-   * (what runs keeps running) with a False condition, and the job is retried with backoff.
+   * condition says what was seen or done; observedGeneration follows the spec once every step holds.
+   * A step that cannot be applied leaves the tenant ready (what runs keeps running) with a False
+   * condition, and the job is retried with backoff. A step that cannot meet the spec (SpecNotMetError)
+   * is left alone until the spec changes; the other steps are still observed and repaired.
    */
   private async converge(record: TenantRecord): Promise<void> {
     const { slug } = record;
-    const reconciled = record.conditions.find((c) => c.type === 'Reconciled');
-    // A spec found unmeetable waits for the next spec, not for the next resync.
-    if (reconciled?.reason === 'SpecNotMet' && reconciled.observedGeneration === record.generation) return;
+    // Steps found unable to meet this spec wait for the next spec, not for the next resync; the others are still repaired.
+    const unmet = new Set(
+      record.conditions.filter((c) => c.type !== 'Reconciled' && c.reason === 'SpecNotMet' && c.observedGeneration === record.generation).map((c) => c.type),
+    );
     const tenant = toRef(record);
     const log = this.log.child({ tenant: slug });
     const recorded = await this.catalog.stepOutputs(slug);
-    const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
+    // What an unmet step made before keeps running: the steps that take its output go on taking it.
+    const outputs = new Map(
+      [...recorded].filter(([name, o]) => o.state === 'done' || (o.output !== null && this.unmetStep(name, unmet))).map(([name, o]) => [name, o.output]),
+    );
     // Steps whose output changed in this run: a step that takes one of them is applied again too.
     const changed = new Set<string>();
     const applied: string[] = [];
     const held: ConditionReport[] = [];
+    const unmeetable: string[] = [];
     for (const step of this.steps) {
+      if (unmet.has(step.condition)) {
+        unmeetable.push(step.name);
+        continue;
+      }
       const before = recorded.get(step.name);
       const why = await this.staleness(step, tenant, record.spec, before, changed, outputs);
       if (!why) {
@@ -182,17 +192,14 @@ export class ProvisioningWorkflow {
       log.warn({ step: step.name, reason: why.reason, message: why.message }, 'applying a step again');
       const result = await this.attempt(step, tenant, record.spec, outputs, log);
       if (!result.ok && result.terminal) {
-        // Not retried: the job ends, and resyncs leave the step alone until the spec changes.
+        // Not retried: resyncs leave this step alone until the spec changes, and go on with the others.
         await this.catalog.status.stepFailed(slug, step.name, result.error);
         await this.catalog.status.update(slug, {
-          observed: observed(record, [
-            ...held,
-            { type: step.condition, status: 'False', reason: 'SpecNotMet', message: `${why.message}; ${result.error}` },
-            { type: 'Reconciled', status: 'False', reason: 'SpecNotMet', message: `step ${step.name} cannot meet the spec; change the spec` },
-          ]),
+          observed: observed(record, [{ type: step.condition, status: 'False', reason: 'SpecNotMet', message: `${why.message}; ${result.error}` }]),
         });
         log.error({ step: step.name, err: result.error }, 'the spec cannot be met');
-        return;
+        unmeetable.push(step.name);
+        continue;
       }
       if (!result.ok) {
         await this.catalog.status.stepFailed(slug, step.name, result.error);
@@ -215,22 +222,39 @@ export class ProvisioningWorkflow {
         ]),
       });
     }
+    const repairedToo = applied.length > 0 ? `; applied again: ${applied.join(', ')}` : '';
     await this.catalog.status.update(slug, {
-      observed: observed(
-        record,
-        [
-          ...held,
-          {
-            type: 'Reconciled',
-            status: 'True',
-            reason: 'Converged',
-            message: applied.length > 0 ? `applied again: ${applied.join(', ')}` : 'every resource present and up to date',
-          },
-        ],
-        true,
-      ),
+      observed:
+        unmeetable.length > 0
+          ? observed(record, [
+              ...held,
+              {
+                type: 'Reconciled',
+                status: 'False',
+                reason: 'SpecNotMet',
+                message: `step ${unmeetable.join(', ')} cannot meet the spec; change the spec${repairedToo}`,
+              },
+            ])
+          : observed(
+              record,
+              [
+                ...held,
+                {
+                  type: 'Reconciled',
+                  status: 'True',
+                  reason: 'Converged',
+                  message: applied.length > 0 ? `applied again: ${applied.join(', ')}` : 'every resource present and up to date',
+                },
+              ],
+              true,
+            ),
     });
     if (applied.length > 0) log.info({ steps: applied }, 'tenant converged');
+  }
+
+  private unmetStep(name: string, unmet: ReadonlySet<string>): boolean {
+    const step = this.steps.find((s) => s.name === name);
+    return step !== undefined && unmet.has(step.condition);
   }
 
   /** Why a ready tenant's step must be applied again, or undefined when it holds. */
