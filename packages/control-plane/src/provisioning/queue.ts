@@ -1,4 +1,5 @@
 /** @module The provisioning queue: BullMQ jobs in Redis, one per tenant action, consumed by the master's scheduler. */
+import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { errorMessage, type Logger } from '@tenantry/core';
@@ -7,8 +8,12 @@ import type { ProvisioningWorkflow } from './workflow.js';
 
 export const PROVISIONING_QUEUE = 'tenantry-provisioning';
 
-/** Why a tenant is queued; every job runs the reconciler, which acts on what the catalog says. */
-export type ProvisioningAction = 'provision' | 'deprovision' | 'reconcile';
+/**
+ * Why a tenant is queued; every job runs the reconciler, which acts on what the catalog says. A
+ * `resync` is the periodic look at a ready tenant: its own job, so a change announced meanwhile
+ * (`reconcile`) never waits behind a resync's delay.
+ */
+export type ProvisioningAction = 'provision' | 'deprovision' | 'reconcile' | 'resync';
 
 export interface ProvisioningJob {
   slug: string;
@@ -32,9 +37,9 @@ export class ProvisioningQueue {
     });
   }
 
-  /** Enqueues an action; while the same action for the same tenant is queued or running, this is a no-op. */
-  async enqueue(slug: string, action: ProvisioningAction): Promise<void> {
-    await this.queue.add(action, { slug, action }, { jobId: `${action}-${slug}` });
+  /** Enqueues an action, to run after `delayMs`; while the same action for the same tenant is queued or running, this is a no-op. */
+  async enqueue(slug: string, action: ProvisioningAction, delayMs = 0): Promise<void> {
+    await this.queue.add(action, { slug, action }, { jobId: `${action}-${slug}`, ...(delayMs > 0 ? { delay: delayMs } : {}) });
   }
 
   async close(): Promise<void> {
@@ -86,22 +91,26 @@ export class ProvisioningWorker {
    * `resyncEveryMs` (the periodic resync that finds drift nobody announced).
    */
   async start(resyncEveryMs = 30_000): Promise<void> {
-    await this.resync();
+    await this.resync(resyncEveryMs);
     void this.worker.run();
     this.resyncTimer = setInterval(() => {
-      this.resync().catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'resync failed'));
+      this.resync(resyncEveryMs).catch((err: unknown) => this.log.error({ err: errorMessage(err) }, 'resync failed'));
     }, resyncEveryMs);
     this.resyncTimer.unref();
   }
 
   /**
-   * Enqueues every tenant the reconciler has work for or must look at: unfinished ones (a crash
-   * between the catalog write and the enqueue loses nothing) and ready ones (drift). Failed ones wait
-   * for a retry. Returns how many.
+   * Enqueues every tenant the reconciler has work for or must look at: unfinished ones at once (a
+   * crash between the catalog write and the enqueue loses nothing), ready ones (drift) each at its
+   * own offset within `spreadMs`, so many tenants are observed a few at a time rather than all at
+   * once, each about once per resync. Failed ones wait for a retry. Returns how many.
    */
-  async resync(): Promise<number> {
+  async resync(spreadMs = 0): Promise<number> {
     const tenants = await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready']);
-    for (const tenant of tenants) await this.queue.enqueue(tenant.slug, 'reconcile');
+    for (const tenant of tenants) {
+      if (tenant.status === 'ready') await this.queue.enqueue(tenant.slug, 'resync', resyncOffset(tenant.slug, spreadMs));
+      else await this.queue.enqueue(tenant.slug, 'reconcile');
+    }
     return tenants.length;
   }
 
@@ -111,4 +120,10 @@ export class ProvisioningWorker {
     await this.queue.close();
     await this.connection.quit().catch(() => undefined);
   }
+}
+
+/** A tenant's place in the resync interval: the same every time (so each is looked at about once per interval), spread evenly over tenants. */
+export function resyncOffset(slug: string, spreadMs: number): number {
+  if (spreadMs <= 0) return 0;
+  return createHash('sha256').update(slug).digest().readUInt32BE(0) % spreadMs;
 }
