@@ -55,14 +55,14 @@ export async function mountMasterApi(app: FastifyInstance, pod: ApiPod, config: 
   const usage = openStore(pod.config, pod.config.DATABASE_URL, 2);
   const catalog = new TenantCatalog(pod.config.DATABASE_URL, 10, new OutputSeal(config.TENANTRY_SECRET_KEY));
   const provisioning = new ProvisioningQueue(pod.config.REDIS_URL);
+  const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
+  const health = new TenantHealthMonitor(catalog, gatewayProbe(probeUrl, config.TENANTRY_DOMAIN, config.TENANTRY_PUBLIC_PORT));
   const close = async () => {
     await health.stop();
     await provisioning.close();
     await catalog.close();
     await usage.close();
   };
-  const probeUrl = config.TENANTRY_PROBE_URL ?? `http://127.0.0.1:${config.TENANTRY_PUBLIC_PORT}`;
-  const health = new TenantHealthMonitor(catalog, gatewayProbe(probeUrl, config.TENANTRY_DOMAIN, config.TENANTRY_PUBLIC_PORT));
   try {
     await catalog.migrate();
     health.start();
