@@ -1,11 +1,12 @@
 /** @module The gateway's complete HTTP path (node:http server, undici client pools). */
 import { Transform, pipeline } from 'node:stream';
-import { createServer, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts } from './decision.js';
-import type { RouteTable } from './route-table.js';
+import type { Route, RouteTable } from './route-table.js';
+import { startingPage, WakeError, type Waker } from './waker.js';
 
 export interface CompletePathOptions {
   routes: RouteTable;
@@ -18,7 +19,12 @@ export interface CompletePathOptions {
   maxConnectionsPerUpstream?: number;
   /** Deadlines for a request body to arrive (node:http's requestTimeout does not watch connections handed over by the fast path). */
   body: BodyTimeouts;
+  /** Wakes frozen tenants; without it a frozen tenant's requests are answered 503. */
+  waker?: Waker;
 }
+
+/** The header on every response that had to wake its tenant first: how long the wake took (ms). */
+export const WAKE_HEADER = 'x-tenantry-wake-ms';
 
 /** Errors that mean the tenant's program is not listening (restarting): answered 503 with Retry-After. */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT']);
@@ -47,10 +53,40 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
     return pool;
   };
 
-  const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) => {
+  /** Holds a frozen tenant's request while it wakes, then serves it; a browser waiting too long gets a page that reloads. */
+  const wakeThenServe = (req: IncomingMessage, res: ServerResponse, route: Route): void => {
+    const { waker } = options;
+    if (!waker) return reply(res, GatewayErrors.notReady(route.tenant), 2);
+    let answered = false;
+    const page = isPageRequest(req)
+      ? setTimeout(() => {
+          answered = true;
+          res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' });
+          res.end(startingPage(route.tenant));
+        }, waker.startingPageAfterMs)
+      : undefined;
+    waker.wake(route).then(
+      (ms) => {
+        clearTimeout(page);
+        if (!answered && !res.destroyed) serve(req, res, ms);
+      },
+      (err: unknown) => {
+        clearTimeout(page);
+        if (answered || res.destroyed) return;
+        if (err instanceof WakeError) return reply(res, err.error, 1);
+        log.error({ tenant: route.tenant, err: String(err) }, 'waking failed');
+        reply(res, GatewayErrors.wakeFailed(route.tenant, 'unexpected error'), 1);
+      },
+    );
+  };
+
+  const serve = (req: IncomingMessage, res: ServerResponse, wokenInMs?: number): void => {
     const url = req.url ?? '/';
     const decision = decide(routes, url, hostHeaders(req.rawHeaders));
     if (decision.kind === 'refuse') return reply(res, decision.error, decision.retryAfter);
+    // Frozen again meanwhile: answered rather than held once more.
+    if (decision.kind === 'wake')
+      return wokenInMs === undefined ? wakeThenServe(req, res, decision.route) : reply(res, GatewayErrors.notReady(decision.route.tenant), 1);
     const { route, upstream } = decision;
     const failure = (err: TenantryError, retryAfter?: number) => reply(res, err, retryAfter);
     const rawHost = req.headers.host!;
@@ -109,6 +145,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
           // node:http frames the body itself, so the upstream's transfer-encoding is not passed on.
           if (!DROPPED_RESPONSE_HEADERS.has(name) && name !== 'transfer-encoding') responseHeaders[name] = upstreamHeaders[name];
         }
+        if (wokenInMs !== undefined) responseHeaders[WAKE_HEADER] = String(wokenInMs);
         res.writeHead(statusCode, responseHeaders);
         return res;
       },
@@ -127,7 +164,11 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
         failure(GatewayErrors.badGateway(route.tenant));
       },
     );
-  });
+  };
+
+  const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 300_000, headersTimeout: 30_000, keepAliveTimeout: 65_000 }, (req, res) =>
+    serve(req, res),
+  );
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (socket.writable && err.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     else socket.destroy();
@@ -136,6 +177,11 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
     for (const pool of pools.values()) void pool.destroy();
   });
   return server;
+}
+
+/** A browser navigating to a page (GET or HEAD asking for HTML), not an API client. */
+function isPageRequest(req: IncomingMessage): boolean {
+  return (req.method === 'GET' || req.method === 'HEAD') && /\btext\/html\b/.test(req.headers.accept ?? '');
 }
 
 function hostHeaders(raw: string[]): string[] {

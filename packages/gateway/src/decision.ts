@@ -45,7 +45,8 @@ export interface BodyTimeouts {
   totalMs: number;
 }
 
-export type Decision = { kind: 'proxy'; route: Route; upstream: Upstream } | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
+export type Decision =
+  { kind: 'proxy'; route: Route; upstream: Upstream } | { kind: 'wake'; route: Route } | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
 
 /** Routes by the Host header alone: the request target must be a path, and there must be exactly one Host. */
 export function decide(routes: RouteTable, target: string, hosts: readonly string[]): Decision {
@@ -56,6 +57,7 @@ export function decide(routes: RouteTable, target: string, hosts: readonly strin
   if (!parsed.ok) return { kind: 'refuse', error: GatewayErrors.badHost(parsed.problem) };
   const route = routes.get(parsed.hostname);
   if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(parsed.hostname) };
+  if (route.state === 'frozen') return { kind: 'wake', route };
   if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
   const upstream = selectUpstream(route, target);
   if (!upstream) return { kind: 'refuse', error: GatewayErrors.noProgram(route.tenant, target) };

@@ -193,8 +193,10 @@ export class FastPathConnection {
     if (end > limit) return this.handOver();
     const request = readRequestHead(this.unread.toString('latin1', 0, end));
     if (!request) return this.handOver();
-    this.unread = this.unread.subarray(end + 4);
     const decision = decide(this.options.routes, request.target, request.hosts);
+    // A frozen tenant's request, head and all, is held by the complete path while the tenant wakes.
+    if (decision.kind === 'wake') return this.handOver();
+    this.unread = this.unread.subarray(end + 4);
     if (decision.kind === 'refuse') {
       this.refuse(decision.error, decision.retryAfter, request.close || request.contentLength > 0);
       return;

@@ -6,6 +6,7 @@ import { FastPathConnection, UpstreamSockets } from './fast-path.js';
 import { refusalBody, type BodyTimeouts } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import type { RouteTable } from './route-table.js';
+import { Waker, type WakeOptions } from './waker.js';
 
 export interface GatewayOptions {
   routes: RouteTable;
@@ -22,6 +23,8 @@ export interface GatewayOptions {
   halfClosedTimeoutMs?: number;
   /** Open connections at most per client address; more are answered 429 and closed. @defaultValue 256 */
   maxConnectionsPerClient?: number;
+  /** How frozen tenants are woken by their first request; without it their requests are answered 503. */
+  wake?: WakeOptions;
 }
 
 const TOO_MANY_CONNECTIONS = (() => {
@@ -34,12 +37,15 @@ export class Gateway {
   private readonly sockets = new Set<Socket>();
   private readonly upstreams = new UpstreamSockets();
   private readonly perClient = new Map<string, number>();
+  /** Wakes frozen tenants (when the gateway was given how); its stats count the wakes and their durations. */
+  readonly waker: Waker | undefined;
 
   constructor(options: GatewayOptions) {
     const body: BodyTimeouts = { idleMs: options.bodyIdleTimeoutMs ?? 30_000, totalMs: options.bodyTimeoutMs ?? 300_000 };
     const halfClosedMs = options.halfClosedTimeoutMs ?? 5_000;
     const maxPerClient = options.maxConnectionsPerClient ?? 256;
-    const complete = createCompletePathServer({ ...options, body });
+    this.waker = options.wake ? new Waker(options.routes, options.wake) : undefined;
+    const complete = createCompletePathServer({ ...options, body, ...(this.waker ? { waker: this.waker } : {}) });
     const fastOptions = {
       routes: options.routes,
       log: options.log,

@@ -2,3 +2,5 @@
 export * from './route-table.js';
 export * from './gateway.js';
 export * from './errors.js';
+export * from './waker.js';
+export { WAKE_HEADER } from './complete-path.js';

@@ -10,22 +10,40 @@ export interface Upstream {
 export interface Route {
   host: string;
   tenant: string;
-  /** pending: the tenant exists but is not serving yet (the gateway answers 503). */
-  state: 'pending' | 'ready';
+  /**
+   * pending: the tenant exists but is not serving yet (the gateway answers 503); frozen: nothing of
+   * it runs, and its first request wakes it (the gateway holds requests until it is ready).
+   */
+  state: 'pending' | 'ready' | 'frozen';
   upstreams: Upstream[];
 }
 
 export class RouteTable {
   private readonly routes = new Map<string, Route>();
+  private readonly listeners = new Set<(host: string) => void>();
 
   set(route: Route): void {
     const upstreams = [...route.upstreams].sort((a, b) => b.prefix.length - a.prefix.length);
     const host = routeHost(route.host);
     this.routes.set(host, { ...route, host, upstreams });
+    this.changed(host);
   }
 
   delete(host: string): boolean {
-    return this.routes.delete(routeHost(host));
+    const key = routeHost(host);
+    const deleted = this.routes.delete(key);
+    if (deleted) this.changed(key);
+    return deleted;
+  }
+
+  /** Calls `listener` with the host of every route set or deleted; returns the unsubscribe. */
+  onChange(listener: (host: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(host: string): void {
+    for (const listener of this.listeners) listener(host);
   }
 
   get(host: string): Route | undefined {
