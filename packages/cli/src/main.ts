@@ -17,6 +17,7 @@ Usage:
   tenantry tenants list
   tenantry tenants get <slug>                  its spec, its phase, each step and each condition
   tenantry tenants update <slug> --name <name> [--wait]
+  tenantry tenants freeze|wake <slug> [--wait]
                                                change its spec; --wait follows the reconciler until it is
                                                applied (observedGeneration reaches the generation)
   tenantry tenants delete <slug> [--wait]
@@ -31,7 +32,7 @@ Usage:
 
 Options:
   --json           print only JSON
-  --wait           wait until the tenant is ready (create), gone (delete) or converged (update), showing each step
+  --wait           wait until the tenant is ready (create), gone (delete), converged (update), frozen or awake, showing each step
   --timeout <s>    how long --wait waits (default 120)
   --url <url>      the platform's gateway (default http://127.0.0.1:$PORT, PORT defaults to 8080)
   --token <token>  admin token (default: $TENANTRY_TOKEN, else the file $TENANTRY_HOME/admin-token)
@@ -86,8 +87,8 @@ async function main(argv: string[]): Promise<void> {
     return runMigrateCommand({ json: values.json, url: values.url, token: values.token, domain: values.domain });
   }
   if (command !== 'tenants') throw CliErrors.usage(`unknown command "${command}"`);
-  if (!sub || !['create', 'list', 'get', 'update', 'delete', 'logs'].includes(sub))
-    throw CliErrors.usage(`tenants needs one of: create, list, get, update, delete, logs`);
+  if (!sub || !['create', 'list', 'get', 'update', 'freeze', 'wake', 'delete', 'logs'].includes(sub))
+    throw CliErrors.usage(`tenants needs one of: create, list, get, update, freeze, wake, delete, logs`);
   const [step, ...rest] = sub === 'logs' ? extra : [undefined, ...extra];
   if (rest.length > 0) throw CliErrors.usage(`unexpected argument "${rest[0]}"`);
   if (sub === 'logs' && (!slug || !step)) throw CliErrors.usage('tenants logs needs a tenant slug and a step, e.g. tenantry tenants logs acme pod');

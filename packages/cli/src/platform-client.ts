@@ -33,7 +33,7 @@ export class PlatformClient {
   }
 
   /** Changes the tenant's spec; it converges in the background. */
-  update(slug: string, change: { name?: string }): Promise<TenantResource> {
+  update(slug: string, change: { name?: string; state?: 'active' | 'frozen' }): Promise<TenantResource> {
     return this.call('PATCH', `/admin/api/tenants/${encodeURIComponent(slug)}`, change);
   }
 

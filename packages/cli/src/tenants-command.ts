@@ -1,4 +1,4 @@
-/** @module `tenantry tenants …`: create, list, get, update, delete, with live progress for --wait, and a step's log. */
+/** @module `tenantry tenants …`: create, list, get, update, freeze, wake, delete, with live progress for --wait, and a step's log. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { delay, tenantHost, MASTER_SLUG } from '@tenantry/core';
@@ -7,7 +7,7 @@ import { CliError, CliErrors } from './errors.js';
 import { PlatformClient } from './platform-client.js';
 
 export interface TenantsCommand {
-  action: 'create' | 'list' | 'get' | 'update' | 'delete' | 'logs';
+  action: 'create' | 'list' | 'get' | 'update' | 'freeze' | 'wake' | 'delete' | 'logs';
   slug: string;
   /** The step whose log `logs` prints. */
   step?: string | undefined;
@@ -74,6 +74,23 @@ export async function runTenantsCommand(command: TenantsCommand): Promise<void> 
       if (command.wait) tenant = await waitFor(client, command, (t) => t.observedGeneration >= generation, tenant);
       return print(
         tenant.observedGeneration >= generation ? `applied: ${tenant.spec.name}` : `applying; follow it with: tenantry tenants get ${tenant.slug}`,
+        tenant,
+      );
+    }
+    case 'freeze':
+    case 'wake': {
+      const state = command.action === 'freeze' ? 'frozen' : 'active';
+      let tenant = await client.update(command.slug, { state });
+      if (!command.json) process.stdout.write(`tenant ${tenant.slug}: ${command.action === 'freeze' ? 'freezing' : 'waking'} (${tenant.status})\n`);
+      const settled = (t: TenantResource) => t.observedGeneration >= tenant.generation && t.status === (state === 'frozen' ? 'frozen' : 'ready');
+      if (command.wait) tenant = await waitFor(client, command, settled, tenant);
+      const since = tenant.conditions.find((c) => c.type === 'Frozen')?.lastTransitionTime;
+      return print(
+        settled(tenant)
+          ? state === 'frozen'
+            ? `frozen since ${since}: nothing of it runs; its first request wakes it`
+            : `awake: ${tenant.url}`
+          : `${command.action === 'freeze' ? 'freezing' : 'waking'}; follow it with: tenantry tenants get ${tenant.slug}`,
         tenant,
       );
     }
@@ -144,7 +161,7 @@ function describe(t: TenantResource): string {
   const lines = [
     `${t.slug}  ${t.url}`,
     `spec:    name ${JSON.stringify(t.spec.name)}, tier ${t.spec.tier}, state ${t.spec.state} (generation ${t.generation})`,
-    `status:  ${t.status} (observed generation ${t.observedGeneration})`,
+    `status:  ${t.status}${t.status === 'frozen' ? ` since ${t.conditions.find((c) => c.type === 'Frozen')?.lastTransitionTime ?? '?'}` : ''} (observed generation ${t.observedGeneration})`,
   ];
   if (t.error) lines.push(`error: ${t.error}`);
   lines.push('steps:');

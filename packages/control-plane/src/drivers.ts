@@ -46,6 +46,10 @@ export interface DatabaseDriver {
    * or database gone), unhealthy when the tenant's own (dedicated) server does not answer.
    */
   observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed>;
+  /** A frozen tenant's: stops the server that is the tenant's alone (its data kept). None when nothing runs for it alone. */
+  suspend?(tenant: TenantRef): Promise<void>;
+  /** Starts again what `suspend` stopped; resolves once it answers. */
+  resume?(tenant: TenantRef): Promise<void>;
 }
 
 export interface StorageGrant {
@@ -76,6 +80,10 @@ export interface JobQueueDriver {
   remove(tenant: TenantRef): Promise<void>;
   /** Logs in to Redis with `grant.url` and sends PING: missing when the login is refused (user deleted or password changed). */
   observe(tenant: TenantRef, grant: JobQueueGrant): Promise<Observed>;
+  /** A frozen tenant's: stops the server that is the tenant's alone (its jobs kept). None when nothing runs for it alone. */
+  suspend?(tenant: TenantRef): Promise<void>;
+  /** Starts again what `suspend` stopped; resolves once it answers. */
+  resume?(tenant: TenantRef): Promise<void>;
 }
 
 export interface MailGrant {
@@ -135,6 +143,10 @@ export interface ComputeDriver {
   remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
   /** Whether the tenant's pod runs: missing when it is gone, unhealthy when one of its programs is down or not ready. */
   observe(tenant: TenantRef): Promise<Observed>;
+  /** A frozen tenant's: stops every program, keeping the pod's spec and ports. Without it the driver cannot freeze tenants. */
+  suspend?(tenant: TenantRef): Promise<void>;
+  /** Starts the programs again and resolves once every one passed its health check. */
+  resume?(tenant: TenantRef): Promise<void>;
 }
 
 export interface RoutingDriver {
@@ -143,6 +155,8 @@ export interface RoutingDriver {
   /** Sends the tenant's host to its pod. */
   publish(tenant: TenantRef, deployment: PodDeployment): Promise<void>;
   remove(tenant: TenantRef): Promise<void>;
+  /** A frozen tenant's host: requests are held and wake the tenant. Without it the driver cannot freeze tenants. */
+  freeze?(tenant: TenantRef, deployment: PodDeployment): Promise<void>;
   /** Whether the tenant's host is routed to the pod `deployment` describes (missing when the host is unknown). */
   observe(tenant: TenantRef, deployment: PodDeployment): Promise<Observed>;
   /** The tenant's public origin, e.g. https://acme.example.com/. */

@@ -27,10 +27,8 @@ export const ControlPlaneErrors = {
       409,
       `tenant ${slug} cannot move to the ${tier} tier yet (that moves its database and is not built); create a new tenant of that tier instead`,
     ),
-  freezeUnsupported: (slug: string) =>
-    new TenantryError('FREEZE_UNSUPPORTED', 409, `tenant ${slug} cannot be frozen yet: freezing idle tenants is not built; its state stays active`),
   tenantNotReady: (slug: string, status: string) =>
-    new TenantryError('TENANT_NOT_READY', 409, `tenant ${slug} is ${status}; its spec can change once it is ready (retry a failed tenant first)`),
+    new TenantryError('TENANT_NOT_READY', 409, `tenant ${slug} is ${status}; its spec can change once it is ready or frozen (retry a failed tenant first)`),
   invalidQuery: (problem: string) => new TenantryError('INVALID_QUERY', 400, problem),
   invalidParam: (problem: string) => new TenantryError('INVALID_PARAMETER', 400, problem),
   noAnalytics: () => new TenantryError('NO_ANALYTICS', 503, 'this platform runs no analytics store'),

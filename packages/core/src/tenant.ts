@@ -4,7 +4,8 @@ export const TIERS = ['production', 'trial'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** A tenant's phase: where its life stands (the `status.phase` of a Kubernetes object). */
-export const TENANT_STATUSES = ['pending', 'provisioning', 'ready', 'failed', 'deprovisioning'] as const;
+/** The phase: `frozen` is a ready tenant of which nothing runs (its spec's state is frozen) until it is woken. */
+export const TENANT_STATUSES = ['pending', 'provisioning', 'ready', 'frozen', 'failed', 'deprovisioning'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 /** What the operator wants a tenant to be: running, or frozen to nothing until its next request. */
@@ -28,6 +29,8 @@ export const CONDITION_TYPES = [
   'AnalyticsReady',
   'PodReady',
   'Routed',
+  /** True while nothing of the tenant runs (its spec's state is frozen); since when is its transition time. */
+  'Frozen',
   'Reconciled',
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];

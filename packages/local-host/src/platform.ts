@@ -26,6 +26,7 @@ import { startMailCatcherService } from './backing-services/mail-catcher.js';
 import type { HostConfig } from './config.js';
 import { checkReachableByTenants, closePlatformHome, isolationLine, TENANT_REDIS_FOLDER } from './os-isolation.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { wakeThroughMaster } from './wake-hook.js';
 
 export interface RunningPlatform {
   gatewayUrl: string;
@@ -107,9 +108,15 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     const reaped = await supervisor.reapOrphans();
     if (reaped > 0) say(`stopped ${reaped} process(es) left running by a previous run`);
 
+    // The first request to a frozen tenant wakes it through the master, once the master runs.
+    const waking: { through?: (tenant: string) => Promise<void> } = {};
     gateway = new Gateway({
       routes,
       log,
+      wake: {
+        wake: (tenant) => (waking.through ? waking.through(tenant) : Promise.reject(new Error('the platform is still starting'))),
+        timeoutMs: config.TENANTRY_WAKE_TIMEOUT_MS,
+      },
       bodyIdleTimeoutMs: config.TENANTRY_GATEWAY_BODY_IDLE_TIMEOUT_MS,
       bodyTimeoutMs: config.TENANTRY_GATEWAY_BODY_TIMEOUT_MS,
       halfClosedTimeoutMs: config.TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS,
@@ -254,6 +261,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     await agent.waitReadyLocal(masterName, 60_000);
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
     agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);
+    waking.through = wakeThroughMaster(deployment.endpoints['admin-backend']!, adminToken);
 
     return {
       gatewayUrl: `http://${config.HOST}${portSuffix}`,

@@ -290,7 +290,7 @@ test("PATCH changes a ready tenant's name (its generation counted, the reconcile
   const early = await patch('patched', { name: 'Too Early' });
   assert.equal(early.status, 409);
   assert.equal(early.json.error.code, 'TENANT_NOT_READY');
-  assert.match(early.json.error.message, /tenant patched is pending; its spec can change once it is ready/);
+  assert.match(early.json.error.message, /tenant patched is pending; its spec can change once it is ready or frozen/);
   await catalog.status.update('patched', { phase: { to: 'ready' } });
   enqueued.length = 0;
 
@@ -307,7 +307,6 @@ test("PATCH changes a ready tenant's name (its generation counted, the reconcile
 
   const refusals: [unknown, number, string, RegExp][] = [
     [{ tier: 'production' }, 409, 'TIER_CHANGE_UNSUPPORTED', /cannot move to the production tier yet/],
-    [{ state: 'frozen' }, 409, 'FREEZE_UNSUPPORTED', /cannot be frozen yet/],
     [{}, 400, 'INVALID_BODY', /the body must have at least one of name, tier and state/],
     [{ name: 'X', color: 'red' }, 400, 'INVALID_BODY', /unknown field "color"; the fields are name, tier and state/],
     [{ name: '   ' }, 400, 'INVALID_BODY', /name must not contain control characters, and must be 1 to 100 characters/],
@@ -324,4 +323,15 @@ test("PATCH changes a ready tenant's name (its generation counted, the reconcile
   }
   const record = (await catalog.get('patched'))!;
   assert.deepEqual([record.spec, record.generation], [{ name: 'Patched Inc.', tier: 'trial', state: 'active' }, 2], 'no refused change was kept');
+
+  // The state: frozen, then active again, each a change of the spec the reconciler is queued for.
+  enqueued.length = 0;
+  const frozen = await patch('patched', { state: 'frozen' });
+  assert.equal(frozen.status, 200);
+  assert.deepEqual([frozen.json.spec.state, frozen.json.generation], ['frozen', 3]);
+  await catalog.status.update('patched', { phase: { to: 'frozen' } });
+  const woken = await patch('patched', { state: 'active', name: 'Patched Again' });
+  assert.equal(woken.status, 200, 'a frozen tenant takes spec changes');
+  assert.deepEqual([woken.json.spec, woken.json.generation], [{ name: 'Patched Again', tier: 'trial', state: 'active' }, 4]);
+  assert.deepEqual(enqueued, ['reconcile patched', 'reconcile patched']);
 });

@@ -201,9 +201,9 @@ async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): 
     {
       schema: {
         tags,
-        summary: "Change a tenant's spec (its name; tier and state once moving and freezing exist); it converges in the background",
+        summary: "Change a tenant's spec (its name, its state: frozen or active; the tier once moving exists); it converges in the background",
         description:
-          'Answers the tenant with its spec changed and its generation counted; its observedGeneration reaches the generation once the reconciler has applied the change (a name goes into its mail and pod).',
+          'Answers the tenant with its spec changed and its generation counted; its observedGeneration reaches the generation once the reconciler has applied the change (a name goes into its mail and pod; state frozen stops everything of the tenant, and active, or its first request, wakes it).',
         params: SlugParams,
         body: SpecChange,
         response: { 200: Tenant, 404: ErrorBody, 409: ErrorBody, ...OPERATOR_ONLY },
@@ -216,14 +216,17 @@ async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): 
       const name = request.body.name?.trim();
       const tenant = await catalog.get(slug);
       if (!tenant) throw ControlPlaneErrors.tenantNotFound(slug);
-      if (tenant.status !== 'ready') throw ControlPlaneErrors.tenantNotReady(slug, tenant.status);
+      if (tenant.status !== 'ready' && tenant.status !== 'frozen') throw ControlPlaneErrors.tenantNotReady(slug, tenant.status);
       if (tier !== undefined && tier !== tenant.spec.tier) throw ControlPlaneErrors.tierChangeUnsupported(slug, tier);
-      if (state !== undefined && state !== tenant.spec.state) throw ControlPlaneErrors.freezeUnsupported(slug);
-      if (name === undefined || name === tenant.spec.name) return resource(tenant);
-      const renamed = await catalog.rename(slug, name);
-      if (!renamed) throw ControlPlaneErrors.tenantNotFound(slug);
+      const change = {
+        ...(name !== undefined && name !== tenant.spec.name ? { name } : {}),
+        ...(state !== undefined && state !== tenant.spec.state ? { state } : {}),
+      };
+      if (Object.keys(change).length === 0) return resource(tenant);
+      const changed = await catalog.updateSpec(slug, change);
+      if (!changed) throw ControlPlaneErrors.tenantNotFound(slug);
       await queue.enqueue(slug, 'reconcile');
-      return resource(renamed);
+      return resource(changed);
     },
   );
 

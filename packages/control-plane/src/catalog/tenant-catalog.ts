@@ -219,12 +219,21 @@ export class TenantCatalog {
   }
 
   /**
-   * Changes the spec's name; the generation counts the change. Undefined when there is no such
-   * tenant; the record as it stands when the name is already that.
+   * Changes the spec's name or state (what is given); the generation counts the change. Undefined
+   * when there is no such tenant; the record as it stands when the spec already says that.
    */
-  async rename(slug: string, name: string): Promise<TenantRecord | undefined> {
-    await this.pool.query(`UPDATE tenants SET name = $2, generation = generation + 1, updated_at = now() WHERE slug = $1 AND name <> $2`, [slug, name]);
+  async updateSpec(slug: string, change: { name?: string; state?: TenantState }): Promise<TenantRecord | undefined> {
+    await this.pool.query(
+      `UPDATE tenants SET name = coalesce($2, name), state = coalesce($3, state), generation = generation + 1, updated_at = now()
+       WHERE slug = $1 AND (name, state) IS DISTINCT FROM (coalesce($2, name), coalesce($3, state))`,
+      [slug, change.name ?? null, change.state ?? null],
+    );
     return this.get(slug);
+  }
+
+  /** Changes the spec's name (see updateSpec). */
+  rename(slug: string, name: string): Promise<TenantRecord | undefined> {
+    return this.updateSpec(slug, { name });
   }
 
   private opened(slug: string, step: string, stored: unknown): unknown {

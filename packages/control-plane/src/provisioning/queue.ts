@@ -106,9 +106,9 @@ export class ProvisioningWorker {
    * once, each about once per resync. Failed ones wait for a retry. Returns how many.
    */
   async resync(spreadMs = 0): Promise<number> {
-    const tenants = await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready']);
+    const tenants = await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready', 'frozen']);
     for (const tenant of tenants) {
-      if (tenant.status === 'ready') await this.queue.enqueue(tenant.slug, 'resync', resyncOffset(tenant.slug, spreadMs));
+      if (tenant.status === 'ready' || tenant.status === 'frozen') await this.queue.enqueue(tenant.slug, 'resync', resyncOffset(tenant.slug, spreadMs));
       else await this.queue.enqueue(tenant.slug, 'reconcile');
     }
     return tenants.length;

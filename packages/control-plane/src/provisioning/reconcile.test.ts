@@ -11,7 +11,8 @@ import { TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
 import type { Observed, PlatformDrivers } from '../drivers.js';
 import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
-import { ProvisioningWorkflow, ReconcileIncompleteError, SpecNotMetError } from './workflow.js';
+import { SpecNotMetError } from './steps.js';
+import { ProvisioningWorkflow, ReconcileIncompleteError } from './workflow.js';
 
 let server: TestPostgres;
 let catalog: TenantCatalog;
@@ -42,6 +43,10 @@ class World {
   slowObserveMs = 0;
   /** Steps made again exactly as they were (the same output, e.g. a server found with its password). */
   stable = new Set<string>();
+  /** What freezing and waking did, in order ("freeze route", "wake database", …). */
+  readonly lifecycle: string[] = [];
+  /** Set: the pod step's driver cannot freeze. */
+  cannotFreeze = false;
   private made = 0;
 
   step(name: string, reads: ProvisioningStep['reads'], condition: ProvisioningStep['condition']): ProvisioningStep {
@@ -65,6 +70,13 @@ class World {
       },
       remove: async () => {
         this.resources.delete(name);
+      },
+      freeze: async () => {
+        if (this.cannotFreeze && name === 'pod') throw new SpecNotMetError('this driver cannot freeze tenants yet');
+        this.lifecycle.push(`freeze ${name}`);
+      },
+      wake: async () => {
+        this.lifecycle.push(`wake ${name}`);
       },
       observe: async (): Promise<Observed> => {
         this.running += 1;
@@ -255,4 +267,49 @@ test('a step made again exactly as it was (the same output) leaves the steps tha
   assert.equal(condition(record, 'DatabaseReady').reason, 'Repaired');
   assert.equal(condition(record, 'PodReady').reason, 'Observed');
   assert.match(condition(record, 'Reconciled').message, /^applied again: database$/);
+});
+
+test('state frozen: each step frozen, route first, the phase frozen; state active: woken in order, then converged', async () => {
+  const world = new World();
+  const workflow = await readyTenant('rc-freeze', world);
+  await catalog.updateSpec('rc-freeze', { state: 'frozen' });
+  await workflow.reconcile('rc-freeze');
+  let record = (await catalog.get('rc-freeze'))!;
+  assert.equal(record.status, 'frozen');
+  assert.deepEqual(world.lifecycle, ['freeze route', 'freeze pod', 'freeze database']);
+  assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['True', 'Frozen']);
+  assert.equal(record.observedGeneration, 2);
+
+  await workflow.reconcile('rc-freeze');
+  assert.equal(world.lifecycle.length, 3, 'a resync of a frozen tenant does nothing');
+  assert.deepEqual(world.applied, [], 'nor observes or applies');
+
+  await catalog.updateSpec('rc-freeze', { state: 'active' });
+  await workflow.reconcile('rc-freeze');
+  record = (await catalog.get('rc-freeze'))!;
+  assert.equal(record.status, 'ready');
+  assert.deepEqual(world.lifecycle.slice(3), ['wake database', 'wake pod', 'wake route']);
+  assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['False', 'Woken']);
+  assert.equal(condition(record, 'Reconciled').reason, 'Converged');
+  assert.equal(record.observedGeneration, 3);
+});
+
+test('a driver that cannot freeze: the condition says so, the tenant keeps running, and no resync tries again until the spec changes', async () => {
+  const world = new World();
+  world.cannotFreeze = true;
+  const workflow = await readyTenant('rc-nofreeze', world);
+  await catalog.updateSpec('rc-nofreeze', { state: 'frozen' });
+  await workflow.reconcile('rc-nofreeze');
+  let record = (await catalog.get('rc-nofreeze'))!;
+  assert.equal(record.status, 'ready');
+  assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['False', 'SpecNotMet']);
+  assert.match(condition(record, 'Frozen').message, /step pod could not freeze: this driver cannot freeze tenants yet/);
+  assert.deepEqual(world.lifecycle, ['freeze route', 'wake route'], 'stopped at the step that cannot, and what was frozen woken back');
+  await workflow.reconcile('rc-nofreeze');
+  assert.equal(world.lifecycle.length, 2, 'not tried again');
+  await catalog.updateSpec('rc-nofreeze', { state: 'active' });
+  await workflow.reconcile('rc-nofreeze');
+  record = (await catalog.get('rc-nofreeze'))!;
+  assert.equal(record.status, 'ready');
+  assert.equal(condition(record, 'Reconciled').reason, 'Converged');
 });

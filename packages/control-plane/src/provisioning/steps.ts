@@ -41,7 +41,17 @@ export interface ProvisioningStep {
   remove(ctx: StepContext): Promise<void>;
   /** Whether what the step made is there and working, given the `output` its apply recorded; changes nothing. */
   observe(ctx: StepContext, output: unknown): Promise<Observed>;
+  /** For a frozen tenant: stops what of the step runs, keeping its data (steps with nothing that runs have none). */
+  freeze?(ctx: StepContext): Promise<void>;
+  /** Starts again what `freeze` stopped, and resolves once it serves. */
+  wake?(ctx: StepContext): Promise<void>;
 }
+
+/**
+ * Thrown by a step when the tenant's spec cannot be met at all (not a failure a retry can fix): the
+ * step is not retried, the tenant's conditions say why, and nothing is tried again until the spec changes.
+ */
+export class SpecNotMetError extends Error {}
 
 function outputOf<T>(ctx: StepContext, step: string): T {
   const output = ctx.outputs.get(step);
@@ -57,6 +67,12 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     apply: (ctx) => ctx.drivers.database.create(ctx.tenant, ctx.progress),
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
     observe: (ctx, output) => ctx.drivers.database.observe(ctx.tenant, output as DatabaseGrant),
+    freeze: async (ctx) => {
+      await ctx.drivers.database.suspend?.(ctx.tenant);
+    },
+    wake: async (ctx) => {
+      await ctx.drivers.database.resume?.(ctx.tenant);
+    },
   },
   {
     // Before the pod starts, so its programs find the schema current and start at once.
@@ -88,6 +104,12 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
     observe: (ctx, output) => ctx.drivers.queue.observe(ctx.tenant, output as JobQueueGrant),
+    freeze: async (ctx) => {
+      await ctx.drivers.queue.suspend?.(ctx.tenant);
+    },
+    wake: async (ctx) => {
+      await ctx.drivers.queue.resume?.(ctx.tenant);
+    },
   },
   {
     name: 'mail',
@@ -127,6 +149,13 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),
     observe: (ctx) => ctx.drivers.compute.observe(ctx.tenant),
+    freeze: async (ctx) => {
+      if (!ctx.drivers.compute.suspend) throw new SpecNotMetError('this driver cannot freeze tenants yet; set the state back to active');
+      await ctx.drivers.compute.suspend(ctx.tenant);
+    },
+    wake: async (ctx) => {
+      await ctx.drivers.compute.resume?.(ctx.tenant);
+    },
   },
   {
     name: 'route',
@@ -139,6 +168,12 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.routing.remove(ctx.tenant),
     // Its own output says only that it was published; the pod's says where to.
     observe: (ctx) => ctx.drivers.routing.observe(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod')),
+    // Frozen first, so the gateway holds requests (and wakes the tenant) before anything stops.
+    freeze: async (ctx) => {
+      if (!ctx.drivers.routing.freeze) throw new SpecNotMetError('this driver cannot freeze tenants yet; set the state back to active');
+      await ctx.drivers.routing.freeze(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod'));
+    },
+    wake: (ctx) => ctx.drivers.routing.publish(ctx.tenant, outputOf<PodDeployment>(ctx, 'pod')),
   },
 ];
 

@@ -12,7 +12,7 @@ import type { StepOutput, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ConditionReport, StatusUpdate, TenantStatusWriter } from '../catalog/tenant-status.js';
 import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
 import { StepLogWriter } from './step-log.js';
-import { PROVISIONING_STEPS, type ProvisioningStep, type StepContext } from './steps.js';
+import { PROVISIONING_STEPS, SpecNotMetError, type ProvisioningStep, type StepContext } from './steps.js';
 
 export interface WorkflowOptions {
   /** Attempts per step before the tenant is marked failed. @defaultValue 3 */
@@ -32,12 +32,6 @@ interface Staleness {
 
 /** Thrown when a ready tenant could not be brought to its spec; the queue retries the job with backoff. */
 export class ReconcileIncompleteError extends Error {}
-
-/**
- * Thrown by a step when the tenant's spec cannot be met at all (not a failure a retry can fix): the
- * step is not retried, the tenant's conditions say why, and nothing is tried again until the spec changes.
- */
-export class SpecNotMetError extends Error {}
 
 /**
  * What the reconciler needs of the catalog: one tenant's spec, status and step outputs read, its lock,
@@ -76,18 +70,120 @@ export class ProvisioningWorkflow {
    */
   async reconcile(slug: string): Promise<void> {
     await this.catalog.withTenantLock(slug, async () => {
-      const record = await this.catalog.get(slug);
-      if (!record) return;
-      if (record.status === 'pending' || record.status === 'provisioning') await this.provisionLocked(record);
-      else if (record.status === 'ready') {
-        // A spec changed while converging is converged too, before the lock is let go.
-        for (let current: TenantRecord | undefined = record; current?.status === 'ready';) {
-          await this.converge(current);
-          const after = await this.catalog.get(slug);
-          current = after && after.generation !== current.generation ? after : undefined;
-        }
-      } else if (record.status === 'deprovisioning') await this.deprovisionLocked(record);
+      let record = await this.catalog.get(slug);
+      while (record) {
+        await this.act(record);
+        // A spec changed meanwhile is acted on too, before the lock is let go.
+        const after: TenantRecord | undefined = await this.catalog.get(slug);
+        record = after && after.generation !== record.generation && (after.status === 'ready' || after.status === 'frozen') ? after : undefined;
+      }
     });
+  }
+
+  /** One pass toward the spec, by phase; a failed tenant waits for a retry. */
+  private async act(record: TenantRecord): Promise<void> {
+    switch (record.status) {
+      case 'pending':
+      case 'provisioning':
+        return this.provisionLocked(record);
+      case 'ready':
+        return record.spec.state === 'frozen' ? this.freezeLocked(record) : this.converge(record);
+      case 'frozen': {
+        if (record.spec.state !== 'active') return;
+        await this.wakeLocked(record);
+        const woken = await this.catalog.get(record.slug);
+        if (woken?.status === 'ready') await this.converge(woken);
+        return;
+      }
+      case 'deprovisioning':
+        return this.deprovisionLocked(record);
+      case 'failed':
+        return;
+    }
+  }
+
+  /**
+   * Freezes a ready tenant whose spec says frozen: each step's `freeze`, last step first (the route
+   * first, so the gateway holds requests before anything stops), then the phase is frozen. A driver
+   * that cannot freeze (SpecNotMetError) is not retried until the spec changes.
+   */
+  private async freezeLocked(record: TenantRecord): Promise<void> {
+    const { slug } = record;
+    const frozen = record.conditions.find((c) => c.type === 'Frozen');
+    if (frozen?.reason === 'SpecNotMet' && frozen.observedGeneration === record.generation) return;
+    const started = performance.now();
+    if (!(await this.lifecycle(record, 'freeze', [...this.steps].reverse()))) return;
+    const ms = Math.round(performance.now() - started);
+    await this.catalog.status.update(slug, {
+      phase: { to: 'frozen', from: ['ready'] },
+      observed: observed(
+        record,
+        [
+          { type: 'Frozen', status: 'True', reason: 'Frozen', message: `frozen in ${ms} ms: nothing of the tenant runs; its first request wakes it` },
+          { type: 'Reconciled', status: 'True', reason: 'Frozen', message: 'frozen, as the spec asks' },
+        ],
+        true,
+      ),
+    });
+    this.log.child({ tenant: slug }).info({ ms }, 'tenant frozen');
+  }
+
+  /** Wakes a frozen tenant whose spec says active: each step's `wake`, in order (the route last), then the phase is ready. */
+  private async wakeLocked(record: TenantRecord): Promise<void> {
+    const started = performance.now();
+    if (!(await this.lifecycle(record, 'wake', this.steps))) return;
+    const ms = Math.round(performance.now() - started);
+    await this.catalog.status.update(record.slug, {
+      phase: { to: 'ready', from: ['frozen'] },
+      observed: observed(record, [{ type: 'Frozen', status: 'False', reason: 'Woken', message: `woken in ${ms} ms` }]),
+    });
+    this.log.child({ tenant: record.slug }).info({ ms }, 'tenant woken');
+  }
+
+  /**
+   * Runs one lifecycle operation of every step that has it, in the order given, each reported in its
+   * step's log; true when all are done. A failure sets the Frozen condition: a spec that cannot be met
+   * is terminal (false: the job ends, and a half-done freeze is woken back, so nothing is left held),
+   * anything else is thrown for the queue to retry.
+   */
+  private async lifecycle(record: TenantRecord, operation: 'freeze' | 'wake', steps: readonly ProvisioningStep[]): Promise<boolean> {
+    const { slug } = record;
+    const tenant = toRef(record);
+    const recorded = await this.catalog.stepOutputs(slug);
+    const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
+    const done: ProvisioningStep[] = [];
+    for (const step of steps) {
+      const run = step[operation];
+      if (!run) continue;
+      const stepLog = new StepLogWriter(this.catalog.logs, slug, step.name, this.log);
+      const started = Date.now();
+      stepLog.write(operation === 'freeze' ? 'freezing' : 'waking');
+      try {
+        await run(this.context(tenant, outputs, (message) => stepLog.write(message)));
+        stepLog.write(`${operation === 'freeze' ? 'frozen' : 'woken'} in ${Date.now() - started} ms`);
+        await stepLog.flush();
+        done.push(step);
+      } catch (err) {
+        const message = `step ${step.name} could not ${operation}: ${errorMessage(err)}`;
+        stepLog.write(message);
+        await stepLog.flush();
+        const terminal = err instanceof SpecNotMetError;
+        const reason = terminal ? 'SpecNotMet' : operation === 'freeze' ? 'FreezeFailed' : 'WakeFailed';
+        await this.catalog.status.update(slug, {
+          observed: observed(record, [
+            { type: 'Frozen', status: operation === 'freeze' ? 'False' : 'True', reason, message },
+            { type: 'Reconciled', status: 'False', reason, message: terminal ? `${message}; change the spec` : `${message}; retrying` },
+          ]),
+        });
+        if (!terminal) throw new ReconcileIncompleteError(`tenant ${slug}: ${message}`);
+        this.log.child({ tenant: slug }).error({ step: step.name, err: errorMessage(err) }, 'the spec cannot be met');
+        if (operation === 'freeze') {
+          for (const frozen of done.reverse()) await frozen.wake?.(this.context(tenant, outputs, () => undefined));
+        }
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Brings a pending or interrupted tenant to ready, resuming after the last step done. */

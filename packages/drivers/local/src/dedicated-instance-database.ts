@@ -70,6 +70,23 @@ export class DedicatedInstanceDatabase implements DatabaseDriver {
     };
   }
 
+  /** Stops the tenant's instance (a fast shutdown: its data on disk, its port kept). */
+  async suspend(tenant: TenantRef): Promise<void> {
+    await this.options.agent.suspendWorkload(dedicatedWorkloadName(tenant.slug));
+  }
+
+  /** Starts the instance again and resolves once it accepts connections. */
+  async resume(tenant: TenantRef): Promise<void> {
+    const { agent } = this.options;
+    const workload = dedicatedWorkloadName(tenant.slug);
+    const timeoutMs = this.options.startTimeoutMs ?? 30_000;
+    const { postgres: port } = await agent.leasePorts(workload, ['postgres']);
+    await agent.resumeWorkload(workload);
+    await agent.waitWorkloadReady(workload, timeoutMs);
+    const adminUrl = postgresUrl(port!, SUPERUSER, this.options.superuserPassword, 'postgres');
+    await waitFor(() => acceptsConnections(adminUrl), { what: `the Postgres instance of ${tenant.slug} to accept connections`, timeoutMs, intervalMs: 10 });
+  }
+
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
     progress('stopping the dedicated instance and deleting its data');
     await this.options.agent.deleteWorkload(dedicatedWorkloadName(tenant.slug));

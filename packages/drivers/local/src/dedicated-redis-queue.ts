@@ -92,6 +92,18 @@ export class DedicatedRedisQueue implements JobQueueDriver {
     return { url: `redis://${LOGIN}:${encodeURIComponent(password)}@127.0.0.1:${port}`, prefix };
   }
 
+  /** Stops the tenant's server; its append-only file keeps every job, delayed ones included. */
+  async suspend(tenant: TenantRef): Promise<void> {
+    await this.options.agent.suspendWorkload(tenantRedisWorkloadName(tenant.slug));
+  }
+
+  /** Starts the server again (it reloads its jobs) and resolves once it answers. */
+  async resume(tenant: TenantRef): Promise<void> {
+    const workload = tenantRedisWorkloadName(tenant.slug);
+    await this.options.agent.resumeWorkload(workload);
+    await this.options.agent.waitWorkloadReady(workload, this.options.startTimeoutMs ?? 15_000);
+  }
+
   async remove(tenant: TenantRef): Promise<void> {
     await this.options.agent.deleteWorkload(tenantRedisWorkloadName(tenant.slug));
     await rm(join(this.options.root, tenant.slug), { recursive: true, force: true });

@@ -37,6 +37,11 @@ export class GatewayRouting implements RoutingDriver {
     await this.agent.putRoute(tenantHost(tenant.slug, this.domain), podRoute(tenant.slug, this.manifest, deployment));
   }
 
+  /** The gateway holds the host's requests and wakes the tenant; where the pod listens is kept for its wake. */
+  async freeze(tenant: TenantRef, deployment: PodDeployment): Promise<void> {
+    await this.agent.putRoute(tenantHost(tenant.slug, this.domain), { ...podRoute(tenant.slug, this.manifest, deployment), state: 'frozen' });
+  }
+
   async remove(tenant: TenantRef): Promise<void> {
     await this.agent.deleteRoute(tenantHost(tenant.slug, this.domain));
   }

@@ -101,6 +101,18 @@ export class ProcessCompute implements ComputeDriver {
     return { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
   }
 
+  /** Stops every program; the workload's spec and ports stay with the node agent. */
+  async suspend(tenant: TenantRef): Promise<void> {
+    await this.options.agent.suspendWorkload(podWorkloadName(tenant.slug));
+  }
+
+  /** Starts the programs again and resolves once every one passed its health check. */
+  async resume(tenant: TenantRef): Promise<void> {
+    const name = podWorkloadName(tenant.slug);
+    await this.options.agent.resumeWorkload(name);
+    await this.options.agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
+  }
+
   async remove(tenant: TenantRef): Promise<void> {
     await this.options.agent.deleteWorkload(podWorkloadName(tenant.slug));
     // Nothing the tenant's uid owned may outlive its user: a later tenant may get the same uid.

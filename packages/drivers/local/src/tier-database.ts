@@ -16,4 +16,12 @@ export class TierDatabase implements DatabaseDriver {
   observe(tenant: TenantRef, grant: DatabaseGrant) {
     return this.byTier[tenant.tier].observe(tenant, grant);
   }
+
+  async suspend(tenant: TenantRef): Promise<void> {
+    await this.byTier[tenant.tier].suspend?.(tenant);
+  }
+
+  async resume(tenant: TenantRef): Promise<void> {
+    await this.byTier[tenant.tier].resume?.(tenant);
+  }
 }

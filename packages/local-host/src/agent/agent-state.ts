@@ -8,6 +8,8 @@ export interface AgentStateData {
   workloads: Record<string, WorkloadSpec>;
   routes: Record<string, RouteSpec>;
   ports: Leases;
+  /** Workloads kept but not running (a frozen tenant's): their spec stays, their processes are stopped. */
+  suspended: string[];
 }
 
 export class AgentStateFile {
@@ -16,9 +18,9 @@ export class AgentStateFile {
   read(): AgentStateData {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<AgentStateData>;
-      return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {} };
+      return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {}, suspended: data.suspended ?? [] };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workloads: {}, routes: {}, ports: {} };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workloads: {}, routes: {}, ports: {}, suspended: [] };
       throw new Error(`the node agent state ${this.file} is unreadable: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -36,7 +36,7 @@ export class NodeAgent {
   /** Brings back the routes and workloads of the previous run (tenants that were running come back). */
   async restore(): Promise<number> {
     for (const [host, route] of Object.entries(this.state.routes)) this.options.routes.set({ host, ...route });
-    const specs = Object.values(this.state.workloads);
+    const specs = Object.values(this.state.workloads).filter((spec) => !this.state.suspended.includes(spec.name));
     // Databases first, so pods find them when they start.
     const order = (layer: string | undefined) => (layer === 'database' ? 0 : 1);
     specs.sort((a, b) => order(a.labels.layer) - order(b.labels.layer));
@@ -50,9 +50,27 @@ export class NodeAgent {
     const status = await this.options.supervisor.apply(spec);
     if (persist) {
       this.state.workloads[spec.name] = spec;
+      this.state.suspended = this.state.suspended.filter((name) => name !== spec.name);
       this.save();
     }
     return status;
+  }
+
+  /** Stops a workload's processes and keeps its spec and ports (scaled to zero): a frozen tenant's. */
+  async suspendWorkload(name: string): Promise<void> {
+    if (!this.state.workloads[name]) throw new TenantryError('NOT_FOUND', 404, `no workload ${name}`);
+    if (!this.state.suspended.includes(name)) {
+      this.state.suspended.push(name);
+      this.save();
+    }
+    await this.options.supervisor.remove(name);
+  }
+
+  /** Starts a suspended workload again from its kept spec; its status as it starts. */
+  async resumeWorkload(name: string) {
+    const spec = this.state.workloads[name];
+    if (!spec) throw new TenantryError('NOT_FOUND', 404, `no workload ${name}`);
+    return this.applyWorkload(spec);
   }
 
   waitReadyLocal(name: string, timeoutMs: number) {
@@ -62,6 +80,7 @@ export class NodeAgent {
   async deleteWorkload(name: string): Promise<void> {
     await this.options.supervisor.remove(name);
     delete this.state.workloads[name];
+    this.state.suspended = this.state.suspended.filter((n) => n !== name);
     this.ports.release(name);
     this.save();
   }
@@ -134,6 +153,11 @@ export class NodeAgent {
           throw new TenantryError('NOT_READY', 504, `${errorMessage(err)}; status: ${JSON.stringify(supervisor.status(name))}`);
         }
       }
+      if (req.method === 'POST' && action === 'suspend') {
+        await this.suspendWorkload(name);
+        return send(res, 200, { suspended: name });
+      }
+      if (req.method === 'POST' && action === 'resume') return send(res, 200, await this.resumeWorkload(name));
       if (req.method === 'DELETE' && !action) {
         await this.deleteWorkload(name);
         return send(res, 200, { deleted: name });

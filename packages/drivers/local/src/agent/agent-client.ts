@@ -30,6 +30,16 @@ export class AgentClient {
     return this.orAbsent(this.call('GET', `/v1/workloads/${name}`));
   }
 
+  /** Stops a workload's processes, keeping its spec and ports (a frozen tenant's); 404 when absent. */
+  async suspendWorkload(name: string): Promise<void> {
+    await this.call('POST', `/v1/workloads/${name}/suspend`);
+  }
+
+  /** Starts a suspended workload again from its kept spec. */
+  resumeWorkload(name: string): Promise<WorkloadStatus> {
+    return this.call('POST', `/v1/workloads/${name}/resume`);
+  }
+
   /** Stops and forgets a workload and frees the ports leased to it; a no-op when absent. */
   async deleteWorkload(name: string): Promise<void> {
     await this.call('DELETE', `/v1/workloads/${name}`);

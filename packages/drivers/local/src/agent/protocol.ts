@@ -59,7 +59,8 @@ export interface WorkloadStatus {
 
 export const routeSpecSchema = z.object({
   tenant: z.string(),
-  state: z.enum(['pending', 'ready']),
+  /** pending: 503 until ready; frozen: the gateway holds requests and wakes the tenant. */
+  state: z.enum(['pending', 'ready', 'frozen']),
   upstreams: z.array(z.object({ prefix: z.string().startsWith('/'), port: z.number().int() })).default([]),
 });
 export type RouteSpec = z.output<typeof routeSpecSchema>;

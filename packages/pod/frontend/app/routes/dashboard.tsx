@@ -24,10 +24,17 @@ interface Tenant {
   schemaError: string | null;
   health?: { ok: boolean; checkedAt: string; detail: string } | null;
   steps: Step[];
+  conditions?: { type: string; status: string; lastTransitionTime: string }[];
 }
 export interface DashboardData {
   tenants: Tenant[] | null;
   usage: PlatformUsage | null;
+}
+
+/** When a frozen tenant was frozen: its Frozen condition's last change. */
+function frozenSince(t: Tenant): string {
+  const at = t.conditions?.find((c) => c.type === 'Frozen' && c.status === 'True')?.lastTransitionTime;
+  return at ? new Date(at).toISOString().replace('T', ' ').slice(0, 19) + ' UTC' : 'now';
 }
 
 const STATE_CLASS: Record<string, string> = {
@@ -125,6 +132,7 @@ export function Dashboard({ initial }: { initial: DashboardData }) {
                   <span className={`badge ${STATE_CLASS[t.status] ?? ''}`} data-testid="status">
                     {t.status}
                   </span>
+                  {t.status === 'frozen' ? <div className="muted">since {frozenSince(t)}</div> : null}
                   {t.error ? <div className="error">{t.error}</div> : null}
                 </td>
                 <td>

@@ -1,0 +1,112 @@
+/**
+ * Freezing and waking on the real platform: a frozen tenant has no process left (pod, Redis server,
+ * and a production tenant's Postgres instance stopped, their data kept), its first request wakes it
+ * through the gateway and is answered 200, many first requests at once share one wake, and a tenant
+ * deleted while frozen leaves nothing behind.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { waitFor, type Condition } from '@tenantry/core';
+import { AgentClient } from '@tenantry/driver-local';
+import { PlatformProcess } from './test-support/platform-process.js';
+
+let platform: PlatformProcess;
+let agent: AgentClient;
+let token = '';
+
+before(async () => {
+  platform = await PlatformProcess.create('26000-26999');
+  await platform.start();
+  for (const [slug, tier] of [
+    ['icy', 'production'],
+    ['frosty', 'trial'],
+  ] as const) {
+    assert.equal((await platform.api('POST', '/admin/api/tenants', { slug, tier })).status, 202);
+  }
+  await Promise.all([platform.waitStatus('icy', 'ready'), platform.waitStatus('frosty', 'ready')]);
+  const environ = Object.fromEntries(
+    readFileSync(`/proc/${platform.pid('pod-master', 'scheduler')}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+  agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
+  token = await platform.signUp('icy', 'owner@icy.test');
+});
+
+after(async () => {
+  await platform?.dispose();
+});
+
+async function freeze(slug: string): Promise<{ generation: number; frozen: Condition }> {
+  const answer = await platform.api('PATCH', `/admin/api/tenants/${slug}`, { state: 'frozen' });
+  assert.equal(answer.status, 200, answer.text);
+  const tenant = await platform.waitStatus(slug, 'frozen');
+  return { generation: tenant.generation, frozen: tenant.conditions.find((c: Condition) => c.type === 'Frozen') };
+}
+
+/** The tenant's workloads the node agent runs now (a suspended one keeps its spec but runs nothing). */
+async function running(slug: string): Promise<string[]> {
+  const names = [`pod-${slug}`, `redis-${slug}`, `db-${slug}`];
+  const statuses = await Promise.all(names.map((name) => agent.workloadStatus(name)));
+  return names.filter((_, i) => statuses[i] !== undefined);
+}
+
+test('a frozen trial tenant runs nothing; its first request wakes it and is answered 200, with the wake time', async (t) => {
+  const { frozen } = await freeze('frosty');
+  assert.equal(frozen.status, 'True');
+  assert.match(frozen.message, /nothing of the tenant runs/);
+  assert.deepEqual(await running('frosty'), []);
+  assert.equal((platform.agentState().routes['frosty.localhost'] as { state?: string } | undefined)?.state, 'frozen');
+  const cli = platform.cli('tenants', 'get', 'frosty');
+  assert.match(cli.stdout, /status: {2}frozen/);
+
+  const first = await platform.http('frosty.localhost', '/api/user/config');
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.slug, 'frosty');
+  const wakeMs = Number(first.headers['x-tenantry-wake-ms']);
+  assert.ok(wakeMs > 0, `x-tenantry-wake-ms: ${first.headers['x-tenantry-wake-ms']}`);
+  t.diagnostic(`first request to a frozen trial tenant: woken in ${wakeMs} ms`);
+  const woken = await platform.waitStatus('frosty', 'ready');
+  assert.equal(woken.spec.state, 'active');
+  assert.equal(woken.conditions.find((c: Condition) => c.type === 'Frozen').reason, 'Woken');
+  assert.deepEqual((await running('frosty')).sort(), ['pod-frosty', 'redis-frosty']);
+});
+
+test('100 concurrent first requests to a frozen production tenant: one wake, 100 answers of 200, its data kept', async (t) => {
+  const { generation } = await freeze('icy');
+  assert.deepEqual(await running('icy'), [], 'its Postgres instance is stopped too');
+  assert.ok(existsSync(join(platform.home, 'postgres', 'instances', 'icy')), 'its data stays on disk');
+
+  const started = Date.now();
+  const answers = await Promise.all(Array.from({ length: 100 }, () => platform.http('icy.localhost', '/api/user/config')));
+  t.diagnostic(`100 first requests answered in ${Date.now() - started} ms`);
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    Array(100).fill(200),
+  );
+  const tenant = await platform.waitStatus('icy', 'ready');
+  assert.equal(tenant.generation, generation + 1, 'one wake: the spec changed once, back to active');
+  const me = await platform.http('icy.localhost', '/api/auth/me', { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(me.status, 200, `the account made before the freeze is still there: ${me.text}`);
+});
+
+test('a tenant deleted while frozen leaves nothing behind', async () => {
+  await freeze('frosty');
+  assert.equal((await platform.api('DELETE', '/admin/api/tenants/frosty')).status, 202);
+  await platform.waitGone('frosty');
+  const state = platform.agentState() as ReturnType<PlatformProcess['agentState']> & { suspended?: string[] };
+  assert.deepEqual(
+    Object.keys(state.workloads).filter((name) => name.endsWith('-frosty')),
+    [],
+  );
+  assert.equal(state.routes['frosty.localhost'], undefined);
+  assert.deepEqual(
+    (state.suspended ?? []).filter((name) => name.endsWith('-frosty')),
+    [],
+  );
+  assert.ok(!existsSync(join(platform.home, 'tenant-redis', 'frosty')));
+  await waitFor(async () => (await platform.http('frosty.localhost', '/')).status === 404, { what: 'frosty unknown to the gateway', timeoutMs: 10_000 });
+});
