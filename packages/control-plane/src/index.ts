@@ -19,3 +19,4 @@ export * from './api/tenant-resource.js';
 export * from './api/tenant-health.js';
 export * from './api/cost-estimate.js';
 export * from './fleet/fleet-migration.js';
+export * from './provisioning/idle-freezer.js';

@@ -61,6 +61,15 @@ export const env = {
       ),
       fallback,
     ),
+  /**
+   * A time span such as 90s, 60m or 2h (at least 1 s), or `off`: milliseconds, undefined when off.
+   * @param fallback the default, written the same way
+   */
+  durationOrOff: (fallback: string) =>
+    z.pipe(
+      z._default(z.string().check(z.regex(/^(off|[1-9]\d*(s|m|h))$/, 'must be a time such as 90s, 60m or 2h, or off')), fallback),
+      z.transform((v: string) => (v === 'off' ? undefined : Number(v.slice(0, -1)) * { s: 1_000, m: 60_000, h: 3_600_000 }[v.slice(-1) as 's' | 'm' | 'h'])),
+    ),
   boolean: (fallback: boolean) =>
     z.pipe(
       z._default(z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }), fallback ? 'true' : 'false'),

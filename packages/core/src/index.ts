@@ -16,3 +16,4 @@ export * from './input-text.js';
 export * from './redirect.js';
 export * from './redis-tenant-acl.js';
 export * from './tenant-database-limits.js';
+export * from './probes.js';

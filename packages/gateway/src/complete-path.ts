@@ -5,6 +5,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts } from './decision.js';
+import type { TenantActivity } from './activity.js';
 import type { Route, RouteTable } from './route-table.js';
 import { startingPage, WakeError, type Waker } from './waker.js';
 
@@ -21,6 +22,8 @@ export interface CompletePathOptions {
   body: BodyTimeouts;
   /** Wakes frozen tenants; without it a frozen tenant's requests are answered 503. */
   waker?: Waker;
+  /** Where each tenant's last real request is recorded. */
+  activity?: TenantActivity | undefined;
 }
 
 /** The header on every response that had to wake its tenant first: how long the wake took (ms). */
@@ -88,6 +91,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
     if (decision.kind === 'wake')
       return wokenInMs === undefined ? wakeThenServe(req, res, decision.route) : reply(res, GatewayErrors.notReady(decision.route.tenant), 1);
     const { route, upstream } = decision;
+    options.activity?.record(route.tenant, url);
     const failure = (err: TenantryError, retryAfter?: number) => reply(res, err, retryAfter);
     const rawHost = req.headers.host!;
 

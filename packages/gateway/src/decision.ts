@@ -1,5 +1,5 @@
 /** @module What the gateway does with a request, decided the same way on its fast and its complete path. */
-import { parseHostHeader, type TenantryError } from '@tenantry/core';
+import { isMetered, parseHostHeader, type TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import { selectUpstream, type Route, type RouteTable, type Upstream } from './route-table.js';
 
@@ -57,7 +57,11 @@ export function decide(routes: RouteTable, target: string, hosts: readonly strin
   if (!parsed.ok) return { kind: 'refuse', error: GatewayErrors.badHost(parsed.problem) };
   const route = routes.get(parsed.hostname);
   if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(parsed.hostname) };
-  if (route.state === 'frozen') return { kind: 'wake', route };
+  if (route.state === 'frozen') {
+    // A probe never wakes a tenant (else probing would keep every tenant awake): it learns it is frozen.
+    const query = target.indexOf('?');
+    return isMetered(query === -1 ? target : target.slice(0, query)) ? { kind: 'wake', route } : { kind: 'refuse', error: GatewayErrors.frozen(route.tenant) };
+  }
   if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
   const upstream = selectUpstream(route, target);
   if (!upstream) return { kind: 'refuse', error: GatewayErrors.noProgram(route.tenant, target) };

@@ -15,6 +15,8 @@ export const GatewayErrors = {
   noProgram: (tenant: string, path: string) => new TenantryError('NO_ROUTE', 404, `tenant ${tenant} serves nothing at ${path}`),
   upstreamUnavailable: (tenant: string) => new TenantryError('TENANT_UNAVAILABLE', 503, `tenant ${tenant} is restarting; retry shortly`),
   badGateway: (tenant: string) => new TenantryError('BAD_GATEWAY', 502, `the gateway could not pass the request to tenant ${tenant}`),
+  frozen: (tenant: string) =>
+    new TenantryError('TENANT_FROZEN', 503, `tenant ${tenant} is frozen: nothing of it runs; a probe does not wake it, any other request does`),
   wakeTimeout: (tenant: string, ms: number) =>
     new TenantryError('TENANT_WAKING', 503, `tenant ${tenant} was frozen and is still waking after ${ms} ms; retry shortly`),
   wakeFailed: (tenant: string, why: string) => new TenantryError('WAKE_FAILED', 503, `tenant ${tenant} was frozen and could not be woken: ${why}`),

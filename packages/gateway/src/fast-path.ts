@@ -9,6 +9,7 @@
 import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Logger, TenantryError } from '@tenantry/core';
+import type { TenantActivity } from './activity.js';
 import { decide, refusalBody, type BodyTimeouts } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
@@ -31,6 +32,8 @@ export interface FastPathOptions {
   keepAliveTimeoutMs?: number;
   /** Time for the upstream to answer, and between its bytes. @defaultValue 60000 */
   upstreamTimeoutMs?: number;
+  /** Where each tenant's last real request is recorded. */
+  activity?: TenantActivity | undefined;
   /** Deadlines for a request body to arrive. */
   body: BodyTimeouts;
 }
@@ -201,6 +204,7 @@ export class FastPathConnection {
       this.refuse(decision.error, decision.retryAfter, request.close || request.contentLength > 0);
       return;
     }
+    this.options.activity?.record(decision.route.tenant, request.target);
     this.proxy(request, decision.upstream, decision.route.tenant, true);
   }
 

@@ -7,6 +7,7 @@ import { refusalBody, type BodyTimeouts } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import type { RouteTable } from './route-table.js';
 import { Waker, type WakeOptions } from './waker.js';
+import type { TenantActivity } from './activity.js';
 
 export interface GatewayOptions {
   routes: RouteTable;
@@ -25,6 +26,8 @@ export interface GatewayOptions {
   maxConnectionsPerClient?: number;
   /** How frozen tenants are woken by their first request; without it their requests are answered 503. */
   wake?: WakeOptions;
+  /** Where each tenant's last real request is recorded (what idle freezing goes by). */
+  activity?: TenantActivity;
 }
 
 const TOO_MANY_CONNECTIONS = (() => {
@@ -51,6 +54,7 @@ export class Gateway {
       log: options.log,
       body,
       ...(options.upstreamTimeoutMs ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),
+      activity: options.activity,
       handOver: (socket: Socket, unread: Buffer) => {
         socket.pause();
         if (unread.length > 0) socket.unshift(unread);

@@ -4,3 +4,4 @@ export * from './gateway.js';
 export * from './errors.js';
 export * from './waker.js';
 export { WAKE_HEADER } from './complete-path.js';
+export * from './activity.js';

@@ -151,6 +151,16 @@ test('a browser asking for a page during a long wake gets a small page that relo
   assert.equal(reloaded.status, 200);
 });
 
+test("a probe of a frozen tenant's health paths does not wake it: a 503 that says it is frozen", async () => {
+  for (const path of ['/admin/api/status', '/healthz?verbose=1']) {
+    const answer = await send({ path });
+    assert.equal(answer.status, 503, path);
+    assert.equal(JSON.parse(answer.text).error.code, 'TENANT_FROZEN');
+  }
+  assert.equal(wakeCalls, 0);
+  assert.equal(routes.get('sleepy.localhost')?.state, 'frozen');
+});
+
 test('without a way to wake, a frozen tenant is answered 503 with Retry-After', async () => {
   const plain = new Gateway({ routes, log: createLogger('gateway-test', 'silent') });
   await plain.listen(0, '127.0.0.1');

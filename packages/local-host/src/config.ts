@@ -79,6 +79,10 @@ const schema = z
     TENANTRY_GATEWAY_BODY_TIMEOUT_MS: env.integer(100, 86_400_000, 300_000),
     TENANTRY_GATEWAY_HALF_CLOSED_TIMEOUT_MS: env.integer(100, 600_000, 5_000),
     TENANTRY_GATEWAY_MAX_CONNECTIONS_PER_CLIENT: env.integer(1, 1_000_000, 256),
+    /** A trial tenant with no real request for this long is frozen (90s, 60m, 2h, or off). */
+    TENANTRY_FREEZE_AFTER_TRIAL: env.durationOrOff('60m'),
+    /** The same for production tenants: off unless set. */
+    TENANTRY_FREEZE_AFTER_PRODUCTION: env.durationOrOff('off'),
     /** Longest a request to a frozen tenant is held while it wakes (then 503 with Retry-After). */
     TENANTRY_WAKE_TIMEOUT_MS: env.integer(1_000, 600_000, 15_000),
     /** Each process's log is rotated at this size (MiB), keeping this many files. */

@@ -2,13 +2,16 @@
  * Freezing and waking on the real platform: a frozen tenant has no process left (pod, Redis server,
  * and a production tenant's Postgres instance stopped, their data kept), its first request wakes it
  * through the gateway and is answered 200, many first requests at once share one wake, and a tenant
- * deleted while frozen leaves nothing behind.
+ * deleted while frozen leaves nothing behind. Trial tenants idle for 4 s are frozen by themselves:
+ * real requests keep a tenant awake, probes do not.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { waitFor, type Condition } from '@tenantry/core';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { tenantRedisPrefix, waitFor, type Condition } from '@tenantry/core';
 import { AgentClient } from '@tenantry/driver-local';
 import { PlatformProcess } from './test-support/platform-process.js';
 
@@ -18,14 +21,16 @@ let token = '';
 
 before(async () => {
   platform = await PlatformProcess.create('26000-26999');
+  platform.extraEnv = { TENANTRY_FREEZE_AFTER_TRIAL: '4s' };
   await platform.start();
   for (const [slug, tier] of [
     ['icy', 'production'],
     ['frosty', 'trial'],
+    ['busy', 'trial'],
   ] as const) {
     assert.equal((await platform.api('POST', '/admin/api/tenants', { slug, tier })).status, 202);
   }
-  await Promise.all([platform.waitStatus('icy', 'ready'), platform.waitStatus('frosty', 'ready')]);
+  await Promise.all(['icy', 'frosty', 'busy'].map((slug) => platform.waitStatus(slug, 'ready')));
   const environ = Object.fromEntries(
     readFileSync(`/proc/${platform.pid('pod-master', 'scheduler')}/environ`, 'utf8')
       .split('\0')
@@ -53,6 +58,31 @@ async function running(slug: string): Promise<string[]> {
   const statuses = await Promise.all(names.map((name) => agent.workloadStatus(name)));
   return names.filter((_, i) => statuses[i] !== undefined);
 }
+
+test('an idle trial tenant is frozen by itself, probes or not; one with real requests stays awake, and production is never frozen by itself', async (t) => {
+  const started = Date.now();
+  let stop = false;
+  // Real requests to busy, and only the probes' paths (health monitor, liveness) to frosty.
+  const traffic = (async () => {
+    while (!stop) {
+      assert.equal((await platform.http('busy.localhost', '/api/user/config')).status, 200);
+      await platform.http('frosty.localhost', '/admin/api/status');
+      await platform.http('frosty.localhost', '/healthz');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  try {
+    await platform.waitStatus('frosty', 'frozen', 30_000);
+    t.diagnostic(`frosty frozen ${Date.now() - started} ms after the test began (idle time 4 s)`);
+  } finally {
+    stop = true;
+    await traffic;
+  }
+  const busy = (await platform.api('GET', '/admin/api/tenants/busy')).json;
+  assert.deepEqual([busy.status, busy.spec.state], ['ready', 'active'], 'real requests keep it awake');
+  const icy = (await platform.api('GET', '/admin/api/tenants/icy')).json;
+  assert.deepEqual([icy.status, icy.spec.state], ['ready', 'active'], 'production: no idle time unless set');
+});
 
 test('a frozen trial tenant runs nothing; its first request wakes it and is answered 200, with the wake time', async (t) => {
   const { frozen } = await freeze('frosty');
@@ -91,6 +121,40 @@ test('100 concurrent first requests to a frozen production tenant: one wake, 100
   assert.equal(tenant.generation, generation + 1, 'one wake: the spec changed once, back to active');
   const me = await platform.http('icy.localhost', '/api/auth/me', { headers: { authorization: `Bearer ${token}` } });
   assert.equal(me.status, 200, `the account made before the freeze is still there: ${me.text}`);
+});
+
+test('jobs survive a freeze: a mail due while its tenant is frozen is sent once it wakes', async () => {
+  // A production tenant: idle freezing (4 s here, for trial tenants only) leaves it alone while the test waits.
+  await platform.waitStatus('icy', 'ready');
+  const scheduler = platform.podEnv('icy', 'scheduler');
+  const to = 'later@icy.test';
+  // A delayed job, as the tenant's programs would enqueue it, due 3 s from now.
+  const connection = new Redis(scheduler.REDIS_URL!, { maxRetriesPerRequest: null });
+  const queue = new Queue('mail', { connection, prefix: scheduler.REDIS_PREFIX ?? tenantRedisPrefix('icy') });
+  const due = Date.now() + 3_000;
+  try {
+    await queue.add('welcome', { template: 'welcome', to, signInUrl: 'http://icy.localhost/' }, { delay: 3_000 });
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+  await freeze('icy');
+  assert.deepEqual(await running('icy'), [], 'its Redis server is stopped, the job in its append-only file');
+  // The job falls due while nothing of the tenant runs.
+  await waitFor(() => Date.now() > due + 500, { what: 'the job to fall due while frozen', timeoutMs: 10_000, intervalMs: 50 });
+  assert.equal((await platform.http('icy.localhost', '/api/user/config')).status, 200);
+
+  const inbox = new URL(platform.podEnv('icy', 'admin-backend').MAIL_INBOX_URL!);
+  const authorization = `Basic ${Buffer.from(`${decodeURIComponent(inbox.username)}:${decodeURIComponent(inbox.password)}`).toString('base64')}`;
+  inbox.username = inbox.password = '';
+  await waitFor(
+    async () => {
+      const answer = await fetch(`${inbox.toString().replace(/\/$/, '')}/messages`, { headers: { authorization } });
+      const { messages } = (await answer.json()) as { messages: { to: string[] }[] };
+      return messages.some((m) => m.to.includes(to));
+    },
+    { what: 'the mail due while frozen to be sent after the wake', timeoutMs: 30_000, intervalMs: 200 },
+  );
 });
 
 test('a tenant deleted while frozen leaves nothing behind', async () => {

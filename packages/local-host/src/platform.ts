@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, newSecretKey, randomSecret, tenantDatabaseLimits, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
-import { Gateway, RouteTable } from '@tenantry/gateway';
+import { Gateway, RouteTable, TenantActivity } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import {
@@ -82,10 +82,13 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     log,
   });
   const routes = new RouteTable();
+  // Each tenant's last real request through the gateway, which the master's idle freezing reads from the agent.
+  const activity = new TenantActivity();
   const agentToken = randomSecret();
   const agent = new NodeAgent({
     supervisor,
     routes,
+    activity,
     stateFile: join(home, 'agent', 'state.json'),
     token: agentToken,
     portRange: config.TENANTRY_PORTS,
@@ -113,6 +116,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     gateway = new Gateway({
       routes,
       log,
+      activity,
       wake: {
         wake: (tenant) => (waking.through ? waking.through(tenant) : Promise.reject(new Error('the platform is still starting'))),
         timeoutMs: config.TENANTRY_WAKE_TIMEOUT_MS,
@@ -234,6 +238,8 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         TENANTRY_REDIS_SERVER: redisServer,
         TENANTRY_TENANT_REDIS_ROOT: join(home, TENANT_REDIS_FOLDER),
         TENANTRY_RESYNC_INTERVAL_MS: String(config.TENANTRY_RESYNC_INTERVAL_MS),
+        TENANTRY_FREEZE_AFTER_TRIAL: durationText(config.TENANTRY_FREEZE_AFTER_TRIAL),
+        TENANTRY_FREEZE_AFTER_PRODUCTION: durationText(config.TENANTRY_FREEZE_AFTER_PRODUCTION),
         TENANTRY_PUBLIC_PORT: String(config.PORT),
         TENANTRY_MAIL_SMTP_PORT: String(mail.smtpPort),
         TENANTRY_MAIL_HTTP_PORT: String(mail.httpPort),
@@ -274,4 +280,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** A time span as the master's configuration reads it: whole seconds, or off. */
+function durationText(ms: number | undefined): string {
+  return ms === undefined ? 'off' : `${Math.max(1, Math.round(ms / 1000))}s`;
 }

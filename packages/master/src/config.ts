@@ -45,6 +45,10 @@ const localMaster = z.object({
   TENANTRY_MAIL_SMTP_PORT: env.port(),
   TENANTRY_MAIL_HTTP_PORT: env.port(),
   TENANTRY_MAIL_KEY: z.string(),
+  /** A trial tenant with no real request for this long is frozen (e.g. 90s, 60m, 2h, or off). */
+  TENANTRY_FREEZE_AFTER_TRIAL: env.durationOrOff('60m'),
+  /** The same for production tenants: off unless set. */
+  TENANTRY_FREEZE_AFTER_PRODUCTION: env.durationOrOff('off'),
 });
 
 /** The kubernetes driver: terraform and helm run as child processes. */

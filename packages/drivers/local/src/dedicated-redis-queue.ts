@@ -66,7 +66,10 @@ export class DedicatedRedisQueue implements JobQueueDriver {
         `maxmemory ${maxMemoryMb}mb`,
         // BullMQ needs its keys kept: a full server refuses writes rather than dropping jobs.
         'maxmemory-policy noeviction',
-        'user default off',
+        // Nobody logs in as default (off), but replaying the append-only file at start runs as it, and Redis
+        // 7.0 checks each MULTI/EXEC of the file against its rules (redis/redis#14541): without the
+        // tenant's own rules every BullMQ transaction, so every job, would be dropped at a restart.
+        `user default off ${tenantOwnRedisRules(prefix).join(' ')}`,
         `user ${LOGIN} on >${password} ${tenantOwnRedisRules(prefix).join(' ')}`,
         '',
       ].join('\n'),
@@ -97,11 +100,12 @@ export class DedicatedRedisQueue implements JobQueueDriver {
     await this.options.agent.suspendWorkload(tenantRedisWorkloadName(tenant.slug));
   }
 
-  /** Starts the server again (it reloads its jobs) and resolves once it answers. */
+  /**
+   * Starts the server again (it reloads its jobs) and resolves once it answers: as `create` does, so
+   * a server made by an earlier version gets the current configuration (same port, same password).
+   */
   async resume(tenant: TenantRef): Promise<void> {
-    const workload = tenantRedisWorkloadName(tenant.slug);
-    await this.options.agent.resumeWorkload(workload);
-    await this.options.agent.waitWorkloadReady(workload, this.options.startTimeoutMs ?? 15_000);
+    await this.create(tenant);
   }
 
   async remove(tenant: TenantRef): Promise<void> {

@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { TenantryError, errorMessage, secretsEqual, type Logger } from '@tenantry/core';
 import { portLeaseSchema, routeSpecSchema, workloadSpecSchema, type RouteSpec, type WorkloadSpecInput } from '@tenantry/driver-local';
-import { routeHost, type RouteTable } from '@tenantry/gateway';
+import { routeHost, type RouteTable, type TenantActivity } from '@tenantry/gateway';
 import { CrashLoopError, type Supervisor } from '../supervisor/supervisor.js';
 import { AgentStateFile, type AgentStateData } from './agent-state.js';
 import { PortLeases } from './port-leases.js';
@@ -19,6 +19,8 @@ export interface NodeAgentOptions {
   token: string;
   portRange: { first: number; last: number };
   log: Logger;
+  /** The gateway's record of each tenant's last real request. */
+  activity?: TenantActivity;
 }
 
 export class NodeAgent {
@@ -133,6 +135,8 @@ export class NodeAgent {
     }
     const url = new URL(req.url ?? '/', 'http://agent');
     const [, version, kind, name, action] = url.pathname.split('/');
+    // Each tenant's last real request through the gateway: what the master's idle freezing goes by.
+    if (version === 'v1' && kind === 'activity' && !name && req.method === 'GET') return send(res, 200, { tenants: this.options.activity?.snapshot() ?? {} });
     if (version !== 'v1' || !kind || !name) throw new TenantryError('NOT_FOUND', 404, `no route ${req.method} ${url.pathname}`);
     const body = req.method === 'PUT' || req.method === 'POST' ? await readJson(req) : undefined;
     const { supervisor } = this.options;

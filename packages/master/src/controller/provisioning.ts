@@ -7,7 +7,9 @@ import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
 import {
+  IdleFreezer,
   OutputSeal,
+  ProvisioningQueue,
   ProvisioningWorker,
   ProvisioningWorkflow,
   TenantCatalog,
@@ -17,7 +19,7 @@ import {
   type TenantSchema,
 } from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
-import { createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
+import { AgentClient, createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig } from '../config.js';
@@ -45,12 +47,34 @@ export async function startProvisioning(config: ControllerPod, master: MasterCon
   // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
   const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
   await scripts.start();
+  const idle = master.TENANTRY_DRIVER === 'local' ? startIdleFreezing(catalog, config, master, log) : undefined;
   return async () => {
+    await idle?.();
     await scripts.close();
     await worker.close();
     await kubernetes?.close();
     if (analytics instanceof RedisStreamsBusDriver) await analytics.close();
     await catalog.close();
+  };
+}
+
+/**
+ * Freezes idle tenants by their tier's idle time, from the gateway's record of real requests (the node
+ * agent serves it). Kubernetes has no such record yet, so there tenants are frozen only by hand.
+ */
+function startIdleFreezing(catalog: TenantCatalog, config: ControllerPod, master: LocalMasterConfig, log: Logger): () => Promise<void> {
+  const freezeAfterMs = {
+    ...(master.TENANTRY_FREEZE_AFTER_TRIAL !== undefined ? { trial: master.TENANTRY_FREEZE_AFTER_TRIAL } : {}),
+    ...(master.TENANTRY_FREEZE_AFTER_PRODUCTION !== undefined ? { production: master.TENANTRY_FREEZE_AFTER_PRODUCTION } : {}),
+  };
+  const agent = new AgentClient(master.TENANTRY_AGENT_URL, master.TENANTRY_AGENT_TOKEN);
+  const queue = new ProvisioningQueue(config.REDIS_URL);
+  const freezer = new IdleFreezer({ catalog, queue, lastRequests: () => agent.activity(), freezeAfterMs, log });
+  freezer.start();
+  log.info({ freezeAfterMs }, 'idle freezing started');
+  return async () => {
+    await freezer.stop();
+    await queue.close();
   };
 }
 

@@ -2,16 +2,8 @@
 import { AnalyticsProducer, openPublisher, type AnalyticsBackendConfig } from '@tenantry/analytics/pod';
 import { tenantRedisPrefix } from '@tenantry/core';
 
-/** The path the platform's health monitor probes each tenant at, through the gateway or ingress. */
-export const HEALTH_PROBE_PATH = '/admin/api/status';
-
-/**
- * Whether a request counts as the tenant's traffic. Only health paths are left out, for every
- * caller alike: no request header can opt out, as any client could send it.
- */
-export function isMetered(pathname: string): boolean {
-  return pathname !== '/healthz' && pathname !== HEALTH_PROBE_PATH;
-}
+/** Which requests are the tenant's traffic: one rule, in core, for analytics and idle time alike. */
+export { HEALTH_PROBE_PATH, isMetered } from '@tenantry/core';
 
 export function startPodAnalytics(
   config: Pick<AnalyticsBackendConfig, 'KAFKA_BROKERS' | 'KAFKA_AUTH' | 'AWS_REGION'> & {

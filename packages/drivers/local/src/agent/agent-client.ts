@@ -59,6 +59,12 @@ export class AgentClient {
     await this.call('DELETE', `/v1/routes/${host}`);
   }
 
+  /** Each tenant's last real request through the gateway (probes not counted), since the gateway started. */
+  async activity(): Promise<Map<string, Date>> {
+    const { tenants } = await this.call<{ tenants: Record<string, string> }>('GET', '/v1/activity');
+    return new Map(Object.entries(tenants).map(([tenant, at]) => [tenant, new Date(at)]));
+  }
+
   /** The route the gateway holds for `host` now, or undefined when it has none. */
   route(host: string): Promise<RouteSpec | undefined> {
     return this.orAbsent(this.call('GET', `/v1/routes/${host}`));

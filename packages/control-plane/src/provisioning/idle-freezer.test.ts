@@ -1,0 +1,51 @@
+/** Idle freezing on a real Postgres catalog: only a tier with an idle time, only tenants idle that long, each frozen once through its spec. */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createLogger } from '@tenantry/core';
+import { TenantCatalog } from '../catalog/tenant-catalog.js';
+import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { IdleFreezer } from './idle-freezer.js';
+
+let server: TestPostgres;
+let catalog: TenantCatalog;
+
+before(async () => {
+  server = await startTestPostgres();
+  catalog = new TenantCatalog(server.adminUrl);
+  await catalog.migrate();
+});
+
+after(async () => {
+  await catalog?.close();
+  await server?.stop();
+});
+
+test('a trial tenant idle past its tier’s time is frozen through its spec; a busy one, a production one and a frozen one are left alone', async () => {
+  for (const [slug, tier] of [
+    ['idle', 'trial'],
+    ['busy', 'trial'],
+    ['prod', 'production'],
+    ['cold', 'trial'],
+  ] as const) {
+    await catalog.create({ slug, name: slug, tier }, ['pod']);
+    await catalog.status.update(slug, { phase: { to: 'ready' } });
+  }
+  await catalog.updateSpec('cold', { state: 'frozen' });
+  const enqueued: string[] = [];
+  const later = Date.now() + 10_000;
+  const freezer = new IdleFreezer({
+    catalog,
+    queue: { enqueue: async (slug, action) => void enqueued.push(`${action} ${slug}`) },
+    lastRequests: async () => new Map([['busy', new Date(later - 500)]]),
+    freezeAfterMs: { trial: 5_000 },
+    log: createLogger('test', 'silent'),
+  });
+  assert.deepEqual(await freezer.sweep(later), ['idle']);
+  assert.deepEqual(enqueued, ['reconcile idle']);
+  const idle = (await catalog.get('idle'))!;
+  assert.deepEqual([idle.spec.state, idle.generation], ['frozen', 2]);
+  for (const slug of ['busy', 'prod']) assert.equal((await catalog.get(slug))!.spec.state, 'active', slug);
+  assert.equal((await catalog.get('cold'))!.generation, 2, 'already frozen: no change');
+
+  assert.deepEqual(await freezer.sweep(Date.now()), [], 'nobody is idle for 5 s right after the controller started');
+});
