@@ -18,16 +18,6 @@ let token = '';
 /** The master scheduler's environment: the node agent's address and token, the platform's Redis. */
 let environ: Record<string, string> = {};
 
-/** A process's environment, from /proc. */
-function environOf(pid: number): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(`/proc/${pid}/environ`, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
-}
-
 before(async () => {
   platform = await PlatformProcess.create('29000-29999');
   // A resync every half second: drift is found within a second, without waiting for the default 30 s.
@@ -41,7 +31,7 @@ before(async () => {
   }
   await Promise.all([platform.waitStatus('lively', 'ready'), platform.waitStatus('calm', 'ready')]);
   // The node agent the master's scheduler drives (its address and token are in that program's environment).
-  environ = environOf(platform.pid('pod-master', 'scheduler'));
+  environ = platform.processEnviron('pod-master', 'scheduler');
   agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
   token = await platform.signUp('lively', 'owner@lively.test');
 });

@@ -6,7 +6,7 @@
  * real requests keep a tenant awake, probes do not.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -31,12 +31,7 @@ before(async () => {
     assert.equal((await platform.api('POST', '/admin/api/tenants', { slug, tier })).status, 202);
   }
   await Promise.all(['icy', 'frosty', 'busy'].map((slug) => platform.waitStatus(slug, 'ready')));
-  const environ = Object.fromEntries(
-    readFileSync(`/proc/${platform.pid('pod-master', 'scheduler')}/environ`, 'utf8')
-      .split('\0')
-      .filter(Boolean)
-      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
+  const environ = platform.processEnviron('pod-master', 'scheduler');
   agent = new AgentClient(environ.TENANTRY_AGENT_URL!, environ.TENANTRY_AGENT_TOKEN!);
   token = await platform.signUp('icy', 'owner@icy.test');
 });

@@ -1,26 +1,14 @@
 /** Idle freezing on a real Postgres catalog: only a tier with an idle time, only tenants idle that long, each frozen once through its spec. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createLogger } from '@tenantry/core';
-import { TenantCatalog } from '../catalog/tenant-catalog.js';
-import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { useTestCatalog } from '../test-support/test-postgres.js';
 import { IdleFreezer } from './idle-freezer.js';
 
-let server: TestPostgres;
-let catalog: TenantCatalog;
-
-before(async () => {
-  server = await startTestPostgres();
-  catalog = new TenantCatalog(server.adminUrl);
-  await catalog.migrate();
-});
-
-after(async () => {
-  await catalog?.close();
-  await server?.stop();
-});
+const db = useTestCatalog();
 
 test('a trial tenant idle past its tier’s time is frozen through its spec; a busy one, a production one and a frozen one are left alone', async () => {
+  const { catalog } = db;
   for (const [slug, tier] of [
     ['idle', 'trial'],
     ['busy', 'trial'],

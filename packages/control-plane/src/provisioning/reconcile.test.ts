@@ -5,28 +5,16 @@
  * two reconciliations of one tenant never overlap.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { createLogger, type Condition } from '@tenantry/core';
-import { TenantCatalog, type TenantRecord } from '../catalog/tenant-catalog.js';
+import type { TenantRecord } from '../catalog/tenant-catalog.js';
 import type { Observed, PlatformDrivers } from '../drivers.js';
-import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { useTestCatalog } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
 import { SpecNotMetError } from './steps.js';
 import { ProvisioningWorkflow, ReconcileIncompleteError } from './workflow.js';
 
-let server: TestPostgres;
-let catalog: TenantCatalog;
-
-before(async () => {
-  server = await startTestPostgres();
-  catalog = new TenantCatalog(server.adminUrl);
-  await catalog.migrate();
-});
-
-after(async () => {
-  await catalog?.close();
-  await server?.stop();
-});
+const db = useTestCatalog();
 
 const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
 const log = createLogger('test', 'silent');
@@ -103,13 +91,13 @@ class World {
 
 async function readyTenant(slug: string, world: World): Promise<ProvisioningWorkflow> {
   const steps = world.steps();
-  await catalog.create(
+  await db.catalog.create(
     { slug, name: slug, tier: 'trial' },
     steps.map((s) => s.name),
   );
-  const workflow = new ProvisioningWorkflow(catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, steps);
+  const workflow = new ProvisioningWorkflow(db.catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, steps);
   await workflow.reconcile(slug);
-  assert.equal((await catalog.get(slug))!.status, 'ready');
+  assert.equal((await db.catalog.get(slug))!.status, 'ready');
   world.applied.length = 0;
   return workflow;
 }
@@ -123,7 +111,7 @@ function condition(record: TenantRecord, type: Condition['type']): Condition {
 test('a new tenant is provisioned by the reconciler: every condition True, the generation observed', async () => {
   const world = new World();
   await readyTenant('rc-new', world);
-  const record = (await catalog.get('rc-new'))!;
+  const record = (await db.catalog.get('rc-new'))!;
   assert.deepEqual(
     record.conditions.map((c) => [c.type, c.status, c.reason]),
     [
@@ -141,11 +129,11 @@ test('a new tenant is provisioned by the reconciler: every condition True, the g
 test('a ready tenant whose resource went missing gets it back, with what depends on it, and says so', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-drift', world);
-  const before = condition((await catalog.get('rc-drift'))!, 'PodReady');
+  const before = condition((await db.catalog.get('rc-drift'))!, 'PodReady');
   world.resources.delete('pod');
   await workflow.reconcile('rc-drift');
   assert.deepEqual(world.applied, ['pod', 'route'], 'the pod and the route that takes its output; not the database');
-  const record = (await catalog.get('rc-drift'))!;
+  const record = (await db.catalog.get('rc-drift'))!;
   const pod = condition(record, 'PodReady');
   assert.equal(pod.status, 'True');
   assert.equal(pod.reason, 'Repaired');
@@ -158,26 +146,26 @@ test('a ready tenant whose resource went missing gets it back, with what depends
 
   // Nothing missing: nothing applied, nothing written (so no announcement to live views), and the conditions keep their transition times.
   world.applied.length = 0;
-  const version = async () => (await catalog.pool.query(`SELECT xmin::text AS v FROM tenants WHERE slug = 'rc-drift'`)).rows[0].v as string;
+  const version = async () => (await db.catalog.pool.query(`SELECT xmin::text AS v FROM tenants WHERE slug = 'rc-drift'`)).rows[0].v as string;
   await workflow.reconcile('rc-drift');
   const unchanged = await version();
   await workflow.reconcile('rc-drift');
   assert.equal(await version(), unchanged, 'the row was not updated');
   assert.deepEqual(world.applied, []);
-  assert.equal(condition((await catalog.get('rc-drift'))!, 'DatabaseReady').lastTransitionTime, condition(record, 'DatabaseReady').lastTransitionTime);
+  assert.equal(condition((await db.catalog.get('rc-drift'))!, 'DatabaseReady').lastTransitionTime, condition(record, 'DatabaseReady').lastTransitionTime);
 });
 
 test('a renamed tenant: the generation counts the change, only the steps that read the name (and their dependants) are applied again', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-rename', world);
-  const renamed = (await catalog.rename('rc-rename', 'Renamed Inc.'))!;
+  const renamed = (await db.catalog.rename('rc-rename', 'Renamed Inc.'))!;
   assert.equal(renamed.generation, 2);
   assert.equal(renamed.observedGeneration, 1, 'not converged yet');
-  assert.equal((await catalog.rename('rc-rename', 'Renamed Inc.'))!.generation, 2, 'the same name again is no change');
+  assert.equal((await db.catalog.rename('rc-rename', 'Renamed Inc.'))!.generation, 2, 'the same name again is no change');
   await workflow.reconcile('rc-rename');
   assert.deepEqual(world.applied, ['pod', 'route']);
   assert.equal(world.resources.get('pod'), 'Renamed Inc.');
-  const record = (await catalog.get('rc-rename'))!;
+  const record = (await db.catalog.get('rc-rename'))!;
   assert.equal(record.observedGeneration, 2);
   assert.equal(condition(record, 'PodReady').reason, 'Updated');
   assert.match(condition(record, 'PodReady').message, /the spec's name changed/);
@@ -189,7 +177,7 @@ test('a step that cannot be applied again: the tenant stays ready, its condition
   world.resources.delete('database');
   world.failing.add('database');
   await assert.rejects(workflow.reconcile('rc-fail'), ReconcileIncompleteError);
-  let record = (await catalog.get('rc-fail'))!;
+  let record = (await db.catalog.get('rc-fail'))!;
   assert.equal(record.status, 'ready', 'what still runs keeps running');
   assert.equal(condition(record, 'DatabaseReady').status, 'False');
   assert.equal(condition(record, 'DatabaseReady').reason, 'ApplyFailed');
@@ -199,7 +187,7 @@ test('a step that cannot be applied again: the tenant stays ready, its condition
 
   world.failing.clear();
   await workflow.reconcile('rc-fail');
-  record = (await catalog.get('rc-fail'))!;
+  record = (await db.catalog.get('rc-fail'))!;
   assert.equal(condition(record, 'DatabaseReady').status, 'True');
   assert.equal(condition(record, 'Reconciled').status, 'True');
   assert.deepEqual(world.applied, ['database', 'pod', 'route']);
@@ -208,7 +196,7 @@ test('a step that cannot be applied again: the tenant stays ready, its condition
 test('two reconciliations of one tenant never run at once', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-once', world);
-  const other = new ProvisioningWorkflow(catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, world.steps());
+  const other = new ProvisioningWorkflow(db.catalog, drivers, log, { stepAttempts: 2, retryDelayMs: 1 }, world.steps());
   world.slowObserveMs = 20;
   world.mostAtOnce = 0;
   world.resources.delete('route');
@@ -221,26 +209,26 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   const world = new World();
   const workflow = await readyTenant('rc-unmet', world);
   world.unmeetable.set('pod', 'Forbidden Name');
-  await catalog.rename('rc-unmet', 'Forbidden Name');
+  await db.catalog.rename('rc-unmet', 'Forbidden Name');
   await workflow.reconcile('rc-unmet');
   assert.deepEqual(world.applied, [], 'one attempt, no retry');
-  let record = (await catalog.get('rc-unmet'))!;
+  let record = (await db.catalog.get('rc-unmet'))!;
   assert.equal(record.status, 'ready');
   assert.equal(condition(record, 'PodReady').reason, 'SpecNotMet');
   assert.match(condition(record, 'PodReady').message, /the spec's name changed; pod: the name Forbidden Name is not allowed/);
   assert.equal(condition(record, 'Reconciled').reason, 'SpecNotMet');
   assert.equal(record.observedGeneration, 1);
-  assert.match((await catalog.logs.read('rc-unmet', 'pod'))!.lines.at(-1)!.line, /no retry can help/);
+  assert.match((await db.catalog.logs.read('rc-unmet', 'pod'))!.lines.at(-1)!.line, /no retry can help/);
 
-  const attemptsBefore = (await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts;
+  const attemptsBefore = (await db.catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts;
   await workflow.reconcile('rc-unmet');
-  assert.equal((await catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore, 'a resync tries nothing');
+  assert.equal((await db.catalog.get('rc-unmet'))!.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore, 'a resync tries nothing');
 
   // Drift elsewhere is still repaired, with what the unmet step made before (the pod keeps running).
   world.resources.delete('route');
   await workflow.reconcile('rc-unmet');
   assert.deepEqual(world.applied, ['route']);
-  record = (await catalog.get('rc-unmet'))!;
+  record = (await db.catalog.get('rc-unmet'))!;
   assert.equal(condition(record, 'Routed').reason, 'Repaired');
   assert.equal(condition(record, 'PodReady').reason, 'SpecNotMet');
   assert.equal(condition(record, 'Reconciled').reason, 'SpecNotMet');
@@ -248,9 +236,9 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   assert.equal(record.observedGeneration, 1);
   assert.equal(record.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore);
 
-  await catalog.rename('rc-unmet', 'Allowed Name');
+  await db.catalog.rename('rc-unmet', 'Allowed Name');
   await workflow.reconcile('rc-unmet');
-  record = (await catalog.get('rc-unmet'))!;
+  record = (await db.catalog.get('rc-unmet'))!;
   assert.equal(condition(record, 'Reconciled').status, 'True');
   assert.equal(record.observedGeneration, 3);
   assert.equal(world.resources.get('pod'), 'Allowed Name');
@@ -263,7 +251,7 @@ test('a step made again exactly as it was (the same output) leaves the steps tha
   world.resources.delete('database');
   await workflow.reconcile('rc-same');
   assert.deepEqual(world.applied, ['database'], 'the pod and the route keep running as they are');
-  const record = (await catalog.get('rc-same'))!;
+  const record = (await db.catalog.get('rc-same'))!;
   assert.equal(condition(record, 'DatabaseReady').reason, 'Repaired');
   assert.equal(condition(record, 'PodReady').reason, 'Observed');
   assert.match(condition(record, 'Reconciled').message, /^applied again: database$/);
@@ -272,9 +260,9 @@ test('a step made again exactly as it was (the same output) leaves the steps tha
 test('state frozen: each step frozen, route first, the phase frozen; state active: woken in order, then converged', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-freeze', world);
-  await catalog.updateSpec('rc-freeze', { state: 'frozen' });
+  await db.catalog.updateSpec('rc-freeze', { state: 'frozen' });
   await workflow.reconcile('rc-freeze');
-  let record = (await catalog.get('rc-freeze'))!;
+  let record = (await db.catalog.get('rc-freeze'))!;
   assert.equal(record.status, 'frozen');
   assert.deepEqual(world.lifecycle, ['freeze route', 'freeze pod', 'freeze database']);
   assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['True', 'Frozen']);
@@ -284,9 +272,9 @@ test('state frozen: each step frozen, route first, the phase frozen; state activ
   assert.equal(world.lifecycle.length, 3, 'a resync of a frozen tenant does nothing');
   assert.deepEqual(world.applied, [], 'nor observes or applies');
 
-  await catalog.updateSpec('rc-freeze', { state: 'active' });
+  await db.catalog.updateSpec('rc-freeze', { state: 'active' });
   await workflow.reconcile('rc-freeze');
-  record = (await catalog.get('rc-freeze'))!;
+  record = (await db.catalog.get('rc-freeze'))!;
   assert.equal(record.status, 'ready');
   assert.deepEqual(world.lifecycle.slice(3), ['wake database', 'wake pod', 'wake route']);
   assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['False', 'Woken']);
@@ -298,18 +286,18 @@ test('a driver that cannot freeze: the condition says so, the tenant keeps runni
   const world = new World();
   world.cannotFreeze = true;
   const workflow = await readyTenant('rc-nofreeze', world);
-  await catalog.updateSpec('rc-nofreeze', { state: 'frozen' });
+  await db.catalog.updateSpec('rc-nofreeze', { state: 'frozen' });
   await workflow.reconcile('rc-nofreeze');
-  let record = (await catalog.get('rc-nofreeze'))!;
+  let record = (await db.catalog.get('rc-nofreeze'))!;
   assert.equal(record.status, 'ready');
   assert.deepEqual([condition(record, 'Frozen').status, condition(record, 'Frozen').reason], ['False', 'SpecNotMet']);
   assert.match(condition(record, 'Frozen').message, /step pod could not freeze: this driver cannot freeze tenants yet/);
   assert.deepEqual(world.lifecycle, ['freeze route', 'wake route'], 'stopped at the step that cannot, and what was frozen woken back');
   await workflow.reconcile('rc-nofreeze');
   assert.equal(world.lifecycle.length, 2, 'not tried again');
-  await catalog.updateSpec('rc-nofreeze', { state: 'active' });
+  await db.catalog.updateSpec('rc-nofreeze', { state: 'active' });
   await workflow.reconcile('rc-nofreeze');
-  record = (await catalog.get('rc-nofreeze'))!;
+  record = (await db.catalog.get('rc-nofreeze'))!;
   assert.equal(record.status, 'ready');
   assert.equal(condition(record, 'Reconciled').reason, 'Converged');
 });

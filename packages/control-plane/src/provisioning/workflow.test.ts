@@ -1,16 +1,15 @@
 /** The workflow's step logs on a real Postgres catalog: progress in order, retries and removals visible. */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Logger } from '@tenantry/core';
 import { StepLogs, type NewStepLogLine } from '../catalog/step-logs.js';
 import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { PlatformDrivers } from '../drivers.js';
-import { startTestPostgres, type TestPostgres } from '../test-support/test-postgres.js';
+import { useTestCatalog } from '../test-support/test-postgres.js';
 import type { ProvisioningStep } from './steps.js';
 import { DeprovisioningIncompleteError, ProvisioningWorkflow } from './workflow.js';
 
-let server: TestPostgres;
-let catalog: TenantCatalog;
+const db = useTestCatalog();
 
 /** Step logs whose appends can be made to fail, to show a step never sees that. */
 class FlakyStepLogs extends StepLogs {
@@ -47,11 +46,11 @@ function testStep(parts: Pick<ProvisioningStep, 'name' | 'apply' | 'remove'> & P
 
 const drivers = { routing: { reserve: async () => undefined, remove: async () => undefined } } as unknown as PlatformDrivers;
 
-function workflow(steps: ProvisioningStep[], log = recordingLogger().log, on: TenantCatalog = catalog): ProvisioningWorkflow {
+function workflow(steps: ProvisioningStep[], log = recordingLogger().log, on: TenantCatalog = db.catalog): ProvisioningWorkflow {
   return new ProvisioningWorkflow(on, drivers, log, { stepAttempts: 3, retryDelayMs: 1 }, steps);
 }
 
-async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog = catalog): Promise<void> {
+async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog = db.catalog): Promise<void> {
   await on.create(
     { slug, name: slug, tier: 'trial' },
     steps.map((s) => s.name),
@@ -59,19 +58,8 @@ async function create(slug: string, steps: ProvisioningStep[], on: TenantCatalog
 }
 
 async function lines(slug: string, step: string): Promise<string[]> {
-  return ((await catalog.logs.read(slug, step))?.lines ?? []).map((l) => l.line);
+  return ((await db.catalog.logs.read(slug, step))?.lines ?? []).map((l) => l.line);
 }
-
-before(async () => {
-  server = await startTestPostgres();
-  catalog = new TenantCatalog(server.adminUrl);
-  await catalog.migrate();
-});
-
-after(async () => {
-  await catalog?.close();
-  await server?.stop();
-});
 
 test('many quick progress lines are kept in the order reported, however the pool spreads the appends', async () => {
   const streamed: ProvisioningStep = testStep({
@@ -89,7 +77,7 @@ test('many quick progress lines are kept in the order reported, however the pool
   await create('wf-stream', [streamed]);
   await workflow([streamed]).provision('wf-stream');
 
-  assert.equal(await catalog.phase('wf-stream'), 'ready');
+  assert.equal(await db.catalog.phase('wf-stream'), 'ready');
   const log = await lines('wf-stream', 'stream');
   assert.equal(log[0], 'attempt 1 of 3');
   assert.deepEqual(
@@ -97,7 +85,7 @@ test('many quick progress lines are kept in the order reported, however the pool
     Array.from({ length: 3000 }, (_, i) => `line ${i}`),
   );
   assert.match(log.at(-1)!, /^done in \d+ ms$/);
-  const step = (await catalog.get('wf-stream'))!.steps[0]!;
+  const step = (await db.catalog.get('wf-stream'))!.steps[0]!;
   assert.equal(step.state, 'done');
   assert.equal(step.detail, log.at(-1));
 });
@@ -109,7 +97,7 @@ test('a tenant deleted during its last step is not marked ready: the next reconc
     apply: async () => {
       made.add('last');
       // The API's DELETE arrives while the step runs.
-      await catalog.markDeprovisioning('wf-late-delete');
+      await db.catalog.markDeprovisioning('wf-late-delete');
       return {};
     },
     remove: async () => {
@@ -118,10 +106,10 @@ test('a tenant deleted during its last step is not marked ready: the next reconc
   });
   await create('wf-late-delete', [last]);
   await workflow([last]).reconcile('wf-late-delete');
-  assert.equal(await catalog.phase('wf-late-delete'), 'deprovisioning');
+  assert.equal(await db.catalog.phase('wf-late-delete'), 'deprovisioning');
 
   await workflow([last]).reconcile('wf-late-delete');
-  assert.equal(await catalog.get('wf-late-delete'), undefined);
+  assert.equal(await db.catalog.get('wf-late-delete'), undefined);
   assert.equal(made.size, 0);
 });
 
@@ -141,7 +129,7 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
   await create('wf-retry', [flaky]);
   await workflow([flaky]).provision('wf-retry');
 
-  assert.equal(await catalog.phase('wf-retry'), 'ready');
+  assert.equal(await db.catalog.phase('wf-retry'), 'ready');
   const log = await lines('wf-retry', 'flaky');
   assert.deepEqual(log.slice(0, -1), [
     'attempt 1 of 3',
@@ -153,7 +141,7 @@ test("a retried step's log shows the failed attempt, why it failed, and the retr
     'connected',
   ]);
   assert.match(log.at(-1)!, /^done in \d+ ms$/);
-  assert.equal((await catalog.get('wf-retry'))!.steps[0]!.attempts, 2);
+  assert.equal((await db.catalog.get('wf-retry'))!.steps[0]!.attempts, 2);
 });
 
 test('a step that keeps failing shows every attempt, then the clean-up of every step', async () => {
@@ -175,7 +163,7 @@ test('a step that keeps failing shows every attempt, then the clean-up of every 
   await create('wf-failed', [made, broken]);
   await workflow([made, broken]).provision('wf-failed');
 
-  const tenant = (await catalog.get('wf-failed'))!;
+  const tenant = (await db.catalog.get('wf-failed'))!;
   assert.equal(tenant.status, 'failed');
   const brokenLog = await lines('wf-failed', 'broken');
   assert.deepEqual(brokenLog.slice(0, -1), [
@@ -197,7 +185,7 @@ test('a step that keeps failing shows every attempt, then the clean-up of every 
   assert.equal(tenant.steps.find((s) => s.name === 'broken')!.error, 'quota exceeded');
 
   // Retrying the tenant keeps the log: the new attempt follows the old ones.
-  await catalog.retry('wf-failed');
+  await db.catalog.retry('wf-failed');
   assert.equal((await lines('wf-failed', 'broken')).length, 10);
 });
 
@@ -213,7 +201,7 @@ test('removal progress and a failed removal are in the log of a tenant being del
   await create('wf-delete', [stuck]);
   const flow = workflow([stuck]);
   await flow.provision('wf-delete');
-  await catalog.markDeprovisioning('wf-delete');
+  await db.catalog.markDeprovisioning('wf-delete');
   await assert.rejects(flow.deprovision('wf-delete'), DeprovisioningIncompleteError);
 
   assert.deepEqual((await lines('wf-delete', 'stuck')).slice(-3), [
@@ -224,7 +212,7 @@ test('removal progress and a failed removal are in the log of a tenant being del
 });
 
 test('an append that fails is a warning, and the step goes on', async () => {
-  const flakyCatalog = new FlakyLogCatalog(server.adminUrl);
+  const flakyCatalog = new FlakyLogCatalog(db.server.adminUrl);
   try {
     flakyCatalog.logs.failAppendsWith = 'unlucky';
     const { log, warnings } = recordingLogger();

@@ -165,6 +165,16 @@ export class PlatformProcess {
     return (JSON.parse(readFileSync(join(this.home, 'run', `${workload}.${processName}.pid`), 'utf8')) as { pid: number }).pid;
   }
 
+  /** The environment a supervised process runs with now, read from /proc (e.g. the master's scheduler: the node agent's address and token). */
+  processEnviron(workload: string, processName: string): Record<string, string> {
+    return Object.fromEntries(
+      readFileSync(`/proc/${this.pid(workload, processName)}/environ`, 'utf8')
+        .split('\0')
+        .filter(Boolean)
+        .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+    );
+  }
+
   /** The node agent's desired state (workloads with their environment, routes, ports). */
   agentState(): {
     workloads: Record<string, { processes: { name: string; env: Record<string, string> }[] }>;
