@@ -191,6 +191,7 @@ export function summarize(values) {
     min: r(Math.min(...values)),
     p50: r(percentile(values, 50)),
     p95: r(percentile(values, 95)),
+    p99: r(percentile(values, 99)),
     max: r(Math.max(...values)),
     mean: r(values.reduce((a, b) => a + b, 0) / values.length),
   };
