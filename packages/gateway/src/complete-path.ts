@@ -68,6 +68,8 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
           res.end(startingPage(route.tenant));
         }, waker.startingPageAfterMs)
       : undefined;
+    // A client that gives up stops its own wait; the wake goes on for the others.
+    res.once('close', () => clearTimeout(page));
     waker.wake(route).then(
       (ms) => {
         clearTimeout(page);
