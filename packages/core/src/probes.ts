@@ -9,8 +9,10 @@ export const LIVENESS_PATH = '/healthz';
 /**
  * Whether a request counts as the tenant's traffic (its analytics, and its idle time for freezing).
  * Only the probe paths are left out, for every caller alike: no request header can opt out, as any
- * client could send it.
+ * client could send it. `target`: a path, with or without its query.
  */
-export function isMetered(pathname: string): boolean {
+export function isMetered(target: string): boolean {
+  const query = target.indexOf('?');
+  const pathname = query === -1 ? target : target.slice(0, query);
   return pathname !== LIVENESS_PATH && pathname !== HEALTH_PROBE_PATH;
 }

@@ -10,8 +10,7 @@ export class TenantActivity {
 
   /** Records a request to `tenant` for `target` (a path, with its query), unless it is a probe's. */
   record(tenant: string, target: string): void {
-    const query = target.indexOf('?');
-    if (!isMetered(query === -1 ? target : target.slice(0, query))) return;
+    if (!isMetered(target)) return;
     this.last.set(tenant, Date.now());
   }
 

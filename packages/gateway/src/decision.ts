@@ -59,8 +59,7 @@ export function decide(routes: RouteTable, target: string, hosts: readonly strin
   if (!route) return { kind: 'refuse', error: GatewayErrors.unknownHost(parsed.hostname) };
   if (route.state === 'frozen') {
     // A probe never wakes a tenant (else probing would keep every tenant awake): it learns it is frozen.
-    const query = target.indexOf('?');
-    return isMetered(query === -1 ? target : target.slice(0, query)) ? { kind: 'wake', route } : { kind: 'refuse', error: GatewayErrors.frozen(route.tenant) };
+    return isMetered(target) ? { kind: 'wake', route } : { kind: 'refuse', error: GatewayErrors.frozen(route.tenant) };
   }
   if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
   const upstream = selectUpstream(route, target);

@@ -231,11 +231,6 @@ export class TenantCatalog {
     return this.get(slug);
   }
 
-  /** Changes the spec's name (see updateSpec). */
-  rename(slug: string, name: string): Promise<TenantRecord | undefined> {
-    return this.updateSpec(slug, { name });
-  }
-
   private opened(slug: string, step: string, stored: unknown): unknown {
     return this.seal && stored !== null ? this.seal.open(slug, step, stored) : stored;
   }

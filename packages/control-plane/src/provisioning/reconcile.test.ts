@@ -158,10 +158,10 @@ test('a ready tenant whose resource went missing gets it back, with what depends
 test('a renamed tenant: the generation counts the change, only the steps that read the name (and their dependants) are applied again', async () => {
   const world = new World();
   const workflow = await readyTenant('rc-rename', world);
-  const renamed = (await db.catalog.rename('rc-rename', 'Renamed Inc.'))!;
+  const renamed = (await db.catalog.updateSpec('rc-rename', { name: 'Renamed Inc.' }))!;
   assert.equal(renamed.generation, 2);
   assert.equal(renamed.observedGeneration, 1, 'not converged yet');
-  assert.equal((await db.catalog.rename('rc-rename', 'Renamed Inc.'))!.generation, 2, 'the same name again is no change');
+  assert.equal((await db.catalog.updateSpec('rc-rename', { name: 'Renamed Inc.' }))!.generation, 2, 'the same name again is no change');
   await workflow.reconcile('rc-rename');
   assert.deepEqual(world.applied, ['pod', 'route']);
   assert.equal(world.resources.get('pod'), 'Renamed Inc.');
@@ -209,7 +209,7 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   const world = new World();
   const workflow = await readyTenant('rc-unmet', world);
   world.unmeetable.set('pod', 'Forbidden Name');
-  await db.catalog.rename('rc-unmet', 'Forbidden Name');
+  await db.catalog.updateSpec('rc-unmet', { name: 'Forbidden Name' });
   await workflow.reconcile('rc-unmet');
   assert.deepEqual(world.applied, [], 'one attempt, no retry');
   let record = (await db.catalog.get('rc-unmet'))!;
@@ -236,7 +236,7 @@ test('a spec that cannot be met: not retried, its conditions say why, left alone
   assert.equal(record.observedGeneration, 1);
   assert.equal(record.steps.find((s) => s.name === 'pod')!.attempts, attemptsBefore);
 
-  await db.catalog.rename('rc-unmet', 'Allowed Name');
+  await db.catalog.updateSpec('rc-unmet', { name: 'Allowed Name' });
   await workflow.reconcile('rc-unmet');
   record = (await db.catalog.get('rc-unmet'))!;
   assert.equal(condition(record, 'Reconciled').status, 'True');

@@ -76,7 +76,7 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
   app.get('/healthz', async () => ({ status: 'ok', program: options.program, tenant: options.tenant, ...(analytics ? { analytics: analytics.stats() } : {}) }));
   if (analytics) {
     app.addHook('onResponse', async (request, reply) => {
-      if (!isMetered(request.url.split('?')[0]!)) return;
+      if (!isMetered(request.url)) return;
       analytics.record('request', {
         route: request.routeOptions.url ?? '(no route)',
         method: request.method,
