@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { parseSecretKey, SECRET_KEY_MESSAGE } from './platform-key.js';
+import { startGateOpened } from './start-gate.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -32,16 +33,21 @@ export function readConfig<S extends z.ZodMiniType>(program: string, schema: S, 
   return Object.freeze(result.data);
 }
 
-/** Runs a program's main function; a configuration error prints one clear message and exits 2. */
+/**
+ * Runs a program's main function once its start gate is open (at once, unless the program was pre-started
+ * for a tenant not yet known); a configuration error prints one clear message and exits 2.
+ */
 export function runMain(main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    process.exit(1);
-  });
+  startGateOpened()
+    .then(main)
+    .catch((err: unknown) => {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exit(2);
+      }
+      process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    });
 }
 
 const PORT_MESSAGE = 'must be a TCP port (1-65535)';

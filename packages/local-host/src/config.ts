@@ -85,6 +85,8 @@ const schema = z
     TENANTRY_FREEZE_AFTER_PRODUCTION: env.durationOrOff('off'),
     /** Longest a request to a frozen tenant is held while it wakes (then 503 with Retry-After). */
     TENANTRY_WAKE_TIMEOUT_MS: env.integer(1_000, 600_000, 15_000),
+    /** Pod programs kept pre-started (code loaded, no tenant yet) per program, so a wake or a new tenant skips loading code; 0 turns it off. */
+    TENANTRY_WARM_POOL: env.integer(0, 16, 1),
     /** Each process's log is rotated at this size (MiB), keeping this many files. */
     TENANTRY_LOG_MAX_MB: env.integer(1, 10_240, 10),
     TENANTRY_LOG_FILES: env.integer(1, 100, 5),

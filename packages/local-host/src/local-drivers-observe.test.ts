@@ -54,6 +54,7 @@ const program = (name: string, routes: string[]) => ({
   routes,
   reads: [],
   env: { FLAGS: flags, PROGRAM: name },
+  warmStart: false,
 });
 const manifest: PodManifest = { programs: [program('web', ['/']), program('api', ['/api'])] };
 

@@ -17,6 +17,7 @@ import {
   podWorkloadName,
   QueryWatchdog,
   RedisAclQueue,
+  warmStartSpecs,
 } from '@tenantry/driver-local';
 import { NodeAgent } from './agent/node-agent.js';
 import { startAnalyticsBackends } from './backing-services/analytics-servers.js';
@@ -26,6 +27,7 @@ import { startMailCatcherService } from './backing-services/mail-catcher.js';
 import type { HostConfig } from './config.js';
 import { checkReachableByTenants, closePlatformHome, isolationLine, TENANT_REDIS_FOLDER } from './os-isolation.js';
 import { Supervisor } from './supervisor/supervisor.js';
+import { WarmPool } from './supervisor/warm-pool.js';
 import { wakeThroughMaster } from './wake-hook.js';
 
 export interface RunningPlatform {
@@ -71,7 +73,9 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
   closePlatformHome(home);
   const release = acquireHome(home);
   const log: Logger = createLogger('tenantry-host', config.LOG_LEVEL);
+  const pool = new WarmPool({ size: config.TENANTRY_WARM_POOL, runDir: join(home, 'run'), log });
   const supervisor = new Supervisor({
+    pool,
     logRoot: join(home, 'logs'),
     runDir: join(home, 'run'),
     logRotation: {
@@ -261,10 +265,21 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // Again, now that every platform folder exists: tenants' users pass through, read nothing of the platform's.
     closePlatformHome(home);
     await agent.applyWorkload(
-      podWorkload({ slug: MASTER_SLUG, manifest: masterManifest, env: masterEnv, programEnv: masterProgramEnv, ports, layer: 'master', compileCacheDir }),
+      podWorkload({
+        slug: MASTER_SLUG,
+        manifest: masterManifest,
+        env: masterEnv,
+        programEnv: masterProgramEnv,
+        ports,
+        layer: 'master',
+        compileCacheDir,
+        warmStart: false,
+      }),
       false,
     );
     await agent.waitReadyLocal(masterName, 60_000);
+    // Tenants' programs pre-started from now on (not before: the master's own start comes first).
+    pool.keepWarm(warmStartSpecs(config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest()));
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
     agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);
     waking.through = wakeThroughMaster(deployment.endpoints['admin-backend']!, adminToken);

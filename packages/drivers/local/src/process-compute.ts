@@ -5,7 +5,7 @@ import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRe
 import { LOOPBACK_HOST, environmentFor, programUrlVariable } from '@tenantry/pod-contract';
 import type { PodManifest } from '@tenantry/pod-manifest';
 import type { AgentClient } from './agent/agent-client.js';
-import type { ProcessStatus, WorkloadSpecInput } from './agent/protocol.js';
+import { workloadSpecSchema, type ProcessSpec, type ProcessStatus, type WorkloadSpecInput } from './agent/protocol.js';
 import type { ServiceUser } from './os-users.js';
 import type { TenantUsers } from './tenant-users.js';
 
@@ -30,13 +30,25 @@ export interface PodWorkloadOptions {
   compileCacheDir?: string | undefined;
   /** The tenant's own OS user, every program runs as (when the platform runs as root). */
   user?: ServiceUser | undefined;
+  /** Programs the manifest allows may start from pre-started processes. @defaultValue true */
+  warmStart?: boolean;
 }
 
 /**
  * Builds the workload of a pod: every program with the part of the pod's environment its manifest entry reads,
  * its own HOST and PORT (loopback: only the gateway and its siblings reach it) and its siblings' URLs.
  */
-export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer = 'pod', compileCacheDir, user }: PodWorkloadOptions): WorkloadSpecInput {
+export function podWorkload({
+  slug,
+  manifest,
+  env,
+  programEnv = {},
+  ports,
+  layer = 'pod',
+  compileCacheDir,
+  user,
+  warmStart = true,
+}: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
     name: podWorkloadName(slug),
@@ -61,9 +73,16 @@ export function podWorkload({ slug, manifest, env, programEnv = {}, ports, layer
         ...(user ? { uid: user.uid, gid: user.gid } : {}),
         health: { kind: 'http', port, path: program.healthPath },
         ...(program.memoryMb ? { memoryLimitMb: program.memoryMb } : {}),
+        warmStart: warmStart && program.warmStart,
       };
     }),
   };
+}
+
+/** The processes podWorkload makes of a manifest, with no tenant in them: what the node agent keeps pre-started. */
+export function warmStartSpecs(manifest: PodManifest): ProcessSpec[] {
+  const ports = Object.fromEntries(manifest.programs.map((p) => [p.name, 0]));
+  return workloadSpecSchema.parse(podWorkload({ slug: 'warm-pool', manifest, env: {}, ports })).processes.filter((p) => p.warmStart);
 }
 
 export interface ProcessComputeOptions {

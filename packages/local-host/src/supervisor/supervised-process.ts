@@ -7,6 +7,7 @@ import type { Logger } from '@tenantry/core';
 import { probe } from './health.js';
 import { OutputBudget } from './output-budget.js';
 import { DEFAULT_LOG_ROTATION, RotatingLog, type LogRotation } from './rotating-log.js';
+import { hand, type WarmPool } from './warm-pool.js';
 import type { ProcessSpec, ProcessState, ProcessStatus } from '@tenantry/driver-local';
 
 /** Restart delays grow from the first to the last and reset after a process has run this long. */
@@ -31,6 +32,8 @@ export interface ProcessPaths {
   livenessIntervalMs?: number;
   /** Size, count and read rate of each process's log files. @defaultValue 10 MiB × 5, 4 MiB/s */
   logRotation?: LogRotation;
+  /** Pre-started processes a spec marked warmStart is started from when one is ready. */
+  pool?: WarmPool | undefined;
 }
 
 export class SupervisedProcess extends EventEmitter {
@@ -43,6 +46,7 @@ export class SupervisedProcess extends EventEmitter {
   private timer: NodeJS.Timeout | undefined;
   private livenessFailures = 0;
   private exited: Promise<void> = Promise.resolve();
+  private prestarted = false;
 
   constructor(
     readonly workload: string,
@@ -64,6 +68,7 @@ export class SupervisedProcess extends EventEmitter {
       ...(this.child?.pid ? { pid: this.child.pid } : {}),
       port: this.spec.health.port,
       restarts: this.restarts,
+      ...(this.child ? { prestarted: this.prestarted } : {}),
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
     };
   }
@@ -74,18 +79,22 @@ export class SupervisedProcess extends EventEmitter {
     mkdirSync(this.paths.logDir, { recursive: true, mode: 0o700 });
     const logFile = new RotatingLog(join(this.paths.logDir, `${this.spec.name}.log`), this.paths.logRotation);
     let child: ChildProcess;
+    const blank = this.paths.pool?.take(this.spec);
     try {
-      child = spawn(executable(this.spec.command), this.spec.args, {
-        env: this.spec.env,
-        cwd: this.spec.cwd,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        ...(this.spec.uid !== undefined ? { uid: this.spec.uid } : {}),
-        ...(this.spec.gid !== undefined ? { gid: this.spec.gid } : {}),
-      });
+      child =
+        blank ??
+        spawn(executable(this.spec.command), this.spec.args, {
+          env: this.spec.env,
+          cwd: this.spec.cwd,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          ...(this.spec.uid !== undefined ? { uid: this.spec.uid } : {}),
+          ...(this.spec.gid !== undefined ? { gid: this.spec.gid } : {}),
+        });
     } catch (err) {
       logFile.close();
       throw err;
     }
+    this.prestarted = blank !== undefined;
     let logFailed = false;
     const budget = new OutputBudget(
       (this.paths.logRotation ?? DEFAULT_LOG_ROTATION).bytesPerSecond,
@@ -132,6 +141,7 @@ export class SupervisedProcess extends EventEmitter {
         this.log.warn({ process: this.spec.name, err }, 'could not write pid file');
       }
     }
+    if (blank) hand(blank, { env: this.spec.env, cwd: this.spec.cwd, uid: this.spec.uid, gid: this.spec.gid });
     this.scheduleProbe(READINESS_INTERVAL_MS);
   }
 

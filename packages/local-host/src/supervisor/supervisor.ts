@@ -6,6 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { WaitTimeoutError, type Logger } from '@tenantry/core';
 import { executable, SupervisedProcess } from './supervised-process.js';
 import type { LogRotation } from './rotating-log.js';
+import type { WarmPool } from './warm-pool.js';
 import type { ProcessStatus, WorkloadSpec, WorkloadStatus } from '@tenantry/driver-local';
 
 /** A process that exited this many times without ever passing its health check is crash-looping. */
@@ -33,6 +34,8 @@ export interface SupervisorOptions {
   livenessIntervalMs?: number;
   /** Size and count of each process's log files. @defaultValue 10 MiB × 5 */
   logRotation?: LogRotation;
+  /** Pre-started processes for specs marked warmStart; stopped by stopAll. */
+  pool?: WarmPool;
   log: Logger;
 }
 
@@ -88,6 +91,7 @@ export class Supervisor extends EventEmitter {
             runDir: this.options.runDir,
             ...(this.options.livenessIntervalMs ? { livenessIntervalMs: this.options.livenessIntervalMs } : {}),
             ...(this.options.logRotation ? { logRotation: this.options.logRotation } : {}),
+            pool: this.options.pool,
           },
           log,
         ),
@@ -151,6 +155,7 @@ export class Supervisor extends EventEmitter {
 
   /** Stops every workload: pods first, then databases, then the platform's own services; each layer at once. */
   async stopAll(): Promise<void> {
+    await this.options.pool?.close();
     const layerOf = (name: string) => this.workloads.get(name)?.spec.labels.layer;
     for (const layer of ['pod', 'master', 'database', undefined]) {
       const names = [...this.workloads.keys()].filter((n) => layer === undefined || layerOf(n) === layer);

@@ -56,10 +56,14 @@ async function serveAsset(pathname: string, res: ServerResponse): Promise<boolea
   return true;
 }
 
+// Loaded before the start gate opens: a pre-started frontend has its app in memory before it knows its tenant.
+const serverBuild = import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href) as Promise<ServerBuild>;
+serverBuild.catch(() => undefined); // awaited (and so reported) by main
+
 runMain(async () => {
   const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
-  const build = (await import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href)) as ServerBuild;
+  const build = await serverBuild;
   const context = {
     tenant: config.TENANT_ID,
     isMaster: config.IS_MASTER,

@@ -34,6 +34,12 @@ const programSchema = z.object({
    * exceeds it (a V8 heap flag would cost every Node start ~50 ms); on Kubernetes, the container limit.
    */
   memoryMb: z.number().int().positive().optional(),
+  /**
+   * The program may be started from a process pre-started before its tenant is known (its code loaded,
+   * then its environment given): only for a `node` program whose main goes through `runMain` of
+   * @tenantry/core, which waits for it. @defaultValue false
+   */
+  warmStart: z.boolean().default(false),
 });
 
 const manifestSchema = z.object({ programs: z.array(programSchema).min(1) });
@@ -62,6 +68,7 @@ export function defaultPodManifest(): PodManifest {
         healthPath: '/healthz',
         routes: ['/api'],
         memoryMb: 256,
+        warmStart: true,
         reads: BUILT_IN_READS['user-backend'],
       },
       {
@@ -71,6 +78,7 @@ export function defaultPodManifest(): PodManifest {
         healthPath: '/healthz',
         routes: ['/admin/api'],
         memoryMb: 256,
+        warmStart: true,
         reads: BUILT_IN_READS['admin-backend'],
       },
       {
@@ -80,6 +88,7 @@ export function defaultPodManifest(): PodManifest {
         healthPath: '/healthz',
         routes: [],
         memoryMb: 256,
+        warmStart: true,
         reads: BUILT_IN_READS.scheduler,
       },
       {
@@ -89,6 +98,7 @@ export function defaultPodManifest(): PodManifest {
         healthPath: '/healthz',
         routes: ['/'],
         memoryMb: 256,
+        warmStart: true,
         reads: BUILT_IN_READS.frontend,
       },
     ],

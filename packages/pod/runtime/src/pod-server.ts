@@ -1,5 +1,6 @@
 /** @module The HTTP server shared by the pod programs: JSON errors mapped in one place, health, graceful stop. */
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import { SerializerSelector, type SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { isTenantryError, LOG_REDACTION, requestHostProblem } from '@tenantry/core';
@@ -37,14 +38,24 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
     // The router's own limit (100) answers a longer parameter with a bare 414; let the routes' schemas
     // (maxLength) refuse it instead, with a 400 that says so. Node's header limit still bounds the URL.
     maxParamLength: 16 * 1024,
+    schemaController: {
+      compilersFactory: {
+        // Serializers are compiled on first use too (compiling every route's took most of a start).
+        buildSerializer: (externalSchemas, options) => {
+          const compile = serializers(externalSchemas, options);
+          return (route: Parameters<typeof compile>[0]) => lazyOnce(() => compile(route));
+        },
+      },
+    },
   });
   // Path, query and headers are text, so they are coerced to their schema's type ("5" to 5); a JSON
   // body is not: `{"disabled": null}` or `{"name": 12}` is refused, not read as false or "12".
-  // Unknown fields are an error that names them, not silently dropped (Fastify's default).
+  // Unknown fields are an error that names them, not silently dropped (Fastify's default). Each
+  // validator is compiled on its route's first request, so a program starts without compiling them all.
   const validators = AjvCompiler();
   const textInput = validators({}, { customOptions: { removeAdditional: false } });
   const jsonBody = validators({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
-  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? jsonBody : textInput)(route));
+  app.setValidatorCompiler((route) => lazyValidator(() => (route.httpPart === 'body' ? jsonBody : textInput)(route)));
   // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
   app.addHook('onRequest', async (request, reply) => {
     const problem = requestHostProblem(request.raw.rawHeaders);
@@ -178,4 +189,22 @@ export async function servePod(
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+const serializers: SerializerFactory = SerializerSelector();
+
+type Compiled = ((...args: never[]) => unknown) & { errors?: unknown };
+
+/** A function compiled on its first call, not when its route is registered: a program starts without compiling every route. */
+function lazyOnce<F extends Compiled>(compile: () => F): F {
+  let compiled: F | undefined;
+  return ((...args: Parameters<F>) => (compiled ??= compile())(...args)) as F;
+}
+
+/** The same for a validator, whose errors Fastify reads from the function after a failed call. */
+function lazyValidator<F extends Compiled>(compile: () => F): F {
+  let compiled: F | undefined;
+  const validate = ((...args: Parameters<F>) => (compiled ??= compile())(...args)) as F;
+  Object.defineProperty(validate, 'errors', { get: () => compiled?.errors });
+  return validate;
 }

@@ -25,6 +25,11 @@ export const processSpecSchema = z.object({
   memoryLimitMb: z.number().int().positive().optional(),
   /** Time allowed for a graceful stop before SIGKILL. @defaultValue 5000 */
   stopTimeoutMs: z.number().int().positive().default(5000),
+  /**
+   * May be started from a process pre-started with its code loaded, which then takes this spec's
+   * environment, folder and user (a `node` program whose main goes through runMain). @defaultValue false
+   */
+  warmStart: z.boolean().default(false),
 });
 
 export const workloadSpecSchema = z.object({
@@ -47,6 +52,8 @@ export interface ProcessStatus {
   pid?: number;
   port: number;
   restarts: number;
+  /** Started from a pre-started process (set while it runs). */
+  prestarted?: boolean;
   lastExit?: { code: number | null; signal: string | null; at: string };
 }
 
