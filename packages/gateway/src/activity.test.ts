@@ -58,5 +58,5 @@ test("probes of the health paths are not activity; real requests on either path 
   await waitFor(() => Date.now() > fast, { what: 'the clock to move on', timeoutMs: 1_000, intervalMs: 1 });
   assert.equal(await send('/api/files', { method: 'POST', chunked: true }), 200);
   assert.ok(activity.lastRequestAt('busy')! > fast, 'the complete path records too');
-  assert.deepEqual(Object.keys(activity.snapshot()), ['busy']);
+  assert.deepEqual(Object.keys(activity.snapshot().tenants), ['busy']);
 });

@@ -5,8 +5,15 @@
  */
 import { isMetered } from '@tenantry/core';
 
+/** What the gateway knows of traffic: since when it has seen every request, and each tenant's last real one (ISO times). */
+export interface ActivityRecord {
+  since: string;
+  tenants: Record<string, string>;
+}
+
 export class TenantActivity {
   private readonly last = new Map<string, number>();
+  private since = Date.now();
 
   /** Records a request to `tenant` for `target` (a path, with its query), unless it is a probe's. */
   record(tenant: string, target: string): void {
@@ -19,8 +26,29 @@ export class TenantActivity {
     return this.last.get(tenant);
   }
 
-  /** Every tenant's last real request, as ISO times. */
-  snapshot(): Record<string, string> {
-    return Object.fromEntries([...this.last].map(([tenant, at]) => [tenant, new Date(at).toISOString()]));
+  /** Since when every request was seen, and every tenant's last real one. */
+  snapshot(): ActivityRecord {
+    return {
+      since: new Date(this.since).toISOString(),
+      tenants: Object.fromEntries([...this.last].map(([tenant, at]) => [tenant, new Date(at).toISOString()])),
+    };
+  }
+
+  /**
+   * Takes back what an earlier run saw, so a restart does not make every tenant look freshly used:
+   * nothing reached a tenant while the platform was down, so the record goes on from its old start.
+   */
+  restore(saved: ActivityRecord): void {
+    const since = Date.parse(saved.since);
+    if (Number.isFinite(since)) this.since = Math.min(this.since, since);
+    for (const [tenant, iso] of Object.entries(saved.tenants)) {
+      const at = Date.parse(iso);
+      if (Number.isFinite(at) && at > (this.last.get(tenant) ?? 0)) this.last.set(tenant, at);
+    }
+  }
+
+  /** Forgets a tenant (deleted). */
+  forget(tenant: string): void {
+    this.last.delete(tenant);
   }
 }

@@ -2,7 +2,8 @@
  * Freezing and waking on the real platform: a frozen tenant has no process left (pod, Redis server,
  * and a production tenant's Postgres instance stopped, their data kept), its first request wakes it
  * through the gateway and is answered 200, many first requests at once share one wake, and a tenant
- * deleted while frozen leaves nothing behind. Trial tenants idle for 4 s are frozen by themselves:
+ * deleted while frozen leaves nothing behind, a wake that fails answers 503 and says why, and a woken
+ * tenant's crashed program is restarted as before. Trial tenants idle for 4 s are frozen by themselves:
  * real requests keep a tenant awake, probes do not.
  */
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { tenantRedisPrefix, waitFor, type Condition } from '@tenantry/core';
-import { AgentClient } from '@tenantry/driver-local';
+import { AgentClient, type WorkloadSpecInput } from '@tenantry/driver-local';
 import { PlatformProcess } from './test-support/platform-process.js';
 
 let platform: PlatformProcess;
@@ -21,7 +22,8 @@ let token = '';
 
 before(async () => {
   platform = await PlatformProcess.create('26000-26999');
-  platform.extraEnv = { TENANTRY_FREEZE_AFTER_TRIAL: '4s' };
+  // A short wake timeout, so the test of a wake that fails waits little for its 503.
+  platform.extraEnv = { TENANTRY_FREEZE_AFTER_TRIAL: '4s', TENANTRY_WAKE_TIMEOUT_MS: '8000' };
   await platform.start();
   for (const [slug, tier] of [
     ['icy', 'production'],
@@ -116,6 +118,57 @@ test('100 concurrent first requests to a frozen production tenant: one wake, 100
   assert.equal(tenant.generation, generation + 1, 'one wake: the spec changed once, back to active');
   const me = await platform.http('icy.localhost', '/api/auth/me', { headers: { authorization: `Bearer ${token}` } });
   assert.equal(me.status, 200, `the account made before the freeze is still there: ${me.text}`);
+});
+
+test("a crash of a woken tenant's program is recovered as before: restarted, serving again", async () => {
+  await platform.waitStatus('icy', 'ready');
+  const pid = platform.pid('pod-icy', 'user-backend');
+  process.kill(pid, 'SIGKILL');
+  await waitFor(
+    async () => {
+      if (platform.pid('pod-icy', 'user-backend') === pid) return false;
+      return (await platform.http('icy.localhost', '/api/user/config')).status === 200;
+    },
+    { what: "icy's user backend to be restarted and serve", timeoutMs: 20_000, intervalMs: 50 },
+  );
+  assert.equal((await platform.api('GET', '/admin/api/tenants/icy')).json.status, 'ready');
+});
+
+test('a wake that fails sets a condition and answers 503 with Retry-After, never hangs; once the cause is gone the tenant wakes', async (t) => {
+  await freeze('busy');
+  // Its pod's user backend made to exit at once, as a bad release would: the wake cannot finish.
+  const good = platform.agentState().workloads['pod-busy'] as unknown as WorkloadSpecInput;
+  const broken = {
+    ...good,
+    processes: good.processes.map((p) => (p.name === 'user-backend' ? { ...p, args: ['-e', 'process.exit(3)'], warmStart: false } : p)),
+  };
+  await agent.applyWorkload(broken);
+  await agent.suspendWorkload('pod-busy');
+
+  const started = Date.now();
+  const answer = await platform.http('busy.localhost', '/api/user/config');
+  const waitedMs = Date.now() - started;
+  t.diagnostic(`answered ${answer.status} after ${waitedMs} ms`);
+  assert.equal(answer.status, 503, answer.text);
+  assert.ok(Number(answer.headers['retry-after']) > 0, 'Retry-After');
+  assert.ok(waitedMs < 8000 + 5000, `held for ${waitedMs} ms: bounded by the wake timeout`);
+  const failing = await waitFor(
+    async () => {
+      const tenant = (await platform.api('GET', '/admin/api/tenants/busy')).json;
+      return tenant.conditions.find((c: Condition) => c.type === 'Frozen' && c.reason === 'WakeFailed');
+    },
+    { what: "busy's condition to say the wake failed", timeoutMs: 10_000 },
+  );
+  assert.match(failing.message, /user-backend/, 'the condition names what failed');
+
+  // Put the pod back as it was: the wake, retried, finishes, and the next request is served.
+  await agent.applyWorkload(good);
+  await agent.suspendWorkload('pod-busy');
+  await waitFor(async () => (await platform.http('busy.localhost', '/api/user/config')).status === 200, {
+    what: 'busy to wake once its pod can start',
+    timeoutMs: 60_000,
+    intervalMs: 200,
+  });
 });
 
 test('jobs survive a freeze: a mail due while its tenant is frozen is sent once it wakes', async () => {

@@ -222,7 +222,11 @@ async function tenantsRoutes(app: FastifyInstance, options: TenantsApiOptions): 
         ...(name !== undefined && name !== tenant.spec.name ? { name } : {}),
         ...(state !== undefined && state !== tenant.spec.state ? { state } : {}),
       };
-      if (Object.keys(change).length === 0) return resource(tenant);
+      if (Object.keys(change).length === 0) {
+        // Asked to wake a tenant already meant to be active (its wake failed, or waits to be retried): try now.
+        if (state === 'active' && tenant.status === 'frozen') await queue.enqueue(slug, 'reconcile');
+        return resource(tenant);
+      }
       const changed = await catalog.updateSpec(slug, change);
       if (!changed) throw ControlPlaneErrors.tenantNotFound(slug);
       await queue.enqueue(slug, 'reconcile');

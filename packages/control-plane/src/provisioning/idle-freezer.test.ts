@@ -21,10 +21,11 @@ test('a trial tenant idle past its tier’s time is frozen through its spec; a b
   await catalog.updateSpec('cold', { state: 'frozen' });
   const enqueued: string[] = [];
   const later = Date.now() + 10_000;
+  let since = new Date();
   const freezer = new IdleFreezer({
     catalog,
     queue: { enqueue: async (slug, action) => void enqueued.push(`${action} ${slug}`) },
-    lastRequests: async () => new Map([['busy', new Date(later - 500)]]),
+    lastRequests: async () => ({ since, requests: new Map([['busy', new Date(later - 500)]]) }),
     freezeAfterMs: { trial: 5_000 },
     log: createLogger('test', 'silent'),
   });
@@ -35,5 +36,11 @@ test('a trial tenant idle past its tier’s time is frozen through its spec; a b
   for (const slug of ['busy', 'prod']) assert.equal((await catalog.get(slug))!.spec.state, 'active', slug);
   assert.equal((await catalog.get('cold'))!.generation, 2, 'already frozen: no change');
 
-  assert.deepEqual(await freezer.sweep(Date.now()), [], 'nobody is idle for 5 s right after the controller started');
+  assert.deepEqual(await freezer.sweep(Date.now()), [], 'nobody is idle for 5 s right after traffic began to be recorded');
+  // Traffic recorded only from `later` on (a gateway that kept no record): a tenant with no request is idle from then, not from before.
+  await catalog.create({ slug: 'quiet', name: 'quiet', tier: 'trial' }, ['pod']);
+  await catalog.status.update('quiet', { phase: { to: 'ready' } });
+  since = new Date(later);
+  assert.deepEqual(await freezer.sweep(later + 3_000), [], 'quiet: 3 s of recorded traffic, not the 13 s since it became ready');
+  assert.deepEqual((await freezer.sweep(later + 6_000)).sort(), ['busy', 'quiet'], 'busy’s last request 6.5 s ago, quiet idle 6 s');
 });

@@ -10,16 +10,17 @@ import type { ProvisioningQueue } from './queue.js';
 export interface IdleFreezerOptions {
   catalog: Pick<TenantCatalog, 'list' | 'updateSpec'>;
   queue: Pick<ProvisioningQueue, 'enqueue'>;
-  /** Each tenant's last real request, as the platform's entry saw it; a tenant absent has had none since it started. */
-  lastRequests: () => Promise<ReadonlyMap<string, Date>>;
+  /**
+   * Each tenant's last real request, as the platform's entry saw it, and since when it has seen every
+   * request (kept across restarts); a tenant absent has had none since then.
+   */
+  lastRequests: () => Promise<{ since: Date; requests: ReadonlyMap<string, Date> }>;
   /** Idle time after which a tenant of each tier is frozen; absent: never. */
   freezeAfterMs: Partial<Record<Tier, number>>;
   log: Logger;
 }
 
 export class IdleFreezer {
-  /** Idle time counts from here at the earliest: traffic from before the controller started is not known. */
-  private readonly startedAt = Date.now();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
 
@@ -43,12 +44,12 @@ export class IdleFreezer {
 
   /** Freezes every ready tenant idle for longer than its tier allows; returns their slugs. */
   async sweep(now = Date.now()): Promise<string[]> {
-    const [tenants, requests] = await Promise.all([this.options.catalog.list(['ready']), this.options.lastRequests()]);
+    const [tenants, { since, requests }] = await Promise.all([this.options.catalog.list(['ready']), this.options.lastRequests()]);
     const frozen: string[] = [];
     for (const tenant of tenants) {
       const after = this.options.freezeAfterMs[tenant.tier];
       if (after === undefined || tenant.spec.state !== 'active') continue;
-      const idleMs = now - this.activeAt(tenant, requests.get(tenant.slug));
+      const idleMs = now - activeAt(tenant, since, requests.get(tenant.slug));
       if (idleMs < after) continue;
       const changed = await this.options.catalog.updateSpec(tenant.slug, { state: 'frozen' });
       if (!changed) continue;
@@ -58,10 +59,10 @@ export class IdleFreezer {
     }
     return frozen;
   }
+}
 
-  /** When the tenant was last active: its last request, or when it last became ready or woke, or when this controller started. */
-  private activeAt(tenant: TenantRecord, lastRequest: Date | undefined): number {
-    const woken = tenant.conditions.find((c) => c.type === 'Frozen' && c.status === 'False')?.lastTransitionTime;
-    return Math.max(this.startedAt, lastRequest?.getTime() ?? 0, Date.parse(tenant.readyAt ?? tenant.createdAt), woken ? Date.parse(woken) : 0);
-  }
+/** When the tenant was last active: its last request, or when it last became ready or woke, or when traffic began to be recorded. */
+function activeAt(tenant: TenantRecord, since: Date, lastRequest: Date | undefined): number {
+  const woken = tenant.conditions.find((c) => c.type === 'Frozen' && c.status === 'False')?.lastTransitionTime;
+  return Math.max(since.getTime(), lastRequest?.getTime() ?? 0, Date.parse(tenant.readyAt ?? tenant.createdAt), woken ? Date.parse(woken) : 0);
 }

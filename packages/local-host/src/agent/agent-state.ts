@@ -2,6 +2,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { RouteSpec, WorkloadSpec } from '@tenantry/driver-local';
+import type { ActivityRecord } from '@tenantry/gateway';
 import type { Leases } from './port-leases.js';
 
 export interface AgentStateData {
@@ -10,6 +11,8 @@ export interface AgentStateData {
   ports: Leases;
   /** Workloads kept but not running (a frozen tenant's): their spec stays, their processes are stopped. */
   suspended: string[];
+  /** The gateway's record of tenants' last real requests, so idle time survives a restart. */
+  activity?: ActivityRecord | undefined;
 }
 
 export class AgentStateFile {
@@ -18,7 +21,7 @@ export class AgentStateFile {
   read(): AgentStateData {
     try {
       const data = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<AgentStateData>;
-      return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {}, suspended: data.suspended ?? [] };
+      return { workloads: data.workloads ?? {}, routes: data.routes ?? {}, ports: data.ports ?? {}, suspended: data.suspended ?? [], activity: data.activity };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { workloads: {}, routes: {}, ports: {}, suspended: [] };
       throw new Error(`the node agent state ${this.file} is unreadable: ${(err as Error).message}`, { cause: err });

@@ -19,8 +19,10 @@ export interface NodeAgentOptions {
   token: string;
   portRange: { first: number; last: number };
   log: Logger;
-  /** The gateway's record of each tenant's last real request. */
+  /** The gateway's record of each tenant's last real request, kept in the state file. */
   activity?: TenantActivity;
+  /** How often that record is written to the state file (and on close). @defaultValue 60000 */
+  activitySaveIntervalMs?: number;
 }
 
 export class NodeAgent {
@@ -28,11 +30,17 @@ export class NodeAgent {
   private readonly store: AgentStateFile;
   readonly ports: PortLeases;
   private server: Server | undefined;
+  private activitySaver: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.store = new AgentStateFile(options.stateFile);
     this.state = this.store.read();
     this.ports = new PortLeases(this.state.ports, options.portRange);
+    if (this.state.activity) options.activity?.restore(this.state.activity);
+    if (options.activity) {
+      this.activitySaver = setInterval(() => this.save(), options.activitySaveIntervalMs ?? 60_000);
+      this.activitySaver.unref();
+    }
   }
 
   /** Brings back the routes and workloads of the previous run (tenants that were running come back). */
@@ -96,6 +104,8 @@ export class NodeAgent {
   }
 
   deleteRoute(host: string): void {
+    const tenant = this.options.routes.get(routeHost(host))?.tenant;
+    if (tenant) this.options.activity?.forget(tenant);
     this.options.routes.delete(host);
     delete this.state.routes[host];
     this.save();
@@ -108,6 +118,7 @@ export class NodeAgent {
   }
 
   private save(): void {
+    this.state.activity = this.options.activity?.snapshot();
     this.store.write(this.state);
   }
 
@@ -125,7 +136,9 @@ export class NodeAgent {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.activitySaver);
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.save();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -136,7 +149,9 @@ export class NodeAgent {
     const url = new URL(req.url ?? '/', 'http://agent');
     const [, version, kind, name, action] = url.pathname.split('/');
     // Each tenant's last real request through the gateway: what the master's idle freezing goes by.
-    if (version === 'v1' && kind === 'activity' && !name && req.method === 'GET') return send(res, 200, { tenants: this.options.activity?.snapshot() ?? {} });
+    if (version === 'v1' && kind === 'activity' && !name && req.method === 'GET') {
+      return send(res, 200, this.options.activity?.snapshot() ?? { since: new Date().toISOString(), tenants: {} });
+    }
     if (version !== 'v1' || !kind || !name) throw new TenantryError('NOT_FOUND', 404, `no route ${req.method} ${url.pathname}`);
     const body = req.method === 'PUT' || req.method === 'POST' ? await readJson(req) : undefined;
     const { supervisor } = this.options;

@@ -1,6 +1,6 @@
 /**
  * @module What a pre-started pod program runs first (`node [flags] prestart-launcher.js <program> [args]`):
- * installs the start gate, loads the program (its main waits at the gate), tells the supervisor it is
+ * installs the start gate, says it listens, loads the program (its main waits at the gate), says it is
  * loaded, and waits for the one identity it will ever take: the tenant's environment, folder and OS user.
  * It applies them, closes the channel to the supervisor and opens the gate. A launcher left without a
  * supervisor before it got an identity exits.
@@ -37,6 +37,8 @@ process.once('message', (identity: Identity) => {
 process.once('disconnect', () => {
   if (!taken) process.exit(0);
 });
+// Only now may the identity be sent: a message that arrives with no listener is lost.
+send({ state: 'listening' } satisfies LauncherMessage);
 
 await import(pathToFileURL(program).href);
-if (!taken) send({ loaded: true } satisfies LauncherMessage);
+if (!taken) send({ state: 'loaded' } satisfies LauncherMessage);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -52,7 +52,8 @@ function spec(port: number, env: Record<string, string>, extra: Partial<ProcessS
   };
 }
 
-const loaded = () => pool.stats().flatMap((p) => p.loaded);
+/** The pool's loaded processes of the test's program. */
+const loaded = () => pool.stats().find((p) => p.command.endsWith(` ${program}`))?.loaded ?? [];
 
 async function whoAmI(
   port: number,
@@ -108,6 +109,27 @@ test('a pre-started process takes one identity once: another tenant and a restar
   await supervisor.remove('pod-b');
 });
 
+test('a process still loading its code can take an identity: its main runs once both are done', async () => {
+  const slow = join(root, 'slow.mjs');
+  // Loading takes a second: the module's own code keeps the CPU busy, as a big bundle's compilation does.
+  writeFileSync(slow, `const until = Date.now() + 1000; while (Date.now() < until);\n${readFileSync(program, 'utf8')}`);
+  const port = await freePort();
+  const slowSpec = { ...spec(port, { TENANT_ID: 'e' }), args: [slow] };
+  pool.keepWarm([workloadSpecSchema.parse({ name: 'w', processes: [slowSpec] }).processes[0]!]);
+  const loading = () => pool.stats().find((p) => p.command.endsWith(` ${slow}`))?.loading ?? [];
+  const [waiting] = await waitFor(() => (loading().length === 1 ? loading() : undefined), { what: 'a process loading the slow program', timeoutMs: 10_000 });
+  const asked = Date.now();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'pod-e', processes: [slowSpec] }));
+  await supervisor.waitReady('pod-e', 10_000);
+  const me = await whoAmI(port);
+  assert.equal(me.pid, waiting);
+  assert.ok(me.loadedAt >= asked, 'it was still loading when it took its identity');
+  assert.equal(me.env.TENANT_ID, 'e');
+  assert.equal(me.connected, false, 'no channel back to the supervisor');
+  assert.equal(supervisor.status('pod-e')!.processes[0]!.restarts, 0);
+  await supervisor.remove('pod-e');
+});
+
 test('as root, the process drops to the spec user and group, with no other groups, before its main runs', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root');
   await waitFor(() => loaded().length === 1 || undefined, { what: 'the pool to refill', timeoutMs: 10_000 });
@@ -131,7 +153,8 @@ test('with none loaded the program starts the ordinary way; stopping the supervi
   assert.equal((await whoAmI(port)).env.TENANT_ID, 'd');
   await plain.stopAll();
 
-  const waiting = await waitFor(() => (loaded().length === 1 ? loaded() : undefined), { what: 'the pool to refill', timeoutMs: 10_000 });
+  await waitFor(() => loaded().length === 1 || undefined, { what: 'the pool to refill', timeoutMs: 10_000 });
+  const waiting = pool.stats().flatMap((p) => [...p.loaded, ...p.loading]);
   await supervisor.stopAll();
   for (const pid of waiting) assert.throws(() => process.kill(pid, 0), 'the waiting process is gone');
   assert.deepEqual(

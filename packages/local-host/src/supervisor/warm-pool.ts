@@ -20,9 +20,12 @@ export interface Identity {
   gid?: number | undefined;
 }
 
-/** What a launcher says back: its program's code is loaded. */
+/**
+ * What a launcher says back: first that it listens for its identity (a message sent before that would be
+ * lost), then that its program's code is loaded.
+ */
 export interface LauncherMessage {
-  loaded: true;
+  state: 'listening' | 'loaded';
 }
 
 /** Environment read when Node or a library loads, before an identity can be given: part of a pool's key. */
@@ -31,7 +34,7 @@ const LAUNCHER = fileURLToPath(new URL('./prestart-launcher.js', import.meta.url
 
 interface Blank {
   child: ChildProcess;
-  loaded: boolean;
+  state: 'spawned' | LauncherMessage['state'];
   pidFile: string;
   drop: () => void;
 }
@@ -50,7 +53,7 @@ export interface WarmPoolOptions {
   size: number;
   /** Where each pre-started process's pid file goes (the supervisor reaps them after a hard kill). */
   runDir: string;
-  /** Delay before a taken process is replaced, so the replacement does not compete with the start it served. @defaultValue 1000 */
+  /** Delay before a taken process is replaced, so the replacement does not compete with the start it served. @defaultValue 250 */
   refillDelayMs?: number;
   log: Logger;
 }
@@ -69,27 +72,29 @@ export class WarmPool {
   }
 
   /**
-   * A loaded pre-started process for this spec, now the caller's (its output and exit are no longer the
-   * pool's), or undefined when none is ready. The caller gives it its identity with `hand`.
+   * A pre-started process for this spec, now the caller's (its output and exit are no longer the pool's):
+   * a loaded one, else one still loading (ahead of a new process all the same), else undefined. The caller
+   * gives it its identity with `hand`.
    */
   take(spec: ProcessSpec): ChildProcess | undefined {
     const program = this.program(spec);
     if (!program) return undefined;
-    const index = program.blanks.findIndex((b) => b.loaded);
+    let index = program.blanks.findIndex((b) => b.state === 'loaded');
+    if (index < 0) index = program.blanks.findIndex((b) => b.state === 'listening');
     if (index < 0) return undefined;
     const [blank] = program.blanks.splice(index, 1);
     blank!.drop();
-    this.scheduleRefill(program, this.options.refillDelayMs ?? 1000);
+    this.scheduleRefill(program, this.options.refillDelayMs ?? 250);
     return blank!.child;
   }
 
-  /** The processes waiting, loaded or still loading, by pid, per program (its command line). */
+  /** The processes waiting, by pid, per program (its command line): loaded, or loading and able to take an identity. */
   stats(): { command: string; loaded: number[]; loading: number[] }[] {
     const pids = (blanks: Blank[]) => blanks.flatMap((b) => (b.child.pid ? [b.child.pid] : []));
     return [...this.programs.values()].map((p) => ({
       command: p.command.join(' '),
-      loaded: pids(p.blanks.filter((b) => b.loaded)),
-      loading: pids(p.blanks.filter((b) => !b.loaded)),
+      loaded: pids(p.blanks.filter((b) => b.state === 'loaded')),
+      loading: pids(p.blanks.filter((b) => b.state === 'listening')),
     }));
   }
 
@@ -148,9 +153,8 @@ export class WarmPool {
     let output = '';
     const onOutput = (chunk: Buffer) => (output = (output + chunk.toString('utf8')).slice(-2000));
     const onMessage = (message: LauncherMessage) => {
-      if (!message.loaded) return;
-      blank.loaded = true;
-      program.failures = 0;
+      blank.state = message.state;
+      if (message.state === 'loaded') program.failures = 0;
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       rmSync(pidFile, { force: true });
@@ -167,7 +171,7 @@ export class WarmPool {
     const onError = () => onExit(null, null);
     const blank: Blank = {
       child,
-      loaded: false,
+      state: 'spawned',
       pidFile,
       drop: () => {
         child.stdout?.off('data', onOutput);
@@ -187,7 +191,12 @@ export class WarmPool {
   }
 }
 
-/** Gives a taken process its one identity and closes the channel: nothing more passes between them. */
+/**
+ * Gives a taken process its one identity. Its launcher closes the channel once it applied it, before the
+ * program's main runs (closing it from here could reach a busy launcher before the message, which it
+ * would take for its supervisor gone); one still open after a few seconds is closed from here.
+ */
 export function hand(child: ChildProcess, identity: Identity): void {
-  child.send(identity, () => child.connected && child.disconnect());
+  child.send(identity);
+  setTimeout(() => child.connected && child.disconnect(), 5000).unref();
 }

@@ -59,10 +59,10 @@ export class AgentClient {
     await this.call('DELETE', `/v1/routes/${host}`);
   }
 
-  /** Each tenant's last real request through the gateway (probes not counted), since the gateway started. */
-  async activity(): Promise<Map<string, Date>> {
-    const { tenants } = await this.call<{ tenants: Record<string, string> }>('GET', '/v1/activity');
-    return new Map(Object.entries(tenants).map(([tenant, at]) => [tenant, new Date(at)]));
+  /** Each tenant's last real request through the gateway (probes not counted), and since when the gateway has seen every request. */
+  async activity(): Promise<{ since: Date; requests: Map<string, Date> }> {
+    const { since, tenants } = await this.call<{ since: string; tenants: Record<string, string> }>('GET', '/v1/activity');
+    return { since: new Date(since), requests: new Map(Object.entries(tenants).map(([tenant, at]) => [tenant, new Date(at)])) };
   }
 
   /** The route the gateway holds for `host` now, or undefined when it has none. */
