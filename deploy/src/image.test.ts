@@ -37,15 +37,18 @@ test('the Dockerfile builds in one stage and runs Node 24 as a non-root user; th
     assert.ok(controlPlane.includes(copied), copied);
 });
 
-test('the entry point refuses an unknown program and starts a known one (which then checks its environment)', () => {
+test('the entry point refuses an unknown program and starts a known one, the activator included (which then checks its environment)', () => {
   const unknown = spawnSync(process.execPath, [ENTRY, 'billing'], { encoding: 'utf8' });
   assert.equal(unknown.status, 64);
-  assert.match(unknown.stderr, /usage: pod-entry.mjs <user-backend\|admin-backend\|scheduler\|frontend>/);
+  assert.match(unknown.stderr, /usage: pod-entry.mjs <user-backend\|admin-backend\|scheduler\|frontend\|activator>/);
   for (const program of ['user-backend', 'admin-backend', 'scheduler', 'frontend']) {
     const started = spawnSync(process.execPath, [ENTRY, program], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
     assert.equal(started.status, 2, `${program}: ${started.stderr}`);
     assert.match(started.stderr, new RegExp(`${program}: invalid configuration:[\\s\\S]*TENANT_ID`), program);
   }
+  const activator = spawnSync(process.execPath, [ENTRY, 'activator'], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
+  assert.equal(activator.status, 2, activator.stderr);
+  assert.match(activator.stderr, /activator: invalid configuration:[\s\S]*TENANTRY_MASTER_URL[\s\S]*ADMIN_TOKEN/);
 });
 
 test('a tenant program loads neither the Kafka nor the Cassandra client at start-up (only when its environment asks for them)', () => {

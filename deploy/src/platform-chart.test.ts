@@ -168,8 +168,9 @@ test('the master pods have a NetworkPolicy: in from the ingress controller and e
     [
       { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
       { podSelector: { matchLabels: { 'tenantry.io/tenant': 'master' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tenantry-activator' } } },
     ],
-    'no tenant namespace reaches the master',
+    'no tenant namespace reaches the master; the activator does, for the tenants API',
   );
   const reaches = (port: number, peer: (p: Peer) => boolean) => policy.egress.some((r) => r.ports.some((p) => p.port === port) && (r.to ?? []).some(peer));
   const vpc = (p: Peer) => p.ipBlock?.cidr === '10.9.0.0/16';
@@ -194,6 +195,69 @@ test('the master pods have a NetworkPolicy: in from the ingress controller and e
     "the tenants' programs",
   );
   assert.ok(!policy.egress.some((r) => !r.ports?.length), 'no rule opens every port');
+});
+
+test("the activator: frozen tenants' hosts lead to it; no API token, only the admin token of the master's Secret; in from the ingress controller only, out to DNS, the tenants API and the tenants' programs; every tenant's values point at it", async () => {
+  const manifests = await helmTemplate(CHART, [...PROVISIONING, '--set', 'activator.wakeTimeoutMs=20000']);
+  const deployment = manifest(manifests, 'Deployment', 'tenantry-activator');
+  const pod = deployment.spec.template.spec;
+  const [container] = pod.containers;
+  assert.deepEqual(container.args, ['activator'], "the control-plane image's entry point runs it");
+  assert.equal(pod.automountServiceAccountToken, false, 'it never calls the Kubernetes API');
+  assert.equal(manifest(manifests, 'ServiceAccount', 'tenantry-activator').automountServiceAccountToken, false);
+  assert.equal(pod.serviceAccountName, 'tenantry-activator');
+  assert.equal(deployment.spec.template.metadata.labels['tenantry.io/tenant'], undefined, "not selected by the master's policy");
+  const env = Object.fromEntries(container.env.map((e: { name: string; value?: string; valueFrom?: unknown }) => [e.name, e.value ?? e.valueFrom]));
+  assert.equal(env.TENANTRY_MASTER_URL, 'http://master-admin-backend.tenantry-system.svc:8080');
+  assert.equal(env.TENANTRY_WAKE_TIMEOUT_MS, '20000');
+  assert.deepEqual(env.ADMIN_TOKEN, { secretKeyRef: { name: 'tenantry-master-env', key: 'ADMIN_TOKEN' } });
+  assert.equal(container.envFrom, undefined, "nothing else of the master's Secret");
+  assert.deepEqual(manifest(manifests, 'Service', 'tenantry-activator').spec.selector, { 'app.kubernetes.io/name': 'tenantry-activator' });
+
+  type Peer = {
+    namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: { key: string }[] };
+    podSelector?: { matchLabels: Record<string, string> };
+  };
+  const policy = manifest(manifests, 'NetworkPolicy', 'tenantry-activator').spec as {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: { from: Peer[]; ports: { port: number }[] }[];
+    egress: { to: Peer[]; ports: { port: number }[] }[];
+  };
+  assert.deepEqual(policy.podSelector.matchLabels, { 'app.kubernetes.io/name': 'tenantry-activator' });
+  assert.deepEqual(policy.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(policy.ingress, [
+    { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ port: 8080, protocol: 'TCP' }] },
+  ]);
+  assert.deepEqual(
+    policy.egress.map((r) => r.to[0]),
+    [
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } },
+      { podSelector: { matchLabels: { 'tenantry.io/tenant': 'master', 'tenantry.io/program': 'admin-backend' } } },
+      { namespaceSelector: { matchExpressions: [{ key: 'tenantry.io/tier', operator: 'Exists' }] } },
+    ],
+  );
+
+  // Every tenant release is given the activator's address and labels, which its ExternalName Service and policy use.
+  const files = manifest(manifests, 'ConfigMap', 'tenantry-provisioning').data as Record<string, string>;
+  const tenantValues = files['tenant-values.yaml']!;
+  assert.match(tenantValues, /externalName: tenantry-activator\.tenantry-system\.svc\.cluster\.local/);
+  assert.match(tenantValues, /app\.kubernetes\.io\/name: tenantry-activator/);
+  const tenant = await helmTemplate(TENANT_POD_CHART, [
+    '--set',
+    'tenant.slug=acme',
+    '--set',
+    'env.storageUrl=s3://bkt/acme/',
+    '--set',
+    'activator.namespace=platform',
+  ]);
+  const service = manifest(tenant, 'Service', 'activator').spec;
+  assert.deepEqual([service.type, service.externalName], ['ExternalName', 'tenantry-activator.tenantry-system.svc.cluster.local']);
+  const admitted = (manifest(tenant, 'NetworkPolicy', 'allow-ingress').spec.ingress[0].from as Peer[]).find((p) => p.podSelector && p.namespaceSelector);
+  assert.deepEqual(admitted, {
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'platform' } },
+    podSelector: { matchLabels: { 'app.kubernetes.io/name': 'tenantry-activator' } },
+  });
 });
 
 test('image.digest pins the image by content (repository@sha256:...), in both charts; a malformed digest is refused', async () => {

@@ -92,18 +92,23 @@ test("tenant module: the role trusts only the tenant's service account (IRSA)", 
 });
 
 test('tenant outputs and the per-tenant root: what the driver reads, with state per tenant', () => {
-  const outputs = ['database_secret_arn', 'database_url', 'namespace', 'redis_prefix', 'redis_url', 'role_arn', 'storage_url'];
+  const outputs = ['database_instance_id', 'database_secret_arn', 'database_url', 'namespace', 'redis_prefix', 'redis_url', 'role_arn', 'storage_url'];
   assert.deepEqual(Object.keys(tenant.output).sort(), outputs);
   assert.deepEqual(Object.keys(tenantRoot.output).sort(), outputs);
   for (const name of ['database_url', 'redis_url']) {
     assert.equal(tenant.output[name][0].sensitive, true, `module output ${name} is sensitive`);
     assert.equal(tenantRoot.output[name][0].sensitive, true, `root output ${name} is sensitive`);
   }
-  for (const name of ['namespace', 'role_arn', 'database_secret_arn', 'storage_url', 'redis_prefix']) {
+  for (const name of ['namespace', 'role_arn', 'database_secret_arn', 'database_instance_id', 'storage_url', 'redis_prefix']) {
     assert.notEqual(tenantRoot.output[name][0].sensitive, true, `${name} is not secret`);
     assert.equal(tenantRoot.output[name][0].value, `\${module.tenant.${name}}`);
   }
   assert.equal(tenant.output.database_url[0].value, '${local.database_url}');
+  assert.equal(
+    tenant.output.database_instance_id[0].value,
+    '${local.production ? aws_db_instance.dedicated[0].identifier : ""}',
+    'the RDS instance a freeze stops: production only',
+  );
   assert.equal(
     tenant.resource.aws_secretsmanager_secret_version.database[0].secret_string,
     '${jsonencode({ DATABASE_URL = local.database_url })}',

@@ -69,6 +69,7 @@ module "tenant" {
 output "namespace" { value = module.tenant.namespace }
 output "role_arn" { value = module.tenant.role_arn }
 output "database_secret_arn" { value = module.tenant.database_secret_arn }
+output "database_instance_id" { value = module.tenant.database_instance_id }
 output "storage_url" { value = module.tenant.storage_url }
 output "redis_prefix" { value = module.tenant.redis_prefix }
 

@@ -47,9 +47,9 @@ export interface DatabaseDriver {
    */
   observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed>;
   /** A frozen tenant's: stops the server that is the tenant's alone (its data kept). None when nothing runs for it alone. */
-  suspend?(tenant: TenantRef): Promise<void>;
+  suspend?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
   /** Starts again what `suspend` stopped; resolves once it answers. */
-  resume?(tenant: TenantRef): Promise<void>;
+  resume?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
 }
 
 export interface StorageGrant {
@@ -144,9 +144,9 @@ export interface ComputeDriver {
   /** Whether the tenant's pod runs: missing when it is gone, unhealthy when one of its programs is down or not ready. */
   observe(tenant: TenantRef): Promise<Observed>;
   /** A frozen tenant's: stops every program, keeping the pod's spec and ports. Without it the driver cannot freeze tenants. */
-  suspend?(tenant: TenantRef): Promise<void>;
+  suspend?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
   /** Starts the programs again and resolves once every one passed its health check. */
-  resume?(tenant: TenantRef): Promise<void>;
+  resume?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
 }
 
 export interface RoutingDriver {

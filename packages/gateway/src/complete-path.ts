@@ -6,7 +6,7 @@ import type { Logger, TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts } from './decision.js';
 import type { TenantActivity } from './activity.js';
-import type { Route, RouteTable } from './route-table.js';
+import { upstreamAuthority, type Route, type RouteTable, type Upstream } from './route-table.js';
 import { startingPage, WakeError, type Waker } from './waker.js';
 
 export interface CompletePathOptions {
@@ -41,17 +41,18 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
   const { routes, log } = options;
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 60_000;
   // undici's pooled client: about 2.5 times the throughput of node:http's client for a proxy (docs/benchmarks.md).
-  const pools = new Map<number, Pool>();
-  const poolFor = (port: number): Pool => {
-    let pool = pools.get(port);
+  const pools = new Map<string, Pool>();
+  const poolFor = (upstream: Upstream): Pool => {
+    const authority = upstreamAuthority(upstream);
+    let pool = pools.get(authority);
     if (!pool) {
-      pool = new Pool(`http://127.0.0.1:${port}`, {
+      pool = new Pool(`http://${authority}`, {
         connections: options.maxConnectionsPerUpstream ?? 128,
         headersTimeout: upstreamTimeoutMs,
         bodyTimeout: upstreamTimeoutMs,
         keepAliveTimeout: 4000,
       });
-      pools.set(port, pool);
+      pools.set(authority, pool);
     }
     return pool;
   };
@@ -143,7 +144,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
       clearBodyTimers();
       if (!res.writableFinished) abort.abort();
     });
-    poolFor(upstream.port).stream(
+    poolFor(upstream).stream(
       { path: url, method: req.method as Dispatcher.HttpMethod, headers, body, signal: abort.signal },
       ({ statusCode, headers: upstreamHeaders }) => {
         const responseHeaders: OutgoingHttpHeaders = {};
@@ -163,10 +164,10 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
         }
         if (err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT') return failure(GatewayErrors.upstreamTimeout(route.tenant));
         if (UNAVAILABLE_CODES.has(err.code ?? '')) {
-          log.warn({ tenant: route.tenant, port: upstream.port, err: err.message }, 'upstream unavailable');
+          log.warn({ tenant: route.tenant, upstream: upstreamAuthority(upstream), err: err.message }, 'upstream unavailable');
           return failure(GatewayErrors.upstreamUnavailable(route.tenant), 1);
         }
-        log.error({ tenant: route.tenant, port: upstream.port, err: err.message, code: err.code }, 'proxying failed');
+        log.error({ tenant: route.tenant, upstream: upstreamAuthority(upstream), err: err.message, code: err.code }, 'proxying failed');
         failure(GatewayErrors.badGateway(route.tenant));
       },
     );

@@ -14,7 +14,7 @@ import { decide, refusalBody, type BodyTimeouts } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
 import { FramingError, ResponseFramer } from './response-framer.js';
-import type { RouteTable, Upstream } from './route-table.js';
+import { upstreamAuthority, type RouteTable, type Upstream } from './route-table.js';
 
 const HEAD_END = Buffer.from('\r\n\r\n');
 const EMPTY = Buffer.alloc(0);
@@ -54,11 +54,15 @@ export class UpstreamConnection {
   listener: UpstreamListener | undefined;
   idle = false;
 
+  /** Its upstream's `host:port`, the key of its idle pool. */
+  readonly authority: string;
+
   constructor(
     readonly socket: Socket,
-    readonly port: number,
+    readonly upstream: Pick<Upstream, 'host' | 'port'>,
     private readonly pool: UpstreamSockets,
   ) {
+    this.authority = upstreamAuthority(upstream);
     socket.on('data', (chunk: Buffer) => (this.listener ? this.listener.onData(chunk) : this.destroy()));
     socket.on('end', () => (this.listener ? this.listener.onEnd() : this.destroy()));
     socket.on('error', () => (this.listener ? this.listener.onFailure() : this.destroy()));
@@ -77,35 +81,38 @@ export class UpstreamConnection {
   }
 }
 
-/** Idle keep-alive connections to the tenants' programs, by port. */
+/** Idle keep-alive connections to the tenants' programs, by upstream address. */
 export class UpstreamSockets {
-  private readonly idle = new Map<number, UpstreamConnection[]>();
+  private readonly idle = new Map<string, UpstreamConnection[]>();
 
   constructor(private readonly maxIdlePerPort = 128) {}
 
-  /** An idle connection to the port, or a new one; `reused` tells which. */
-  acquire(port: number, done: (err: Error | undefined, connection: UpstreamConnection | undefined, reused: boolean) => void): void {
-    const connections = this.idle.get(port);
+  /** An idle connection to the upstream, or a new one; `reused` tells which. */
+  acquire(
+    upstream: Pick<Upstream, 'host' | 'port'>,
+    done: (err: Error | undefined, connection: UpstreamConnection | undefined, reused: boolean) => void,
+  ): void {
+    const connections = this.idle.get(upstreamAuthority(upstream));
     while (connections && connections.length > 0) {
       const connection = connections.pop()!;
       connection.idle = false;
       if (connection.usable) return done(undefined, connection, true);
       connection.destroy();
     }
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true });
+    const socket = connect({ port: upstream.port, host: upstream.host ?? '127.0.0.1', noDelay: true });
     const onError = (err: Error) => done(err, undefined, false);
     socket.once('error', onError);
     socket.once('connect', () => {
       socket.off('error', onError);
-      done(undefined, new UpstreamConnection(socket, port, this), false);
+      done(undefined, new UpstreamConnection(socket, upstream, this), false);
     });
   }
 
   release(connection: UpstreamConnection): void {
     connection.listener = undefined;
     connection.socket.setTimeout(0);
-    let connections = this.idle.get(connection.port);
-    if (!connections) this.idle.set(connection.port, (connections = []));
+    let connections = this.idle.get(connection.authority);
+    if (!connections) this.idle.set(connection.authority, (connections = []));
     if (connections.length >= this.maxIdlePerPort) return connection.destroy();
     connection.idle = true;
     connections.push(connection);
@@ -114,7 +121,7 @@ export class UpstreamSockets {
   forget(connection: UpstreamConnection): void {
     if (!connection.idle) return;
     connection.idle = false;
-    const connections = this.idle.get(connection.port);
+    const connections = this.idle.get(connection.authority);
     const index = connections?.indexOf(connection) ?? -1;
     if (index !== -1) connections!.splice(index, 1);
   }
@@ -241,7 +248,7 @@ export class FastPathConnection {
 
   private proxy(request: RequestHead, upstream: Upstream, tenant: string, mayRetry: boolean): void {
     this.phase = 'waiting';
-    this.upstreams.acquire(upstream.port, (err, connection, reused) => {
+    this.upstreams.acquire(upstream, (err, connection, reused) => {
       if (this.phase === 'done') {
         connection?.destroy();
         return;
@@ -330,9 +337,9 @@ export class FastPathConnection {
     this.refuse(error, retryAfter, true);
   }
 
-  retry(request: RequestHead, tenant: string, port: number): void {
+  retry(request: RequestHead, tenant: string, upstream: Pick<Upstream, 'host' | 'port'>): void {
     this.exchange = undefined;
-    this.proxy(request, { prefix: '/', port }, tenant, false);
+    this.proxy(request, { prefix: '/', ...upstream }, tenant, false);
   }
 }
 
@@ -393,7 +400,7 @@ class Exchange implements UpstreamListener {
     try {
       parts = this.framer.feed(chunk);
     } catch (err) {
-      this.options.log.warn({ tenant: this.tenant, port: this.upstream.port, err: (err as FramingError).message }, 'malformed upstream response');
+      this.options.log.warn({ tenant: this.tenant, upstream: this.upstream.authority, err: (err as FramingError).message }, 'malformed upstream response');
       return this.fail(GatewayErrors.badGateway(this.tenant));
     }
     // The rewritten head and the body bytes that came with it leave in one write.
@@ -421,7 +428,7 @@ class Exchange implements UpstreamListener {
       // A reused keep-alive connection the tenant had just closed: try once on a fresh one.
       this.finished = true;
       this.upstream.destroy();
-      return this.owner.retry(this.request, this.tenant, this.upstream.port);
+      return this.owner.retry(this.request, this.tenant, this.upstream.upstream);
     }
     this.fail(GatewayErrors.upstreamUnavailable(this.tenant), 1);
   }

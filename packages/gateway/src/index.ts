@@ -5,3 +5,4 @@ export * from './errors.js';
 export * from './waker.js';
 export { WAKE_HEADER } from './complete-path.js';
 export * from './activity.js';
+export * from './wake-through-master.js';

@@ -5,6 +5,14 @@ export interface Upstream {
   /** Path prefix, matched on segment boundaries: "/api" matches /api and /api/x, not /apix. */
   prefix: string;
   port: number;
+  /** Where the program listens: a host name or address. @defaultValue 127.0.0.1 (a program on this machine) */
+  host?: string;
+}
+
+/** An upstream's address as a key and a URL authority: `host:port`, an IPv6 address in brackets. */
+export function upstreamAuthority(upstream: Pick<Upstream, 'host' | 'port'>): string {
+  const host = upstream.host ?? '127.0.0.1';
+  return `${host.includes(':') ? `[${host}]` : host}:${upstream.port}`;
 }
 
 export interface Route {

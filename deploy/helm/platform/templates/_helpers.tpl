@@ -14,3 +14,16 @@ tenantry.io/tenant: master
 {{- define "platform.image" -}}
 {{- if .Values.image.digest -}}{{ .Values.image.repository }}@{{ .Values.image.digest }}{{- else -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
 {{- end -}}
+{{/* The activator: where frozen tenants' Ingresses lead (through each tenant namespace's ExternalName Service `activator`). */}}
+{{- define "platform.activatorName" -}}tenantry-activator{{- end -}}
+{{- define "platform.activatorSelector" -}}
+app.kubernetes.io/name: {{ include "platform.activatorName" . }}
+{{- end -}}
+{{/* The activator's labels: not the master's (tenantry.io/tenant: master), so the master's NetworkPolicy does not take it in. */}}
+{{- define "platform.activatorLabels" -}}
+app.kubernetes.io/part-of: tenantry
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
+{{ include "platform.activatorSelector" . }}
+{{- end -}}

@@ -13,6 +13,11 @@ output "database_secret_arn" {
   value       = aws_secretsmanager_secret.database.arn
 }
 
+output "database_instance_id" {
+  description = "The dedicated RDS instance's identifier (production), which a freeze stops and a wake starts; empty on the trial host."
+  value       = local.production ? aws_db_instance.dedicated[0].identifier : ""
+}
+
 output "storage_url" {
   description = "env.storageUrl for the tenant-pod chart."
   value       = "s3://${var.bucket}/${var.slug}/"

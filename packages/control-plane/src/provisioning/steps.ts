@@ -68,10 +68,10 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     remove: (ctx) => ctx.drivers.database.remove(ctx.tenant, ctx.progress),
     observe: (ctx, output) => ctx.drivers.database.observe(ctx.tenant, output as DatabaseGrant),
     freeze: async (ctx) => {
-      await ctx.drivers.database.suspend?.(ctx.tenant);
+      await ctx.drivers.database.suspend?.(ctx.tenant, ctx.progress);
     },
     wake: async (ctx) => {
-      await ctx.drivers.database.resume?.(ctx.tenant);
+      await ctx.drivers.database.resume?.(ctx.tenant, ctx.progress);
     },
   },
   {
@@ -151,10 +151,10 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     observe: (ctx) => ctx.drivers.compute.observe(ctx.tenant),
     freeze: async (ctx) => {
       if (!ctx.drivers.compute.suspend) throw new SpecNotMetError('this driver cannot freeze tenants yet; set the state back to active');
-      await ctx.drivers.compute.suspend(ctx.tenant);
+      await ctx.drivers.compute.suspend(ctx.tenant, ctx.progress);
     },
     wake: async (ctx) => {
-      await ctx.drivers.compute.resume?.(ctx.tenant);
+      await ctx.drivers.compute.resume?.(ctx.tenant, ctx.progress);
     },
   },
   {

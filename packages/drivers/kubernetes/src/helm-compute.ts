@@ -5,6 +5,9 @@
  * readable only by this process, never on a command line; the chart renders it as the Secret the programs read.
  * The master holds no rights inside namespaces until it binds them: before helm runs, it creates the tenant's
  * namespace (marked as the release's, so helm adopts it) and binds itself the tenant-release ClusterRole there.
+ * A frozen tenant's Deployments are scaled to zero, each annotated with the replicas it had, and scaled back on
+ * wake. The user backend's HPA needs no change: an HPA does not scale a Deployment whose replicas are 0 (its
+ * `ScalingActive` condition turns False, `ScalingDisabled`), and takes over again once the wake gives them back.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +15,15 @@ import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
 import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
 import { waitFor } from '@tenantry/core';
 import { CommandError, kubectlGet, runCommand } from './command.js';
-import { MASTER_SERVICE_ACCOUNT, releaseName, TENANT_RELEASE_CLUSTER_ROLE, tenantNamespace } from './tenant-namespace.js';
+import {
+  FROZEN_REPLICAS_ANNOTATION,
+  MASTER_SERVICE_ACCOUNT,
+  releaseName,
+  TENANT_POD_PORT,
+  TENANT_RELEASE_CLUSTER_ROLE,
+  tenantNamespace,
+  tenantServiceUrl,
+} from './tenant-namespace.js';
 
 export interface HelmOptions {
   /** @defaultValue helm (on PATH) */
@@ -40,7 +51,12 @@ export interface HelmOptions {
 
 /** The grants (credentials among them) go into the tenant's Secret; the chart sets the rest itself from its values. */
 const IN_SECRET = variablesFrom('grant');
-const PORT = 8080;
+
+interface Deployment {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: { replicas?: number };
+  status?: { replicas?: number; readyReplicas?: number };
+}
 const VALUES_SUFFIX = '.values.json';
 
 export class HelmCompute implements ComputeDriver {
@@ -60,7 +76,7 @@ export class HelmCompute implements ComputeDriver {
     const values = {
       tenant: { slug: tenant.slug, name: tenant.name, tier: tenant.tier },
       domain: this.options.domain,
-      port: PORT,
+      port: TENANT_POD_PORT,
       serviceAccount: { roleArn: await this.options.roleArn(tenant) },
       env: {
         storageUrl: env.STORAGE_URL,
@@ -99,8 +115,7 @@ export class HelmCompute implements ComputeDriver {
     } finally {
       rmSync(file, { force: true });
     }
-    const namespace = tenantNamespace(tenant);
-    return { endpoints: Object.fromEntries(this.options.programs.map((p) => [p, `http://${p}.${namespace}.svc:${PORT}`])) };
+    return { endpoints: Object.fromEntries(this.options.programs.map((p) => [p, tenantServiceUrl(tenant, p)])) };
   }
 
   async remove(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
@@ -127,18 +142,98 @@ export class HelmCompute implements ComputeDriver {
     const status = await this.releaseStatus(tenant);
     if (status === undefined) return { state: 'missing', message: `helm has no release ${release} in ${this.options.releaseNamespace}` };
     if (status !== 'deployed') return { state: 'unhealthy', message: `helm release ${release} is ${status}, not deployed` };
+    const problems = await this.unready(tenant);
+    return problems.length === 0 ? { state: 'present' } : { state: 'unhealthy', message: `${tenantNamespace(tenant)}: ${problems.join('; ')}` };
+  }
+
+  /**
+   * Freezes the tenant's pod: every Deployment of its namespace scaled to 0, the replicas it had recorded on it
+   * first (in the same patch), then waits until none of its pods is left. Safe to run again: a Deployment already
+   * at 0 keeps the count it recorded.
+   */
+  async suspend(tenant: TenantRef, progress: ProgressReporter = () => undefined): Promise<void> {
     const namespace = tenantNamespace(tenant);
-    type Deployment = { metadata: { name: string }; spec?: { replicas?: number }; status?: { readyReplicas?: number } };
-    const got = await kubectlGet<{ items: Deployment[] }>(this.options.kubectl ?? 'kubectl', ['deployments', '--namespace', namespace], this.options.env);
-    if ('absent' in got) return { state: 'unhealthy', message: `the Deployments of ${namespace} cannot be read (its namespace gone?): ${got.absent}` };
+    for (const deployment of await this.deployments(tenant, 'freeze')) {
+      const replicas = deployment.spec?.replicas ?? 1;
+      const recorded = deployment.metadata.annotations?.[FROZEN_REPLICAS_ANNOTATION];
+      if (replicas === 0 && recorded !== undefined) continue;
+      // A Deployment someone left at 0 still gets one replica back at the wake: a woken tenant serves.
+      const keep = recorded ?? String(Math.max(replicas, 1));
+      await this.patchDeployment(namespace, deployment.metadata.name, {
+        metadata: { annotations: { [FROZEN_REPLICAS_ANNOTATION]: keep } },
+        spec: { replicas: 0 },
+      });
+      progress(`Deployment ${deployment.metadata.name}: ${replicas} replicas → 0 (${keep} recorded for the wake)`);
+    }
+    await waitFor(
+      async () => {
+        const left = (await this.deployments(tenant, 'freeze')).filter((d) => (d.status?.replicas ?? 0) > 0);
+        return left.length === 0 || undefined;
+      },
+      { what: `every pod of ${namespace} to stop`, timeoutMs: this.timeoutMs, intervalMs: 500 },
+    );
+    progress(`every Deployment of ${namespace} at 0 replicas; the HPA does not scale a Deployment at 0`);
+  }
+
+  /** Gives each Deployment back the replicas its freeze recorded, and resolves once every one is Ready. */
+  async resume(tenant: TenantRef, progress: ProgressReporter = () => undefined): Promise<void> {
+    const namespace = tenantNamespace(tenant);
+    for (const deployment of await this.deployments(tenant, 'wake')) {
+      const recorded = deployment.metadata.annotations?.[FROZEN_REPLICAS_ANNOTATION];
+      if (recorded === undefined) continue;
+      const replicas = Number(recorded);
+      if (!Number.isInteger(replicas) || replicas < 1)
+        throw new Error(`Deployment ${deployment.metadata.name} in ${namespace} has ${FROZEN_REPLICAS_ANNOTATION}=${recorded}, not a replica count`);
+      // Replicas and the record in one patch: an interrupted wake leaves the rest recorded, and is run again.
+      await this.patchDeployment(namespace, deployment.metadata.name, {
+        metadata: { annotations: { [FROZEN_REPLICAS_ANNOTATION]: null } },
+        spec: { replicas },
+      });
+      progress(`Deployment ${deployment.metadata.name}: 0 replicas → ${replicas}`);
+    }
+    let last = '';
+    await waitFor(
+      async () => {
+        const problems = await this.unready(tenant);
+        const now = problems.join('; ');
+        if (now && now !== last) progress(`waiting: ${now}`);
+        last = now;
+        return problems.length === 0 || undefined;
+      },
+      { what: `every Deployment of ${namespace} to be Ready`, timeoutMs: this.timeoutMs, intervalMs: 500 },
+    );
+    progress(`every Deployment of ${namespace} Ready`);
+  }
+
+  /** What keeps the pod's programs from serving: a Deployment gone, or fewer replicas Ready than it has. */
+  private async unready(tenant: TenantRef): Promise<string[]> {
+    const got = await this.readDeployments(tenant);
+    if ('absent' in got) return [`the Deployments of ${tenantNamespace(tenant)} cannot be read (its namespace gone?): ${got.absent}`];
     const deployments = got.object.items;
-    const problems = this.options.programs.flatMap((program) => {
+    return this.options.programs.flatMap((program) => {
       const deployment = deployments.find((d) => d.metadata.name === program);
       if (!deployment) return [`Deployment ${program} is gone`];
       const [ready, wanted] = [deployment.status?.readyReplicas ?? 0, deployment.spec?.replicas ?? 1];
       return ready >= wanted ? [] : [`Deployment ${program} has ${ready} of ${wanted} replicas Ready`];
     });
-    return problems.length === 0 ? { state: 'present' } : { state: 'unhealthy', message: `${namespace}: ${problems.join('; ')}` };
+  }
+
+  private readDeployments(tenant: TenantRef): Promise<{ object: { items: Deployment[] } } | { absent: string }> {
+    return kubectlGet<{ items: Deployment[] }>(this.options.kubectl ?? 'kubectl', ['deployments', '--namespace', tenantNamespace(tenant)], this.options.env);
+  }
+
+  private async deployments(tenant: TenantRef, operation: 'freeze' | 'wake'): Promise<Deployment[]> {
+    const got = await this.readDeployments(tenant);
+    if ('absent' in got) throw new Error(`cannot ${operation} ${tenantNamespace(tenant)}: ${got.absent}`);
+    return got.object.items;
+  }
+
+  private async patchDeployment(namespace: string, name: string, patch: object): Promise<void> {
+    await runCommand(
+      this.options.kubectl ?? 'kubectl',
+      ['patch', 'deployment', name, '--namespace', namespace, '--type', 'merge', '--patch', JSON.stringify(patch)],
+      { env: this.options.env, timeoutMs: 60_000, quietStdout: true },
+    );
   }
 
   /** The release's status (deployed, pending-install, failed…), or undefined when helm has no such release. */

@@ -25,9 +25,12 @@ import { k8sTool } from '@tenantry/deploy/tools';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { installTerraformStandIn, type TerraformStandIn } from './test-support/index.js';
+import { installTerraformStandIn, startMockRds, type MockRds, type TerraformStandIn } from './test-support/index.js';
 import {
+  ACTIVATOR_SERVICE,
   createKubernetesDrivers,
+  FROZEN_REPLICAS_ANNOTATION,
+  FROZEN_RULES_ANNOTATION,
   MASTER_SERVICE_ACCOUNT,
   TENANT_NAMESPACE_PREFIX,
   TENANT_RELEASE_CLUSTER_ROLE,
@@ -43,6 +46,8 @@ let postgres: TestPostgres;
 let redis: TestRedis;
 let minio: TestMinio;
 let terraform: TerraformStandIn;
+/** A MOCK of the RDS API: no real RDS can run here (test-support/mock-rds.ts). */
+let rds: MockRds;
 let catalog: TenantCatalog;
 let work: string;
 let helm: string;
@@ -55,7 +60,7 @@ const log = createLogger('kubernetes-driver-test', 'silent');
 
 before(async () => {
   [helm, kubectl] = [await k8sTool('helm'), await k8sTool('kubectl')];
-  [kube, postgres, redis, minio] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
+  [kube, postgres, redis, minio, rds] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio(), startMockRds()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-kubernetes-driver-'));
   for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
@@ -113,6 +118,7 @@ before(async () => {
       timeoutMs: 120_000,
     },
     storage: { region: 'us-east-1', bucket: BUCKET, endpoint: minio.endpoint, credentials: minio.credentials },
+    rds: { endpoint: rds.endpoint, credentials: rds.credentials, pollIntervalMs: 100 },
     redisAdminUrl: redis.url,
     smtpRelayUrl: 'smtp://relay:secret@email-smtp.eu-west-1.amazonaws.com:587',
     analytics: new RedisStreamsBusDriver(),
@@ -125,7 +131,7 @@ before(async () => {
 after(async () => {
   await drivers?.close();
   await catalog?.close();
-  await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop()]);
+  await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop(), rds?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -549,6 +555,109 @@ test('the reconciler repairs a ready tenant on Kubernetes: its Deployment delete
   assert.equal(tenant.conditions.find((c) => c.type === 'DatabaseReady')!.reason, 'Observed', 'terraform was not run again');
   assert.equal(tenant.conditions.find((c) => c.type === 'Reconciled')!.status, 'True');
   assert.equal(k(['get', 'deployment/user-backend', '-n', 'tenant-alpha']).status, 0, 'helm made it again');
+});
+
+type FrozenDeployment = {
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec: { replicas: number };
+  status: { replicas?: number; readyReplicas?: number };
+};
+const deploymentsOf = (slug: string) => json('get', 'deployments', '-n', `tenant-${slug}`).items as FrozenDeployment[];
+type IngressRule = { http: { paths: { path: string; backend: { service: { name: string } } }[] } };
+const backendsOf = (slug: string) =>
+  (json('get', 'ingress', 'tenant', '-n', `tenant-${slug}`).spec.rules as IngressRule[]).flatMap((r) =>
+    r.http.paths.map((p) => `${p.path} ${p.backend.service.name}`),
+  );
+
+test('freeze and wake through the reconciler: every Deployment at 0 (the HPA not scaling it), the Ingress at the activator, the production RDS instance stopped (mock); then replicas back and Ready, the Ingress restored, RDS started', async () => {
+  rds.add('tenantry-bravo');
+  const ready = deploymentsOf('bravo');
+  const replicas = Object.fromEntries(ready.map((d) => [d.metadata.name, d.spec.replicas]));
+  const routed = backendsOf('bravo');
+  assert.ok(routed.length > 0 && routed.every((b) => !b.endsWith(` ${ACTIVATOR_SERVICE}`)), routed.join(', '));
+
+  await catalog.updateSpec('bravo', { state: 'frozen' });
+  await workflow.reconcile('bravo');
+  const frozen = (await catalog.get('bravo'))!;
+  assert.equal(frozen.status, 'frozen', JSON.stringify(frozen.conditions));
+  assert.equal(frozen.conditions.find((c) => c.type === 'Frozen')?.status, 'True');
+  for (const d of deploymentsOf('bravo')) {
+    assert.equal(d.spec.replicas, 0, `${d.metadata.name} scaled to 0`);
+    assert.equal(d.status.replicas ?? 0, 0, `${d.metadata.name} has no pod left`);
+    assert.equal(d.metadata.annotations?.[FROZEN_REPLICAS_ANNOTATION], String(replicas[d.metadata.name]), 'its replicas recorded for the wake');
+  }
+  assert.equal(json('get', 'pods', '-n', 'tenant-bravo').items.length, 0, 'nothing of the tenant runs');
+  // The HPA leaves a Deployment at 0 alone: the controller manager says so in its condition.
+  await waitFor(
+    () => {
+      const hpa = json('get', 'hpa', 'user-backend', '-n', 'tenant-bravo');
+      const active = (hpa.status?.conditions ?? []).find((c: { type: string }) => c.type === 'ScalingActive');
+      return active?.status === 'False' && active.reason === 'ScalingDisabled';
+    },
+    { what: 'the HPA to report scaling disabled', timeoutMs: 60_000, intervalMs: 500 },
+  );
+  assert.equal(deploymentsOf('bravo').find((d) => d.metadata.name === 'user-backend')!.spec.replicas, 0, 'the HPA did not scale it up');
+  assert.deepEqual(
+    backendsOf('bravo'),
+    routed.map((b) => `${b.split(' ')[0]} ${ACTIVATOR_SERVICE}`),
+    'every path leads to the activator',
+  );
+  const activator = json('get', 'service', ACTIVATOR_SERVICE, '-n', 'tenant-bravo').spec;
+  assert.deepEqual([activator.type, activator.externalName], ['ExternalName', 'tenantry-activator.tenantry-system.svc.cluster.local']);
+  assert.ok(json('get', 'ingress', 'tenant', '-n', 'tenant-bravo').metadata.annotations[FROZEN_RULES_ANNOTATION], 'its own rules kept');
+  assert.ok(['stopping', 'stopped'].includes(rds.status('tenantry-bravo')!), `RDS instance ${rds.status('tenantry-bravo')}`);
+  assert.match(
+    await stepLog('bravo', 'pod'),
+    /freezing[\s\S]*Deployment user-backend: \d+ replicas → 0[\s\S]*every Deployment of tenant-bravo at 0 replicas[\s\S]*frozen in \d+ ms/,
+  );
+  assert.match(await stepLog('bravo', 'database'), /RDS instance tenantry-bravo: stopping/);
+
+  // Freezing again changes nothing, and keeps the replicas recorded the first time.
+  await drivers.compute.suspend!({ slug: 'bravo', name: 'Tenant bravo', tier: 'production' });
+  await drivers.routing.freeze!({ slug: 'bravo', name: 'Tenant bravo', tier: 'production' }, { endpoints: {} });
+  assert.deepEqual(
+    deploymentsOf('bravo').map((d) => d.metadata.annotations?.[FROZEN_REPLICAS_ANNOTATION]),
+    ready.map((d) => String(replicas[d.metadata.name])),
+  );
+
+  await catalog.updateSpec('bravo', { state: 'active' });
+  await workflow.reconcile('bravo');
+  const woken = (await catalog.get('bravo'))!;
+  assert.equal(woken.status, 'ready', JSON.stringify(woken.conditions));
+  assert.deepEqual(
+    [woken.conditions.find((c) => c.type === 'Frozen')?.status, woken.conditions.find((c) => c.type === 'Reconciled')?.status],
+    ['False', 'True'],
+  );
+  for (const d of deploymentsOf('bravo')) {
+    assert.equal(d.spec.replicas, replicas[d.metadata.name], `${d.metadata.name} has its replicas back`);
+    assert.equal(d.status.readyReplicas, d.spec.replicas, `${d.metadata.name} Ready (kwok's Ready: no program ran)`);
+    assert.equal(d.metadata.annotations?.[FROZEN_REPLICAS_ANNOTATION], undefined);
+  }
+  assert.deepEqual(backendsOf('bravo'), routed, "the chart's rules are back");
+  assert.equal(json('get', 'ingress', 'tenant', '-n', 'tenant-bravo').metadata.annotations?.[FROZEN_RULES_ANNOTATION], undefined);
+  assert.equal(rds.status('tenantry-bravo'), 'available');
+  assert.deepEqual(rds.calls(), ['StopDBInstance tenantry-bravo', 'StartDBInstance tenantry-bravo']);
+  assert.match(await stepLog('bravo', 'database'), /waking[\s\S]*RDS instance tenantry-bravo is available[\s\S]*woken in \d+ ms/);
+  assert.deepEqual(await observeSteps('bravo'), Object.fromEntries(STEP_NAMES.map((step) => [step, { state: 'present' }])), 'converged after the wake');
+});
+
+test('a trial tenant freezes with nothing to stop in RDS; deleted while frozen, nothing of it is left', async () => {
+  await provision('foxtrot', 'trial');
+  const calls = rds.calls().length;
+  await catalog.updateSpec('foxtrot', { state: 'frozen' });
+  await workflow.reconcile('foxtrot');
+  assert.equal((await catalog.get('foxtrot'))!.status, 'frozen');
+  assert.ok(deploymentsOf('foxtrot').every((d) => d.spec.replicas === 0));
+  assert.equal(rds.calls().length, calls, 'the shared trial host is not stopped');
+  assert.match(await stepLog('foxtrot', 'database'), /trial: its database is on the shared host; nothing of its own to stop or start/);
+
+  await catalog.markDeprovisioning('foxtrot');
+  await workflow.deprovision('foxtrot');
+  assert.equal(await catalog.get('foxtrot'), undefined);
+  assert.match(k(['get', 'namespace', 'tenant-foxtrot']).stderr, /NotFound/);
+  assert.ok(!existsSync(join(terraform.stateDir, 'tenants', 'foxtrot.tfstate')));
+  const releases = spawnSync(helm, ['--kubeconfig', kube.kubeconfig, 'list', '-n', 'tenantry-system', '-q'], { encoding: 'utf8' }).stdout;
+  assert.ok(!releases.split('\n').includes('tenant-foxtrot'));
 });
 
 test('deletion runs helm uninstall and terraform destroy: namespace, release, database, Redis user, keys and objects gone; the other tenant stays', async () => {

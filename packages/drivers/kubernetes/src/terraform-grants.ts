@@ -22,12 +22,16 @@ import {
 import { tenantRedisPrefix } from '@tenantry/core';
 import { deletePrefix } from '@tenantry/driver-aws';
 import { Redis } from 'ioredis';
+import type { RdsInstances } from './rds-instances.js';
 import type { TerraformStack } from './terraform-stack.js';
 
 const quiet: ProgressReporter = () => undefined;
 
 export class TerraformDatabase implements DatabaseDriver {
-  constructor(private readonly stack: TerraformStack) {}
+  constructor(
+    private readonly stack: TerraformStack,
+    private readonly rds: RdsInstances,
+  ) {}
 
   async create(tenant: TenantRef, progress: ProgressReporter): Promise<DatabaseGrant> {
     const outputs = await this.stack.apply(tenant, progress);
@@ -51,6 +55,29 @@ export class TerraformDatabase implements DatabaseDriver {
   /** Logs in as the tenant; a production tenant's RDS instance is its own, the trial host everyone's. */
   observe(tenant: TenantRef, grant: DatabaseGrant): Promise<Observed> {
     return observeDatabaseLogin(grant.url, tenant.tier === 'production' ? 'dedicated' : 'shared');
+  }
+
+  /** A production tenant's RDS instance is stopped (its storage kept); a trial tenant's database is on the shared host, which runs on. */
+  async suspend(tenant: TenantRef, progress: ProgressReporter = quiet): Promise<void> {
+    const id = await this.instanceOf(tenant, progress);
+    if (id) await this.rds.stop(id, progress);
+  }
+
+  /** Starts the production tenant's RDS instance and resolves once it is available. */
+  async resume(tenant: TenantRef, progress: ProgressReporter = quiet): Promise<void> {
+    const id = await this.instanceOf(tenant, progress);
+    if (id) await this.rds.start(id, progress);
+  }
+
+  private async instanceOf(tenant: TenantRef, progress: ProgressReporter): Promise<string | undefined> {
+    if (tenant.tier !== 'production') {
+      progress('trial: its database is on the shared host; nothing of its own to stop or start');
+      return undefined;
+    }
+    const { databaseInstanceId } = await this.stack.outputs(tenant, progress);
+    if (!databaseInstanceId)
+      throw new Error(`terraform output database_instance_id is missing for production tenant ${tenant.slug}: apply its database step again`);
+    return databaseInstanceId;
   }
 }
 

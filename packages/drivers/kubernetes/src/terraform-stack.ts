@@ -36,6 +36,8 @@ export interface TenantStackOutputs {
   databaseSecretArn: string;
   redisUrl: string;
   redisPrefix: string;
+  /** The dedicated RDS instance (production); undefined on the shared trial host, or for a state applied before this output existed. */
+  databaseInstanceId?: string | undefined;
 }
 
 const OUTPUTS = {
@@ -46,7 +48,7 @@ const OUTPUTS = {
   databaseSecretArn: 'database_secret_arn',
   redisUrl: 'redis_url',
   redisPrefix: 'redis_prefix',
-} as const satisfies Record<keyof TenantStackOutputs, string>;
+} as const satisfies Record<Exclude<keyof TenantStackOutputs, 'databaseInstanceId'>, string>;
 
 export class TerraformStack {
   private readonly binary: string;
@@ -91,11 +93,13 @@ export class TerraformStack {
     const json = await this.run(tenant, ['output', '-json', '-no-color'], progress, true);
     const raw = JSON.parse(json) as Record<string, { value?: unknown }>;
     const outputs = {} as TenantStackOutputs;
-    for (const [key, name] of Object.entries(OUTPUTS) as [keyof TenantStackOutputs, string][]) {
+    for (const [key, name] of Object.entries(OUTPUTS) as [keyof typeof OUTPUTS, string][]) {
       const value = raw[name]?.value;
       if (typeof value !== 'string' || value === '') throw new Error(`terraform output ${name} is missing for tenant ${tenant.slug}: has its apply run?`);
       outputs[key] = value;
     }
+    const instance = raw.database_instance_id?.value;
+    if (typeof instance === 'string' && instance !== '') outputs.databaseInstanceId = instance;
     this.known.set(tenant.slug, outputs);
     return outputs;
   }

@@ -46,3 +46,5 @@ export function installTerraformStandIn(dir: string, servers: { postgresUrl?: st
         .map((l) => JSON.parse(l)),
   };
 }
+
+export { startMockRds, type MockRds } from './mock-rds.js';

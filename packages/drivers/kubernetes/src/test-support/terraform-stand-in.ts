@@ -160,6 +160,8 @@ async function apply(): Promise<void> {
     namespace: `tenant-${slug}`,
     role_arn: `arn:aws:iam::000000000000:role/tenantry-tenant-${slug}`,
     database_secret_arn: `arn:aws:secretsmanager:${String(values.region)}:000000000000:secret:tenantry/${slug}/database`,
+    // The module's identifier for slugs of up to 40 characters; "" on the trial host, as the module outputs.
+    database_instance_id: values.tier === 'production' ? `tenantry-${slug}` : '',
     storage_url: `s3://${platform.bucket}/${slug}/`,
     database_url: `postgres://${name}:${passwords.database}@${admin.host}/${name}`,
     redis_url: `redis://${tenantRedisUser(slug)}:${passwords.redis}@${redisAdmin.host}`,
