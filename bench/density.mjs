@@ -5,8 +5,9 @@
 //     same platform with no tenant (the cost of a frozen tenant);
 //   - A tenants woken by their first request and kept under light traffic (one request per tenant every
 //     2 s): memory and CPU again (the cost of an active tenant);
-//   - wake latency: C frozen tenants, each sent its first request at the same moment (C = 1, 10, 100),
-//     every request's time to its whole answer and its status.
+//   - wake latency: C first requests at once to one frozen tenant (one wake), and C frozen tenants each
+//     sent its first request at the same moment (C wakes), C = 1, 10, 100: each request's time to its
+//     whole answer and its status.
 // Idle freezing is off (tenants are frozen by PATCH); the idle sweep's cost is not in the numbers.
 //
 //   node bench/density.mjs [--tenants 1000] [--active 50] [--batch 20] [--window-s 20] [--ports 10000-20999]
@@ -37,38 +38,67 @@ const TARGETS = { frozenTenantPlatformMiB: 1, frozenTenantProcesses: 0, failedRe
 const CLOCK_TICKS = 100;
 const slugOf = (i) => `dense-${String(i).padStart(4, '0')}`;
 
-/** PSS (KiB) and CPU time (ticks) of every process of the platform, and how many there are. */
+/** Every process of the platform: its PSS (KiB), CPU time so far (ticks) and what it runs (its program, not its arguments' folders). */
 function measureTree(rootPid) {
-  let pssKiB = 0;
-  let cpuTicks = 0;
-  let processes = 0;
+  const processes = new Map();
   for (const pid of processTree(rootPid, parentMap())) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpuTicks += Number(fields[11]) + Number(fields[12]);
-      pssKiB += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-      processes += 1;
+      const pssKiB = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      const what =
+        args
+          .find((a) => /\.(m?js)$/.test(a))
+          ?.split('/')
+          .slice(-3)
+          .join('/') ??
+        args[0]?.split('/').pop() ??
+        '?';
+      processes.set(pid, { pssKiB, cpuTicks: Number(fields[11]) + Number(fields[12]), what });
     } catch {
       /* exited meanwhile */
     }
   }
-  return { pssKiB, cpuTicks, processes };
+  return processes;
 }
 
-/** Memory at the end of a window of `seconds`, and the CPU the platform used during it (% of one core). */
+/** How many processes run each program. */
+function census(processes) {
+  const counts = {};
+  for (const { what } of processes.values()) counts[what] = (counts[what] ?? 0) + 1;
+  return counts;
+}
+
+/**
+ * Memory at the end of a window of `seconds`, and the CPU the platform used during it (% of one core),
+ * counted over the processes alive at both ends.
+ */
 async function window(platform, seconds, during = async () => sleep(seconds * 1000)) {
   const before = measureTree(platform.pid);
   const started = performance.now();
   await during();
   const after = measureTree(platform.pid);
   const elapsedS = (performance.now() - started) / 1000;
+  let ticks = 0;
+  for (const [pid, p] of after) if (before.has(pid)) ticks += p.cpuTicks - before.get(pid).cpuTicks;
   return {
-    pssMiB: Math.round(after.pssKiB / 102.4) / 10,
-    processes: after.processes,
-    cpuPercentOfOneCore: Math.round(((after.cpuTicks - before.cpuTicks) / CLOCK_TICKS / elapsedS) * 1000) / 10,
+    pssMiB: Math.round([...after.values()].reduce((a, p) => a + p.pssKiB, 0) / 102.4) / 10,
+    processes: after.size,
+    census: census(after),
+    cpuPercentOfOneCore: Math.round((ticks / CLOCK_TICKS / elapsedS) * 1000) / 10,
     windowS: Math.round(elapsedS * 10) / 10,
   };
+}
+
+/** The platform settled: its pre-started programs loaded and a quiet second. */
+async function settle(platform) {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const quiet = await window(platform, 1);
+    if ((quiet.census['supervisor/prestart-launcher.js'] ?? 0) >= 4 && quiet.cpuPercentOfOneCore < 25) return;
+  }
+  log('the platform did not settle within 120 s; measuring anyway');
 }
 
 async function phaseOf(platform, slug) {
@@ -120,6 +150,7 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
     keepHome: flags['keep-home'],
     env: { TENANTRY_FREEZE_AFTER_TRIAL: 'off', TENANTRY_PORTS: flags.ports },
   });
+  await settle(platform);
   const empty = await window(platform, flags['window-s']);
   log(`no tenant: ${empty.pssMiB} MiB PSS, ${empty.processes} processes, ${empty.cpuPercentOfOneCore} % CPU`);
 
@@ -139,12 +170,13 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
       const now = measureTree(platform.pid);
       log(
         `${registered.length}/${N} registered and frozen in ${Math.round((performance.now() - started) / 1000)} s; ` +
-          `${Math.round(now.pssKiB / 1024)} MiB PSS, ${now.processes} processes, ${Math.round(os.freemem() / 1048576)} MiB free`,
+          `${Math.round([...now.values()].reduce((a, p) => a + p.pssKiB, 0) / 1024)} MiB PSS, ${now.size} processes, ${Math.round(os.freemem() / 1048576)} MiB free`,
       );
     }
   }
   const registerSeconds = Math.round((performance.now() - started) / 100) / 10;
 
+  await settle(platform);
   const allFrozen = await window(platform, flags['window-s']);
   const frozenTenant = {
     platformMiB: Math.round(((allFrozen.pssMiB - empty.pssMiB) / N) * 1000) / 1000,
@@ -154,6 +186,9 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
   log(
     `all ${N} frozen: ${allFrozen.pssMiB} MiB PSS, ${allFrozen.processes} processes, ${allFrozen.cpuPercentOfOneCore} % CPU; per frozen tenant ${frozenTenant.platformMiB} MiB`,
   );
+  const changed = Object.keys({ ...empty.census, ...allFrozen.census }).filter((what) => (empty.census[what] ?? 0) !== (allFrozen.census[what] ?? 0));
+  if (changed.length > 0)
+    log(`processes not as on the empty platform: ${changed.map((w) => `${w} ${empty.census[w] ?? 0} → ${allFrozen.census[w] ?? 0}`).join(', ')}`);
 
   // A tenants woken and kept under light traffic.
   const active = registered.slice(0, ACTIVE);
@@ -182,9 +217,22 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
   log(`${ACTIVE} active: ${activeWindow.pssMiB} MiB PSS, ${activeWindow.cpuPercentOfOneCore} % CPU; per active tenant ${activeTenant.pssMiB} MiB`);
   await freezeAll(platform, active);
 
-  // Wake latency: C frozen tenants, a first request each, all at once; never the same tenant twice.
+  // Wake latency, one frozen tenant: C first requests to it at once (one wake), three rounds.
+  const oneTenant = {};
+  for (const concurrency of WAKE_CONCURRENCY) {
+    const slug = registered[ACTIVE];
+    const answers = [];
+    for (let round = 0; round < 3; round += 1) {
+      answers.push(...(await firstRequests(platform, Array(concurrency).fill(slug))));
+      await freezeAll(platform, [slug]);
+    }
+    oneTenant[`c${concurrency}`] = wakeSummary(answers);
+    log(`one tenant, ${concurrency} first requests: p50 ${oneTenant[`c${concurrency}`].firstRequestMs.p50} ms, failed ${oneTenant[`c${concurrency}`].failed}`);
+  }
+
+  // Wake latency, C frozen tenants: a first request each, all at once; never the same tenant twice.
   const wakes = {};
-  let next = ACTIVE;
+  let next = ACTIVE + 1;
   for (const concurrency of WAKE_CONCURRENCY) {
     const answers = [];
     for (let round = 0; round < WAKE_ROUNDS[concurrency]; round += 1) {
@@ -192,13 +240,7 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
       answers.push(...(await firstRequests(platform, slugs)));
       await freezeAll(platform, slugs);
     }
-    const ok = answers.filter((a) => a.status === 200).map((a) => a.ms);
-    wakes[`c${concurrency}`] = {
-      requests: answers.length,
-      failed: answers.length - ok.length,
-      statuses: [...new Set(answers.map((a) => a.status))],
-      firstRequestMs: summarize(ok),
-    };
+    wakes[`c${concurrency}`] = wakeSummary(answers);
     log(
       `wake c=${concurrency}: p50 ${wakes[`c${concurrency}`].firstRequestMs.p50} ms, p99 ${wakes[`c${concurrency}`].firstRequestMs.p99} ms, failed ${wakes[`c${concurrency}`].failed}`,
     );
@@ -221,6 +263,12 @@ await runBench(flags.tag ? `density-${flags.tag}` : 'density', flags['limit-s'] 
       firstRequestMs: summarize(woken.filter((a) => a.status === 200).map((a) => a.ms)),
     },
     activeTraffic: { requests: trafficRequests, failed: trafficFailed },
+    oneTenant,
     wakes,
   };
 });
+
+function wakeSummary(answers) {
+  const ok = answers.filter((a) => a.status === 200).map((a) => a.ms);
+  return { requests: answers.length, failed: answers.length - ok.length, statuses: [...new Set(answers.map((a) => a.status))], firstRequestMs: summarize(ok) };
+}
