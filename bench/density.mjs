@@ -47,14 +47,9 @@ function measureTree(rootPid) {
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       const pssKiB = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
       const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      const what =
-        args
-          .find((a) => /\.(m?js)$/.test(a))
-          ?.split('/')
-          .slice(-3)
-          .join('/') ??
-        args[0]?.split('/').pop() ??
-        '?';
+      // The program's file, or the process title without its variable parts (a Postgres backend's client port).
+      const script = args.find((a) => /\.(m?js)$/.test(a));
+      const what = (script ? script.split('/').slice(-3).join('/') : (args.join(' ').split('/').pop() ?? '?')).replace(/\(\d+\)|\d{2,}/g, '#');
       processes.set(pid, { pssKiB, cpuTicks: Number(fields[11]) + Number(fields[12]), what });
     } catch {
       /* exited meanwhile */
@@ -96,7 +91,8 @@ async function settle(platform) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     const quiet = await window(platform, 1);
-    if ((quiet.census['supervisor/prestart-launcher.js'] ?? 0) >= 4 && quiet.cpuPercentOfOneCore < 25) return;
+    const launchers = Object.entries(quiet.census).filter(([what]) => what.endsWith('prestart-launcher.js'));
+    if (launchers.reduce((a, [, n]) => a + n, 0) >= 4 && quiet.cpuPercentOfOneCore < 25) return;
   }
   log('the platform did not settle within 120 s; measuring anyway');
 }
