@@ -3,12 +3,13 @@
 // C requests for GET /api/user/config at its host are sent at once; each request's time to its whole
 // answer is recorded, with its status. Per tier (trial; production, whose Postgres instance is stopped
 // too), C = 1, 10 and 100, each round repeated. Wakes per round are counted from the tenant's
-// generation (a wake is one spec change back to active). Idle freezing is off during the bench.
+// generation (a wake is one spec change back to active). Each round the tenant stays frozen --frozen-ms
+// before its first requests. Idle freezing is off during the bench.
 //
-//   node bench/wake.mjs [--rounds 5] [--port 8193] [--limit-s 900] [--keep-home] [--tag x → results/wake-x.json]
+//   node bench/wake.mjs [--rounds 5] [--frozen-ms 2000] [--port 8193] [--limit-s 900] [--keep-home] [--tag x → results/wake-x.json]
 import { createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantServes } from './lib/platform.mjs';
 
-const flags = parseFlags(process.argv.slice(2), { rounds: 5, port: 8193, 'limit-s': 900, 'keep-home': false, tag: '' });
+const flags = parseFlags(process.argv.slice(2), { rounds: 5, 'frozen-ms': 2000, port: 8193, 'limit-s': 900, 'keep-home': false, tag: '' });
 const ROUNDS = flags.rounds;
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new Error('--rounds must be an integer from 1 to 20');
 const CONCURRENCY = [1, 10, 100];
@@ -40,6 +41,9 @@ async function freeze(platform, slug) {
 /** C first requests at once to a frozen tenant; each one's latency and status, and how many wakes it took. */
 async function wakeRound(platform, slug, concurrency) {
   const { generation, ms: freezeMs } = await freeze(platform, slug);
+  // A tenant stays frozen a while before its first request comes (the platform's pre-started programs,
+  // taken by the previous round's wake, are replaced meanwhile).
+  await sleep(flags['frozen-ms']);
   const answers = await Promise.all(
     Array.from({ length: concurrency }, async () => {
       const started = performance.now();
@@ -89,5 +93,5 @@ await runBench(flags.tag ? `wake-${flags.tag}` : 'wake', flags['limit-s'] * 1000
   }
   await deleteTenants(platform, Object.values(tenants));
   await platform.stop();
-  return { rounds: ROUNDS, concurrency: CONCURRENCY, targets: TARGETS, results };
+  return { rounds: ROUNDS, frozenMs: flags['frozen-ms'], concurrency: CONCURRENCY, targets: TARGETS, results };
 });

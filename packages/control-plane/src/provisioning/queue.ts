@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { errorMessage, type Logger } from '@tenantry/core';
-import type { TenantCatalog } from '../catalog/tenant-catalog.js';
+import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ProvisioningWorkflow } from './workflow.js';
 
 export const PROVISIONING_QUEUE = 'tenantry-provisioning';
@@ -99,19 +99,11 @@ export class ProvisioningWorker {
     this.resyncTimer.unref();
   }
 
-  /**
-   * Enqueues every tenant the reconciler has work for or must look at: unfinished ones at once (a
-   * crash between the catalog write and the enqueue loses nothing), ready ones (drift) each at its
-   * own offset within `spreadMs`, so many tenants are observed a few at a time rather than all at
-   * once, each about once per resync. Failed ones wait for a retry. Returns how many.
-   */
+  /** Enqueues every tenant the reconciler has work for or must look at (`resyncJobs`); returns how many. */
   async resync(spreadMs = 0): Promise<number> {
-    const tenants = await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready', 'frozen']);
-    for (const tenant of tenants) {
-      if (tenant.status === 'ready' || tenant.status === 'frozen') await this.queue.enqueue(tenant.slug, 'resync', resyncOffset(tenant.slug, spreadMs));
-      else await this.queue.enqueue(tenant.slug, 'reconcile');
-    }
-    return tenants.length;
+    const jobs = resyncJobs(await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready', 'frozen']), spreadMs);
+    for (const job of jobs) await this.queue.enqueue(job.slug, job.action, job.delayMs);
+    return jobs.length;
   }
 
   async close(): Promise<void> {
@@ -120,6 +112,28 @@ export class ProvisioningWorker {
     await this.queue.close();
     await this.connection.quit().catch(() => undefined);
   }
+}
+
+interface ResyncJob {
+  slug: string;
+  action: ProvisioningAction;
+  delayMs: number;
+}
+
+/**
+ * What a resync enqueues: unfinished tenants at once (a crash between the catalog write and the enqueue
+ * loses nothing), ready ones (drift) each at its own offset within `spreadMs`, so many tenants are
+ * observed a few at a time rather than all at once, each about once per resync. Failed ones wait for a
+ * retry, and frozen ones meant to stay frozen are left alone: nothing of theirs runs to drift, and a
+ * change to their spec has a job of its own (a thousand frozen tenants would otherwise cost the master a
+ * job every 30 ms). A frozen tenant meant to be active (a wake to retry) is looked at like a ready one.
+ */
+export function resyncJobs(tenants: readonly Pick<TenantRecord, 'slug' | 'status' | 'spec'>[], spreadMs: number): ResyncJob[] {
+  return tenants.flatMap(({ slug, status, spec }): ResyncJob[] => {
+    if (status === 'failed' || (status === 'frozen' && spec.state === 'frozen')) return [];
+    if (status === 'ready' || status === 'frozen') return [{ slug, action: 'resync', delayMs: resyncOffset(slug, spreadMs) }];
+    return [{ slug, action: 'reconcile', delayMs: 0 }];
+  });
 }
 
 /** A tenant's place in the resync interval: the same every time (so each is looked at about once per interval), spread evenly over tenants. */
