@@ -28,8 +28,12 @@ export interface LauncherMessage {
   state: 'listening' | 'loaded';
 }
 
-/** Environment read when Node or a library loads, before an identity can be given: part of a pool's key. */
-const BOOT_ENVIRONMENT = ['NODE_ENV', 'NODE_OPTIONS'] as const;
+/**
+ * Environment read when Node or a library loads, before an identity can be given: part of a pool's key,
+ * so a spec that sets one is served by processes started with it. Others Node reads only at its start
+ * (NODE_COMPILE_CACHE, for one) do not apply to a pre-started program.
+ */
+const BOOT_ENVIRONMENT = ['NODE_ENV', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'] as const;
 const LAUNCHER = fileURLToPath(new URL('./prestart-launcher.js', import.meta.url));
 
 interface Blank {
@@ -197,6 +201,8 @@ export class WarmPool {
  * would take for its supervisor gone); one still open after a few seconds is closed from here.
  */
 export function hand(child: ChildProcess, identity: Identity): void {
-  child.send(identity);
+  // A process that died since it was taken cannot be sent anything; its exit is the supervisor's to handle.
+  if (!child.connected) return;
+  child.send(identity, () => undefined);
   setTimeout(() => child.connected && child.disconnect(), 5000).unref();
 }

@@ -37,7 +37,9 @@ const programSchema = z.object({
   /**
    * The program may be started from a process pre-started before its tenant is known (its code loaded,
    * then its environment given): only for a `node` program whose main goes through `runMain` of
-   * @tenantry/core, which waits for it. @defaultValue false
+   * @tenantry/core, which waits for it, and whose modules read no tenant setting when they load (Node's
+   * own start-up variables other than NODE_ENV, NODE_OPTIONS and NODE_EXTRA_CA_CERTS do not apply).
+   * @defaultValue false
    */
   warmStart: z.boolean().default(false),
 });
