@@ -267,6 +267,9 @@ export async function startTestKubernetes(): Promise<TestKubernetes> {
       '--root-ca-file',
       join(dir, 'certs', 'apiserver.crt'),
       '--use-service-account-credentials',
+      // kwok renews its nodes' leases; on a loaded test machine a late renewal must not mark a node NotReady
+      // (its pods evicted, new ones unschedulable) in the middle of a test.
+      '--node-monitor-grace-period=10m',
     ]);
     launch('kube-scheduler', binaries.scheduler, [
       '--kubeconfig',

@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { environmentFor, variablesFrom } from '@tenantry/pod-contract';
 import type { ComputeDriver, Observed, PodDeployment, ProgressReporter, TenantRef } from '@tenantry/control-plane';
-import { waitFor } from '@tenantry/core';
+import { errorMessage, waitFor } from '@tenantry/core';
 import { CommandError, kubectlGet, runCommand } from './command.js';
 import {
   FROZEN_REPLICAS_ANNOTATION,
@@ -201,7 +201,9 @@ export class HelmCompute implements ComputeDriver {
         return problems.length === 0 || undefined;
       },
       { what: `every Deployment of ${namespace} to be Ready`, timeoutMs: this.timeoutMs, intervalMs: 500 },
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${errorMessage(err)}${last ? ` (${last})` : ''}`, { cause: err });
+    });
     progress(`every Deployment of ${namespace} Ready`);
   }
 
