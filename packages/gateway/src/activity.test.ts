@@ -1,25 +1,22 @@
 /** The gateway records each tenant's last real request, on both of its paths; probes of the health paths are not activity. */
 import assert from 'node:assert/strict';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request, type Server } from 'node:http';
 import { after, before, test } from 'node:test';
 import { createLogger, waitFor } from '@tenantry/core';
 import { TenantActivity } from './activity.js';
 import { Gateway } from './gateway.js';
 import { RouteTable } from './route-table.js';
+import { startOkUpstream } from './test-support.js';
 
 let upstream: Server;
 let gateway: Gateway;
 const activity = new TenantActivity();
 
 before(async () => {
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const started = await startOkUpstream();
+  upstream = started.server;
   const routes = new RouteTable();
-  routes.set({ host: 'busy.localhost', tenant: 'busy', state: 'ready', upstreams: [{ prefix: '/', port: (upstream.address() as AddressInfo).port }] });
+  routes.set({ host: 'busy.localhost', tenant: 'busy', state: 'ready', upstreams: [{ prefix: '/', port: started.port }] });
   gateway = new Gateway({ routes, log: createLogger('gateway-test', 'silent'), activity });
   await gateway.listen(0, '127.0.0.1');
 });

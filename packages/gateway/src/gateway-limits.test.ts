@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import type { Server } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { createLogger } from '@tenantry/core';
 import { Gateway } from './gateway.js';
 import { RouteTable } from './route-table.js';
+import { startOkUpstream } from './test-support.js';
 
 // Small limits so that each deadline passes in a fraction of a second.
 const BODY_IDLE_MS = 300;
@@ -22,14 +23,10 @@ after(async () => {
 });
 
 before(async () => {
-  // A real upstream that answers once it has the whole body.
-  upstream = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const started = await startOkUpstream();
+  upstream = started.server;
   const routes = new RouteTable();
-  routes.set({ host: 'alpha.localhost', tenant: 'alpha', state: 'ready', upstreams: [{ prefix: '/', port: (upstream.address() as AddressInfo).port }] });
+  routes.set({ host: 'alpha.localhost', tenant: 'alpha', state: 'ready', upstreams: [{ prefix: '/', port: started.port }] });
   gateway = new Gateway({
     routes,
     log: createLogger('test', 'silent'),

@@ -38,7 +38,10 @@ export class NodeAgent {
     this.ports = new PortLeases(this.state.ports, options.portRange);
     if (this.state.activity) options.activity?.restore(this.state.activity);
     if (options.activity) {
-      this.activitySaver = setInterval(() => this.save(), options.activitySaveIntervalMs ?? 60_000);
+      // The whole state file is written only when a request came since it was last written.
+      this.activitySaver = setInterval(() => {
+        if (JSON.stringify(options.activity?.snapshot()) !== JSON.stringify(this.state.activity)) this.save();
+      }, options.activitySaveIntervalMs ?? 60_000);
       this.activitySaver.unref();
     }
   }

@@ -39,7 +39,6 @@ const LAUNCHER = fileURLToPath(new URL('./prestart-launcher.js', import.meta.url
 interface Blank {
   child: ChildProcess;
   state: 'spawned' | LauncherMessage['state'];
-  pidFile: string;
   drop: () => void;
 }
 
@@ -176,7 +175,6 @@ export class WarmPool {
     const blank: Blank = {
       child,
       state: 'spawned',
-      pidFile,
       drop: () => {
         child.stdout?.off('data', onOutput);
         child.stderr?.off('data', onOutput);
