@@ -14,11 +14,18 @@ export interface ActivityRecord {
 export class TenantActivity {
   private readonly last = new Map<string, number>();
   private since = Date.now();
+  private changes = 0;
 
   /** Records a request to `tenant` for `target` (a path, with its query), unless it is a probe's. */
   record(tenant: string, target: string): void {
     if (!isMetered(target)) return;
     this.last.set(tenant, Date.now());
+    this.changes += 1;
+  }
+
+  /** Grows with every change to the record: a copy saved at one value is current while it stays. */
+  get version(): number {
+    return this.changes;
   }
 
   /** When the tenant last got a real request through this gateway (ms since the epoch), if it did since it started. */
@@ -45,10 +52,12 @@ export class TenantActivity {
       const at = Date.parse(iso);
       if (Number.isFinite(at) && at > (this.last.get(tenant) ?? 0)) this.last.set(tenant, at);
     }
+    this.changes += 1;
   }
 
   /** Forgets a tenant (deleted). */
   forget(tenant: string): void {
     this.last.delete(tenant);
+    this.changes += 1;
   }
 }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger, newSecretKey, randomSecret, tenantDatabaseLimits, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
-import { Gateway, RouteTable, TenantActivity } from '@tenantry/gateway';
+import { Gateway, RouteTable, TenantActivity, wakeThroughMaster } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
 import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
 import {
@@ -28,7 +28,6 @@ import type { HostConfig } from './config.js';
 import { checkReachableByTenants, closePlatformHome, isolationLine, TENANT_REDIS_FOLDER } from './os-isolation.js';
 import { Supervisor } from './supervisor/supervisor.js';
 import { WarmPool } from './supervisor/warm-pool.js';
-import { wakeThroughMaster } from './wake-hook.js';
 
 export interface RunningPlatform {
   gatewayUrl: string;
@@ -136,7 +135,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
 
     // The master always runs the built-in programs (they are the control plane); TENANTRY_POD_MANIFEST
     // swaps in a team's own app for tenants only, and is checked here so a bad file fails at start-up.
-    if (config.TENANTRY_POD_MANIFEST) loadPodManifest(config.TENANTRY_POD_MANIFEST);
+    const tenantManifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
     const masterManifest = defaultPodManifest();
     const secrets = join(home, 'secrets');
     const superuserPassword = persistentSecret(join(secrets, 'postgres-superuser'));
@@ -279,7 +278,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     );
     await agent.waitReadyLocal(masterName, 60_000);
     // Tenants' programs pre-started from now on (not before: the master's own start comes first).
-    pool.keepWarm(warmStartSpecs(config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest()));
+    pool.keepWarm(warmStartSpecs(tenantManifest));
     const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([p, port]) => [p, `http://127.0.0.1:${port}`])) };
     agent.putRoute(masterHost, podRoute(MASTER_SLUG, masterManifest, deployment), false);
     waking.through = wakeThroughMaster(deployment.endpoints['admin-backend']!, adminToken);

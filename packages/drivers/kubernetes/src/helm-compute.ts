@@ -165,10 +165,15 @@ export class HelmCompute implements ComputeDriver {
       });
       progress(`Deployment ${deployment.metadata.name}: ${replicas} replicas → 0 (${keep} recorded for the wake)`);
     }
+    // The pods themselves, not the Deployments' counts: a pod shutting down is no longer counted, and still runs.
+    let left = -1;
     await waitFor(
       async () => {
-        const left = (await this.deployments(tenant, 'freeze')).filter((d) => (d.status?.replicas ?? 0) > 0);
-        return left.length === 0 || undefined;
+        const got = await kubectlGet<{ items: unknown[] }>(this.options.kubectl ?? 'kubectl', ['pods', '--namespace', namespace], this.options.env);
+        const now = 'absent' in got ? 0 : got.object.items.length;
+        if (now > 0 && now !== left) progress(`waiting: ${now} pod(s) of ${namespace} still stopping`);
+        left = now;
+        return now === 0 || undefined;
       },
       { what: `every pod of ${namespace} to stop`, timeoutMs: this.timeoutMs, intervalMs: 500 },
     );

@@ -5,6 +5,7 @@
  * `helm uninstall` and `terraform destroy`. What both tools print while they work is stored with the step.
  */
 import { readFileSync } from 'node:fs';
+import { ConfigError, errorMessage } from '@tenantry/core';
 import type { AnalyticsBusDriver, PlatformDrivers, TenantSchema } from '@tenantry/control-plane';
 import { HelmCompute, type HelmOptions } from './helm-compute.js';
 import { IngressRouting } from './ingress-routing.js';
@@ -64,7 +65,12 @@ export function createKubernetesDrivers(options: KubernetesDriverOptions): Platf
 
 /** The AWS region of the tenant root: its var file's `region`, so the RDS API is asked where Terraform made the instance. */
 function terraformRegion(varFile: string): string {
-  const region = (JSON.parse(readFileSync(varFile, 'utf8')) as { region?: unknown }).region;
+  let region: unknown;
+  try {
+    region = (JSON.parse(readFileSync(varFile, 'utf8')) as { region?: unknown }).region;
+  } catch (err) {
+    throw new ConfigError('scheduler', [`TENANTRY_TERRAFORM_VAR_FILE (${varFile}): cannot be read as JSON: ${errorMessage(err)}`]);
+  }
   if (typeof region !== 'string' || region === '') throw new Error(`${varFile} has no region: write the platform's variables as docs/deploy.md says`);
   return region;
 }

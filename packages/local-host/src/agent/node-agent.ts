@@ -31,6 +31,8 @@ export class NodeAgent {
   readonly ports: PortLeases;
   private server: Server | undefined;
   private activitySaver: NodeJS.Timeout | undefined;
+  /** The activity record's version last written to the state file. */
+  private savedActivity: number | undefined;
 
   constructor(private readonly options: NodeAgentOptions) {
     this.store = new AgentStateFile(options.stateFile);
@@ -40,7 +42,7 @@ export class NodeAgent {
     if (options.activity) {
       // The whole state file is written only when a request came since it was last written.
       this.activitySaver = setInterval(() => {
-        if (JSON.stringify(options.activity?.snapshot()) !== JSON.stringify(this.state.activity)) this.save();
+        if (options.activity?.version !== this.savedActivity) this.save();
       }, options.activitySaveIntervalMs ?? 60_000);
       this.activitySaver.unref();
     }
@@ -122,6 +124,7 @@ export class NodeAgent {
 
   private save(): void {
     this.state.activity = this.options.activity?.snapshot();
+    this.savedActivity = this.options.activity?.version;
     this.store.write(this.state);
   }
 

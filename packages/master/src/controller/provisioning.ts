@@ -9,7 +9,6 @@ import { S3PrefixStorage } from '@tenantry/driver-aws';
 import {
   IdleFreezer,
   OutputSeal,
-  ProvisioningQueue,
   ProvisioningWorker,
   ProvisioningWorkflow,
   TenantCatalog,
@@ -47,7 +46,7 @@ export async function startProvisioning(config: ControllerPod, master: MasterCon
   // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
   const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
   await scripts.start();
-  const idle = master.TENANTRY_DRIVER === 'local' ? startIdleFreezing(catalog, config, master, log) : undefined;
+  const idle = master.TENANTRY_DRIVER === 'local' ? startIdleFreezing(catalog, worker, master, log) : undefined;
   return async () => {
     await idle?.();
     await scripts.close();
@@ -62,20 +61,20 @@ export async function startProvisioning(config: ControllerPod, master: MasterCon
  * Freezes idle tenants by their tier's idle time, from the gateway's record of real requests (the node
  * agent serves it). Kubernetes has no such record yet, so there tenants are frozen only by hand.
  */
-function startIdleFreezing(catalog: TenantCatalog, config: ControllerPod, master: LocalMasterConfig, log: Logger): () => Promise<void> {
+function startIdleFreezing(catalog: TenantCatalog, worker: ProvisioningWorker, master: LocalMasterConfig, log: Logger): (() => Promise<void>) | undefined {
   const freezeAfterMs = {
     ...(master.TENANTRY_FREEZE_AFTER_TRIAL !== undefined ? { trial: master.TENANTRY_FREEZE_AFTER_TRIAL } : {}),
     ...(master.TENANTRY_FREEZE_AFTER_PRODUCTION !== undefined ? { production: master.TENANTRY_FREEZE_AFTER_PRODUCTION } : {}),
   };
+  if (Object.keys(freezeAfterMs).length === 0) {
+    log.info('idle freezing off for every tier');
+    return undefined;
+  }
   const agent = new AgentClient(master.TENANTRY_AGENT_URL, master.TENANTRY_AGENT_TOKEN);
-  const queue = new ProvisioningQueue(config.REDIS_URL);
-  const freezer = new IdleFreezer({ catalog, queue, lastRequests: () => agent.activity(), freezeAfterMs, log });
+  const freezer = new IdleFreezer({ catalog, queue: worker, lastRequests: () => agent.activity(), freezeAfterMs, log });
   freezer.start();
   log.info({ freezeAfterMs }, 'idle freezing started');
-  return async () => {
-    await freezer.stop();
-    await queue.close();
-  };
+  return () => freezer.stop();
 }
 
 function localDrivers(

@@ -43,7 +43,7 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
         // Serializers are compiled on first use too (compiling every route's took most of a start).
         buildSerializer: (externalSchemas, options) => {
           const compile = serializers(externalSchemas, options);
-          return (route: Parameters<typeof compile>[0]) => lazyOnce(() => compile(route));
+          return (route: Parameters<typeof compile>[0]) => lazily(() => compile(route));
         },
       },
     },
@@ -55,7 +55,7 @@ export function createPodServer(options: PodServerOptions): FastifyInstance {
   const validators = AjvCompiler();
   const textInput = validators({}, { customOptions: { removeAdditional: false } });
   const jsonBody = validators({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
-  app.setValidatorCompiler((route) => lazyValidator(() => (route.httpPart === 'body' ? jsonBody : textInput)(route)));
+  app.setValidatorCompiler((route) => lazily(() => (route.httpPart === 'body' ? jsonBody : textInput)(route)));
   // A malformed Host would otherwise reach code that builds URLs from it (origin checks, links).
   app.addHook('onRequest', async (request, reply) => {
     const problem = requestHostProblem(request.raw.rawHeaders);
@@ -195,16 +195,13 @@ const serializers: SerializerFactory = SerializerSelector();
 
 type Compiled = ((...args: never[]) => unknown) & { errors?: unknown };
 
-/** A function compiled on its first call, not when its route is registered: a program starts without compiling every route. */
-function lazyOnce<F extends Compiled>(compile: () => F): F {
+/**
+ * A function compiled on its first call, not when its route is registered: a program starts without
+ * compiling every route. Fastify reads a validator's errors from the function after a failed call.
+ */
+function lazily<F extends Compiled>(compile: () => F): F {
   let compiled: F | undefined;
-  return ((...args: Parameters<F>) => (compiled ??= compile())(...args)) as F;
-}
-
-/** The same for a validator, whose errors Fastify reads from the function after a failed call. */
-function lazyValidator<F extends Compiled>(compile: () => F): F {
-  let compiled: F | undefined;
-  const validate = ((...args: Parameters<F>) => (compiled ??= compile())(...args)) as F;
-  Object.defineProperty(validate, 'errors', { get: () => compiled?.errors });
-  return validate;
+  const call = ((...args: Parameters<F>) => (compiled ??= compile())(...args)) as F;
+  Object.defineProperty(call, 'errors', { get: () => compiled?.errors });
+  return call;
 }

@@ -37,7 +37,7 @@ interface TenantView {
   conditions: { type: string; reason: string; message: string }[];
 }
 
-/** Frozen-condition reasons that say a wake will not come on its own. */
+/** Frozen-condition reasons that say a wake will not come on its own (when written by this wake, not an earlier one). */
 const WAKE_FAILURES = new Set(['WakeFailed', 'SpecNotMet']);
 
 export class Activator {
@@ -68,7 +68,8 @@ export class Activator {
 
   /** Reads the tenant list once (the activator serves nothing it does not know), then listens and keeps reading it. */
   async start(port: number, host: string): Promise<void> {
-    await this.sync();
+    // A master not up yet (both start with the chart) leaves the table empty until the next read.
+    await this.sync().catch((err: unknown) => this.options.log.warn({ err: errorMessage(err) }, 'reading the tenant list failed; trying again'));
     this.syncTimer = setInterval(() => {
       this.sync().catch((err: unknown) => this.options.log.warn({ err: errorMessage(err) }, 'reading the tenant list failed; keeping the routes known'));
     }, this.options.syncIntervalMs ?? 5_000);
@@ -117,13 +118,17 @@ export class Activator {
   private async wake(slug: string): Promise<void> {
     const log = this.options.log.child({ tenant: slug });
     log.info('waking the tenant through the master');
+    const read = () => this.master<TenantView>(`/admin/api/tenants/${encodeURIComponent(slug)}`);
+    const frozenOf = (tenant: TenantView) => JSON.stringify(tenant.conditions.find((c) => c.type === 'Frozen'));
+    // An earlier wake's failure is being retried by the reconciler: only a failure written after this wake's ask ends it.
+    const before = frozenOf(await read());
     await this.requestWake(slug);
     const outcome = await waitFor(
       async () => {
-        const tenant = await this.master<TenantView>(`/admin/api/tenants/${encodeURIComponent(slug)}`);
+        const tenant = await read();
         if (tenant.status === 'ready') return { tenant };
         const frozen = tenant.conditions.find((c) => c.type === 'Frozen');
-        if (frozen && WAKE_FAILURES.has(frozen.reason)) return { failed: frozen.message };
+        if (frozen && WAKE_FAILURES.has(frozen.reason) && frozenOf(tenant) !== before) return { failed: frozen.message };
         if (tenant.status !== 'frozen') return { failed: `the tenant is ${tenant.status}` };
         return undefined;
       },
@@ -149,6 +154,8 @@ export class Activator {
     const response = await fetch(new URL(path, this.options.masterUrl), {
       headers: { authorization: `Bearer ${this.options.adminToken}` },
       signal: AbortSignal.timeout(5_000),
+    }).catch((err: unknown) => {
+      throw new Error(`the master at ${this.options.masterUrl} did not answer: ${errorMessage(err)}`);
     });
     if (!response.ok) {
       const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
