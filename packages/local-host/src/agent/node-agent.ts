@@ -143,7 +143,15 @@ export class NodeAgent {
 
   async close(): Promise<void> {
     clearInterval(this.activitySaver);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // The master polls the agent over keep-alive connections (idle freezing, every second): one busy when
+      // the close begins would keep it open as long as the master runs. A second is enough for a request to end.
+      const cut = setTimeout(() => server.closeAllConnections(), 1000);
+      await closed;
+      clearTimeout(cut);
+    }
     this.save();
   }
 
