@@ -1,41 +1,87 @@
-// Bundles each pod program into one ESM file (plus lazily loaded chunks) so a tenant pod starts fast:
-// a bundled program needs about half the start-up CPU and less memory than the same code loaded
-// module by module from node_modules. See docs/benchmarks.md.
+// Bundles each pod program so a tenant pod starts fast: a bundled program needs about half the start-up
+// CPU and less memory than the same code loaded module by module from node_modules (docs/benchmarks.md).
+//
+// The backends and the scheduler become one CommonJS file each (`program.cjs`) run by a small `main.cjs`
+// through V8's code cache, which this script then writes by loading each program once with the V8 flags
+// the pod manifest gives it: a start then skips most of its compilation. The frontend stays an ES module
+// (it imports its React Router server build, which a cached script cannot do on Node 20).
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { defaultPodManifest } from '@tenantry/pod-manifest';
 
-const programs = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
+const CACHED = ['user-backend', 'admin-backend', 'scheduler'];
+const programs = [...CACHED, 'frontend'];
 
-await Promise.all(
-  programs.map((program) => {
-    // Chunk names are content hashes: start clean so no stale chunk is left beside the new ones.
-    rmSync(`packages/pod/${program}/dist/bundle`, { recursive: true, force: true });
-    return build({
-      entryPoints: { main: `packages/pod/${program}/dist/main.js` },
-      outdir: `packages/pod/${program}/dist/bundle`,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: true,
-      // Native add-ons: optional ones loaded only when present, and @node-rs/argon2, which loads the
-      // prebuilt package of its platform. The Kafka and Cassandra clients (and MSK's IAM signer) load only when configured (and
-      // Kafka's reads a WebAssembly file beside its own code). The frontend shares React Router with its
-      // app build, so one copy loads.
-      external: [
-        'pg-native',
-        'msgpackr-extract',
-        '@node-rs/argon2',
-        '@platformatic/kafka',
-        'aws-msk-iam-sasl-signer-js',
-        'cassandra-driver',
-        ...(program === 'frontend' ? ['react', 'react-dom', 'react-router', '@react-router/node'] : []),
-      ],
-      // CommonJS dependencies inside an ES module bundle need a require of their own.
-      banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-      logLevel: 'warning',
-    });
-  }),
-);
+// Native add-ons: optional ones loaded only when present, and @node-rs/argon2, which loads the prebuilt
+// package of its platform. The Kafka and Cassandra clients (and MSK's IAM signer) load only when configured
+// (and Kafka's reads a WebAssembly file beside its own code). The frontend shares React Router with its app
+// build, so one copy loads.
+const EXTERNAL = ['pg-native', 'msgpackr-extract', '@node-rs/argon2', '@platformatic/kafka', 'aws-msk-iam-sasl-signer-js', 'cassandra-driver'];
+const FRONTEND_EXTERNAL = ['react', 'react-dom', 'react-router', '@react-router/node'];
+
+function bundleDir(program) {
+  return `packages/pod/${program}/dist/bundle`;
+}
+
+function esmBundle(program) {
+  return build({
+    entryPoints: { main: `packages/pod/${program}/dist/main.js` },
+    outdir: bundleDir(program),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    external: [...EXTERNAL, ...FRONTEND_EXTERNAL],
+    // CommonJS dependencies inside an ES module bundle need a require of their own.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
+async function cachedBundle(program) {
+  await build({
+    entryPoints: [`packages/pod/${program}/dist/main.js`],
+    outfile: `${bundleDir(program)}/program.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: true,
+    external: EXTERNAL,
+    // A cached script cannot import() on Node 20: lazily loaded modules are required (an ES module package
+    // too, which Node 20.19 and later can require). import.meta is given its meaning for a CommonJS file.
+    supported: { 'dynamic-import': false },
+    define: { 'import.meta.url': '__importMetaUrl', 'import.meta.resolve': '__importMetaResolve' },
+    banner: {
+      js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href; const __importMetaResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
+    },
+    logLevel: 'warning',
+  });
+  await build({
+    stdin: {
+      contents: "import { runCachedBundle } from '@tenantry/core/code-cache'; runCachedBundle(require('node:path').join(__dirname, 'program.cjs'));",
+      resolveDir: '.',
+    },
+    outfile: `${bundleDir(program)}/main.cjs`,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+}
+
+// Chunk names are content hashes: start clean so no stale chunk is left beside the new ones.
+for (const program of programs) rmSync(bundleDir(program), { recursive: true, force: true });
+await Promise.all(programs.map((program) => (CACHED.includes(program) ? cachedBundle(program) : esmBundle(program))));
+
+const manifest = defaultPodManifest();
+for (const program of CACHED) {
+  const { args } = manifest.programs.find((p) => p.name === program);
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  execFileSync(process.execPath, [...flags, 'packages/core/dist/prime-code-cache.js', `${bundleDir(program)}/program.cjs`], { stdio: 'inherit' });
+}

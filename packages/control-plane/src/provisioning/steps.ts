@@ -1,4 +1,7 @@
-/** @module The provisioning steps, in order. Each is idempotent: applying it again finds what it made. */
+/**
+ * @module The provisioning steps, listed in order. Each is idempotent: applying it again finds what it made.
+ * A new tenant's steps run as soon as the steps they wait for are done (step-order.ts).
+ */
 import type { ConditionType, TenantSpec } from '@tenantry/core';
 import type {
   AnalyticsGrant,
@@ -35,6 +38,8 @@ export interface ProvisioningStep {
     /** Fields of the tenant's spec it uses. */
     spec: readonly (keyof TenantSpec)[];
   };
+  /** Steps that must be done before it beyond those it reads (steps wait for nothing else, and run at once). */
+  after?: readonly string[];
   /** Makes (or finds) the step's resources; the result is stored in the catalog for later steps. */
   apply(ctx: StepContext): Promise<unknown>;
   /** Removes whatever the step made, whole or partial; a no-op when nothing is there. */
@@ -75,7 +80,6 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     },
   },
   {
-    // Before the pod starts, so its programs find the schema current and start at once.
     name: 'schema',
     condition: 'SchemaReady',
     reads: { steps: ['database'], spec: [] },
@@ -131,6 +135,8 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     name: 'pod',
     condition: 'PodReady',
     reads: { steps: ['database', 'queue', 'storage', 'mail', 'analytics'], spec: ['name', 'tier'] },
+    // Its programs find the schema current and start at once.
+    after: ['schema'],
     apply: (ctx) => {
       const mail = outputOf<MailGrant>(ctx, 'mail');
       return ctx.drivers.compute.deploy(

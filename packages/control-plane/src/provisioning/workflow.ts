@@ -12,6 +12,7 @@ import type { StepOutput, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ConditionReport, StatusUpdate, TenantStatusWriter } from '../catalog/tenant-status.js';
 import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
 import { StepLogWriter } from './step-log.js';
+import { dependents, prerequisites, runInOrder } from './step-order.js';
 import { PROVISIONING_STEPS, SpecNotMetError, type ProvisioningStep, type StepContext } from './steps.js';
 
 export interface WorkflowOptions {
@@ -112,7 +113,7 @@ export class ProvisioningWorkflow {
     const frozen = record.conditions.find((c) => c.type === 'Frozen');
     if (frozen?.reason === 'SpecNotMet' && frozen.observedGeneration === record.generation) return;
     const started = performance.now();
-    if (!(await this.lifecycle(record, 'freeze', [...this.steps].reverse()))) return;
+    if (!(await this.lifecycle(record, 'freeze'))) return;
     const ms = Math.round(performance.now() - started);
     await this.catalog.status.update(slug, {
       phase: { to: 'frozen', from: ['ready'] },
@@ -131,7 +132,7 @@ export class ProvisioningWorkflow {
   /** Wakes a frozen tenant whose spec says active: each step's `wake`, in order (the route last), then the phase is ready. */
   private async wakeLocked(record: TenantRecord): Promise<void> {
     const started = performance.now();
-    if (!(await this.lifecycle(record, 'wake', this.steps))) return;
+    if (!(await this.lifecycle(record, 'wake'))) return;
     const ms = Math.round(performance.now() - started);
     await this.catalog.status.update(record.slug, {
       phase: { to: 'ready', from: ['frozen'] },
@@ -141,49 +142,52 @@ export class ProvisioningWorkflow {
   }
 
   /**
-   * Runs one lifecycle operation of every step that has it, in the order given, each reported in its
-   * step's log; true when all are done. A failure sets the Frozen condition: a spec that cannot be met
+   * Runs one lifecycle operation of every step that has it, each reported in its step's log; true when all
+   * are done. A wake runs in the steps' order (a step once those it waits for are woken, the database and
+   * the queue at once), a freeze in the reverse order. A failure sets the Frozen condition: a spec that cannot be met
    * is terminal (false: the job ends, and a half-done freeze is woken back, so nothing is left held),
    * anything else is thrown for the queue to retry.
    */
-  private async lifecycle(record: TenantRecord, operation: 'freeze' | 'wake', steps: readonly ProvisioningStep[]): Promise<boolean> {
+  private async lifecycle(record: TenantRecord, operation: 'freeze' | 'wake'): Promise<boolean> {
     const { slug } = record;
     const tenant = toRef(record);
     const recorded = await this.catalog.stepOutputs(slug);
     const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
-    const done: ProvisioningStep[] = [];
-    for (const step of steps) {
-      const run = step[operation];
-      if (!run) continue;
+    let failure: { step: ProvisioningStep; err: unknown; message: string } | undefined;
+    const withOperation = this.steps.filter((step) => step[operation]);
+    const run = await runInOrder(withOperation, operation === 'wake' ? prerequisites : dependents(withOperation), async (step) => {
       const stepLog = new StepLogWriter(this.catalog.logs, slug, step.name, this.log);
       const started = Date.now();
       stepLog.write(operation === 'freeze' ? 'freezing' : 'waking');
       try {
-        await run(this.context(tenant, outputs, (message) => stepLog.write(message)));
+        await step[operation]?.(this.context(tenant, outputs, (message) => stepLog.write(message)));
         stepLog.write(`${operation === 'freeze' ? 'frozen' : 'woken'} in ${Date.now() - started} ms`);
         await stepLog.flush();
-        done.push(step);
+        return true;
       } catch (err) {
         const message = `step ${step.name} could not ${operation}: ${errorMessage(err)}`;
         stepLog.write(message);
         await stepLog.flush();
-        const terminal = err instanceof SpecNotMetError;
-        const reason = terminal ? 'SpecNotMet' : operation === 'freeze' ? 'FreezeFailed' : 'WakeFailed';
-        await this.catalog.status.update(slug, {
-          observed: observed(record, [
-            { type: 'Frozen', status: operation === 'freeze' ? 'False' : 'True', reason, message },
-            { type: 'Reconciled', status: 'False', reason, message: terminal ? `${message}; change the spec` : `${message}; retrying` },
-          ]),
-        });
-        if (!terminal) throw new ReconcileIncompleteError(`tenant ${slug}: ${message}`);
-        this.log.child({ tenant: slug }).error({ step: step.name, err: errorMessage(err) }, 'the spec cannot be met');
-        if (operation === 'freeze') {
-          for (const frozen of done.reverse()) await frozen.wake?.(this.context(tenant, outputs, () => undefined));
-        }
+        failure ??= { step, err, message };
         return false;
       }
+    });
+    if (!failure) return true;
+    const { step, err, message } = failure;
+    const terminal = err instanceof SpecNotMetError;
+    const reason = terminal ? 'SpecNotMet' : operation === 'freeze' ? 'FreezeFailed' : 'WakeFailed';
+    await this.catalog.status.update(slug, {
+      observed: observed(record, [
+        { type: 'Frozen', status: operation === 'freeze' ? 'False' : 'True', reason, message },
+        { type: 'Reconciled', status: 'False', reason, message: terminal ? `${message}; change the spec` : `${message}; retrying` },
+      ]),
+    });
+    if (!terminal) throw new ReconcileIncompleteError(`tenant ${slug}: ${message}`);
+    this.log.child({ tenant: slug }).error({ step: step.name, err: errorMessage(err) }, 'the spec cannot be met');
+    if (operation === 'freeze') {
+      for (const frozen of run.done.reverse()) await frozen.wake?.(this.context(tenant, outputs, () => undefined));
     }
-    return true;
+    return false;
   }
 
   /** Brings a pending or interrupted tenant to ready, resuming after the last step done. */
@@ -202,28 +206,36 @@ export class ProvisioningWorkflow {
     await this.drivers.routing.reserve(tenant);
     const recorded = await this.catalog.stepOutputs(slug);
     const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
-    for (const step of this.steps) {
-      if (outputs.has(step.name)) continue;
-      const status = await this.catalog.phase(slug);
-      if (status !== 'provisioning') {
-        log.info({ status }, 'provisioning stopped: the tenant changed status');
-        return;
-      }
-      const result = await this.attempt(step, tenant, record.spec, outputs, log);
-      if (!result.ok) {
-        await this.catalog.status.stepFailed(slug, step.name, result.error);
-        log.error({ step: step.name, err: result.error }, 'step failed; cleaning up');
-        await this.removeAll(tenant, log, step.name);
-        await this.catalog.status.update(slug, {
-          phase: { to: 'failed', error: `step ${step.name} failed: ${result.error}`, from: ['provisioning'] },
-          observed: observed(record, [
-            { type: step.condition, status: 'False', reason: 'ApplyFailed', message: result.error },
-            { type: 'Reconciled', status: 'False', reason: 'ProvisioningFailed', message: `step ${step.name} failed; everything made was removed` },
-          ]),
-        });
-        return;
-      }
-      outputs.set(step.name, result.output);
+    let failure: { step: ProvisioningStep; error: string } | undefined;
+    const run = await runInOrder(
+      this.steps.filter((step) => !outputs.has(step.name)),
+      prerequisites,
+      async (step) => {
+        const result = await this.attempt(step, tenant, record.spec, outputs, log);
+        if (result.ok) outputs.set(step.name, result.output);
+        else failure ??= { step, error: result.error };
+        return result.ok;
+      },
+      async () => {
+        const status = await this.catalog.phase(slug);
+        if (status !== 'provisioning') log.info({ status }, 'provisioning stopped: the tenant changed status');
+        return status === 'provisioning';
+      },
+    );
+    if (run.stopped) return;
+    if (failure) {
+      const { step, error } = failure;
+      await this.catalog.status.stepFailed(slug, step.name, error);
+      log.error({ step: step.name, err: error }, 'step failed; cleaning up');
+      await this.removeAll(tenant, log, step.name);
+      await this.catalog.status.update(slug, {
+        phase: { to: 'failed', error: `step ${step.name} failed: ${error}`, from: ['provisioning'] },
+        observed: observed(record, [
+          { type: step.condition, status: 'False', reason: 'ApplyFailed', message: error },
+          { type: 'Reconciled', status: 'False', reason: 'ProvisioningFailed', message: `step ${step.name} failed; everything made was removed` },
+        ]),
+      });
+      return;
     }
     // Only from provisioning: a tenant deleted during its last step stays marked for deletion.
     await this.catalog.status.update(slug, {

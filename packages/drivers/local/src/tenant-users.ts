@@ -28,6 +28,9 @@ export function tenantUserName(slug: string): string {
 }
 
 export class TenantUsers {
+  /** useradd and userdel one at a time: each locks the user database, and a busy lock fails the other. */
+  private changes: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly range: UidRange = DEFAULT_TENANT_UIDS,
     /** Whether tenants get users at all: only root can create them and run processes as them. */
@@ -38,6 +41,11 @@ export class TenantUsers {
   async ensure(slug: string): Promise<ServiceUser | undefined> {
     if (!this.enabled) return undefined;
     const name = tenantUserName(slug);
+    return this.lookup(name) ?? this.oneAtATime(() => this.create(slug, name));
+  }
+
+  private async create(slug: string, name: string): Promise<ServiceUser> {
+    // Another step of the tenant may have made it while this one waited.
     const found = this.lookup(name);
     if (found) return found;
     const { first, last } = this.range;
@@ -81,6 +89,10 @@ export class TenantUsers {
   async remove(slug: string): Promise<void> {
     if (!this.enabled) return;
     const name = tenantUserName(slug);
+    await this.oneAtATime(() => this.delete(slug, name));
+  }
+
+  private async delete(slug: string, name: string): Promise<void> {
     try {
       await run('userdel', [name]);
     } catch (err) {
@@ -89,6 +101,12 @@ export class TenantUsers {
           cause: err,
         });
     }
+  }
+
+  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.changes.then(change);
+    this.changes = result.catch(() => undefined);
+    return result;
   }
 
   /** The tenant's user if it exists; one found outside the tenant range is refused (it is not ours). */
