@@ -137,15 +137,22 @@ export interface PodDeployment {
 export interface ComputeDriver {
   /**
    * Runs the tenant pod with `env` (the pod environment contract, without PORT, which the driver
-   * assigns) and resolves once every program passed its health check.
+   * assigns) and resolves once every program passed its health check. `serving`, when the driver starts
+   * some programs before others, is called once the pod serves (its first programs are up), before the
+   * rest are waited for: the tenant's route can be published then.
    */
-  deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment>;
+  deploy(
+    tenant: TenantRef,
+    env: Record<string, string>,
+    progress: ProgressReporter,
+    serving?: (deployment: PodDeployment) => Promise<void>,
+  ): Promise<PodDeployment>;
   remove(tenant: TenantRef, progress: ProgressReporter): Promise<void>;
   /** Whether the tenant's pod runs: missing when it is gone, unhealthy when one of its programs is down or not ready. */
   observe(tenant: TenantRef): Promise<Observed>;
   /** A frozen tenant's: stops every program, keeping the pod's spec and ports. Without it the driver cannot freeze tenants. */
   suspend?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
-  /** Starts the programs again and resolves once every one passed its health check. */
+  /** Starts the programs again and resolves once the pod serves (a driver may start some programs later). */
   resume?(tenant: TenantRef, progress?: ProgressReporter): Promise<void>;
 }
 

@@ -2,9 +2,9 @@
 import { Transform, pipeline } from 'node:stream';
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import type { Logger, TenantryError } from '@tenantry/core';
+import { TenantryError, type Logger } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
-import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts } from './decision.js';
+import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts, type ProgramReadiness } from './decision.js';
 import type { TenantActivity } from './activity.js';
 import { upstreamAuthority, type Route, type RouteTable, type Upstream } from './route-table.js';
 import { startingPage, WakeError, type Waker } from './waker.js';
@@ -24,6 +24,10 @@ export interface CompletePathOptions {
   waker?: Waker;
   /** Where each tenant's last real request is recorded. */
   activity?: TenantActivity | undefined;
+  /** Whether the programs on this machine serve yet; a request for one that does not is held until it does. */
+  programs?: ProgramReadiness | undefined;
+  /** Longest a request is held for a program still starting; then 503 with Retry-After. @defaultValue 15000 */
+  holdTimeoutMs?: number;
 }
 
 /** The header on every response that had to wake its tenant first: how long the wake took (ms). */
@@ -57,39 +61,60 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
     return pool;
   };
 
-  /** Holds a frozen tenant's request while it wakes, then serves it; a browser waiting too long gets a page that reloads. */
-  const wakeThenServe = (req: IncomingMessage, res: ServerResponse, route: Route): void => {
-    const { waker } = options;
-    if (!waker) return reply(res, GatewayErrors.notReady(route.tenant), 2);
+  /**
+   * Holds a request until `ready` resolves (a frozen tenant woken, a program started), then `then` serves it;
+   * a browser waiting too long gets a page that reloads itself.
+   */
+  const hold = (req: IncomingMessage, res: ServerResponse, route: Route, ready: Promise<number | undefined>, failed: (err: unknown) => TenantryError): void => {
     let answered = false;
     const page = isPageRequest(req)
       ? setTimeout(() => {
           answered = true;
           res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' });
           res.end(startingPage(route.tenant));
-        }, waker.startingPageAfterMs)
+        }, options.waker?.startingPageAfterMs ?? 1_500)
       : undefined;
-    // A client that gives up stops its own wait; the wake goes on for the others.
+    // A client that gives up stops its own wait; the wake (or start) goes on for the others.
     res.once('close', () => clearTimeout(page));
-    waker.wake(route).then(
-      (ms) => {
+    ready.then(
+      (wokenInMs) => {
         clearTimeout(page);
-        if (!answered && !res.destroyed) serve(req, res, ms);
+        if (!answered && !res.destroyed) serve(req, res, wokenInMs);
       },
       (err: unknown) => {
         clearTimeout(page);
-        if (answered || res.destroyed) return;
-        if (err instanceof WakeError) return reply(res, err.error, 1);
-        log.error({ tenant: route.tenant, err: String(err) }, 'waking failed');
-        reply(res, GatewayErrors.wakeFailed(route.tenant, 'unexpected error'), 1);
+        if (!answered && !res.destroyed) reply(res, failed(err), 1);
       },
     );
   };
 
+  /** A frozen tenant's request, held while the tenant wakes. */
+  const wakeThenServe = (req: IncomingMessage, res: ServerResponse, route: Route): void => {
+    const { waker } = options;
+    if (!waker) return reply(res, GatewayErrors.notReady(route.tenant), 2);
+    hold(req, res, route, waker.wake(route), (err) => {
+      if (err instanceof WakeError) return err.error;
+      log.error({ tenant: route.tenant, err: String(err) }, 'waking failed');
+      return GatewayErrors.wakeFailed(route.tenant, 'unexpected error');
+    });
+  };
+
+  /** A request for a program still starting, held until it serves or the hold's deadline. */
+  const holdTimeoutMs = options.holdTimeoutMs ?? options.waker?.timeoutMs ?? 15_000;
+  const startThenServe = (req: IncomingMessage, res: ServerResponse, route: Route, serving: Promise<void>, wokenInMs: number | undefined): void => {
+    let deadline: NodeJS.Timeout | undefined;
+    const started = Promise.race([
+      serving.then(() => wokenInMs),
+      new Promise<never>((_, reject) => (deadline = setTimeout(() => reject(GatewayErrors.programStarting(route.tenant, holdTimeoutMs)), holdTimeoutMs))),
+    ]).finally(() => clearTimeout(deadline));
+    hold(req, res, route, started, (err) => (err instanceof TenantryError ? err : GatewayErrors.upstreamUnavailable(route.tenant)));
+  };
+
   const serve = (req: IncomingMessage, res: ServerResponse, wokenInMs?: number): void => {
     const url = req.url ?? '/';
-    const decision = decide(routes, url, hostHeaders(req.rawHeaders));
+    const decision = decide(routes, url, hostHeaders(req.rawHeaders), options.programs);
     if (decision.kind === 'refuse') return reply(res, decision.error, decision.retryAfter);
+    if (decision.kind === 'hold') return startThenServe(req, res, decision.route, decision.serving, wokenInMs);
     // Frozen again meanwhile: answered rather than held once more.
     if (decision.kind === 'wake')
       return wokenInMs === undefined ? wakeThenServe(req, res, decision.route) : reply(res, GatewayErrors.notReady(decision.route.tenant), 1);

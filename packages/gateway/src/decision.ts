@@ -45,11 +45,23 @@ export interface BodyTimeouts {
   totalMs: number;
 }
 
-export type Decision =
-  { kind: 'proxy'; route: Route; upstream: Upstream } | { kind: 'wake'; route: Route } | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
+/** Where the gateway learns whether a program on this machine serves yet (locally, the supervisor's view). */
+export interface ProgramReadiness {
+  /** Undefined when the program listening at this port serves (or is not known); else resolves once it does. */
+  whenServing(port: number): Promise<void> | undefined;
+}
 
-/** Routes by the Host header alone: the request target must be a path, and there must be exactly one Host. */
-export function decide(routes: RouteTable, target: string, hosts: readonly string[]): Decision {
+export type Decision =
+  | { kind: 'proxy'; route: Route; upstream: Upstream }
+  | { kind: 'wake'; route: Route }
+  | { kind: 'hold'; route: Route; serving: Promise<void> }
+  | { kind: 'refuse'; error: TenantryError; retryAfter?: number };
+
+/**
+ * Routes by the Host header alone: the request target must be a path, and there must be exactly one Host.
+ * A request for a program of this machine that does not serve yet (starting, restarting) is held.
+ */
+export function decide(routes: RouteTable, target: string, hosts: readonly string[], programs?: ProgramReadiness): Decision {
   if (target.charCodeAt(0) !== 47) return { kind: 'refuse', error: GatewayErrors.absoluteForm() };
   if (hosts.length === 0 || !hosts[0]) return { kind: 'refuse', error: GatewayErrors.missingHost() };
   if (hosts.length > 1) return { kind: 'refuse', error: GatewayErrors.ambiguousHost() };
@@ -64,7 +76,8 @@ export function decide(routes: RouteTable, target: string, hosts: readonly strin
   if (route.state !== 'ready') return { kind: 'refuse', error: GatewayErrors.notReady(route.tenant), retryAfter: 2 };
   const upstream = selectUpstream(route, target);
   if (!upstream) return { kind: 'refuse', error: GatewayErrors.noProgram(route.tenant, target) };
-  return { kind: 'proxy', route, upstream };
+  const serving = upstream.host === undefined ? programs?.whenServing(upstream.port) : undefined;
+  return serving ? { kind: 'hold', route, serving } : { kind: 'proxy', route, upstream };
 }
 
 /** The JSON body and headers of an answer the gateway gives itself. */

@@ -20,5 +20,7 @@ export const GatewayErrors = {
   wakeTimeout: (tenant: string, ms: number) =>
     new TenantryError('TENANT_WAKING', 503, `tenant ${tenant} was frozen and is still waking after ${ms} ms; retry shortly`),
   wakeFailed: (tenant: string, why: string) => new TenantryError('WAKE_FAILED', 503, `tenant ${tenant} was frozen and could not be woken: ${why}`),
+  programStarting: (tenant: string, ms: number) =>
+    new TenantryError('PROGRAM_STARTING', 503, `the program of tenant ${tenant} that serves this path is still starting after ${ms} ms; retry shortly`),
   upstreamTimeout: (tenant: string) => new TenantryError('UPSTREAM_TIMEOUT', 504, `tenant ${tenant} did not answer in time`),
 } as const;

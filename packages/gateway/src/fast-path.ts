@@ -10,7 +10,7 @@ import { STATUS_CODES } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Logger, TenantryError } from '@tenantry/core';
 import type { TenantActivity } from './activity.js';
-import { decide, refusalBody, type BodyTimeouts } from './decision.js';
+import { decide, refusalBody, type BodyTimeouts, type ProgramReadiness } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import { readRequestHead, type RequestHead } from './request-head.js';
 import { FramingError, ResponseFramer } from './response-framer.js';
@@ -34,6 +34,8 @@ export interface FastPathOptions {
   upstreamTimeoutMs?: number;
   /** Where each tenant's last real request is recorded. */
   activity?: TenantActivity | undefined;
+  /** Whether the programs on this machine serve yet. */
+  programs?: ProgramReadiness | undefined;
   /** Deadlines for a request body to arrive. */
   body: BodyTimeouts;
 }
@@ -203,9 +205,9 @@ export class FastPathConnection {
     if (end > limit) return this.handOver();
     const request = readRequestHead(this.unread.toString('latin1', 0, end));
     if (!request) return this.handOver();
-    const decision = decide(this.options.routes, request.target, request.hosts);
-    // A frozen tenant's request, head and all, is held by the complete path while the tenant wakes.
-    if (decision.kind === 'wake') return this.handOver();
+    const decision = decide(this.options.routes, request.target, request.hosts, this.options.programs);
+    // A frozen tenant's request (or one for a program still starting), head and all, is held by the complete path.
+    if (decision.kind === 'wake' || decision.kind === 'hold') return this.handOver();
     this.unread = this.unread.subarray(end + 4);
     if (decision.kind === 'refuse') {
       this.refuse(decision.error, decision.retryAfter, request.close || request.contentLength > 0);

@@ -3,7 +3,7 @@ import { createServer as createTcpServer, type AddressInfo, type Server as TcpSe
 import type { Logger } from '@tenantry/core';
 import { createCompletePathServer } from './complete-path.js';
 import { FastPathConnection, UpstreamSockets } from './fast-path.js';
-import { refusalBody, type BodyTimeouts } from './decision.js';
+import { refusalBody, type BodyTimeouts, type ProgramReadiness } from './decision.js';
 import { GatewayErrors } from './errors.js';
 import type { RouteTable } from './route-table.js';
 import { Waker, type WakeOptions } from './waker.js';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   wake?: WakeOptions;
   /** Where each tenant's last real request is recorded (what idle freezing goes by). */
   activity?: TenantActivity;
+  /** Whether the programs on this machine serve yet: a request for one still starting is held until it does. */
+  programs?: ProgramReadiness;
 }
 
 const TOO_MANY_CONNECTIONS = (() => {
@@ -55,6 +57,7 @@ export class Gateway {
       body,
       ...(options.upstreamTimeoutMs ? { upstreamTimeoutMs: options.upstreamTimeoutMs } : {}),
       activity: options.activity,
+      programs: options.programs,
       handOver: (socket: Socket, unread: Buffer) => {
         socket.pause();
         if (unread.length > 0) socket.unshift(unread);

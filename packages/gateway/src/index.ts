@@ -4,5 +4,6 @@ export * from './gateway.js';
 export * from './errors.js';
 export * from './waker.js';
 export { WAKE_HEADER } from './complete-path.js';
+export type { ProgramReadiness } from './decision.js';
 export * from './activity.js';
 export * from './wake-through-master.js';

@@ -55,6 +55,7 @@ const program = (name: string, routes: string[]) => ({
   reads: [],
   env: { FLAGS: flags, PROGRAM: name },
   warmStart: false,
+  startLater: false,
 });
 const manifest: PodManifest = { programs: [program('web', ['/']), program('api', ['/api'])] };
 

@@ -120,6 +120,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
       routes,
       log,
       activity,
+      programs: supervisor,
       wake: {
         wake: (tenant) => (waking.through ? waking.through(tenant) : Promise.reject(new Error('the platform is still starting'))),
         timeoutMs: config.TENANTRY_WAKE_TIMEOUT_MS,
@@ -273,6 +274,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
         layer: 'master',
         compileCacheDir,
         warmStart: false,
+        startLater: false,
       }),
       false,
     );

@@ -151,6 +151,8 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
           analytics: outputOf<AnalyticsGrant>(ctx, 'analytics'),
         }),
         ctx.progress,
+        // The tenant serves as soon as the programs it needs first are up; the route step confirms the route.
+        (deployment) => ctx.drivers.routing.publish(ctx.tenant, deployment),
       );
     },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),

@@ -32,6 +32,8 @@ export interface PodWorkloadOptions {
   user?: ServiceUser | undefined;
   /** Programs the manifest allows may start from pre-started processes. @defaultValue true */
   warmStart?: boolean;
+  /** Programs the manifest marks startLater start after the programs every starting pod waits for. @defaultValue true */
+  startLater?: boolean;
 }
 
 /**
@@ -48,6 +50,7 @@ export function podWorkload({
   compileCacheDir,
   user,
   warmStart = true,
+  startLater = true,
 }: PodWorkloadOptions): WorkloadSpecInput {
   const siblings = Object.fromEntries(manifest.programs.map((p) => [programUrlVariable(p.name), `http://127.0.0.1:${ports[p.name]}`]));
   return {
@@ -74,6 +77,7 @@ export function podWorkload({
         health: { kind: 'http', port, path: program.healthPath },
         ...(program.memoryMb ? { memoryLimitMb: program.memoryMb } : {}),
         warmStart: warmStart && program.warmStart,
+        startLater: startLater && program.startLater,
       };
     }),
   };
@@ -98,7 +102,12 @@ export interface ProcessComputeOptions {
 export class ProcessCompute implements ComputeDriver {
   constructor(private readonly options: ProcessComputeOptions) {}
 
-  async deploy(tenant: TenantRef, env: Record<string, string>, progress: ProgressReporter): Promise<PodDeployment> {
+  async deploy(
+    tenant: TenantRef,
+    env: Record<string, string>,
+    progress: ProgressReporter,
+    serving?: (deployment: PodDeployment) => Promise<void>,
+  ): Promise<PodDeployment> {
     const { agent, manifest } = this.options;
     const name = podWorkloadName(tenant.slug);
     const ports = await agent.leasePorts(
@@ -116,8 +125,15 @@ export class ProcessCompute implements ComputeDriver {
     }
     progress(`starting ${manifest.programs.map((p) => p.name).join(', ')}${user ? ` as OS user ${user.name} (uid ${user.uid})` : ''}`);
     await agent.applyWorkload(podWorkload({ slug: tenant.slug, manifest, env, ports, compileCacheDir, user }));
-    await agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
-    return { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
+    const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
+    const deployment = { endpoints: Object.fromEntries(Object.entries(ports).map(([program, port]) => [program, `http://127.0.0.1:${port}`])) };
+    if (serving && this.options.manifest.programs.some((p) => p.startLater)) {
+      await agent.waitWorkloadServing(name, timeoutMs);
+      progress('serving; waiting for the programs started later');
+      await serving(deployment);
+    }
+    await agent.waitWorkloadReady(name, timeoutMs);
+    return deployment;
   }
 
   /** Stops every program; the workload's spec and ports stay with the node agent. */
@@ -125,11 +141,11 @@ export class ProcessCompute implements ComputeDriver {
     await this.options.agent.suspendWorkload(podWorkloadName(tenant.slug));
   }
 
-  /** Starts the programs again and resolves once every one passed its health check. */
+  /** Starts the programs again and resolves once the pod serves (its programs not marked startLater passed their health check). */
   async resume(tenant: TenantRef): Promise<void> {
     const name = podWorkloadName(tenant.slug);
     await this.options.agent.resumeWorkload(name);
-    await this.options.agent.waitWorkloadReady(name, this.options.readyTimeoutMs ?? 30_000);
+    await this.options.agent.waitWorkloadServing(name, this.options.readyTimeoutMs ?? 30_000);
   }
 
   async remove(tenant: TenantRef): Promise<void> {
@@ -139,7 +155,10 @@ export class ProcessCompute implements ComputeDriver {
     await this.options.users?.remove(tenant.slug);
   }
 
-  /** The pod's workload on the node agent: every program of the manifest running and past its health check. */
+  /**
+   * The pod's workload on the node agent: every program of the manifest running and past its health check,
+   * or, for one marked startLater, waiting for its turn or starting (the gateway holds its requests meanwhile).
+   */
   async observe(tenant: TenantRef): Promise<Observed> {
     const name = podWorkloadName(tenant.slug);
     const status = await this.options.agent.workloadStatus(name);
@@ -147,7 +166,8 @@ export class ProcessCompute implements ComputeDriver {
     const problems = this.options.manifest.programs.flatMap(({ name: program }) => {
       const running = status.processes.find((p) => p.name === program);
       if (!running) return [`program ${program} is not in the workload`];
-      return running.state === 'ready' ? [] : [notReady(running)];
+      const startingLater = running.state === 'queued' || (running.state === 'starting' && running.restarts === 0);
+      return running.state === 'ready' || (startingLater && status.serving) ? [] : [notReady(running)];
     });
     return problems.length === 0 ? { state: 'present' } : { state: 'unhealthy', message: `${name}: ${problems.join('; ')}` };
   }

@@ -180,7 +180,7 @@ export class NodeAgent {
       if (req.method === 'POST' && action === 'wait-ready') {
         const timeoutMs = Math.min(Number(url.searchParams.get('timeoutMs') ?? 30_000), 300_000);
         try {
-          return send(res, 200, await supervisor.waitReady(name, timeoutMs));
+          return send(res, 200, await supervisor.waitReady(name, timeoutMs, url.searchParams.get('serving') === '1'));
         } catch (err) {
           if (err instanceof CrashLoopError) throw new TenantryError('CRASH_LOOP', 409, err.message);
           throw new TenantryError('NOT_READY', 504, `${errorMessage(err)}; status: ${JSON.stringify(supervisor.status(name))}`);

@@ -47,6 +47,10 @@ export class SupervisedProcess extends EventEmitter {
   private livenessFailures = 0;
   private exited: Promise<void> = Promise.resolve();
   private prestarted = false;
+  /** While the process does not serve: resolves once it does (shared by every caller). */
+  private serving: { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } | undefined;
+  /** When it was queued (startLater), for the supervisor's start queue. */
+  queuedAt = 0;
 
   constructor(
     readonly workload: string,
@@ -73,8 +77,36 @@ export class SupervisedProcess extends EventEmitter {
     };
   }
 
+  get current(): ProcessState {
+    return this.state;
+  }
+
+  /** Marks a process that waits for its turn to start (the supervisor starts it). */
+  queue(): void {
+    if (this.state !== 'stopped') return;
+    this.queuedAt = Date.now();
+    this.setState('queued');
+  }
+
+  /**
+   * Undefined when the process serves, or will not (stopped); else resolves once it passed its health
+   * check and rejects if it is stopped first.
+   */
+  whenServing(): Promise<void> | undefined {
+    if (this.state === 'ready' || this.state === 'stopped' || this.state === 'stopping') return undefined;
+    if (!this.serving) {
+      let resolve!: () => void;
+      let reject!: (err: Error) => void;
+      const promise = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
+      // A caller that stopped waiting leaves no unhandled rejection behind.
+      promise.catch(() => undefined);
+      this.serving = { promise, resolve, reject };
+    }
+    return this.serving.promise;
+  }
+
   start(): void {
-    if (this.state !== 'stopped' && this.state !== 'backoff') return;
+    if (this.state !== 'stopped' && this.state !== 'backoff' && this.state !== 'queued') return;
     // Only the supervisor's user can read the logs: a tenant's program must not read another's.
     mkdirSync(this.paths.logDir, { recursive: true, mode: 0o700 });
     const logFile = new RotatingLog(join(this.paths.logDir, `${this.spec.name}.log`), this.paths.logRotation);
@@ -215,6 +247,11 @@ export class SupervisedProcess extends EventEmitter {
   private setState(state: ProcessState): void {
     if (this.state === state) return;
     this.state = state;
+    if (this.serving && (state === 'ready' || state === 'stopped' || state === 'stopping')) {
+      if (state === 'ready') this.serving.resolve();
+      else this.serving.reject(new Error(`program ${this.spec.name} was stopped`));
+      this.serving = undefined;
+    }
     this.emit('change', this.status());
   }
 }

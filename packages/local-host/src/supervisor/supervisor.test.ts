@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -183,4 +183,42 @@ test("a workload applied again with a new spec keeps its programs' pid files: th
   }
   await supervisor.remove('redeployed');
   assert.throws(() => readFileSync(pidFile), /ENOENT/, 'removed with the workload');
+});
+
+test('a process marked startLater waits until the other starting processes serve; the gateway can wait for it', async () => {
+  const [firstPort, laterPort] = [await freePort(), await freePort()];
+  const gate = join(root, 'open-first');
+  // Listens only once the test creates the gate file: it stays starting until then.
+  const gated = `const t = setInterval(() => { if (require('node:fs').existsSync(${JSON.stringify(gate)})) { clearInterval(t); ${server(firstPort)} } }, 10);`;
+  await supervisor.apply(
+    workloadSpecSchema.parse({
+      name: 'ordered',
+      processes: [
+        { name: 'first', command: 'node', args: ['-e', gated], health: { kind: 'http', port: firstPort, path: '/' } },
+        { name: 'later', command: 'node', args: ['-e', server(laterPort)], health: { kind: 'http', port: laterPort, path: '/' }, startLater: true },
+      ],
+    }),
+  );
+  const queued = supervisor.status('ordered')!;
+  assert.deepEqual(
+    queued.processes.map((p) => [p.name, p.state, p.pid === undefined]),
+    [
+      ['first', 'starting', false],
+      ['later', 'queued', true],
+    ],
+  );
+  const laterServes = supervisor.whenServing(laterPort);
+  assert.ok(laterServes, 'a queued program is waited for');
+  assert.ok(supervisor.whenServing(firstPort), 'so is a starting one');
+  assert.equal(supervisor.whenServing(await freePort()), undefined, 'a port of no process is not');
+
+  writeFileSync(gate, '');
+  const serving = await supervisor.waitReady('ordered', 10_000, true);
+  assert.equal(serving.serving, true);
+  await laterServes;
+  const all = await supervisor.waitReady('ordered', 10_000);
+  assert.equal(all.ready, true);
+  assert.equal(supervisor.whenServing(firstPort), undefined);
+  assert.equal(supervisor.whenServing(laterPort), undefined);
+  await supervisor.remove('ordered');
 });

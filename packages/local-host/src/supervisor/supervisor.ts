@@ -11,6 +11,10 @@ import type { ProcessStatus, WorkloadSpec, WorkloadStatus } from '@tenantry/driv
 
 /** A process that exited this many times without ever passing its health check is crash-looping. */
 const CRASH_LOOP_RESTARTS = 3;
+/** Processes marked startLater starting at once, at most. */
+const LATER_AT_ONCE = 1;
+/** Longest a process marked startLater waits for its turn while others keep starting. */
+const LATER_WAIT_MAX_MS = 10_000;
 
 export class CrashLoopError extends Error {
   constructor(workload: string, process: ProcessStatus, logTail: string) {
@@ -39,13 +43,35 @@ export interface SupervisorOptions {
   log: Logger;
 }
 
+/**
+ * Runs workloads and keeps them running. Processes marked startLater wait in one queue across workloads: the
+ * first of them starts once no other process is starting (and one at a time), or after LATER_WAIT_MAX_MS; so
+ * when many pods start at once, each one's first programs get the CPU first. Pre-started processes are
+ * replaced at the same time, not while others start.
+ */
 export class Supervisor extends EventEmitter {
   private readonly workloads = new Map<string, Workload>();
+  /** Processes by the port they listen on (their health check's): what the gateway asks about. */
+  private readonly byPort = new Map<number, SupervisedProcess>();
+  private readonly later: SupervisedProcess[] = [];
+  /** Processes starting now: those not marked startLater, and those that are. */
+  private readonly startingFirst = new Set<SupervisedProcess>();
+  private readonly startingLater = new Set<SupervisedProcess>();
+  private laterTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SupervisorOptions) {
     super();
     mkdirSync(options.runDir, { recursive: true, mode: 0o700 });
     mkdirSync(options.logRoot, { recursive: true, mode: 0o700 });
+    options.pool?.refillWhen(() => this.startingFirst.size === 0);
+  }
+
+  /**
+   * For the gateway: undefined when the program at this port serves (or is not known here); else resolves
+   * once it does (it is queued, starting or restarting), and rejects if it is stopped first.
+   */
+  whenServing(port: number): Promise<void> | undefined {
+    return this.byPort.get(port)?.whenServing();
   }
 
   /**
@@ -98,9 +124,17 @@ export class Supervisor extends EventEmitter {
     );
     this.workloads.set(spec.name, { spec, processes });
     for (const p of processes) {
-      p.on('change', () => this.emit('change', spec.name));
-      p.start();
+      this.byPort.set(p.spec.health.port, p);
+      p.on('change', () => {
+        this.track(p);
+        this.emit('change', spec.name);
+      });
+      if (p.spec.startLater) {
+        p.queue();
+        this.later.push(p);
+      } else p.start();
     }
+    this.startQueued();
     return this.status(spec.name)!;
   }
 
@@ -110,23 +144,55 @@ export class Supervisor extends EventEmitter {
     if (!workload) return;
     this.workloads.delete(name);
     await Promise.all(workload.processes.map((p) => p.stop()));
+    for (const p of workload.processes) if (this.byPort.get(p.spec.health.port) === p) this.byPort.delete(p.spec.health.port);
     this.emit('change', name);
+  }
+
+  private track(p: SupervisedProcess): void {
+    const starting = p.spec.startLater ? this.startingLater : this.startingFirst;
+    if (p.current === 'starting') starting.add(p);
+    else if (starting.delete(p)) this.startQueued();
+  }
+
+  /** Starts the processes marked startLater whose turn came. */
+  private startQueued(): void {
+    clearTimeout(this.laterTimer);
+    for (;;) {
+      while (this.later.length > 0 && this.later[0]!.current !== 'queued') this.later.shift();
+      const next = this.later[0];
+      if (!next) return;
+      const waited = Date.now() - next.queuedAt;
+      if ((this.startingFirst.size > 0 || this.startingLater.size >= LATER_AT_ONCE) && waited < LATER_WAIT_MAX_MS) {
+        this.laterTimer = setTimeout(() => this.startQueued(), LATER_WAIT_MAX_MS - waited);
+        this.laterTimer.unref();
+        return;
+      }
+      this.later.shift();
+      next.start();
+    }
   }
 
   status(name: string): WorkloadStatus | undefined {
     const workload = this.workloads.get(name);
     if (!workload) return undefined;
     const processes = workload.processes.map((p) => p.status());
-    return { name, labels: workload.spec.labels, ready: processes.every((p) => p.state === 'ready'), processes };
+    const first = processes.filter((_, i) => !workload.processes[i]!.spec.startLater);
+    return {
+      name,
+      labels: workload.spec.labels,
+      ready: processes.every((p) => p.state === 'ready'),
+      serving: first.every((p) => p.state === 'ready'),
+      processes,
+    };
   }
 
-  /** Resolves when every process of the workload passed its health check. */
-  async waitReady(name: string, timeoutMs: number): Promise<WorkloadStatus> {
+  /** Resolves when every process of the workload passed its health check (with `serving`, those not marked startLater). */
+  async waitReady(name: string, timeoutMs: number, serving = false): Promise<WorkloadStatus> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = this.status(name);
       if (!status) throw new Error(`workload ${name} does not exist`);
-      if (status.ready) return status;
+      if (serving ? status.serving : status.ready) return status;
       const crashing = status.processes.find((p) => p.state !== 'ready' && p.restarts >= CRASH_LOOP_RESTARTS);
       if (crashing) throw new CrashLoopError(name, crashing, this.logTail(name, crashing.name));
       const left = deadline - Date.now();

@@ -63,11 +63,20 @@ export interface WarmPoolOptions {
 
 const MAX_FAILURES = 5;
 
+/** How often a refill that had to wait looks again. */
+const REFILL_RETRY_MS = 100;
+
 export class WarmPool {
   private readonly programs = new Map<string, Program>();
   private closed = false;
+  private mayRefill: () => boolean = () => true;
 
   constructor(private readonly options: WarmPoolOptions) {}
+
+  /** Replacements start only when this says so (the supervisor's: no pod program is starting). */
+  refillWhen(mayRefill: () => boolean): void {
+    this.mayRefill = mayRefill;
+  }
 
   /** Starts keeping processes for these programs (a spec not marked warmStart, or a pool of size 0, is ignored). */
   keepWarm(specs: readonly ProcessSpec[]): void {
@@ -140,7 +149,8 @@ export class WarmPool {
     if (this.closed || program.refill) return;
     program.refill = setTimeout(() => {
       program.refill = undefined;
-      this.fill(program);
+      if (this.mayRefill()) this.fill(program);
+      else this.scheduleRefill(program, REFILL_RETRY_MS);
     }, delayMs);
     program.refill.unref();
   }

@@ -42,6 +42,13 @@ const programSchema = z.object({
    * @defaultValue false
    */
   warmStart: z.boolean().default(false),
+  /**
+   * Started after the programs that starting pods need first (those not marked so) are up: a pod serves once
+   * its other programs are, and the gateway holds this one's requests until it is. Locally a burst of pods
+   * starting (creations, wakes) then serves sooner, as their first programs get the CPU first; on Kubernetes
+   * every program starts at once. @defaultValue false
+   */
+  startLater: z.boolean().default(false),
 });
 
 const manifestSchema = z.object({ programs: z.array(programSchema).min(1) });
@@ -81,6 +88,7 @@ export function defaultPodManifest(): PodManifest {
         routes: ['/admin/api'],
         memoryMb: 256,
         warmStart: true,
+        startLater: true,
         reads: BUILT_IN_READS['admin-backend'],
       },
       {
@@ -91,6 +99,7 @@ export function defaultPodManifest(): PodManifest {
         routes: [],
         memoryMb: 256,
         warmStart: true,
+        startLater: true,
         reads: BUILT_IN_READS.scheduler,
       },
       {

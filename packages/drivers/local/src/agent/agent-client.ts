@@ -25,6 +25,11 @@ export class AgentClient {
     return this.call('POST', `/v1/workloads/${name}/wait-ready?timeoutMs=${timeoutMs}`);
   }
 
+  /** Resolves once the workload serves: its processes not marked startLater passed their health check. */
+  waitWorkloadServing(name: string, timeoutMs: number): Promise<WorkloadStatus> {
+    return this.call('POST', `/v1/workloads/${name}/wait-ready?timeoutMs=${timeoutMs}&serving=1`);
+  }
+
   /** The workload's status as the supervisor sees it now, or undefined when the agent runs no such workload. */
   workloadStatus(name: string): Promise<WorkloadStatus | undefined> {
     return this.orAbsent(this.call('GET', `/v1/workloads/${name}`));

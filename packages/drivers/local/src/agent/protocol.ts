@@ -30,6 +30,11 @@ export const processSpecSchema = z.object({
    * environment, folder and user (a `node` program whose main goes through runMain). @defaultValue false
    */
   warmStart: z.boolean().default(false),
+  /**
+   * Started after the processes starting pods wait for (those not marked so) are up, or after 10 s at the
+   * latest: a workload serves once its other processes are ready. @defaultValue false
+   */
+  startLater: z.boolean().default(false),
 });
 
 export const workloadSpecSchema = z.object({
@@ -44,7 +49,8 @@ export type ProcessSpec = z.output<typeof processSpecSchema>;
 export type WorkloadSpec = z.output<typeof workloadSpecSchema>;
 export type WorkloadSpecInput = z.input<typeof workloadSpecSchema>;
 
-export type ProcessState = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
+/** queued: a process marked startLater waiting for its turn to start. */
+export type ProcessState = 'queued' | 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
 
 export interface ProcessStatus {
   name: string;
@@ -60,7 +66,10 @@ export interface ProcessStatus {
 export interface WorkloadStatus {
   name: string;
   labels: Record<string, string>;
+  /** Every process passed its health check. */
   ready: boolean;
+  /** Every process not marked startLater passed its health check: the workload serves. */
+  serving: boolean;
   processes: ProcessStatus[];
 }
 
