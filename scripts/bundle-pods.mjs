@@ -55,6 +55,7 @@ async function cachedBundle(program) {
     // A cached script cannot import() on Node 20: lazily loaded modules are required (an ES module package
     // too, which Node 20.19 and later can require). import.meta is given its meaning for a CommonJS file.
     supported: { 'dynamic-import': false },
+    minifyWhitespace: true,
     define: { 'import.meta.url': '__importMetaUrl', 'import.meta.resolve': '__importMetaResolve' },
     banner: {
       js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href; const __importMetaResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href;",
