@@ -1,7 +1,7 @@
 /** The order steps run in: at once when independent, after what they wait for, nothing new after a failure. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dependents, prerequisites, runInOrder } from './step-order.js';
+import { dependents, inputs, prerequisites, runInOrder } from './step-order.js';
 import { PROVISIONING_STEPS } from './steps.js';
 
 interface Step {
@@ -102,9 +102,13 @@ test('a step that throws is rethrown once the others have finished; mayStart say
   assert.deepEqual(g.started, ['db']);
 });
 
-test('the provisioning steps: the pod waits for the schema too, and a freeze undoes in the reverse order', () => {
-  const pod = PROVISIONING_STEPS.find((s) => s.name === 'pod')!;
-  assert.ok(prerequisites(pod).includes('schema'));
+test('the provisioning steps: the pod waits for the schema, storage and queue for the database; a wake by outputs only, a freeze in reverse', () => {
+  const of = (name: string) => PROVISIONING_STEPS.find((s) => s.name === name)!;
+  assert.ok(prerequisites(of('pod')).includes('schema'));
+  assert.deepEqual(prerequisites(of('storage')), ['database']);
+  assert.deepEqual(prerequisites(of('queue')), ['database']);
+  assert.deepEqual(prerequisites(of('mail')), []);
+  assert.deepEqual(inputs(of('queue')), []);
   const lifecycle = PROVISIONING_STEPS.filter((s) => s.freeze);
   const reverse = dependents(lifecycle);
   assert.deepEqual(Object.fromEntries(lifecycle.map((s) => [s.name, reverse(s)])), { database: ['pod'], queue: ['pod'], pod: ['route'], route: [] });

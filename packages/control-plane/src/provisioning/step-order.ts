@@ -4,14 +4,19 @@
  */
 import type { ProvisioningStep } from './steps.js';
 
-/** The steps a step waits for: those whose output it takes and those it must come after. */
+/** The steps a step waits for when it is applied: those whose output it takes and those it must come after. */
 export function prerequisites(step: ProvisioningStep): readonly string[] {
   return [...step.reads.steps, ...(step.after ?? [])];
 }
 
-/** The reverse order, for undoing: a step waits for every step (of `steps`) that waits for it. */
+/** The steps a step waits for when it is woken: those whose output it takes. */
+export function inputs(step: ProvisioningStep): readonly string[] {
+  return step.reads.steps;
+}
+
+/** The reverse order, for undoing (a freeze): a step waits for every step (of `steps`) that takes its output. */
 export function dependents(steps: readonly ProvisioningStep[]): (step: ProvisioningStep) => readonly string[] {
-  return (step) => steps.filter((other) => prerequisites(other).includes(step.name)).map((other) => other.name);
+  return (step) => steps.filter((other) => inputs(other).includes(step.name)).map((other) => other.name);
 }
 
 export interface OrderedRun<S> {

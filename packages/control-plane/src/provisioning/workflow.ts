@@ -12,7 +12,7 @@ import type { StepOutput, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ConditionReport, StatusUpdate, TenantStatusWriter } from '../catalog/tenant-status.js';
 import type { Observed, PlatformDrivers, ProgressReporter, TenantRef } from '../drivers.js';
 import { StepLogWriter } from './step-log.js';
-import { dependents, prerequisites, runInOrder } from './step-order.js';
+import { dependents, inputs, prerequisites, runInOrder } from './step-order.js';
 import { PROVISIONING_STEPS, SpecNotMetError, type ProvisioningStep, type StepContext } from './steps.js';
 
 export interface WorkflowOptions {
@@ -155,7 +155,7 @@ export class ProvisioningWorkflow {
     const outputs = new Map([...recorded].filter(([, o]) => o.state === 'done').map(([name, o]) => [name, o.output]));
     let failure: { step: ProvisioningStep; err: unknown; message: string } | undefined;
     const withOperation = this.steps.filter((step) => step[operation]);
-    const run = await runInOrder(withOperation, operation === 'wake' ? prerequisites : dependents(withOperation), async (step) => {
+    const run = await runInOrder(withOperation, operation === 'wake' ? inputs : dependents(withOperation), async (step) => {
       const stepLog = new StepLogWriter(this.catalog.logs, slug, step.name, this.log);
       const started = Date.now();
       stepLog.write(operation === 'freeze' ? 'freezing' : 'waking');

@@ -55,7 +55,8 @@ export class TerraformStack {
   private readonly root: string;
   private readonly timeoutMs: number;
   private initQueue: Promise<unknown> = Promise.resolve();
-  private readonly initialized = new Set<string>();
+  /** Each tenant's init, once per process (steps of one tenant may ask at once); dropped after a failure. */
+  private readonly initialized = new Map<string, Promise<void>>();
   /** Each tenant's outputs since its last apply here, so later steps need no `terraform output`. */
   private readonly known = new Map<string, TenantStackOutputs>();
 
@@ -123,18 +124,25 @@ export class TerraformStack {
   }
 
   /** `terraform init` with the tenant's state key, once per tenant and process (again after a failure). */
-  private async init(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
-    if (this.initialized.has(tenant.slug)) return;
-    const { backendConfig } = this.options;
-    const backend =
-      typeof backendConfig === 'string' ? [`-backend-config=${backendConfig}`] : Object.entries(backendConfig).map(([k, v]) => `-backend-config=${k}=${v}`);
-    const run = this.initQueue.then(async () => {
-      progress(`terraform init (state tenants/${tenant.slug}.tfstate)`);
-      await this.run(tenant, ['init', '-input=false', '-no-color', '-reconfigure', ...backend, `-backend-config=key=tenants/${tenant.slug}.tfstate`], progress);
-    });
-    this.initQueue = run.catch(() => undefined);
-    await run;
-    this.initialized.add(tenant.slug);
+  private init(tenant: TenantRef, progress: ProgressReporter): Promise<void> {
+    let init = this.initialized.get(tenant.slug);
+    if (!init) {
+      const { backendConfig } = this.options;
+      const backend =
+        typeof backendConfig === 'string' ? [`-backend-config=${backendConfig}`] : Object.entries(backendConfig).map(([k, v]) => `-backend-config=${k}=${v}`);
+      init = this.initQueue.then(async () => {
+        progress(`terraform init (state tenants/${tenant.slug}.tfstate)`);
+        await this.run(
+          tenant,
+          ['init', '-input=false', '-no-color', '-reconfigure', ...backend, `-backend-config=key=tenants/${tenant.slug}.tfstate`],
+          progress,
+        );
+      });
+      this.initQueue = init.catch(() => undefined);
+      this.initialized.set(tenant.slug, init);
+      init.catch(() => this.initialized.delete(tenant.slug));
+    }
+    return init;
   }
 
   private run(tenant: TenantRef, args: string[], progress: ProgressReporter, quietStdout = false): Promise<string> {
