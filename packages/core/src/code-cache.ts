@@ -6,8 +6,10 @@
  * start gate, no tenant in it) and written beside the bundle, where tenants' OS users can read it but not
  * write it: no tenant can change the code another one runs. V8 checks the cache against the source, its own
  * version and the process's V8 flags, and compiles as usual when it does not match (another Node, other
- * flags), so a stale cache costs time, never correctness.
+ * flags), so a stale cache costs time, never correctness. V8 checks only the source's length, so the cache also
+ * starts with the SHA-256 of the source it was made from, and one made from other code is not used.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -18,25 +20,36 @@ export function codeCacheFile(bundle: string): string {
   return `${bundle}.v8-cache`;
 }
 
-function readCache(bundle: string): Buffer | undefined {
+const HASH_BYTES = 32;
+
+/** The cache made from this very source, or undefined. */
+function readCache(bundle: string, sourceHash: Buffer): Buffer | undefined {
+  let file: Buffer;
   try {
-    return readFileSync(codeCacheFile(bundle));
+    file = readFileSync(codeCacheFile(bundle));
   } catch {
     return undefined;
   }
+  return file.subarray(0, HASH_BYTES).equals(sourceHash) ? file.subarray(HASH_BYTES) : undefined;
 }
 
 /** Compiles (from the cache when it matches) and runs a CommonJS bundle as Node would run it as a main module. */
-export function runCachedBundle(file: string): Script {
+function run(file: string): { script: Script; sourceHash: Buffer } {
   const bundle = resolve(file);
-  const source = readFileSync(bundle, 'utf8');
-  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+  const bytes = readFileSync(bundle);
+  const sourceHash = createHash('sha256').update(bytes).digest();
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bytes.toString('utf8')}\n})`, {
     filename: bundle,
-    cachedData: readCache(bundle),
+    cachedData: readCache(bundle, sourceHash),
   });
   const module = { exports: {} };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dirname(bundle));
-  return script;
+  return { script, sourceHash };
+}
+
+/** Runs a CommonJS bundle as Node would run it as a main module, compiled from its cache when it has one made from it. */
+export function runCachedBundle(file: string): Script {
+  return run(file).script;
 }
 
 /**
@@ -44,9 +57,10 @@ export function runCachedBundle(file: string): Script {
  * the program will run with, behind a closed start gate so no main function runs.
  */
 export function primeCodeCache(bundle: string): number {
-  const data = runCachedBundle(bundle).createCachedData();
+  const { script, sourceHash } = run(bundle);
+  const data = script.createCachedData();
   const partial = `${codeCacheFile(bundle)}.${process.pid}`;
-  writeFileSync(partial, data);
+  writeFileSync(partial, Buffer.concat([sourceHash, data]));
   renameSync(partial, codeCacheFile(bundle));
   return data.length;
 }
