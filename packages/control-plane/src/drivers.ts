@@ -180,4 +180,9 @@ export interface PlatformDrivers {
   mail: MailDriver;
   analytics: AnalyticsBusDriver;
   schema: TenantSchema;
+  /**
+   * Steps a step must wait for with these drivers, beyond the order of the steps themselves: e.g. several steps
+   * reading one Terraform state that one of them applies.
+   */
+  order?: Readonly<Partial<Record<string, readonly string[]>>>;
 }

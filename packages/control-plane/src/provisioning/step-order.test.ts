@@ -102,13 +102,12 @@ test('a step that throws is rethrown once the others have finished; mayStart say
   assert.deepEqual(g.started, ['db']);
 });
 
-test('the provisioning steps: the pod waits for the schema, storage and queue for the database; a wake by outputs only, a freeze in reverse', () => {
+test('the provisioning steps: the pod waits for the schema too, the schema for the database; a wake by outputs only, a freeze in reverse', () => {
   const of = (name: string) => PROVISIONING_STEPS.find((s) => s.name === name)!;
   assert.ok(prerequisites(of('pod')).includes('schema'));
-  assert.deepEqual(prerequisites(of('storage')), ['database']);
-  assert.deepEqual(prerequisites(of('queue')), ['database']);
-  assert.deepEqual(prerequisites(of('mail')), []);
-  assert.deepEqual(inputs(of('queue')), []);
+  assert.deepEqual(prerequisites(of('schema')), ['database']);
+  for (const name of ['storage', 'queue', 'mail', 'analytics']) assert.deepEqual(prerequisites(of(name)), [], name);
+  assert.deepEqual(inputs(of('pod')), ['database', 'queue', 'storage', 'mail', 'analytics']);
   const lifecycle = PROVISIONING_STEPS.filter((s) => s.freeze);
   const reverse = dependents(lifecycle);
   assert.deepEqual(Object.fromEntries(lifecycle.map((s) => [s.name, reverse(s)])), { database: ['pod'], queue: ['pod'], pod: ['route'], route: [] });

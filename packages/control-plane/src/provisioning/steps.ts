@@ -97,8 +97,6 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     name: 'storage',
     condition: 'StorageReady',
     reads: { steps: [], spec: [] },
-    // On AWS one Terraform state holds the database, the storage role and the Redis user, applied by the database step.
-    after: ['database'],
     apply: (ctx) => ctx.drivers.storage.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.storage.remove(ctx.tenant),
     observe: (ctx, output) => ctx.drivers.storage.observe(ctx.tenant, output as StorageGrant),
@@ -107,7 +105,6 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
     name: 'queue',
     condition: 'QueueReady',
     reads: { steps: [], spec: [] },
-    after: ['database'],
     apply: (ctx) => ctx.drivers.queue.create(ctx.tenant),
     remove: (ctx) => ctx.drivers.queue.remove(ctx.tenant),
     observe: (ctx, output) => ctx.drivers.queue.observe(ctx.tenant, output as JobQueueGrant),

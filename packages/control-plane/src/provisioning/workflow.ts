@@ -209,7 +209,7 @@ export class ProvisioningWorkflow {
     let failure: { step: ProvisioningStep; error: string } | undefined;
     const run = await runInOrder(
       this.steps.filter((step) => !outputs.has(step.name)),
-      prerequisites,
+      (step) => [...prerequisites(step), ...(this.drivers.order?.[step.name] ?? [])],
       async (step) => {
         const result = await this.attempt(step, tenant, record.spec, outputs, log);
         if (result.ok) outputs.set(step.name, result.output);

@@ -56,6 +56,8 @@ export function createKubernetesDrivers(options: KubernetesDriverOptions): Platf
       roleArn: async (tenant) => (await stack.outputs(tenant, () => undefined)).roleArn,
     }),
     routing: new IngressRouting({ domain: options.domain, kubectl: options.helm.kubectl, env: options.helm.env }),
+    // One Terraform state holds the database, the storage role and the Redis user: the database step applies it.
+    order: { storage: ['database'], queue: ['database'] },
     close: async () => {
       rds.close();
       await queue.close();
