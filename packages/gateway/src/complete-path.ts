@@ -24,10 +24,11 @@ export interface CompletePathOptions {
   waker?: Waker;
   /** Where each tenant's last real request is recorded. */
   activity?: TenantActivity | undefined;
-  /** Whether the programs on this machine serve yet; a request for one that does not is held until it does. */
+  /**
+   * Whether the programs on this machine serve yet; a request for one that does not is held until it does, as
+   * long as a wake may take (the waker's bound, else 15 s), then answered 503 with Retry-After.
+   */
   programs?: ProgramReadiness | undefined;
-  /** Longest a request is held for a program still starting; then 503 with Retry-After. @defaultValue 15000 */
-  holdTimeoutMs?: number;
 }
 
 /** The header on every response that had to wake its tenant first: how long the wake took (ms). */
@@ -62,8 +63,8 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
   };
 
   /**
-   * Holds a request until `ready` resolves (a frozen tenant woken, a program started), then `then` serves it;
-   * a browser waiting too long gets a page that reloads itself.
+   * Holds a request until `ready` resolves (a frozen tenant woken, a program started), then serves it; a
+   * browser waiting too long gets a page that reloads itself.
    */
   const hold = (req: IncomingMessage, res: ServerResponse, route: Route, ready: Promise<number | undefined>, failed: (err: unknown) => TenantryError): void => {
     let answered = false;
@@ -100,7 +101,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
   };
 
   /** A request for a program still starting, held until it serves or the hold's deadline. */
-  const holdTimeoutMs = options.holdTimeoutMs ?? options.waker?.timeoutMs ?? 15_000;
+  const holdTimeoutMs = options.waker?.timeoutMs ?? 15_000;
   const startThenServe = (req: IncomingMessage, res: ServerResponse, route: Route, serving: Promise<void>, wokenInMs: number | undefined): void => {
     let deadline: NodeJS.Timeout | undefined;
     const started = Promise.race([

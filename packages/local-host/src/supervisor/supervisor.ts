@@ -168,7 +168,12 @@ export class Supervisor extends EventEmitter {
         return;
       }
       this.later.shift();
-      next.start();
+      try {
+        next.start();
+      } catch (err) {
+        // Called from timers and other processes' changes: a program that cannot be spawned must not stop the rest.
+        this.options.log.error({ workload: next.workload, process: next.spec.name, err }, 'could not start a program');
+      }
     }
   }
 
