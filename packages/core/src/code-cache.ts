@@ -4,10 +4,10 @@
  *
  * The cache is made once when the platform is built (`primeCodeCache`, the program loaded behind its closed
  * start gate, no tenant in it) and written beside the bundle, where tenants' OS users can read it but not
- * write it: no tenant can change the code another one runs. V8 checks the cache against the source, its own
- * version and the process's V8 flags, and compiles as usual when it does not match (another Node, other
- * flags), so a stale cache costs time, never correctness. V8 checks only the source's length, so the cache also
- * starts with the SHA-256 of the source it was made from, and one made from other code is not used.
+ * write it: no tenant can change the code another one runs. V8 refuses a cache made by another V8 or with
+ * other flags, and the program is compiled as usual. V8 checks the source by its length only, so the file
+ * also starts with the SHA-256 of the source it was made from, and one made from other code is not used: a
+ * stale cache costs time, never correctness.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -99,12 +99,12 @@ export class ProvisioningWorker {
     this.resyncTimer.unref();
   }
 
-  /** Enqueues every tenant the reconciler has work for or must look at (`resyncJobs`); returns how many. */
   /** Enqueues one tenant's action on this worker's queue. */
   enqueue(slug: string, action: ProvisioningAction): Promise<void> {
     return this.queue.enqueue(slug, action);
   }
 
+  /** Enqueues every tenant the reconciler has work for or must look at (`resyncJobs`); returns how many. */
   async resync(spreadMs = 0): Promise<number> {
     const jobs = resyncJobs(await this.catalog.list(['pending', 'provisioning', 'deprovisioning', 'ready', 'frozen']), spreadMs);
     for (const job of jobs) await this.queue.enqueue(job.slug, job.action, job.delayMs);

@@ -8,6 +8,7 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ProgressReporter, TenantRef } from '@tenantry/control-plane';
+import { oneAtATime } from '@tenantry/core';
 import { runCommand } from './command.js';
 
 export interface TerraformOptions {
@@ -54,7 +55,8 @@ export class TerraformStack {
   private readonly binary: string;
   private readonly root: string;
   private readonly timeoutMs: number;
-  private initQueue: Promise<unknown> = Promise.resolve();
+  /** Inits one at a time: Terraform's provider cache is not safe for concurrent use. */
+  private readonly initOneAtATime = oneAtATime();
   /** Each tenant's init, once per process (steps of one tenant may ask at once); dropped after a failure. */
   private readonly initialized = new Map<string, Promise<void>>();
   /** Each tenant's outputs since its last apply here, so later steps need no `terraform output`. */
@@ -130,7 +132,7 @@ export class TerraformStack {
       const { backendConfig } = this.options;
       const backend =
         typeof backendConfig === 'string' ? [`-backend-config=${backendConfig}`] : Object.entries(backendConfig).map(([k, v]) => `-backend-config=${k}=${v}`);
-      init = this.initQueue.then(async () => {
+      init = this.initOneAtATime(async () => {
         progress(`terraform init (state tenants/${tenant.slug}.tfstate)`);
         await this.run(
           tenant,
@@ -138,7 +140,6 @@ export class TerraformStack {
           progress,
         );
       });
-      this.initQueue = init.catch(() => undefined);
       this.initialized.set(tenant.slug, init);
       init.catch(() => this.initialized.delete(tenant.slug));
     }

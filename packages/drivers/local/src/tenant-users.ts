@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
+import { oneAtATime } from '@tenantry/core';
 import { findOsUser, runsAsRoot, type ServiceUser } from './os-users.js';
 
 const run = promisify(execFile);
@@ -29,7 +30,7 @@ export function tenantUserName(slug: string): string {
 
 export class TenantUsers {
   /** useradd and userdel one at a time: each locks the user database, and a busy lock fails the other. */
-  private changes: Promise<unknown> = Promise.resolve();
+  private readonly oneAtATime = oneAtATime();
 
   constructor(
     private readonly range: UidRange = DEFAULT_TENANT_UIDS,
@@ -101,12 +102,6 @@ export class TenantUsers {
           cause: err,
         });
     }
-  }
-
-  private oneAtATime<T>(change: () => Promise<T>): Promise<T> {
-    const result = this.changes.then(change);
-    this.changes = result.catch(() => undefined);
-    return result;
   }
 
   /** The tenant's user if it exists; one found outside the tenant range is refused (it is not ours). */

@@ -47,7 +47,7 @@ export interface SupervisorOptions {
  * Runs workloads and keeps them running. Processes marked startLater wait in one queue across workloads: the
  * first of them starts once no other process is starting (and one at a time), or after LATER_WAIT_MAX_MS; so
  * when many pods start at once, each one's first programs get the CPU first. Pre-started processes are
- * replaced at the same time, not while others start.
+ * replaced only while no process not marked startLater is starting.
  */
 export class Supervisor extends EventEmitter {
   private readonly workloads = new Map<string, Workload>();
