@@ -5,6 +5,7 @@ export * from './config.js';
 export * from './logger.js';
 export * from './wait.js';
 export * from './one-at-a-time.js';
+export * from './slots.js';
 export * from './secrets.js';
 export * from './platform-key.js';
 export * from './http.js';

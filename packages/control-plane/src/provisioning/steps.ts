@@ -25,6 +25,8 @@ export interface StepContext {
   progress: ProgressReporter;
   /** Records the tenant's schema version in the catalog. */
   recordSchemaVersion(version: number): Promise<void>;
+  /** Says the tenant serves (its route is published): a new tenant's turn to start goes to the next one. */
+  served(): void;
 }
 
 export interface ProvisioningStep {
@@ -152,7 +154,10 @@ export const PROVISIONING_STEPS: readonly ProvisioningStep[] = [
         }),
         ctx.progress,
         // The tenant serves as soon as the programs it needs first are up; the route step confirms the route.
-        (deployment) => ctx.drivers.routing.publish(ctx.tenant, deployment),
+        async (deployment) => {
+          await ctx.drivers.routing.publish(ctx.tenant, deployment);
+          ctx.served();
+        },
       );
     },
     remove: (ctx) => ctx.drivers.compute.remove(ctx.tenant, ctx.progress),

@@ -1,7 +1,7 @@
 /** The workflow's step logs on a real Postgres catalog: progress in order, retries and removals visible. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Logger } from '@tenantry/core';
+import { waitFor, type Logger } from '@tenantry/core';
 import { StepLogs, type NewStepLogLine } from '../catalog/step-logs.js';
 import { TenantCatalog } from '../catalog/tenant-catalog.js';
 import type { PlatformDrivers } from '../drivers.js';
@@ -239,4 +239,47 @@ test('an append that fails is a warning, and the step goes on', async () => {
   } finally {
     await flakyCatalog.close();
   }
+});
+
+test('new tenants take turns: the next starts once one serves, not when its later programs are up; one deleted while it waited is removed, never made', async () => {
+  const events: string[] = [];
+  const served = new Map<string, () => void>();
+  const later = new Map<string, () => void>();
+  const pod: ProvisioningStep = testStep({
+    name: 'pod',
+    apply: async (ctx) => {
+      const slug = ctx.tenant.slug;
+      events.push(`start ${slug}`);
+      // Serves when the test says so, then waits for its programs started later.
+      await new Promise<void>((resolve) => served.set(slug, resolve));
+      events.push(`served ${slug}`);
+      ctx.served();
+      await new Promise<void>((resolve) => later.set(slug, resolve));
+      events.push(`up ${slug}`);
+      return {};
+    },
+    remove: async () => undefined,
+  });
+  const turns = new ProvisioningWorkflow(db.catalog, drivers, recordingLogger().log, { stepAttempts: 1, retryDelayMs: 1, startsAtOnce: 1 }, [pod]);
+  const slugs = ['wf-turn-a', 'wf-turn-b', 'wf-turn-c'];
+  for (const slug of slugs) await create(slug, [pod]);
+  // c is deleted before its turn comes (after a's and b's).
+  await db.catalog.markDeprovisioning('wf-turn-c');
+  const runs = slugs.map((slug) => turns.reconcile(slug));
+  const when = (what: string, of: Map<string, () => void>, slug: string) => waitFor(() => of.get(slug), { what: `${slug} ${what}`, timeoutMs: 5000 });
+  (await when('to start', served, 'wf-turn-a'))();
+  (await when('to start', served, 'wf-turn-b'))();
+  (await when('to serve', later, 'wf-turn-a'))();
+  (await when('to serve', later, 'wf-turn-b'))();
+  await Promise.all(runs);
+  assert.deepEqual(
+    events.filter((e) => e.startsWith('start')),
+    ['start wf-turn-a', 'start wf-turn-b'],
+    'c was never made',
+  );
+  assert.ok(events.indexOf('served wf-turn-a') < events.indexOf('start wf-turn-b'), 'b waited for a to serve');
+  assert.ok(events.indexOf('up wf-turn-a') > events.indexOf('start wf-turn-b'), 'and not for its programs started later');
+  assert.equal(await db.catalog.phase('wf-turn-a'), 'ready');
+  assert.equal(await db.catalog.phase('wf-turn-b'), 'ready');
+  assert.equal(await db.catalog.get('wf-turn-c'), undefined);
 });

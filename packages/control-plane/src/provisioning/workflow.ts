@@ -6,7 +6,7 @@
  * queue runs it on every change and on a periodic resync, never twice at once for one tenant.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { delay, errorMessage, type Logger, type TenantSpec, type TenantStatus } from '@tenantry/core';
+import { Slots, delay, errorMessage, type Logger, type ReleaseSlot, type TenantSpec, type TenantStatus } from '@tenantry/core';
 import type { StepLogSink } from '../catalog/step-logs.js';
 import type { StepOutput, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ConditionReport, StatusUpdate, TenantStatusWriter } from '../catalog/tenant-status.js';
@@ -20,6 +20,12 @@ export interface WorkflowOptions {
   stepAttempts?: number;
   /** Delay before the second attempt; doubles each time. @defaultValue 250 */
   retryDelayMs?: number;
+  /**
+   * New tenants whose steps run at once: the others wait their turn, first come first served. A tenant gives
+   * its turn back once its pod serves (StepContext.served), not when the programs its pod starts later are
+   * up, so that a burst of creations is served in order rather than all of them slowly. @defaultValue no limit
+   */
+  startsAtOnce?: number;
 }
 
 /** Thrown when deprovisioning could not remove everything; the queue retries the job later. */
@@ -53,6 +59,9 @@ export interface ReconcilerCatalog {
 export class ProvisioningWorkflow {
   private readonly stepAttempts: number;
   private readonly retryDelayMs: number;
+  private readonly starts: Slots | undefined;
+  /** The turn each tenant being provisioned holds, by slug. */
+  private readonly turns = new Map<string, ReleaseSlot>();
 
   constructor(
     private readonly catalog: ReconcilerCatalog,
@@ -63,6 +72,7 @@ export class ProvisioningWorkflow {
   ) {
     this.stepAttempts = options.stepAttempts ?? 3;
     this.retryDelayMs = options.retryDelayMs ?? 250;
+    this.starts = options.startsAtOnce === undefined ? undefined : new Slots(options.startsAtOnce);
   }
 
   /**
@@ -86,12 +96,18 @@ export class ProvisioningWorkflow {
     switch (record.status) {
       case 'pending':
       case 'provisioning':
-        return this.provisionLocked(record);
+        return this.provisionInTurn(record);
       case 'ready':
         return record.spec.state === 'frozen' ? this.freezeLocked(record) : this.converge(record);
       case 'frozen': {
         if (record.spec.state !== 'active') return;
-        await this.wakeLocked(record);
+        // A wake takes a turn as a new tenant does: it ends once the pod serves.
+        const release = await this.starts?.take();
+        try {
+          await this.wakeLocked(record);
+        } finally {
+          release?.();
+        }
         const woken = await this.catalog.get(record.slug);
         if (woken?.status === 'ready') await this.converge(woken);
         return;
@@ -194,8 +210,28 @@ export class ProvisioningWorkflow {
   async provision(slug: string): Promise<void> {
     await this.catalog.withTenantLock(slug, async () => {
       const record = await this.catalog.get(slug);
-      if (record && (record.status === 'pending' || record.status === 'provisioning')) await this.provisionLocked(record);
+      if (record && (record.status === 'pending' || record.status === 'provisioning')) await this.provisionInTurn(record);
     });
+  }
+
+  /**
+   * Provisions once the tenant's turn came (read again then: it may have been deleted while it waited); the
+   * turn is given back when its pod serves, or at the end.
+   */
+  private async provisionInTurn(record: TenantRecord): Promise<void> {
+    const release = await this.starts?.take();
+    if (release) this.turns.set(record.slug, release);
+    try {
+      const current = release ? await this.catalog.get(record.slug) : record;
+      if (current?.status === 'pending' || current?.status === 'provisioning') await this.provisionLocked(current);
+      else if (current) {
+        release?.();
+        await this.act(current);
+      }
+    } finally {
+      release?.();
+      if (this.turns.get(record.slug) === release) this.turns.delete(record.slug);
+    }
   }
 
   private async provisionLocked(record: TenantRecord): Promise<void> {
@@ -500,6 +536,7 @@ export class ProvisioningWorkflow {
       outputs,
       progress,
       recordSchemaVersion: (version) => this.catalog.status.setSchemaVersion(tenant.slug, version),
+      served: () => this.turns.get(tenant.slug)?.(),
     };
   }
 }

@@ -201,7 +201,7 @@ const stepLog = async (slug: string, step: string) => (await catalog.logs.read(s
 async function stepContext(slug: string): Promise<StepContext> {
   const { name, tier } = (await catalog.get(slug))!;
   const outputs = new Map([...(await catalog.stepOutputs(slug))].map(([step, o]) => [step, o.output]));
-  return { tenant: { slug, name, tier }, drivers, outputs, progress: () => undefined, recordSchemaVersion: async () => undefined };
+  return { tenant: { slug, name, tier }, drivers, outputs, progress: () => undefined, recordSchemaVersion: async () => undefined, served: () => undefined };
 }
 
 /** Every step of `slug` observed from its recorded output, by step name. */

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '@tenantry/core';
+import { inBackground, toForeground } from './background-priority.js';
 import { probe } from './health.js';
 import { OutputBudget } from './output-budget.js';
 import { DEFAULT_LOG_ROTATION, RotatingLog, type LogRotation } from './rotating-log.js';
@@ -112,10 +113,14 @@ export class SupervisedProcess extends EventEmitter {
     const logFile = new RotatingLog(join(this.paths.logDir, `${this.spec.name}.log`), this.paths.logRotation);
     let child: ChildProcess;
     const blank = this.paths.pool?.take(this.spec);
+    // A program started later stays in the background until it serves; a first one leaves it at once.
+    const [command, args] = this.spec.startLater
+      ? inBackground(executable(this.spec.command), this.spec.args)
+      : [executable(this.spec.command), this.spec.args];
     try {
       child =
         blank ??
-        spawn(executable(this.spec.command), this.spec.args, {
+        spawn(command, args, {
           env: this.spec.env,
           cwd: this.spec.cwd,
           stdio: ['ignore', 'pipe', 'pipe'],
@@ -173,6 +178,7 @@ export class SupervisedProcess extends EventEmitter {
         this.log.warn({ process: this.spec.name, err }, 'could not write pid file');
       }
     }
+    if (blank && !this.spec.startLater) toForeground(blank.pid);
     if (blank) hand(blank, { env: this.spec.env, cwd: this.spec.cwd, uid: this.spec.uid, gid: this.spec.gid });
     this.scheduleProbe(READINESS_INTERVAL_MS);
   }
@@ -222,6 +228,7 @@ export class SupervisedProcess extends EventEmitter {
     if (this.state === 'starting') {
       if (healthy) {
         this.livenessFailures = 0;
+        if (this.spec.startLater) toForeground(child.pid);
         this.setState('ready');
         this.scheduleProbe(this.paths.livenessIntervalMs ?? 5000);
       } else {

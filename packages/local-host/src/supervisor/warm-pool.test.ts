@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createLogger, waitFor } from '@tenantry/core';
 import { workloadSpecSchema, type ProcessSpec } from '@tenantry/driver-local';
 import { freePort } from '../test-support/platform-process.js';
+import { backgroundPriority } from './background-priority.js';
 import { Supervisor } from './supervisor.js';
 import { WarmPool } from './warm-pool.js';
 
@@ -29,11 +30,12 @@ const program = join(root, 'program.mjs');
 writeFileSync(
   program,
   `import { createServer } from 'node:http';
+import { getPriority } from 'node:os';
 import { startGateOpened } from ${JSON.stringify(gate)};
 const loadedAt = Date.now();
 startGateOpened().then(() => {
   const startedAt = Date.now();
-  const me = { pid: process.pid, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), groups: process.getgroups(), connected: process.connected ?? false, loadedAt, startedAt };
+  const me = { pid: process.pid, env: { ...process.env }, cwd: process.cwd(), uid: process.getuid(), groups: process.getgroups(), connected: process.connected ?? false, loadedAt, startedAt, niceAtStart: getPriority() };
   createServer((q, r) => r.end(JSON.stringify(me))).listen(Number(process.env.PORT), '127.0.0.1');
   process.on('SIGTERM', () => process.exit(0));
 });
@@ -55,9 +57,17 @@ function spec(port: number, env: Record<string, string>, extra: Partial<ProcessS
 /** The pool's loaded processes of the test's program. */
 const loaded = () => pool.stats().find((p) => p.command.endsWith(` ${program}`))?.loaded ?? [];
 
-async function whoAmI(
-  port: number,
-): Promise<{ pid: number; env: Record<string, string>; cwd: string; uid: number; groups: number[]; connected: boolean; loadedAt: number; startedAt: number }> {
+async function whoAmI(port: number): Promise<{
+  pid: number;
+  env: Record<string, string>;
+  cwd: string;
+  uid: number;
+  groups: number[];
+  connected: boolean;
+  loadedAt: number;
+  startedAt: number;
+  niceAtStart: number;
+}> {
   return (await fetch(`http://127.0.0.1:${port}/`)).json() as never;
 }
 
@@ -141,6 +151,36 @@ test('as root, the process drops to the spec user and group, with no other group
   assert.deepEqual(me.groups, [65534]);
   assert.equal(supervisor.status('pod-c')!.processes[0]!.prestarted, true);
   await supervisor.remove('pod-c');
+});
+
+/** The priority (nice value) of each thread of a process. */
+function threadNiceness(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => getPriority(Number(tid)));
+}
+
+test('pre-started processes wait at the lowest priority, every thread; one taken for a first program runs at the normal priority before its main, one started later once it serves', async (t) => {
+  if (!backgroundPriority()) return t.skip('needs Linux and CAP_SYS_NICE');
+  const [waiting] = await waitFor(() => (loaded().length === 1 ? loaded() : undefined), { what: 'a pre-started process', timeoutMs: 10_000 });
+  assert.deepEqual(new Set(threadNiceness(waiting!)), new Set([19]), 'every thread of the waiting process is in the background');
+  const normal = getPriority();
+
+  const port = await freePort();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'pod-f', processes: [spec(port, { TENANT_ID: 'f' })] }));
+  await supervisor.waitReady('pod-f', 10_000);
+  const first = await whoAmI(port);
+  assert.equal(first.pid, waiting);
+  assert.equal(first.niceAtStart, normal, 'its main ran at the normal priority');
+  assert.deepEqual(new Set(threadNiceness(first.pid)), new Set([normal]));
+  await supervisor.remove('pod-f');
+
+  await waitFor(() => loaded().length === 1 || undefined, { what: 'the pool to refill', timeoutMs: 10_000 });
+  const laterPort = await freePort();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'pod-g', processes: [spec(laterPort, { TENANT_ID: 'g' }, { startLater: true })] }));
+  await supervisor.waitReady('pod-g', 10_000);
+  const later = await whoAmI(laterPort);
+  assert.equal(later.niceAtStart, 19, 'a program started later starts in the background');
+  assert.deepEqual(new Set(threadNiceness(later.pid)), new Set([normal]), 'and leaves it once it serves');
+  await supervisor.remove('pod-g');
 });
 
 test('with none loaded the program starts the ordinary way; stopping the supervisor stops the waiting processes and their pid files', async () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '@tenantry/core';
 import type { ProcessSpec } from '@tenantry/driver-local';
+import { inBackground } from './background-priority.js';
 
 /** What the supervisor hands a pre-started process: the tenant's whole environment, folder and OS user. */
 export interface Identity {
@@ -160,7 +161,8 @@ export class WarmPool {
   }
 
   private startBlank(program: Program): void {
-    const child = spawn(process.execPath, program.command, { env: program.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const [command, args] = inBackground(process.execPath, program.command);
+    const child = spawn(command, args, { env: program.env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const pidFile = join(this.options.runDir, `warm-pool.${child.pid ?? 'unknown'}.pid`);
     if (child.pid) writeFileSync(pidFile, JSON.stringify({ pid: child.pid, command: 'node', stopSignal: 'SIGTERM' }));
     let output = '';

@@ -24,8 +24,14 @@ import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-s
 import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig } from '../config.js';
 import type { ControllerPod } from './pod.js';
 
+/** Jobs the provisioning worker runs at once, per tenant allowed to start at once. */
+const JOBS_PER_START = 4;
+
 export async function startProvisioning(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
-  const concurrency = master.TENANTRY_PROVISIONING_CONCURRENCY;
+  // Tenants starting at once (their steps, up to the pod serving); the worker takes more jobs than that, so
+  // that a pod waiting for the programs it starts later, a freeze or a delete holds no tenant's turn.
+  const startsAtOnce = master.TENANTRY_PROVISIONING_CONCURRENCY;
+  const concurrency = startsAtOnce * JOBS_PER_START;
   const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4, new OutputSeal(master.TENANTRY_SECRET_KEY));
   await catalog.migrate();
   const analytics = config.KAFKA_BROKERS
@@ -39,10 +45,10 @@ export async function startProvisioning(config: ControllerPod, master: MasterCon
   if (master.TENANTRY_DRIVER === 'kubernetes') drivers = kubernetes = kubernetesDrivers(config, master, manifest, analytics, schema);
   else drivers = localDrivers(config, master, manifest, analytics, schema);
   // Cloud steps fail for longer than local ones (throttling, a busy state lock): wait longer between attempts.
-  const workflow = new ProvisioningWorkflow(catalog, drivers, log, kubernetes ? { retryDelayMs: 15_000 } : {});
+  const workflow = new ProvisioningWorkflow(catalog, drivers, log, { startsAtOnce, ...(kubernetes ? { retryDelayMs: 15_000 } : {}) });
   const worker = new ProvisioningWorker(catalog, workflow, log, { redisUrl: config.REDIS_URL, concurrency });
   await worker.start(master.TENANTRY_RESYNC_INTERVAL_MS);
-  log.info({ concurrency, driver: master.TENANTRY_DRIVER, resyncMs: master.TENANTRY_RESYNC_INTERVAL_MS }, 'provisioning worker started');
+  log.info({ startsAtOnce, concurrency, driver: master.TENANTRY_DRIVER, resyncMs: master.TENANTRY_RESYNC_INTERVAL_MS }, 'provisioning worker started');
   // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
   const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
   await scripts.start();
