@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createLogger, newSecretKey, randomSecret, tenantDatabaseLimits, tenantHost, tenantUrl, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { Gateway, RouteTable, TenantActivity, wakeThroughMaster } from '@tenantry/gateway';
 import { podEnvironment } from '@tenantry/pod-contract';
-import { defaultPodManifest, loadPodManifest } from '@tenantry/pod-manifest';
+import { defaultPodManifest, loadPodManifest, masterPodManifest } from '@tenantry/pod-manifest';
 import {
   adminPool,
   CatcherMail,
@@ -137,7 +137,7 @@ export async function startPlatform(config: HostConfig, say: (line: string) => v
     // The master always runs the built-in programs (they are the control plane); TENANTRY_POD_MANIFEST
     // swaps in a team's own app for tenants only, and is checked here so a bad file fails at start-up.
     const tenantManifest = config.TENANTRY_POD_MANIFEST ? loadPodManifest(config.TENANTRY_POD_MANIFEST) : defaultPodManifest();
-    const masterManifest = defaultPodManifest();
+    const masterManifest = masterPodManifest();
     const secrets = join(home, 'secrets');
     const superuserPassword = persistentSecret(join(secrets, 'postgres-superuser'));
     const layout = postgresLayout(home, config.TENANTRY_POSTGRES_BIN_DIR);

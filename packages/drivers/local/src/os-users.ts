@@ -1,5 +1,6 @@
 /** @module The machine's OS users, as the platform sees them: whether it runs as root, and a user's ids by name. */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** An OS user a process can be started as. */
 export interface ServiceUser {
@@ -25,4 +26,16 @@ export function findOsUser(name: string): ServiceUser | undefined {
     if ((err as { status?: unknown }).status === GETENT_NOT_FOUND) return undefined;
     throw err;
   }
+}
+
+/**
+ * The user called `name` in the local user database (`/etc/passwd`, which useradd writes), without starting a
+ * process: for users the platform made itself, looked up on every tenant's provisioning and resync.
+ */
+export function findLocalUser(name: string, passwd = '/etc/passwd'): ServiceUser | undefined {
+  for (const line of readFileSync(passwd, 'utf8').split('\n')) {
+    const [user, , uid, gid] = line.split(':');
+    if (user === name && uid !== undefined && gid !== undefined) return { uid: Number(uid), gid: Number(gid), name };
+  }
+  return undefined;
 }

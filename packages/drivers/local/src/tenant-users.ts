@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { oneAtATime } from '@tenantry/core';
-import { findOsUser, runsAsRoot, type ServiceUser } from './os-users.js';
+import { findLocalUser, runsAsRoot, type ServiceUser } from './os-users.js';
 
 const run = promisify(execFile);
 
@@ -106,7 +106,7 @@ export class TenantUsers {
 
   /** The tenant's user if it exists; one found outside the tenant range is refused (it is not ours). */
   private lookup(name: string): ServiceUser | undefined {
-    const user = findOsUser(name);
+    const user = findLocalUser(name);
     if (user && (user.uid < this.range.first || user.uid > this.range.last)) {
       throw new Error(
         `the OS user ${name} has uid ${user.uid}, outside the tenant range ${this.range.first}-${this.range.last}; remove it or change TENANTRY_TENANT_UIDS`,
