@@ -64,6 +64,8 @@ await runBench(flags.tag ? `wake-${flags.tag}` : 'wake', flags['limit-s'] * 1000
   const tenants = { trial: 'wake-trial', production: 'wake-prod' };
   for (const [tier, slug] of Object.entries(tenants)) await createTenant(platform, slug, tier);
   for (const slug of Object.values(tenants)) await waitTenantServes(platform, slug, { intervalMs: 20, timeoutMs: 120_000 });
+  // A tenant serves before its programs started later are up; its spec can change once it is ready.
+  for (const slug of Object.values(tenants)) await waitPhase(platform, slug, 'ready', 120_000);
   const results = {};
   for (const [tier, slug] of Object.entries(tenants)) {
     results[tier] = {};

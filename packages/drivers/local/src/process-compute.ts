@@ -99,6 +99,9 @@ export interface ProcessComputeOptions {
   users?: TenantUsers | undefined;
 }
 
+/** How long a pod that serves may take to have its programs started later up (below the agent's 5 min cap). */
+const LATER_READY_TIMEOUT_MS = 240_000;
+
 export class ProcessCompute implements ComputeDriver {
   constructor(private readonly options: ProcessComputeOptions) {}
 
@@ -131,8 +134,10 @@ export class ProcessCompute implements ComputeDriver {
       await agent.waitWorkloadServing(name, timeoutMs);
       progress('serving; waiting for the programs started later');
       await serving(deployment);
-    }
-    await agent.waitWorkloadReady(name, timeoutMs);
+      // They get the CPU last: on a busy machine (a burst of creations) they may take long. One that keeps
+      // exiting still fails the step at once (the agent's crash-loop answer).
+      await agent.waitWorkloadReady(name, LATER_READY_TIMEOUT_MS);
+    } else await agent.waitWorkloadReady(name, timeoutMs);
     return deployment;
   }
 

@@ -24,15 +24,17 @@ import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-s
 import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig } from '../config.js';
 import type { ControllerPod } from './pod.js';
 
-/** Jobs the provisioning worker runs at once, per tenant allowed to start at once. */
+/** Jobs the provisioning worker runs at once, per tenant allowed to start at once, up to MAX_JOBS. */
 const JOBS_PER_START = 4;
+const MAX_JOBS = 32;
 
 export async function startProvisioning(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
   // Tenants starting at once (their steps, up to the pod serving); the worker takes more jobs than that, so
   // that a pod waiting for the programs it starts later, a freeze or a delete holds no tenant's turn.
   const startsAtOnce = master.TENANTRY_PROVISIONING_CONCURRENCY;
-  const concurrency = startsAtOnce * JOBS_PER_START;
-  const catalog = new TenantCatalog(config.DATABASE_URL, concurrency * 2 + 4, new OutputSeal(master.TENANTRY_SECRET_KEY));
+  const concurrency = Math.max(startsAtOnce, Math.min(startsAtOnce * JOBS_PER_START, MAX_JOBS));
+  // Each job holds a connection for its tenant's lock; those starting query besides.
+  const catalog = new TenantCatalog(config.DATABASE_URL, concurrency + startsAtOnce + 4, new OutputSeal(master.TENANTRY_SECRET_KEY));
   await catalog.migrate();
   const analytics = config.KAFKA_BROKERS
     ? new KafkaTopicsBusDriver(config.KAFKA_BROKERS, config.KAFKA_REPLICAS, kafkaAuthFrom(config))
