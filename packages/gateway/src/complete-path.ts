@@ -7,7 +7,7 @@ import { GatewayErrors } from './errors.js';
 import { decide, DROPPED_RESPONSE_HEADERS, isDroppedRequestHeader, refusalBody, type BodyTimeouts, type ProgramReadiness } from './decision.js';
 import type { TenantActivity } from './activity.js';
 import { upstreamAuthority, type Route, type RouteTable, type Upstream } from './route-table.js';
-import { startingPage, WakeError, type Waker } from './waker.js';
+import { DEFAULT_STARTING_PAGE_AFTER_MS, DEFAULT_WAKE_TIMEOUT_MS, startingPage, WakeError, type Waker } from './waker.js';
 
 export interface CompletePathOptions {
   routes: RouteTable;
@@ -73,7 +73,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
           answered = true;
           res.writeHead(503, { 'content-type': 'text/html; charset=utf-8', 'retry-after': '1', 'cache-control': 'no-store' });
           res.end(startingPage(route.tenant));
-        }, options.waker?.startingPageAfterMs ?? 1_500)
+        }, options.waker?.startingPageAfterMs ?? DEFAULT_STARTING_PAGE_AFTER_MS)
       : undefined;
     // A client that gives up stops its own wait; the wake (or start) goes on for the others.
     res.once('close', () => clearTimeout(page));
@@ -101,7 +101,7 @@ export function createCompletePathServer(options: CompletePathOptions): Server {
   };
 
   /** A request for a program still starting, held until it serves or the hold's deadline. */
-  const holdTimeoutMs = options.waker?.timeoutMs ?? 15_000;
+  const holdTimeoutMs = options.waker?.timeoutMs ?? DEFAULT_WAKE_TIMEOUT_MS;
   const startThenServe = (req: IncomingMessage, res: ServerResponse, route: Route, serving: Promise<void>, wokenInMs: number | undefined): void => {
     let deadline: NodeJS.Timeout | undefined;
     const started = Promise.race([

@@ -7,6 +7,11 @@ import { errorMessage, type TenantryError } from '@tenantry/core';
 import { GatewayErrors } from './errors.js';
 import type { Route, RouteTable } from './route-table.js';
 
+/** Longest a request is held for its tenant to wake (or its program to start), by default. */
+export const DEFAULT_WAKE_TIMEOUT_MS = 15_000;
+/** How long a browser asking for a page waits before it gets the "starting…" page, by default. */
+export const DEFAULT_STARTING_PAGE_AFTER_MS = 1_500;
+
 export interface WakeOptions {
   /** Asks the platform to wake a frozen tenant; resolves once asked (its route turns ready once it is awake). */
   wake: (tenant: string) => Promise<void>;
@@ -42,8 +47,8 @@ export class Waker {
     private readonly routes: RouteTable,
     private readonly options: WakeOptions,
   ) {
-    this.timeoutMs = options.timeoutMs ?? 15_000;
-    this.startingPageAfterMs = options.startingPageAfterMs ?? 1_500;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_WAKE_TIMEOUT_MS;
+    this.startingPageAfterMs = options.startingPageAfterMs ?? DEFAULT_STARTING_PAGE_AFTER_MS;
   }
 
   /**

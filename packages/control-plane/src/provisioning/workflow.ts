@@ -102,12 +102,7 @@ export class ProvisioningWorkflow {
       case 'frozen': {
         if (record.spec.state !== 'active') return;
         // A wake takes a turn as a new tenant does: it ends once the pod serves.
-        const release = await this.starts?.take();
-        try {
-          await this.wakeLocked(record);
-        } finally {
-          release?.();
-        }
+        await this.inTurn(record.slug, () => this.wakeLocked(record));
         const woken = await this.catalog.get(record.slug);
         if (woken?.status === 'ready') await this.converge(woken);
         return;
@@ -215,23 +210,31 @@ export class ProvisioningWorkflow {
   }
 
   /**
-   * Provisions once the tenant's turn came (read again then: it may have been deleted while it waited); the
-   * turn is given back when its pod serves, or at the end.
+   * Runs `work` in the tenant's turn to start, first come first served; the turn is given back when the
+   * tenant serves (StepContext.served), or at the end.
    */
-  private async provisionInTurn(record: TenantRecord): Promise<void> {
+  private async inTurn(slug: string, work: () => Promise<void>): Promise<void> {
     const release = await this.starts?.take();
-    if (release) this.turns.set(record.slug, release);
+    if (!release) return work();
+    this.turns.set(slug, release);
     try {
-      const current = release ? await this.catalog.get(record.slug) : record;
+      await work();
+    } finally {
+      release();
+      this.turns.delete(slug);
+    }
+  }
+
+  /** Provisions in the tenant's turn, read again then: it may have been deleted while it waited. */
+  private provisionInTurn(record: TenantRecord): Promise<void> {
+    return this.inTurn(record.slug, async () => {
+      const current = this.starts ? await this.catalog.get(record.slug) : record;
       if (current?.status === 'pending' || current?.status === 'provisioning') await this.provisionLocked(current);
       else if (current) {
-        release?.();
+        this.turns.get(record.slug)?.();
         await this.act(current);
       }
-    } finally {
-      release?.();
-      if (this.turns.get(record.slug) === release) this.turns.delete(record.slug);
-    }
+    });
   }
 
   private async provisionLocked(record: TenantRecord): Promise<void> {
