@@ -3,7 +3,7 @@
  * several tenants all arrive, a batch whose handler fails or whose consumer dies is delivered again, an event in
  * tenant A's stream that claims to be B's is refused, a tenant's stream or topic removed under the consumer (the
  * tenant deleted, or the stream deleted by anyone) stops nobody else's events, and with the bus away the producer
- * neither waits nor throws.
+ * neither waits nor throws; the bus itself tells which tenants have events the consumers' group has not stored.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -171,6 +171,42 @@ export function analyticsBusContract(name: string, open: () => Promise<BusHarnes
       assert.ok(attempts >= 2);
       assert.deepEqual([...stored].sort(), sent.map((e) => e.id).sort());
       await publisher.close();
+    });
+
+    test('backlogged: the bus tells which tenants have events not stored yet, before any consumer ran, after a failed batch, and not once stored', async () => {
+      const tenants = ['papa', 'quebec', 'not-read'];
+      const publisher = await bus.publisher('papa');
+      const probe = bus.consumer(['papa', 'quebec'], 'store-probe', 'backlogged');
+      try {
+        assert.deepEqual([...(await probe.backlogged(tenants))], [], 'no events anywhere');
+        await publisher.publish([request('papa'), request('papa')]);
+        assert.deepEqual([...(await probe.backlogged(tenants))], ['papa'], 'no consumer has run in the group yet');
+        let attempts = 0;
+        await consumeUntil(
+          bus.consumer(['papa', 'quebec'], 'store-1', 'backlogged'),
+          async () => {
+            attempts += 1;
+            throw new Error('the store is down');
+          },
+          () => attempts >= 1,
+          'a failed batch',
+        );
+        assert.deepEqual([...(await probe.backlogged(tenants))], ['papa'], 'read but not stored');
+        let stored = 0;
+        await consumeUntil(
+          bus.consumer(['papa', 'quebec'], 'store-1', 'backlogged'),
+          async (batch) => void (stored += batch.events.length),
+          () => stored >= 2,
+          'both events stored',
+        );
+        await waitFor(async () => (await probe.backlogged(tenants)).size === 0, { what: 'no backlog once stored', timeoutMs: 10_000 });
+        await publisher.publish([request('papa')]);
+        assert.deepEqual([...(await probe.backlogged(['quebec']))], [], 'only the tenants asked about');
+        assert.deepEqual([...(await probe.backlogged(tenants))], ['papa'], 'a new event');
+      } finally {
+        await probe.close();
+        await publisher.close();
+      }
     });
 
     test('a consumer that dies holding a batch loses nothing: the next one in its group gets it', async () => {

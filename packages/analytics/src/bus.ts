@@ -20,5 +20,11 @@ export interface BusConsumer {
    * resolves; a batch whose handler throws, or whose consumer dies, is delivered again (at least once).
    */
   run(handle: (batch: DeliveredBatch) => Promise<void>, signal: AbortSignal): Promise<void>;
+  /**
+   * Which of `tenants` have events in their stream or topic that this consumer's group has not acknowledged
+   * (not read yet, or read and not stored yet), asked of the bus itself: true even while no consumer runs.
+   * Only tenants the consumer reads (its list) are looked at.
+   */
+  backlogged(tenants: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }

@@ -428,6 +428,24 @@ export class CassandraStore implements AnalyticsStore {
     return results.slice(0, query.limit ?? 1_000);
   }
 
+  /** Reads each tenant's days newest first, exact like `usage()` (pending minutes counted from raw rows), until one has a request. */
+  async lastRequests(tenants: readonly string[], since: Date): Promise<Map<string, Date>> {
+    const from = floorTo(since.getTime(), MINUTE);
+    const to = Date.now() + MINUTE;
+    const found = new Map<string, Date>();
+    await forEachLimited(new Set(tenants), Math.max(1, Math.floor(this.concurrency / 4)), async (tenant) => {
+      for (let day = floorTo(to, DAY); day + DAY > from; day -= DAY) {
+        const minutes = await this.minuteCounts(tenant, Math.max(day, from), Math.min(day + DAY, to));
+        const last = minutes.findLast((m) => m.counts.requests > 0);
+        if (last) {
+          found.set(tenant, new Date(last.minute + MINUTE));
+          return;
+        }
+      }
+    });
+    return found;
+  }
+
   /**
    * Deletes nothing: rows expire by their TTL (`rawTtlDays`/`aggregateTtlDays` given to the constructor;
    * the arguments are ignored). Rolls up every sealed minute still pending in the raw retention window,

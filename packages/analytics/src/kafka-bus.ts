@@ -17,6 +17,10 @@ import { sleep } from './sleep.js';
 /** The topic a tenant writes to. */
 export const analyticsTopic = (tenant: string) => `tenantry.analytics.${tenant}`;
 
+/** ListOffsets' special timestamps: a partition's first kept offset, and the offset its next message will get. */
+const EARLIEST = -2n;
+const LATEST = -1n;
+
 /** Fail fast rather than wait: the producer keeps the events and retries on its next flush. */
 const FAST = { connectTimeout: 2_000, timeout: 2_000, retries: 0 } as const;
 
@@ -180,6 +184,38 @@ export class KafkaBusConsumer implements BusConsumer {
       }
       if (failure !== undefined && !signal.aborted) await sleep(retryDelayMs, signal);
     }
+  }
+
+  /** The group's committed offset of each partition against the partition's first and next offsets: any gap is a backlog. */
+  async backlogged(tenants: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(tenants);
+    const tenantOf = new Map((await this.options.topics()).filter(({ tenant }) => wanted.has(tenant)).map(({ tenant, topic }) => [topic, tenant]));
+    if (tenantOf.size === 0) return new Set();
+    const names = [...tenantOf.keys()];
+    await ensureTopics(this.admin, names, this.options.replicas ?? 1);
+    const { topics } = await this.admin.metadata({ topics: names });
+    const request = (timestamp: bigint) =>
+      names.map((name) => ({
+        name,
+        partitions: Array.from({ length: topics.get(name)?.partitionsCount ?? 1 }, (_, partitionIndex) => ({ partitionIndex, timestamp })),
+      }));
+    const [first, next, groups] = await Promise.all([
+      this.admin.listOffsets({ topics: request(EARLIEST) }),
+      this.admin.listOffsets({ topics: request(LATEST) }),
+      this.admin.listConsumerGroupOffsets({ groups: [this.options.group] }),
+    ]);
+    const byPartition = <P extends { partitionIndex: number }>(list: { name: string; partitions: P[] }[], offset: (p: P) => bigint) =>
+      new Map(list.flatMap((t) => t.partitions.map((p) => [`${t.name}\n${p.partitionIndex}`, offset(p)] as const)));
+    const starts = byPartition(first, (p) => p.offset);
+    const committed = byPartition(groups[0]?.topics ?? [], (p) => p.committedOffset);
+    const found = new Set<string>();
+    for (const [key, end] of byPartition(next, (p) => p.offset)) {
+      // No commit yet (-1): the group starts at the first offset still kept.
+      const at = committed.get(key) ?? -1n;
+      const tenant = tenantOf.get(key.slice(0, key.indexOf('\n')));
+      if (tenant && end > (at >= 0n ? at : (starts.get(key) ?? 0n))) found.add(tenant);
+    }
+    return found;
   }
 
   async close(): Promise<void> {

@@ -146,6 +146,16 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     }));
   }
 
+  async lastRequests(tenants: readonly string[], since: Date): Promise<Map<string, Date>> {
+    if (tenants.length === 0) return new Map();
+    const { rows } = await this.pool.query<{ tenant_id: string; minute: Date }>(
+      `SELECT tenant_id, max(minute) AS minute FROM analytics_minutes
+       WHERE tenant_id = ANY($1) AND minute >= date_trunc('minute', $2::timestamptz) AND requests > 0 GROUP BY 1`,
+      [tenants, since],
+    );
+    return new Map(rows.map((r) => [r.tenant_id, new Date(r.minute.getTime() + 60_000)]));
+  }
+
   async prune(rawDays: number, aggregateDays: number): Promise<void> {
     await this.pool.query(`DELETE FROM analytics_events WHERE at < now() - make_interval(days => $1)`, [rawDays]);
     await this.pool.query(`DELETE FROM analytics_minutes WHERE minute < now() - make_interval(days => $1)`, [aggregateDays]);

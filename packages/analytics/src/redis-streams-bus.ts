@@ -130,6 +130,34 @@ export class RedisStreamConsumer implements BusConsumer {
     }
   }
 
+  async backlogged(tenants: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(tenants);
+    const found = new Set<string>();
+    for (const { tenant, stream } of await this.options.streams()) {
+      if (wanted.has(tenant) && (await this.hasBacklog(stream))) found.add(tenant);
+    }
+    return found;
+  }
+
+  /** Whether `stream` holds entries the group has not acknowledged: pending, or not delivered yet (its lag, or its last id when Redis cannot tell the lag). */
+  private async hasBacklog(stream: string): Promise<boolean> {
+    const length = await this.redis.xlen(stream);
+    if (length === 0) return false;
+    const groups = (await this.redis.call('XINFO', 'GROUPS', stream).catch((err: unknown) => {
+      if (/no such key|WRONGTYPE/i.test(errorMessage(err))) return [];
+      throw err;
+    })) as unknown[][];
+    const info = groups.map((fields) => new Map(Array.from({ length: fields.length / 2 }, (_, i) => [String(fields[2 * i]), fields[2 * i + 1]])));
+    const mine = info.find((fields) => fields.get('name') === this.options.group);
+    // No group yet: it is made reading from the first entry, so every entry waits for it.
+    if (!mine) return true;
+    if (Number(mine.get('pending')) > 0) return true;
+    const lag = mine.get('lag');
+    if (lag !== null && lag !== undefined) return Number(lag) > 0;
+    const last = (await this.redis.call('XINFO', 'STREAM', stream)) as unknown[];
+    return last[last.indexOf('last-generated-id') + 1] !== mine.get('last-delivered-id');
+  }
+
   async run(handle: (batch: DeliveredBatch) => Promise<void>, signal: AbortSignal): Promise<void> {
     const { group, consumer, batchSize = 1_000, blockMs = 1_000, refreshMs = 5_000, retryDelayMs = 1_000 } = this.options;
     let refreshedAt = 0;

@@ -2,7 +2,8 @@
  * The contract every analytics store keeps, run against each real backend (Postgres, Cassandra): each event
  * stored once and duplicates counted, exact usage buckets (errors, p95, signups, logins, jobs), tenants
  * ranked and filtered with their active users, redelivery never double counting (also across `prune()`),
- * and two store instances writing overlapping batches at the same time counting each event once.
+ * two store instances writing overlapping batches at the same time counting each event once, and each tenant's
+ * last request since a time.
  *
  * Each test writes to its own tenants in its own past hour (with an empty hour between), so the tests share
  * one store and never see each other's events.
@@ -183,6 +184,29 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
         [['rank-c', 10, 1, 2]],
       );
       assert.deepEqual(await store.tenants({ from: new Date(base - 2 * HOUR), to: new Date(base - 90 * MINUTE) }), []);
+    });
+
+    test('lastRequests: the end of the minute of each tenant’s last request since a time; jobs are not requests; older days are read', async () => {
+      const base = hourAgo(12);
+      const dayAndAHalfAgo = Date.now() - 36 * HOUR;
+      await store.write([
+        request('last-a', base + 5 * MINUTE + 10_000),
+        request('last-a', base + 20 * MINUTE + 30_000, 500),
+        job('last-a', base + 40 * MINUTE, 'completed'),
+        job('last-b', base + 10 * MINUTE, 'completed'),
+        request('last-c', dayAndAHalfAgo),
+      ]);
+      const endOfMinute = (at: number) => new Date(Math.floor(at / MINUTE) * MINUTE + MINUTE).toISOString();
+      const asked = ['last-a', 'last-b', 'last-c', 'nobody'];
+      const iso = (found: Map<string, Date>) => Object.fromEntries([...found].map(([tenant, at]) => [tenant, at.toISOString()]));
+      assert.deepEqual(iso(await store.lastRequests(asked, new Date(base))), { 'last-a': endOfMinute(base + 20 * MINUTE) });
+      assert.deepEqual(iso(await store.lastRequests(asked, new Date(base + 20 * MINUTE + 45_000))), { 'last-a': endOfMinute(base + 20 * MINUTE) }, 'the minute `since` falls in counts');
+      assert.deepEqual(iso(await store.lastRequests(asked, new Date(base + 21 * MINUTE))), {});
+      assert.deepEqual(iso(await store.lastRequests(asked, new Date(Date.now() - 48 * HOUR))), {
+        'last-a': endOfMinute(base + 20 * MINUTE),
+        'last-c': endOfMinute(dayAndAHalfAgo),
+      });
+      assert.deepEqual(iso(await store.lastRequests([], new Date(base))), {});
     });
 
     test('a redelivered batch is never counted twice, before or after prune(), and a late event still counts', async () => {

@@ -33,6 +33,12 @@ export interface AnalyticsStore {
   usage(tenant: string, query: UsageQuery): Promise<UsagePoint[]>;
   /** Totals per tenant over a period (all, or just `tenants`), most requests first. */
   tenants(query: UsageQuery & { limit?: number; tenants?: string[] }): Promise<TenantUsage[]>;
+  /**
+   * When each of `tenants` last had a request at or after `since` (the minute it fell in, not before):
+   * the end of that minute, never earlier than the request. A tenant with none since then is absent.
+   * What idle freezing goes by where the platform's entry keeps no record of traffic (Kubernetes).
+   */
+  lastRequests(tenants: readonly string[], since: Date): Promise<Map<string, Date>>;
   /** Drops raw events older than `rawDays` and aggregates older than `aggregateDays`. */
   prune(rawDays: number, aggregateDays: number): Promise<void>;
   close(): Promise<void>;
