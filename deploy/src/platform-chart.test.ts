@@ -111,6 +111,23 @@ test('without analytics endpoints the master runs the embedded path; bad endpoin
   assert.match(bad.stderr, /endpoints\.kafkaBrokers/);
 });
 
+test('idle freezing: trial tenants after 60 minutes and production never by default, set per tier; a time that is not one is refused', async () => {
+  const env = async (...set: string[]) => {
+    const [container] = manifest(await helmTemplate(CHART, [...PROVISIONING, ...set]), 'Deployment', 'master-scheduler').spec.template.spec.containers;
+    return Object.fromEntries(
+      (container.env as { name: string; value?: string }[]).filter((e) => e.name.startsWith('TENANTRY_FREEZE_AFTER_')).map((e) => [e.name, e.value]),
+    );
+  };
+  assert.deepEqual(await env(), { TENANTRY_FREEZE_AFTER_TRIAL: '60m', TENANTRY_FREEZE_AFTER_PRODUCTION: 'off' });
+  assert.deepEqual(await env('--set', 'idleFreezing.trial=2h', '--set', 'idleFreezing.production=30m'), {
+    TENANTRY_FREEZE_AFTER_TRIAL: '2h',
+    TENANTRY_FREEZE_AFTER_PRODUCTION: '30m',
+  });
+  const bad = await helmRun(['template', 'p', CHART, ...PROVISIONING, '--set', 'idleFreezing.trial=an hour']);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /idleFreezing\.trial/);
+});
+
 test('the scheduler provisions with the kubernetes driver: the files it runs from the image, the settings from a ConfigMap, a writable work folder', async () => {
   const manifests = await helmTemplate(CHART, [...PROVISIONING, '--set', 'provisioning.tenantValues.image.repository=registry.acme.example/tenant-pod']);
   const pod = manifest(manifests, 'Deployment', 'master-scheduler').spec.template.spec;

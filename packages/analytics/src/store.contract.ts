@@ -200,7 +200,11 @@ export function analyticsStoreContract(name: string, open: () => Promise<StoreHa
       const asked = ['last-a', 'last-b', 'last-c', 'nobody'];
       const iso = (found: Map<string, Date>) => Object.fromEntries([...found].map(([tenant, at]) => [tenant, at.toISOString()]));
       assert.deepEqual(iso(await store.lastRequests(asked, new Date(base))), { 'last-a': endOfMinute(base + 20 * MINUTE) });
-      assert.deepEqual(iso(await store.lastRequests(asked, new Date(base + 20 * MINUTE + 45_000))), { 'last-a': endOfMinute(base + 20 * MINUTE) }, 'the minute `since` falls in counts');
+      assert.deepEqual(
+        iso(await store.lastRequests(asked, new Date(base + 20 * MINUTE + 45_000))),
+        { 'last-a': endOfMinute(base + 20 * MINUTE) },
+        'the minute `since` falls in counts',
+      );
       assert.deepEqual(iso(await store.lastRequests(asked, new Date(base + 21 * MINUTE))), {});
       assert.deepEqual(iso(await store.lastRequests(asked, new Date(Date.now() - 48 * HOUR))), {
         'last-a': endOfMinute(base + 20 * MINUTE),

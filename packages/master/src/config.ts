@@ -23,6 +23,10 @@ const masterShared = {
   TENANTRY_S3_REGION: z._default(z.string(), 'us-east-1'),
   TENANTRY_S3_ACCESS_KEY_ID: z.optional(z.string().check(z.minLength(3))),
   TENANTRY_S3_SECRET_ACCESS_KEY: z.optional(z.string().check(z.minLength(8))),
+  /** A trial tenant with no real request for this long is frozen (e.g. 90s, 60m, 2h, or off). */
+  TENANTRY_FREEZE_AFTER_TRIAL: env.durationOrOff('60m'),
+  /** The same for production tenants: off unless set. */
+  TENANTRY_FREEZE_AFTER_PRODUCTION: env.durationOrOff('off'),
 };
 
 /** The local driver: the node agent, the platform's Postgres servers, the mail catcher, each tenant's redis-server. */
@@ -45,10 +49,6 @@ const localMaster = z.object({
   TENANTRY_MAIL_SMTP_PORT: env.port(),
   TENANTRY_MAIL_HTTP_PORT: env.port(),
   TENANTRY_MAIL_KEY: z.string(),
-  /** A trial tenant with no real request for this long is frozen (e.g. 90s, 60m, 2h, or off). */
-  TENANTRY_FREEZE_AFTER_TRIAL: env.durationOrOff('60m'),
-  /** The same for production tenants: off unless set. */
-  TENANTRY_FREEZE_AFTER_PRODUCTION: env.durationOrOff('off'),
 });
 
 /** The kubernetes driver: terraform and helm run as child processes. */

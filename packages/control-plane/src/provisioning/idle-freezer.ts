@@ -1,20 +1,26 @@
 /**
  * @module Idle freezing: a ready tenant that has had no real request for its tier's idle time gets
- * `state: frozen` in its spec, and the reconciler freezes it. Traffic is what the platform's entry
- * (the gateway) saw, probes not counted; a tier without an idle time is never frozen by itself.
+ * `state: frozen` in its spec, and the reconciler freezes it. Traffic is what the platform's record of
+ * requests holds (the gateway's locally, the analytics pipeline's on Kubernetes), probes not counted; a
+ * tier without an idle time is never frozen by itself.
  */
 import { errorMessage, type Logger, type Tier } from '@tenantry/core';
 import type { TenantCatalog, TenantRecord } from '../catalog/tenant-catalog.js';
 import type { ProvisioningQueue } from './queue.js';
 
+/** Where the platform knows its tenants' real requests from. */
+export interface TrafficRecord {
+  /**
+   * The last real request of each of `tenants` at or after `from` (absent: none), and since when the record
+   * holds every request. Throws when it cannot tell (then no tenant is frozen).
+   */
+  lastRequests(tenants: readonly string[], from: Date): Promise<{ since: Date; requests: ReadonlyMap<string, Date> }>;
+}
+
 export interface IdleFreezerOptions {
   catalog: Pick<TenantCatalog, 'list' | 'updateSpec'>;
   queue: Pick<ProvisioningQueue, 'enqueue'>;
-  /**
-   * Each tenant's last real request, as the platform's entry saw it, and since when it has seen every
-   * request (kept across restarts); a tenant absent has had none since then.
-   */
-  lastRequests: () => Promise<{ since: Date; requests: ReadonlyMap<string, Date> }>;
+  traffic: TrafficRecord;
   /** Idle time after which a tenant of each tier is frozen; absent: never. */
   freezeAfterMs: Partial<Record<Tier, number>>;
   log: Logger;
@@ -44,12 +50,21 @@ export class IdleFreezer {
 
   /** Freezes every ready tenant idle for longer than its tier allows; returns their slugs. */
   async sweep(now = Date.now()): Promise<string[]> {
-    const [tenants, { since, requests }] = await Promise.all([this.options.catalog.list(['ready']), this.options.lastRequests()]);
-    const frozen: string[] = [];
-    for (const tenant of tenants) {
+    // Only tenants idle that long were it not for their requests are looked up in the record.
+    const candidates = (await this.options.catalog.list(['ready'])).flatMap((tenant) => {
       const after = this.options.freezeAfterMs[tenant.tier];
-      if (after === undefined || tenant.spec.state !== 'active') continue;
-      const idleMs = now - activeAt(tenant, since, requests.get(tenant.slug));
+      if (after === undefined || tenant.spec.state !== 'active' || now - activeAt(tenant, 0) < after) return [];
+      return [{ tenant, after }];
+    });
+    if (candidates.length === 0) return [];
+    const from = new Date(now - Math.max(...candidates.map((c) => c.after)));
+    const { since, requests } = await this.options.traffic.lastRequests(
+      candidates.map((c) => c.tenant.slug),
+      from,
+    );
+    const frozen: string[] = [];
+    for (const { tenant, after } of candidates) {
+      const idleMs = now - activeAt(tenant, since.getTime(), requests.get(tenant.slug));
       if (idleMs < after) continue;
       const changed = await this.options.catalog.updateSpec(tenant.slug, { state: 'frozen' });
       if (!changed) continue;
@@ -61,8 +76,8 @@ export class IdleFreezer {
   }
 }
 
-/** When the tenant was last active: its last request, or when it last became ready or woke, or when traffic began to be recorded. */
-function activeAt(tenant: TenantRecord, since: Date, lastRequest: Date | undefined): number {
+/** When the tenant was last active: its last request, or when it last became ready or woke, or when traffic began to be recorded (`since`, ms). */
+function activeAt(tenant: TenantRecord, since: number, lastRequest?: Date): number {
   const woken = tenant.conditions.find((c) => c.type === 'Frozen' && c.status === 'False')?.lastTransitionTime;
-  return Math.max(since.getTime(), lastRequest?.getTime() ?? 0, Date.parse(tenant.readyAt ?? tenant.createdAt), woken ? Date.parse(woken) : 0);
+  return Math.max(since, lastRequest?.getTime() ?? 0, Date.parse(tenant.readyAt ?? tenant.createdAt), woken ? Date.parse(woken) : 0);
 }

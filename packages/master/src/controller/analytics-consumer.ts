@@ -7,13 +7,19 @@ import { describeBackends, openConsumer, openStore } from '@tenantry/analytics';
 import { errorMessage, MASTER_SLUG, type Logger } from '@tenantry/core';
 import { OutputSeal, TenantCatalog } from '@tenantry/control-plane';
 import type { MasterConfig } from '../config.js';
+import { AnalyticsTraffic } from './idle-freezing.js';
 import type { ControllerPod } from './pod.js';
 
 /** Raw events (for p95 latency and active users) and per-minute aggregates are kept this many days. */
 const RAW_DAYS = 7;
 const AGGREGATE_DAYS = 400;
 
-export async function startAnalyticsConsumer(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
+/** Starts the consumer; resolves to its stop, and the record of tenants' requests the store and the bus keep. */
+export async function startAnalyticsConsumer(
+  config: ControllerPod,
+  master: MasterConfig,
+  log: Logger,
+): Promise<{ stop: () => Promise<void>; traffic: AnalyticsTraffic }> {
   const catalog = new TenantCatalog(config.DATABASE_URL, 2, new OutputSeal(master.TENANTRY_SECRET_KEY));
   const store = openStore(config, config.DATABASE_URL);
   await store.migrate();
@@ -43,7 +49,7 @@ export async function startAnalyticsConsumer(config: ControllerPod, master: Mast
   }, 3_600_000);
   prune.unref();
   log.info({ backends: describeBackends(config) }, 'analytics consumer started');
-  return async () => {
+  const stop = async () => {
     clearInterval(prune);
     abort.abort();
     await running;
@@ -51,4 +57,5 @@ export async function startAnalyticsConsumer(config: ControllerPod, master: Mast
     await store.close();
     await catalog.close();
   };
+  return { stop, traffic: new AnalyticsTraffic(store, consumer) };
 }

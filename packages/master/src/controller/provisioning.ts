@@ -7,7 +7,6 @@ import type { Logger } from '@tenantry/core';
 import { KafkaTopicsBusDriver, RedisStreamsBusDriver, kafkaAuthFrom } from '@tenantry/analytics';
 import { S3PrefixStorage } from '@tenantry/driver-aws';
 import {
-  IdleFreezer,
   OutputSeal,
   ProvisioningWorker,
   ProvisioningWorkflow,
@@ -18,7 +17,7 @@ import {
   type TenantSchema,
 } from '@tenantry/control-plane';
 import { createKubernetesDrivers } from '@tenantry/driver-kubernetes';
-import { AgentClient, createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
+import { createLocalDrivers, parseUidRange, postgresBinaries, postgresServiceUser } from '@tenantry/driver-local';
 import { defaultPodManifest, loadPodManifest, type PodManifest } from '@tenantry/pod-manifest';
 import { LATEST_SCHEMA_VERSION, migrateTenantDatabase } from '@tenantry/tenant-schema';
 import type { KubernetesMasterConfig, LocalMasterConfig, MasterConfig } from '../config.js';
@@ -28,7 +27,13 @@ import type { ControllerPod } from './pod.js';
 const JOBS_PER_START = 4;
 const MAX_JOBS = 32;
 
-export async function startProvisioning(config: ControllerPod, master: MasterConfig, log: Logger): Promise<() => Promise<void>> {
+export interface Provisioning {
+  catalog: TenantCatalog;
+  worker: ProvisioningWorker;
+  stop(): Promise<void>;
+}
+
+export async function startProvisioning(config: ControllerPod, master: MasterConfig, log: Logger): Promise<Provisioning> {
   // Tenants starting at once (their steps, up to the pod serving); the worker takes more jobs than that, so
   // that a pod waiting for the programs it starts later, a freeze or a delete holds no tenant's turn.
   const startsAtOnce = master.TENANTRY_PROVISIONING_CONCURRENCY;
@@ -54,35 +59,14 @@ export async function startProvisioning(config: ControllerPod, master: MasterCon
   // Tenants may run only the queue scripts the platform loaded: keep them in Redis through its restarts.
   const scripts = new TenantScriptKeeper({ redisUrl: config.REDIS_URL, log });
   await scripts.start();
-  const idle = master.TENANTRY_DRIVER === 'local' ? startIdleFreezing(catalog, worker, master, log) : undefined;
-  return async () => {
-    await idle?.();
+  const stop = async () => {
     await scripts.close();
     await worker.close();
     await kubernetes?.close();
     if (analytics instanceof RedisStreamsBusDriver) await analytics.close();
     await catalog.close();
   };
-}
-
-/**
- * Freezes idle tenants by their tier's idle time, from the gateway's record of real requests (the node
- * agent serves it). Kubernetes has no such record yet, so there tenants are frozen only by hand.
- */
-function startIdleFreezing(catalog: TenantCatalog, worker: ProvisioningWorker, master: LocalMasterConfig, log: Logger): (() => Promise<void>) | undefined {
-  const freezeAfterMs = {
-    ...(master.TENANTRY_FREEZE_AFTER_TRIAL !== undefined ? { trial: master.TENANTRY_FREEZE_AFTER_TRIAL } : {}),
-    ...(master.TENANTRY_FREEZE_AFTER_PRODUCTION !== undefined ? { production: master.TENANTRY_FREEZE_AFTER_PRODUCTION } : {}),
-  };
-  if (Object.keys(freezeAfterMs).length === 0) {
-    log.info('idle freezing off for every tier');
-    return undefined;
-  }
-  const agent = new AgentClient(master.TENANTRY_AGENT_URL, master.TENANTRY_AGENT_TOKEN);
-  const freezer = new IdleFreezer({ catalog, queue: worker, lastRequests: () => agent.activity(), freezeAfterMs, log });
-  freezer.start();
-  log.info({ freezeAfterMs }, 'idle freezing started');
-  return () => freezer.stop();
+  return { catalog, worker, stop };
 }
 
 function localDrivers(

@@ -1,8 +1,10 @@
 /**
  * The master's scheduler program with TENANTRY_DRIVER=kubernetes, configured only by its environment as the
  * platform chart configures it: a tenant queued as the tenants API queues it is provisioned by terraform and helm
- * into a real Kubernetes control plane (kwok nodes), then deleted. Real Postgres (catalog and trial host), Redis
- * and MinIO; terraform is the STAND-IN of @tenantry/driver-kubernetes/test-support (no AWS here).
+ * into a real Kubernetes control plane (kwok nodes), then deleted; a tenant with no request for its tier's idle
+ * time, as the analytics pipeline tells it, is frozen. Real Postgres (catalog and trial host), Redis and MinIO;
+ * terraform is the STAND-IN of @tenantry/driver-kubernetes/test-support (no AWS here), and kwok runs no program,
+ * so the test sends the request events a tenant's programs would.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -12,13 +14,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { after, before, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { AnalyticsProducer, RedisStreamPublisher, analyticsStream } from '@tenantry/analytics';
 import { ProvisioningQueue, STEP_NAMES, TenantCatalog } from '@tenantry/control-plane';
-import { freePort, newSecretKey, startAll, waitFor } from '@tenantry/core';
+import { freePort, newSecretKey, startAll, tenantRedisPrefix, waitFor } from '@tenantry/core';
 import { platformTestNodes, startTestKubernetes, type TestKubernetes } from '@tenantry/deploy/kubernetes';
 import { TENANT_POD_CHART, TERRAFORM_DIR } from '@tenantry/deploy/paths';
 import { k8sTool } from '@tenantry/deploy/tools';
 import { startTestMinio, type TestMinio } from '@tenantry/driver-aws/test-support';
-import { installTerraformStandIn } from '@tenantry/driver-kubernetes/test-support';
+import { installTerraformStandIn, startMockRds, type MockRds } from '@tenantry/driver-kubernetes/test-support';
 import { startTestPostgres, startTestRedis, type TestPostgres, type TestRedis } from '@tenantry/driver-local/test-support';
 import pg from 'pg';
 
@@ -28,6 +31,8 @@ let kube: TestKubernetes;
 let postgres: TestPostgres;
 let redis: TestRedis;
 let minio: TestMinio;
+/** A MOCK of the RDS API (no real RDS can run here): a frozen production tenant's instance is stopped through it. */
+let rds: MockRds;
 let work: string;
 let kubectl: string;
 let catalog: TenantCatalog;
@@ -37,7 +42,7 @@ let master: ChildProcess | undefined;
 before(async () => {
   const helm = await k8sTool('helm');
   kubectl = await k8sTool('kubectl');
-  [kube, postgres, redis, minio] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio()]);
+  [kube, postgres, redis, minio, rds] = await startAll([startTestKubernetes(), startTestPostgres(), startTestRedis(), startTestMinio(), startMockRds()]);
   work = mkdtempSync(join(tmpdir(), 'tenantry-master-kubernetes-'));
   for (const node of platformTestNodes()) {
     assert.equal(k(['apply', '-f', '-'], node).status, 0);
@@ -108,6 +113,11 @@ before(async () => {
       TENANTRY_S3_ENDPOINT: minio.endpoint,
       TENANTRY_S3_ACCESS_KEY_ID: minio.credentials.accessKeyId,
       TENANTRY_S3_SECRET_ACCESS_KEY: minio.credentials.secretAccessKey,
+      // Production tenants (only the idle-freezing test's) are frozen after 8 s without a request.
+      TENANTRY_FREEZE_AFTER_PRODUCTION: '8s',
+      AWS_ENDPOINT_URL_RDS: rds.endpoint,
+      AWS_ACCESS_KEY_ID: rds.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: rds.credentials.secretAccessKey,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -127,7 +137,7 @@ after(async () => {
   }
   await queue?.close();
   await catalog?.close();
-  await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop()]);
+  await Promise.all([kube?.stop(), postgres?.stop(), redis?.stop(), minio?.stop(), rds?.stop()]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -172,4 +182,51 @@ test('a queued tenant is made by terraform and helm, repaired by the resync when
   await queue.enqueue('acme', 'deprovision');
   await waitFor(async () => (await catalog.get('acme')) === undefined, { what: 'tenant acme to be deleted', timeoutMs: 180_000, intervalMs: 250 });
   assert.match(k(['get', 'namespace', 'tenant-acme']).stderr, /NotFound/);
+});
+
+test('idle freezing on Kubernetes: a production tenant is kept awake by its request events, then frozen once it has had none for its idle time', async () => {
+  await catalog.create({ slug: 'quiet', name: 'Quiet', tier: 'production' }, STEP_NAMES);
+  await queue.enqueue('quiet', 'provision');
+  await waitFor(
+    async () => {
+      const tenant = await catalog.get('quiet');
+      if (tenant?.status === 'failed') throw new Error(`provisioning failed: ${tenant.error}`);
+      return tenant?.status === 'ready';
+    },
+    { what: 'tenant quiet to be ready', timeoutMs: 180_000, intervalMs: 250 },
+  );
+  rds.add('tenantry-quiet');
+  // What its programs send for each real request, through the bus to the master's store, for 20 s: more than twice
+  // its idle time, so it would have been frozen meanwhile were the events not read.
+  const producer = new AnalyticsProducer('quiet', new RedisStreamPublisher(redis.url, analyticsStream(tenantRedisPrefix('quiet'))), { flushIntervalMs: 50 });
+  let lastRequest = 0;
+  try {
+    const until = Date.now() + 20_000;
+    while (Date.now() < until) {
+      producer.record('request', { route: '/api/projects', method: 'GET', status: 200, latencyMs: 3 });
+      lastRequest = Date.now();
+      await producer.flush();
+      assert.equal((await catalog.get('quiet'))!.spec.state, 'active', 'a tenant with requests is not frozen');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  } finally {
+    await producer.close();
+  }
+  const frozen = await waitFor(
+    async () => {
+      const tenant = await catalog.get('quiet');
+      return tenant?.status === 'frozen' && tenant;
+    },
+    { what: 'tenant quiet to be frozen once idle', timeoutMs: 120_000, intervalMs: 250 },
+  );
+  const since = Date.parse(frozen.conditions.find((c) => c.type === 'Frozen' && c.status === 'True')!.lastTransitionTime);
+  assert.ok(since >= lastRequest + 8_000, `frozen ${since - lastRequest} ms after its last request: not before its idle time`);
+  const deployments = JSON.parse(k(['get', 'deployments', '-n', 'tenant-quiet', '-o', 'json']).stdout).items as { spec: { replicas: number } }[];
+  assert.ok(deployments.length > 0);
+  for (const d of deployments) assert.equal(d.spec.replicas, 0);
+  assert.ok(['stopping', 'stopped'].includes(rds.status('tenantry-quiet')!), `RDS instance ${rds.status('tenantry-quiet')}`);
+
+  await catalog.markDeprovisioning('quiet');
+  await queue.enqueue('quiet', 'deprovision');
+  await waitFor(async () => (await catalog.get('quiet')) === undefined, { what: 'tenant quiet to be deleted', timeoutMs: 180_000, intervalMs: 250 });
 });
