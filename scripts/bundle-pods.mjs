@@ -1,45 +1,24 @@
 // Bundles each pod program so a tenant pod starts fast: a bundled program needs about half the start-up
 // CPU and less memory than the same code loaded module by module from node_modules (docs/benchmarks.md).
 //
-// The backends and the scheduler become one CommonJS file each (`program.cjs`) run by a small `main.cjs`
-// through V8's code cache, which this script then writes by loading each program once with the V8 flags
-// the pod manifest gives it: a start then skips most of its compilation. The frontend stays an ES module
-// (it imports its React Router server build, which a cached script cannot do on Node 20).
+// Each program becomes one CommonJS file (`program.cjs`) run by a small `main.cjs` through V8's code cache,
+// which this script then writes by loading each program once with the V8 flags the pod manifest gives it: a
+// start then skips most of its compilation. The frontend's bundle takes in its React Router server build
+// (an ES module, imported statically) and React, built for production.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { defaultPodManifest } from '@tenantry/pod-manifest';
 
-const CACHED = ['user-backend', 'admin-backend', 'scheduler'];
-const programs = [...CACHED, 'frontend'];
+const PROGRAMS = ['user-backend', 'admin-backend', 'scheduler', 'frontend'];
 
 // Native add-ons: optional ones loaded only when present, and @node-rs/argon2, which loads the prebuilt
 // package of its platform. The Kafka and Cassandra clients (and MSK's IAM signer) load only when configured
-// (and Kafka's reads a WebAssembly file beside its own code). The frontend shares React Router with its app
-// build, so one copy loads.
+// (and Kafka's reads a WebAssembly file beside its own code).
 const EXTERNAL = ['pg-native', 'msgpackr-extract', '@node-rs/argon2', '@platformatic/kafka', 'aws-msk-iam-sasl-signer-js', 'cassandra-driver'];
-const FRONTEND_EXTERNAL = ['react', 'react-dom', 'react-router', '@react-router/node'];
 
 function bundleDir(program) {
   return `packages/pod/${program}/dist/bundle`;
-}
-
-function esmBundle(program) {
-  return build({
-    entryPoints: { main: `packages/pod/${program}/dist/main.js` },
-    outdir: bundleDir(program),
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    sourcemap: true,
-    external: [...EXTERNAL, ...FRONTEND_EXTERNAL],
-    // CommonJS dependencies inside an ES module bundle need a require of their own.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
 }
 
 async function cachedBundle(program) {
@@ -59,7 +38,12 @@ async function cachedBundle(program) {
     // tell, which loads Node 20's fetch: about 25 ms of each program's start).
     supported: { 'dynamic-import': false },
     minifyWhitespace: true,
-    define: { 'import.meta.url': '__importMetaUrl', 'import.meta.resolve': '__importMetaResolve' },
+    define: {
+      'import.meta.url': '__importMetaUrl',
+      'import.meta.resolve': '__importMetaResolve',
+      // React's packages choose their build by NODE_ENV when loaded: the frontend's bundle holds only the production one.
+      ...(program === 'frontend' ? { 'process.env.NODE_ENV': '"production"' } : {}),
+    },
     banner: {
       js: "const __importMetaUrl = require('node:url').pathToFileURL(__filename).href; const __importMetaResolve = (specifier) => require('node:url').pathToFileURL(require.resolve(specifier)).href; const navigator = globalThis.navigator ?? { userAgent: `Node.js/${process.versions.node.split('.')[0]}` };",
     },
@@ -80,11 +64,11 @@ async function cachedBundle(program) {
 }
 
 // Chunk names are content hashes: start clean so no stale chunk is left beside the new ones.
-for (const program of programs) rmSync(bundleDir(program), { recursive: true, force: true });
-await Promise.all(programs.map((program) => (CACHED.includes(program) ? cachedBundle(program) : esmBundle(program))));
+for (const program of PROGRAMS) rmSync(bundleDir(program), { recursive: true, force: true });
+await Promise.all(PROGRAMS.map(cachedBundle));
 
 const manifest = defaultPodManifest();
-for (const program of CACHED) {
+for (const program of PROGRAMS) {
   const { args } = manifest.programs.find((p) => p.name === program);
   const flags = args.filter((arg) => arg.startsWith('--'));
   execFileSync(process.execPath, [...flags, 'packages/core/dist/prime-code-cache.js', `${bundleDir(program)}/program.cjs`], { stdio: 'inherit' });

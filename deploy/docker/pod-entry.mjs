@@ -8,6 +8,6 @@ if (!PROGRAMS.includes(program) && !Object.hasOwn(PLATFORM_PROGRAMS, program)) {
   console.error(`usage: pod-entry.mjs <${[...PROGRAMS, ...Object.keys(PLATFORM_PROGRAMS)].join('|')}> (got ${JSON.stringify(program ?? '')})`);
   process.exit(64);
 }
-// The frontend's bundle is an ES module; the other programs' run through their code cache (main.cjs).
-const entry = PLATFORM_PROGRAMS[program] ?? `../../packages/pod/${program}/dist/bundle/main.${program === 'frontend' ? 'mjs' : 'cjs'}`;
+// Each program runs through its code cache (main.cjs).
+const entry = PLATFORM_PROGRAMS[program] ?? `../../packages/pod/${program}/dist/bundle/main.cjs`;
 await import(new URL(entry, import.meta.url).href);

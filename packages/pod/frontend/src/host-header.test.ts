@@ -7,7 +7,7 @@ import { rawHttpExchange } from '@tenantry/core/test-support';
 
 // The frontend program itself, reached directly (not through the gateway), with no backend behind it:
 // a Host check comes before any rendering, so none is needed.
-const MAIN = fileURLToPath(new URL('./bundle/main.mjs', import.meta.url));
+const MAIN = fileURLToPath(new URL('./bundle/main.cjs', import.meta.url));
 let port: number;
 let child: ReturnType<typeof spawn> | undefined;
 

@@ -8,9 +8,11 @@ import { stat } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createRequestListener } from '@react-router/node';
-import type { ServerBuild } from 'react-router';
+// The app, by a static import: loaded before the start gate opens (a pre-started frontend has its app in memory
+// before it knows its tenant), and bundled with this program so its code is in the program's code cache.
+import * as serverBuild from '#server-build';
 import { createLogger, requestHostProblem, runMain } from '@tenantry/core';
 import { isMetered, startPodAnalytics } from '@tenantry/pod-runtime/analytics';
 import { readFrontendConfig } from './config.js';
@@ -56,14 +58,10 @@ async function serveAsset(pathname: string, res: ServerResponse): Promise<boolea
   return true;
 }
 
-// Loaded before the start gate opens: a pre-started frontend has its app in memory before it knows its tenant.
-const serverBuild = import(pathToFileURL(join(BUILD_DIR, 'server', 'index.js')).href) as Promise<ServerBuild>;
-serverBuild.catch(() => undefined); // awaited (and so reported) by main
 
 runMain(async () => {
   const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });
-  const build = await serverBuild;
   const context = {
     tenant: config.TENANT_ID,
     isMaster: config.IS_MASTER,
@@ -71,7 +69,7 @@ runMain(async () => {
     adminBackendUrl: config.ADMIN_BACKEND_URL,
     log,
   };
-  const render = createRequestListener({ build, mode: 'production', getLoadContext: () => context });
+  const render = createRequestListener({ build: serverBuild, mode: 'production', getLoadContext: () => context });
   const analytics = startPodAnalytics(config);
   const server = createServer((req, res) => {
     const pathname = (req.url ?? '/').split('?')[0]!;
