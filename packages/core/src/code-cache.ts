@@ -53,11 +53,13 @@ export function runCachedBundle(file: string): Script {
 }
 
 /**
- * Loads the bundle and writes its cache: the code compiled while its modules load. Run it with the V8 flags
- * the program will run with, behind a closed start gate so no main function runs.
+ * Loads the bundle and writes its cache: the code compiled while its modules load (and until `loaded`
+ * resolves). Run it with the V8 flags the program will run with, behind a closed start gate so no main
+ * function runs.
  */
-export function primeCodeCache(bundle: string): number {
+export async function primeCodeCache(bundle: string, loaded: () => Promise<void> = async () => undefined): Promise<number> {
   const { script, sourceHash } = run(bundle);
+  await loaded();
   const data = script.createCachedData();
   const partial = `${codeCacheFile(bundle)}.${process.pid}`;
   writeFileSync(partial, Buffer.concat([sourceHash, data]));

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { parseSecretKey, SECRET_KEY_MESSAGE } from './platform-key.js';
-import { startGateOpened } from './start-gate.js';
+import { startGateOpened, warmedUp } from './start-gate.js';
 
 export class ConfigError extends Error {
   constructor(
@@ -39,6 +39,7 @@ export function readConfig<S extends z.ZodMiniType>(program: string, schema: S, 
  */
 export function runMain(main: () => Promise<void>): void {
   startGateOpened()
+    .then(warmedUp)
     .then(main)
     .catch((err: unknown) => {
       if (err instanceof ConfigError) {

@@ -19,3 +19,4 @@ export * from './redirect.js';
 export * from './redis-tenant-acl.js';
 export * from './tenant-database-limits.js';
 export * from './probes.js';
+export { warmUpAtGate } from './start-gate.js';

@@ -166,6 +166,20 @@ test('on a borrowed client the lock is released, or kept when the caller held it
   }
 });
 
+test('on a pool it borrows one connection, gives it back unlocked, and opens none of its own', async () => {
+  const url = await freshDatabase();
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  try {
+    assert.deepEqual(await migrate(pool, MIGRATIONS, SET), { version: 3, applied: [1, 2, 3] });
+    assert.deepEqual([pool.totalCount, pool.idleCount], [1, 1], 'one connection, back in the pool');
+    assert.deepEqual(await lockSessions(url, SET.lock, true), []);
+    assert.deepEqual(await migrate(pool, MIGRATIONS, SET), { version: 3, applied: [] });
+    assert.equal(pool.totalCount, 1, 'the same connection again');
+  } finally {
+    await pool.end();
+  }
+});
+
 test('refuses, before connecting, a list out of order and a table name that is not a plain identifier', async () => {
   const nowhere = 'postgres://nobody@127.0.0.1:1/nothing';
   const swapped = [MIGRATIONS[1]!, MIGRATIONS[0]!];

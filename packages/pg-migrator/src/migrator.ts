@@ -67,11 +67,13 @@ function check(migrations: readonly Migration[], set: MigrationSet): void {
  * `target` is a connection string, or a connected client whose session it borrows: advisory locks
  * are counted per session, so a caller already holding `set.lock` keeps holding it afterwards.
  */
-export async function migrate(target: string | pg.ClientBase, migrations: readonly Migration[], set: MigrationSet): Promise<MigrationResult> {
+export async function migrate(target: string | pg.ClientBase | pg.Pool, migrations: readonly Migration[], set: MigrationSet): Promise<MigrationResult> {
   check(migrations, set);
   const own = typeof target === 'string' ? new pg.Client({ connectionString: target }) : undefined;
   if (own) await own.connect();
-  const client = own ?? (target as pg.ClientBase);
+  // A pool lends one of its connections (which it then keeps for the program: no connection of its own).
+  const pooled = target instanceof pg.Pool ? await target.connect() : undefined;
+  const client = own ?? pooled ?? (target as pg.ClientBase);
   let locked = false;
   try {
     await client.query('SELECT pg_advisory_lock($1)', [set.lock]);
@@ -114,5 +116,6 @@ export async function migrate(target: string | pg.ClientBase, migrations: readon
   } finally {
     if (locked) await client.query('SELECT pg_advisory_unlock($1)', [set.lock]).catch(() => undefined);
     await own?.end().catch(() => undefined);
+    pooled?.release();
   }
 }

@@ -1,12 +1,12 @@
 /**
  * @module What a pre-started pod program runs first (`node [flags] prestart-launcher.js <program> [args]`):
- * installs the start gate, says it listens, loads the program (its main waits at the gate), says it is
- * loaded, and waits for the one identity it will ever take: the tenant's environment, folder and OS user.
+ * installs the start gate, says it listens, loads the program (its main waits at the gate) and lets it warm up,
+ * says it is loaded, and waits for the one identity it will ever take: the tenant's environment, folder and OS user.
  * It applies them, closes the channel to the supervisor and opens the gate. A launcher left without a
  * supervisor before it got an identity exits.
  */
 import { pathToFileURL } from 'node:url';
-import { installStartGate } from '@tenantry/core/start-gate';
+import { installStartGate, warmedUp } from '@tenantry/core/start-gate';
 import type { Identity, LauncherMessage } from './warm-pool.js';
 
 const [program, ...args] = process.argv.slice(2);
@@ -41,4 +41,6 @@ process.once('disconnect', () => {
 send({ state: 'listening' } satisfies LauncherMessage);
 
 await import(pathToFileURL(program).href);
+// Loaded means ready to start at once: what the program warms up while it waits is done too.
+await warmedUp();
 if (!taken) send({ state: 'loaded' } satisfies LauncherMessage);

@@ -140,6 +140,54 @@ test('a process still loading its code can take an identity: its main runs once 
   await supervisor.remove('pod-e');
 });
 
+test('a program warms up while it waits (never with a tenant in it), is loaded only once warm, and its main runs after; run the ordinary way it does not warm up', async () => {
+  const core = fileURLToPath(import.meta.resolve('@tenantry/core'));
+  const warm = join(root, 'warm.mjs');
+  writeFileSync(
+    warm,
+    `import { createServer } from 'node:http';
+import { runMain, warmUpAtGate } from ${JSON.stringify(core)};
+let warmedAt = null;
+let tenantWhileWarm = null;
+warmUpAtGate(async () => {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  tenantWhileWarm = process.env.TENANT_ID ?? null;
+  warmedAt = Date.now();
+});
+runMain(async () => {
+  const me = { pid: process.pid, warmedAt, tenantWhileWarm, startedAt: Date.now() };
+  createServer((q, r) => r.end(JSON.stringify(me))).listen(Number(process.env.PORT), '127.0.0.1');
+  process.on('SIGTERM', () => process.exit(0));
+});
+`,
+  );
+  const port = await freePort();
+  const warmSpec = { ...spec(port, { TENANT_ID: 'w' }), args: [warm] };
+  pool.keepWarm([workloadSpecSchema.parse({ name: 'w', processes: [warmSpec] }).processes[0]!]);
+  const stats = () => pool.stats().find((p) => p.command.endsWith(` ${warm}`));
+  const [ready] = await waitFor(() => (stats()?.loaded.length === 1 ? stats()!.loaded : undefined), { what: 'the warm program loaded', timeoutMs: 10_000 });
+  const loadedSeen = Date.now();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'pod-w', processes: [warmSpec] }));
+  await supervisor.waitReady('pod-w', 10_000);
+  const me = (await (await fetch(`http://127.0.0.1:${port}/`)).json()) as {
+    pid: number;
+    warmedAt: number | null;
+    tenantWhileWarm: string | null;
+    startedAt: number;
+  };
+  assert.equal(me.pid, ready);
+  assert.ok(me.warmedAt !== null && me.warmedAt <= loadedSeen, 'said loaded only once warmed up');
+  assert.equal(me.tenantWhileWarm, null, 'no tenant in it while warming up');
+  assert.ok(me.startedAt >= me.warmedAt);
+  await supervisor.remove('pod-w');
+
+  const cold = await freePort();
+  await supervisor.apply(workloadSpecSchema.parse({ name: 'pod-cold', processes: [{ ...spec(cold, { TENANT_ID: 'c' }), args: [warm], warmStart: false }] }));
+  await supervisor.waitReady('pod-cold', 10_000);
+  assert.equal(((await (await fetch(`http://127.0.0.1:${cold}/`)).json()) as { warmedAt: number | null }).warmedAt, null, 'no gate, no warm-up');
+  await supervisor.remove('pod-cold');
+});
+
 test('as root, the process drops to the spec user and group, with no other groups, before its main runs', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('needs root');
   await waitFor(() => loaded().length === 1 || undefined, { what: 'the pool to refill', timeoutMs: 10_000 });

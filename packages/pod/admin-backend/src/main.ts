@@ -30,8 +30,8 @@ runMain(async () => {
   const masterApi = config.IS_MASTER ? await import('@tenantry/master/api') : undefined;
   const masterConfig = masterApi?.readMasterApiConfig();
   // The pod's migrations run here at start-up (a no-op when provisioning or a fleet run got there first).
-  const migrated = await migrateTenantDatabase(config.DATABASE_URL);
   const pool = openTenantPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const migrated = await migrateTenantDatabase(pool);
   const sessions = await SessionAuthority.load(pool, config.TENANT_ID, config.TENANT_URL);
   const connection = jobConnection(config.REDIS_URL);
   const prefix = jobPrefix(config.REDIS_PREFIX, config.TENANT_ID);

@@ -58,7 +58,6 @@ async function serveAsset(pathname: string, res: ServerResponse): Promise<boolea
   return true;
 }
 
-
 runMain(async () => {
   const config = readFrontendConfig();
   const log = createLogger('frontend', config.LOG_LEVEL, { program: 'frontend', tenant: config.TENANT_ID });

@@ -11,3 +11,4 @@ export * from './analytics.js';
 export * from '@tenantry/api-schemas';
 export * from './client-address.js';
 export * from './account-tokens.js';
+export * from './warm-up.js';

@@ -25,6 +25,6 @@ export const SchemaErrors = {
  * Brings the database to LATEST_SCHEMA_VERSION: each pending migration in its own transaction,
  * recorded in schema_migrations with its checksum. Safe to call from several processes at once.
  */
-export async function migrateTenantDatabase(target: string | pg.ClientBase, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
+export async function migrateTenantDatabase(target: string | pg.ClientBase | pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
   return migrate(target, migrations, TENANT_SCHEMA);
 }
