@@ -266,19 +266,19 @@ test('new tenants take turns: the next starts once one serves, not when its late
   // c is deleted before its turn comes (after a's and b's).
   await db.catalog.markDeprovisioning('wf-turn-c');
   const runs = slugs.map((slug) => turns.reconcile(slug));
-  const when = (what: string, of: Map<string, () => void>, slug: string) => waitFor(() => of.get(slug), { what: `${slug} ${what}`, timeoutMs: 5000 });
-  (await when('to start', served, 'wf-turn-a'))();
-  (await when('to start', served, 'wf-turn-b'))();
-  (await when('to serve', later, 'wf-turn-a'))();
-  (await when('to serve', later, 'wf-turn-b'))();
+  // The reconciliations ask for their turn in whatever order their reads finish: a or b goes first.
+  const started = (except?: string) =>
+    waitFor(() => [...served.keys()].find((slug) => slug !== except), { what: `a tenant${except ? ' other than ' + except : ''} to start`, timeoutMs: 5000 });
+  const first = await started();
+  assert.equal(served.size, 1, 'one turn: nobody else starts before it serves');
+  served.get(first)!();
+  const second = await started(first);
+  served.get(second)!();
+  for (const slug of [first, second]) (await waitFor(() => later.get(slug), { what: `${slug} to serve`, timeoutMs: 5000 }))();
   await Promise.all(runs);
-  assert.deepEqual(
-    events.filter((e) => e.startsWith('start')),
-    ['start wf-turn-a', 'start wf-turn-b'],
-    'c was never made',
-  );
-  assert.ok(events.indexOf('served wf-turn-a') < events.indexOf('start wf-turn-b'), 'b waited for a to serve');
-  assert.ok(events.indexOf('up wf-turn-a') > events.indexOf('start wf-turn-b'), 'and not for its programs started later');
+  assert.deepEqual(events.filter((e) => e.startsWith('start')).sort(), ['start wf-turn-a', 'start wf-turn-b'], 'c was never made');
+  assert.ok(events.indexOf(`served ${first}`) < events.indexOf(`start ${second}`), 'the second waited for the first to serve');
+  assert.ok(events.indexOf(`up ${first}`) > events.indexOf(`start ${second}`), 'and not for its programs started later');
   assert.equal(await db.catalog.phase('wf-turn-a'), 'ready');
   assert.equal(await db.catalog.phase('wf-turn-b'), 'ready');
   assert.equal(await db.catalog.get('wf-turn-c'), undefined);
