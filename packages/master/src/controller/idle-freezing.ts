@@ -32,7 +32,7 @@ export class AnalyticsTraffic implements TrafficRecord {
   }
 }
 
-/** Starts freezing idle tenants by their tier's idle time, if any tier has one; resolves to its stop. */
+/** Starts freezing idle tenants by their tier's idle time, if any tier has one; returns its stop. */
 export function startIdleFreezing(
   provisioning: { catalog: TenantCatalog; worker: ProvisioningWorker },
   master: MasterConfig,
