@@ -11,7 +11,19 @@
 //
 //   node bench/provisioning.mjs [--count 20] [--poll-ms 10] [--post-concurrency 40] [--tenant-timeout-s 90]
 //                               [--port 8191] [--limit-s 900] [--keep-home] [--tag x → results/provisioning-x.json]
-import { createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantServes, TENANT_PORTS } from './lib/platform.mjs';
+import {
+  createTenant,
+  deleteTenants,
+  log,
+  parseFlags,
+  runBench,
+  sleep,
+  startPlatform,
+  summarize,
+  waitTenantPhase,
+  waitTenantServes,
+  TENANT_PORTS,
+} from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), {
   count: 20,
@@ -74,15 +86,6 @@ async function provisionOne(platform, slug, tier, postGate = (fn) => fn(), round
   }
 }
 
-/** Waits until the tenant's status is ready: its pod's programs started later are up too. */
-async function waitReady(platform, slug, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while ((await platform.api('GET', `/admin/api/tenants/${slug}`)).json?.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`${slug} not ready within ${timeoutMs / 1000} s`);
-    await sleep(20);
-  }
-}
-
 /** Deletes the round's tenants and waits for 404s; a tenant that will not go is recorded, not fatal. */
 async function deleteAll(platform, slugs) {
   log(`deleting ${slugs.length} tenants`);
@@ -136,7 +139,8 @@ await runBench(flags.tag ? `provisioning-${flags.tag}` : 'provisioning', flags['
       const sample = await provisionOne(platform, `b${runId}-${tier[0]}${settle ? 'r' : 's'}${i}`, tier);
       samples.push(sample);
       if (!sample.error) log(`  ${sample.slug}: ${sample.ms} ms (steps ${JSON.stringify(sample.stepMs)})`);
-      if (settle && !sample.error) await waitReady(platform, sample.slug);
+      // Ready: its pod's programs started later are up too.
+      if (settle && !sample.error) await waitTenantPhase(platform, sample.slug, 'ready');
     }
     rounds.push(summarizeRound(name, 'sequential', samples, performance.now() - started));
     rounds.at(-1).deleteError = await deleteAll(

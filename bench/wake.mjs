@@ -7,7 +7,7 @@
 // before its first requests. Idle freezing is off during the bench.
 //
 //   node bench/wake.mjs [--rounds 5] [--frozen-ms 2000] [--port 8193] [--limit-s 900] [--keep-home] [--tag x → results/wake-x.json]
-import { createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantServes } from './lib/platform.mjs';
+import { createTenant, deleteTenants, log, parseFlags, runBench, sleep, startPlatform, summarize, waitTenantPhase, waitTenantServes } from './lib/platform.mjs';
 
 const flags = parseFlags(process.argv.slice(2), { rounds: 5, 'frozen-ms': 2000, port: 8193, 'limit-s': 900, 'keep-home': false, tag: '' });
 const ROUNDS = flags.rounds;
@@ -15,26 +15,12 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new Error('--r
 const CONCURRENCY = [1, 10, 100];
 const TARGETS = { trial: { p50Ms: 300, p99Ms: 1000 }, production: { p50Ms: 500 } };
 
-async function status(platform, slug) {
-  return (await platform.api('GET', `/admin/api/tenants/${slug}`)).json;
-}
-
-async function waitPhase(platform, slug, phase, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const tenant = await status(platform, slug);
-    if (tenant?.status === phase) return tenant;
-    if (Date.now() > deadline) throw new Error(`${slug} not ${phase} within ${timeoutMs / 1000} s (it is ${tenant?.status})`);
-    await sleep(20);
-  }
-}
-
 /** Freezes the tenant and measures PATCH → phase frozen. */
 async function freeze(platform, slug) {
   const started = performance.now();
   const answer = await platform.api('PATCH', `/admin/api/tenants/${slug}`, { state: 'frozen' });
   if (answer.status !== 200) throw new Error(`freezing ${slug} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
-  const tenant = await waitPhase(platform, slug, 'frozen');
+  const tenant = await waitTenantPhase(platform, slug, 'frozen');
   return { ms: performance.now() - started, generation: tenant.generation };
 }
 
@@ -55,7 +41,7 @@ async function wakeRound(platform, slug, concurrency) {
       }
     }),
   );
-  const woken = await waitPhase(platform, slug, 'ready');
+  const woken = await waitTenantPhase(platform, slug, 'ready');
   return { freezeMs, answers, wakes: woken.generation - generation };
 }
 
@@ -65,7 +51,7 @@ await runBench(flags.tag ? `wake-${flags.tag}` : 'wake', flags['limit-s'] * 1000
   for (const [tier, slug] of Object.entries(tenants)) await createTenant(platform, slug, tier);
   for (const slug of Object.values(tenants)) await waitTenantServes(platform, slug, { intervalMs: 20, timeoutMs: 120_000 });
   // A tenant serves before its programs started later are up; its spec can change once it is ready.
-  for (const slug of Object.values(tenants)) await waitPhase(platform, slug, 'ready', 120_000);
+  for (const slug of Object.values(tenants)) await waitTenantPhase(platform, slug, 'ready', 120_000);
   const results = {};
   for (const [tier, slug] of Object.entries(tenants)) {
     results[tier] = {};

@@ -63,7 +63,7 @@ async function cachedBundle(program) {
   });
 }
 
-// Chunk names are content hashes: start clean so no stale chunk is left beside the new ones.
+// Start clean: no file of an earlier build (a cache, a source map) is left beside the new ones.
 for (const program of PROGRAMS) rmSync(bundleDir(program), { recursive: true, force: true });
 await Promise.all(PROGRAMS.map(cachedBundle));
 

@@ -453,6 +453,17 @@ export async function waitTenantServes(platform, slug, { intervalMs = 10, timeou
   }
 }
 
+/** Polls the tenant's record until its status is `phase`; returns the record. */
+export async function waitTenantPhase(platform, slug, phase, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const tenant = (await platform.api('GET', `/admin/api/tenants/${slug}`)).json;
+    if (tenant?.status === phase) return tenant;
+    if (Date.now() > deadline) throw new Error(`${slug} not ${phase} within ${timeoutMs / 1000} s (it is ${tenant?.status})`);
+    await sleep(20);
+  }
+}
+
 /** DELETEs tenants and waits until GET answers 404 for each. */
 export async function deleteTenants(platform, slugs, { timeoutMs = 180_000 } = {}) {
   for (const slug of slugs) {

@@ -3,7 +3,7 @@
  * tenant in it, a request answered, then closed. Its code is then compiled and its lazy modules loaded
  * before the tenant is known, so the start that follows is cheaper (and the build's code cache holds it).
  */
-import { warmUpAtGate } from '@tenantry/core';
+import { HEALTH_PROBE_PATH, warmUpAtGate } from '@tenantry/core';
 import type { FastifyInstance } from 'fastify';
 
 /** The environment a warm-up's configuration is read from: nothing of a tenant, nothing reachable. */
@@ -28,13 +28,17 @@ export const UNUSED_DURING_WARM_UP = new Proxy(
   },
 ) as never;
 
-/** While the program waits at its start gate (only then): builds its server, answers one request that no route takes, closes it. */
+/**
+ * While the program waits at its start gate (only then): builds its server, answers one request, closes it. The
+ * request is for the platform's probe path, which is not metered (so the analytics producer is not used) and
+ * which no route of the user backend takes (a 404: no dependency is used).
+ */
 export function warmUpServer(build: () => Promise<FastifyInstance>): void {
   warmUpAtGate(async () => {
     const app = await build();
     try {
       await app.ready();
-      await app.inject({ method: 'GET', url: '/warm-up' });
+      await app.inject({ method: 'GET', url: HEALTH_PROBE_PATH });
     } finally {
       await app.close();
     }
